@@ -1,0 +1,1 @@
+"""Registration: student profiles, CIM enrolment and the list of study programmes."""

@@ -1,0 +1,73 @@
+"""Registration's domain: who is enrolled in the CIM, in which programme. Plain Python."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.errors import Conflict, Invalid
+
+REGISTERED = "registered"
+WITHDRAWN = "withdrawn"
+
+
+@dataclass(eq=False)
+class Programme:
+    code: str
+    name_en: str
+    name_sv: str
+
+
+@dataclass(eq=False)
+class Student:
+    """A student's CIM profile. `issuer` + `subject` identify the person who signs in."""
+    student_id: str
+    issuer: str
+    subject: str
+    name: str  # legal name: personal data
+    email: str  # personal data
+    programme_code: str
+    expected_graduation: str
+    language: str
+    status: str
+    registered_at: datetime
+
+    def withdraw(self):
+        if self.status == WITHDRAWN:
+            raise Conflict("the registration is already withdrawn")
+        self.status = WITHDRAWN
+
+
+def register(*, issuer: str, subject: str, name: str | None, email: str | None,
+             programme: Programme | None, programme_code: str, expected_graduation: str,
+             language: str, existing: Student | None, now: datetime) -> Student:
+    """The rules of registering: one registration per person, a known programme, a name and email."""
+    if existing is not None and existing.status == REGISTERED:
+        raise Conflict("you are already registered for the CIM")
+    if programme is None:
+        raise Invalid({"programme": [f"unknown programme {programme_code!r}"]})
+    if not name:
+        raise Invalid({"name": ["a name is required (your token carries none)"]})
+    if not email:
+        raise Invalid({"email": ["an email address is required (your token carries none)"]})
+    year, month = (int(part) for part in expected_graduation.split("-"))
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise Invalid({"expected_graduation": ["not a plausible graduation month"]})
+    if existing is not None:  # re-registering after a withdrawal keeps the same student id
+        existing.name, existing.email = name, email
+        existing.programme_code, existing.expected_graduation = programme.code, expected_graduation
+        existing.language, existing.status, existing.registered_at = language, REGISTERED, now
+        return existing
+    return Student(student_id=str(uuid.uuid4()), issuer=issuer, subject=subject, name=name,
+                   email=email, programme_code=programme.code,
+                   expected_graduation=expected_graduation, language=language,
+                   status=REGISTERED, registered_at=now)
+
+
+# The study programmes of the programme page (seed data; an admin may add more later).
+SEED_PROGRAMMES = (
+    Programme("MBIOM", "Master's programme in Biomedicine", "Masterprogram i biomedicin"),
+    Programme("BBIOM", "Bachelor's programme in Biomedicine", "Kandidatprogram i biomedicin"),
+    Programme("MPUBH", "Master's programme in Public Health", "Masterprogram i folkhälsovetenskap"),
+    Programme("MMEDS", "Master's programme in Medical Science", "Masterprogram i medicinsk vetenskap"),
+)

@@ -1,0 +1,46 @@
+"""Registration as a nameko service: validate, call one use case, return a dump."""
+from nameko.rpc import rpc
+
+from services.registration import handlers
+from shared.dependencies import Database
+from shared.errors import EXPECTED
+from shared.health import HealthEndpoint
+from shared.rpc import load
+from shared.rpc.common import ActorSchema
+from shared.rpc.registration import ProgrammeView, RegistrationRequest, StudentView
+
+
+class RegistrationService(HealthEndpoint):
+    name = "registration"
+    db = Database()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def register(self, actor, request):
+        actor = load(ActorSchema, actor)
+        request = load(RegistrationRequest, request)
+        with self.db.unit_of_work() as uow:
+            student = handlers.register(uow, issuer=actor["issuer"], subject=actor["subject"],
+                                        request=request)
+        return StudentView().dump(student)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def find_student(self, issuer, subject):
+        with self.db.unit_of_work() as uow:
+            return StudentView().dump(handlers.find_student(uow, issuer=issuer, subject=subject))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_student(self, student_id):
+        with self.db.unit_of_work() as uow:
+            return StudentView().dump(handlers.get_student(uow, student_id=student_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def withdraw(self, actor):
+        actor = load(ActorSchema, actor)
+        with self.db.unit_of_work() as uow:
+            student = handlers.withdraw(uow, issuer=actor["issuer"], subject=actor["subject"])
+        return StudentView().dump(student)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_programmes(self):
+        with self.db.unit_of_work() as uow:
+            return ProgrammeView(many=True).dump(handlers.list_programmes(uow))

@@ -1,0 +1,157 @@
+"""Database plumbing: engines, the messaging tables every service has, and the unit of work.
+
+PostgreSQL is reached through pg8000, a pure-Python driver whose sockets eventlet makes green
+(docs/decisions/0003-database-driver.md); SQLite is the zero-setup default of the local run.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.events import PRODUCERS, make_event
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Timestamps stored as UTC and always read back timezone-aware (SQLite forgets zones)."""
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def service_metadata() -> sa.MetaData:
+    """A service's MetaData, holding the outbox and the processed-events tables it needs."""
+    metadata = sa.MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+    sa.Table(
+        "outbox", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("exchange", sa.String(100), nullable=False),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("correlation_id", sa.String(200), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("published_at", UTCDateTime, nullable=True, index=True),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text, nullable=True),
+    )
+    sa.Table(
+        "processed_events", metadata,
+        sa.Column("consumer", sa.String(200), primary_key=True),
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("handled_at", UTCDateTime, nullable=False),
+    )
+    return metadata
+
+
+def create_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @sa_event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class AlreadyHandled(Exception):
+    """This consumer has already handled this event: the effect exists, do nothing."""
+
+
+class UnitOfWork:
+    """One database transaction; events added here are committed with the state (the outbox)."""
+
+    def __init__(self, session_factory, producer: str, correlation_id: str | None = None,
+                 on_commit=None):
+        self._session_factory = session_factory
+        self.producer = producer
+        self.correlation_id = correlation_id
+        self._on_commit = on_commit
+        self.session: Session | None = None
+        self._events_added = False
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._session_factory()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self):
+        self.session.commit()
+        if self._events_added and self._on_commit:
+            self._events_added = False
+            self._on_commit()
+
+    def publish(self, event_type: str, data: dict) -> dict:
+        """Record an event in the outbox; it leaves when (and only if) the transaction commits."""
+        producer = PRODUCERS.get(event_type)
+        if producer != self.producer:
+            raise ValueError(f"{self.producer} may not publish {event_type} (its producer is {producer})")
+        envelope = make_event(event_type, data, producer=self.producer,
+                              correlation_id=self.correlation_id)
+        self.session.execute(MESSAGING_TABLES["outbox"].insert().values(
+            event_id=envelope["event_id"], event_type=event_type,
+            exchange=f"{self.producer}.events", payload=json.dumps(envelope),
+            correlation_id=envelope["correlation_id"], created_at=utcnow(), attempts=0))
+        self._events_added = True
+        return envelope
+
+    def claim(self, consumer: str, event_id: str, event_type: str):
+        """Record that `consumer` handles `event_id`, under the primary key, in this transaction.
+
+        A concurrent duplicate blocks on the key until the first commits and then fails here,
+        so check-then-insert races cannot apply an effect twice.
+        """
+        table = MESSAGING_TABLES["processed_events"]
+        try:
+            self.session.execute(table.insert().values(
+                consumer=consumer, event_id=event_id, event_type=event_type, handled_at=utcnow()))
+        except IntegrityError:
+            raise AlreadyHandled(f"{consumer} already handled {event_id}") from None
+
+
+# Core tables for statements; each service's own MetaData carries identical copies for Alembic.
+MESSAGING_TABLES: dict[str, sa.Table] = dict(service_metadata().tables)
+
+
+def make_session_factory(engine: sa.Engine):
+    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -1,0 +1,72 @@
+"""nameko dependency providers shared by every service: the database (with its outbox relay)."""
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+
+from shared.db import AlreadyHandled, UnitOfWork, create_engine, make_session_factory
+from shared.outbox import OutboxRelay
+from shared.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+class WorkerDatabase:
+    """What a worker sees: units of work, idempotent event consumption, a health probe."""
+
+    def __init__(self, provider: "Database", worker_ctx):
+        self._provider = provider
+        self._worker_ctx = worker_ctx
+
+    @property
+    def settings(self) -> Settings:
+        return self._provider.settings
+
+    def unit_of_work(self) -> UnitOfWork:
+        ctx = self._worker_ctx
+        return UnitOfWork(self._provider.session_factory, producer=self._provider.container.service_name,
+                          correlation_id=ctx.context_data.get("correlation_id") or ctx.call_id,
+                          on_commit=self._provider.relay.wake)
+
+    def consume(self, envelope, handler):
+        """Apply `handler(uow, data)` once per (this entrypoint, event_id); duplicates do nothing."""
+        consumer = f"{self._provider.container.service_name}.{self._worker_ctx.entrypoint.method_name}"
+        with self.unit_of_work() as uow:
+            try:
+                uow.claim(consumer, envelope.event_id, envelope.event_type)
+            except AlreadyHandled:
+                log.info("%s: %s %s already handled", consumer, envelope.event_type, envelope.event_id)
+                return None
+            result = handler(uow, envelope.data)
+            uow.commit()
+            return result
+
+    def ping(self):
+        with self._provider.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+
+class Database(DependencyProvider):
+    """One engine per container (created at start-up from settings), one outbox relay beside it."""
+
+    def setup(self):
+        self.settings = load_settings(self.container.service_name, self.container.config)
+        self.engine = create_engine(self.settings.database_url)
+        self.session_factory = make_session_factory(self.engine)
+        self.relay = OutboxRelay(self.engine, self.settings.amqp_uri,
+                                 poll_interval=self.settings.outbox_poll_ms / 1000)
+
+    def start(self):
+        self.relay.start()
+
+    def stop(self):
+        self.relay.stop()
+        self.engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return WorkerDatabase(self, worker_ctx)

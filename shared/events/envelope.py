@@ -1,0 +1,82 @@
+"""The one envelope every message carries, and the functions that build and check it."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+EVENT_TYPE_PATTERN = r"^[a-z][a-z_]*(\.[a-z][a-z_]*)*\.[a-z_]+\.v[0-9]+$"
+
+
+class MalformedEvent(ValueError):
+    """An event that does not match its envelope or its schema: retrying cannot fix it."""
+
+
+class EnvelopeSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # additive changes within a major version must not break readers
+
+    event_id = fields.UUID(required=True)
+    event_type = fields.String(required=True, validate=validate.Regexp(EVENT_TYPE_PATTERN))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    producer = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    data = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    producer: str
+    correlation_id: str
+    data: dict
+
+
+def make_event(event_type: str, data: dict, producer: str, correlation_id: str | None = None,
+               event_id: str | None = None) -> dict:
+    """Build a wire-ready envelope; `data` is checked against the event's schema first."""
+    from shared.events.catalogue import EVENT_SCHEMAS
+
+    schema = EVENT_SCHEMAS.get(event_type)
+    if schema is None:
+        raise ValueError(f"unknown event type {event_type!r}: add its schema to the catalogue")
+    errors = schema().validate(schema().dump(data))
+    if errors:
+        raise ValueError(f"{event_type} data does not match its schema: {errors}")
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "event_type": event_type,
+        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "producer": producer,
+        "correlation_id": correlation_id or str(uuid.uuid4()),
+        "data": schema().dump(data),
+    }
+
+
+def parse_event(payload, expected_type: str | None = None) -> Envelope:
+    """Check an incoming message against the envelope and its event schema; raise MalformedEvent."""
+    from shared.events.catalogue import EVENT_SCHEMAS
+
+    if not isinstance(payload, dict):
+        raise MalformedEvent(f"an event must be a JSON object, got {type(payload).__name__}")
+    try:
+        envelope = EnvelopeSchema().load(payload)
+    except ValidationError as exc:
+        raise MalformedEvent(f"bad envelope: {exc.messages}") from None
+    if expected_type and envelope["event_type"] != expected_type:
+        raise MalformedEvent(f"expected {expected_type}, got {envelope['event_type']}")
+    schema = EVENT_SCHEMAS.get(envelope["event_type"])
+    if schema is None:
+        raise MalformedEvent(f"unknown event type {envelope['event_type']!r}")
+    try:
+        data = schema().load(envelope["data"])
+    except ValidationError as exc:
+        raise MalformedEvent(f"bad {envelope['event_type']} data: {exc.messages}") from None
+    return Envelope(
+        event_id=str(envelope["event_id"]), event_type=envelope["event_type"],
+        occurred_at=envelope["occurred_at"], producer=envelope["producer"],
+        correlation_id=envelope["correlation_id"], data=data)

@@ -1,0 +1,110 @@
+"""The outbox relay: publishes committed events with publisher confirms, then marks them sent.
+
+A row is marked sent only after the broker confirmed it, so a broker outage between a state
+change and its publication delays events and loses none. Several replicas may relay at once:
+on PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import eventlet
+import sqlalchemy as sa
+from eventlet.queue import Empty, LightQueue
+from kombu import Exchange
+from nameko.amqp.publish import Publisher
+
+from shared.db import MESSAGING_TABLES, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def event_exchange(producer: str) -> Exchange:
+    """nameko's convention: every service publishes to its own durable topic exchange."""
+    return Exchange(f"{producer}.events", type="topic", durable=True, auto_delete=False)
+
+
+class OutboxRelay:
+    def __init__(self, engine: sa.Engine, amqp_uri: str, poll_interval: float = 0.5,
+                 batch_size: int = 100):
+        self.engine = engine
+        self.amqp_uri = amqp_uri
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self._wakeups = LightQueue()
+        self._thread = None
+        self._running = False
+        self._publisher = Publisher(amqp_uri, use_confirms=True, serializer="json",
+                                    retry=True, retry_policy={"max_retries": 1})
+
+    def start(self):
+        self._running = True
+        self._thread = eventlet.spawn(self._run)
+
+    def stop(self):
+        self._running = False
+        self.wake()
+        if self._thread is not None:
+            self._thread.wait()
+            self._thread = None
+
+    def wake(self):
+        self._wakeups.put(None)
+
+    def _run(self):
+        failures = 0
+        while self._running:
+            try:
+                sent = self.publish_pending()
+                failures = 0
+                if sent == self.batch_size:
+                    continue  # more may be waiting
+            except Exception as exc:  # broker or database away: keep the rows, try again later
+                failures += 1
+                log.warning("outbox relay: %s; will retry", exc)
+            timeout = self.poll_interval * min(2 ** failures, 20)
+            try:
+                self._wakeups.get(timeout=timeout)
+                while True:  # collapse a burst of wake-ups into one pass
+                    self._wakeups.get_nowait()
+            except Empty:
+                pass
+
+    def publish_pending(self) -> int:
+        """Publish up to one batch of unsent events in order; returns how many were sent."""
+        outbox = MESSAGING_TABLES["outbox"]
+        query = (sa.select(outbox.c.id, outbox.c.exchange, outbox.c.event_type, outbox.c.payload,
+                           outbox.c.correlation_id)
+                 .where(outbox.c.published_at.is_(None))
+                 .order_by(outbox.c.id).limit(self.batch_size))
+        if self.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        sent = 0
+        with self.engine.begin() as conn:
+            for row in conn.execute(query).all():
+                try:
+                    self._publisher.publish(
+                        json.loads(row.payload),
+                        exchange=event_exchange(row.exchange.rsplit(".", 1)[0]),
+                        routing_key=row.event_type,
+                        declare=[event_exchange(row.exchange.rsplit(".", 1)[0])],
+                        headers={"nameko.correlation_id": row.correlation_id},
+                        delivery_mode=2,
+                    )
+                except Exception as exc:
+                    conn.execute(outbox.update().where(outbox.c.id == row.id).values(
+                        attempts=outbox.c.attempts + 1, last_error=str(exc)[:2000]))
+                    if sent == 0:
+                        raise
+                    break
+                conn.execute(outbox.update().where(outbox.c.id == row.id)
+                             .values(published_at=utcnow(), attempts=outbox.c.attempts + 1))
+                sent += 1
+        return sent
+
+    def pending_count(self) -> int:
+        outbox = MESSAGING_TABLES["outbox"]
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(outbox)
+                                .where(outbox.c.published_at.is_(None))).scalar_one()

@@ -1,0 +1,15 @@
+"""Payloads every service shares: the acting person as the gateway established them."""
+from marshmallow import fields, validate
+
+from shared.rpc import Payload
+
+ROLES = ("student", "coordinator", "admin", "registrar")
+
+
+class ActorSchema(Payload):
+    issuer = fields.String(required=True)
+    subject = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    student_id = fields.String(load_default=None, allow_none=True)
+    # A coordinator's programmes, read by the gateway from the approvals directory (never the token).
+    programmes = fields.List(fields.String(), load_default=list)

@@ -1,0 +1,32 @@
+"""Registration's RPC payloads."""
+from marshmallow import fields, validate
+
+from shared.events.catalogue import LANGUAGES
+from shared.rpc import Payload
+
+
+class RegistrationRequest(Payload):
+    programme = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    expected_graduation = fields.String(required=True,
+                                        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+                                                                 error="use YYYY-MM"))
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    email = fields.Email(validate=validate.Length(max=254))
+
+
+class ProgrammeView(Payload):
+    code = fields.String()
+    name_en = fields.String()
+    name_sv = fields.String()
+
+
+class StudentView(Payload):
+    student_id = fields.String()
+    name = fields.String()
+    email = fields.String()
+    programme = fields.Nested(ProgrammeView)
+    expected_graduation = fields.String()
+    language = fields.String()
+    status = fields.String()
+    registered_at = fields.AwareDateTime()

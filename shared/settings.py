@@ -1,0 +1,105 @@
+"""One settings loader for every service and tool: environment first, then a config file.
+
+Settings are read when a dependency starts (or a command runs), never at import time.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Each setting: (environment variable / config key, default). The config file may use the same
+# keys; a per-service override is read first as "<SERVICE>_<KEY>" (e.g. CERTIFICATES_DATABASE_URL).
+_SPEC = {
+    "environment": ("CIM_ENV", "development"),
+    "amqp_uri": ("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
+    "database_url": ("DATABASE_URL", "sqlite:///{data_dir}/{service}.db"),
+    "data_dir": ("CIM_DATA_DIR", str(REPO_ROOT / "var")),
+    "public_base_url": ("CIM_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+    "smtp_host": ("SMTP_HOST", "127.0.0.1"),
+    "smtp_port": ("SMTP_PORT", "1025"),
+    "mail_from": ("CIM_MAIL_FROM", "CIM <cim-noreply@example.org>"),
+    "dev_issuer_secret": ("CIM_DEV_ISSUER_SECRET", "cim-development-issuer-secret-change-me"),
+    "retry_limit": ("CIM_RETRY_LIMIT", "5"),
+    "retry_delay_ms": ("CIM_RETRY_DELAY_MS", "1000"),
+    "outbox_poll_ms": ("CIM_OUTBOX_POLL_MS", "500"),
+    "render_timeout_s": ("CIM_RENDER_TIMEOUT_S", "60"),
+    "max_upload_bytes": ("CIM_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    environment: str
+    amqp_uri: str
+    database_url: str
+    data_dir: Path
+    public_base_url: str
+    smtp_host: str
+    smtp_port: int
+    mail_from: str
+    dev_issuer_secret: str
+    retry_limit: int
+    retry_delay_ms: int
+    outbox_poll_ms: int
+    render_timeout_s: int
+    max_upload_bytes: int
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+
+def _config_file(env: Mapping[str, str]) -> dict:
+    path = env.get("CIM_CONFIG")
+    if not path:
+        return {}
+    with open(path) as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the eventlet-safe pure-Python driver for PostgreSQL (see docs/decisions/0003)."""
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+pg8000://" + url[len(prefix):]
+    return url
+
+
+def load_settings(service: str, config: Mapping | None = None,
+                  env: Mapping[str, str] | None = None) -> Settings:
+    """Resolve every setting: "<SERVICE>_<KEY>" env, "<KEY>" env, config (given or CIM_CONFIG), default."""
+    env = os.environ if env is None else env
+    config = dict(_config_file(env)) if config is None else dict(config)
+    prefix = service.upper().replace("-", "_") + "_"
+    raw = {}
+    for name, (key, default) in _SPEC.items():
+        value = env.get(prefix + key) or env.get(key)
+        if value in (None, ""):
+            value = config.get(key)
+        if value in (None, ""):
+            value = default
+        raw[name] = str(value)
+    data_dir = Path(raw["data_dir"])
+    raw["database_url"] = normalise_database_url(
+        raw["database_url"].replace("{service}", service).replace("{data_dir}", str(data_dir)))
+    typed = {}
+    for field in fields(Settings):
+        if field.name == "service":
+            continue
+        value = raw[field.name]
+        if field.type == "int":
+            try:
+                value = int(value)
+            except ValueError:
+                raise ValueError(f"setting {_SPEC[field.name][0]} must be a whole number, got {value!r}")
+        elif field.type == "Path":
+            value = Path(value)
+        typed[field.name] = value
+    return Settings(service=service, **typed)

@@ -1,0 +1,58 @@
+"""Registration with a real broker and database: RPC in, events out through the outbox."""
+import pytest
+from nameko.testing.services import entrypoint_hook
+
+from services.registration.service import RegistrationService
+from shared.errors import Conflict, Invalid
+from tests.helpers import EventTap, migrate, rows
+
+STUDENT = {"issuer": "cim-dev", "subject": "s-1", "role": "student"}
+REQUEST = {"programme": "MBIOM", "expected_graduation": "2027-06", "language": "sv",
+           "name": "Astrid Lindgren", "email": "astrid@example.org"}
+
+
+@pytest.fixture
+def registration(container_factory, service_config, database_url):
+    migrate("registration", database_url)
+    container = container_factory(RegistrationService, service_config)
+    container.start()
+    return container
+
+
+def test_registering_publishes_student_registered_through_the_outbox(registration, service_config,
+                                                                       database_url):
+    tap = EventTap(service_config["AMQP_URI"], [("registration", "student.#")])
+    with entrypoint_hook(registration, "register") as register:
+        student = register(STUDENT, REQUEST)
+    assert student["programme"]["code"] == "MBIOM" and student["status"] == "registered"
+    event = tap.wait_for("student.registered.v1")[0]
+    assert event["data"]["student_id"] == student["student_id"]
+    assert event["data"]["programme"]["name_en"] == "Master's programme in Biomedicine"
+    assert event["producer"] == "registration"
+    assert rows(database_url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0] == 0
+
+
+def test_registering_twice_is_a_conflict_and_publishes_nothing_more(registration, service_config):
+    tap = EventTap(service_config["AMQP_URI"], [("registration", "student.#")])
+    with entrypoint_hook(registration, "register") as register:
+        register(STUDENT, REQUEST)
+        with pytest.raises(Conflict):
+            register(STUDENT, REQUEST)
+    tap.wait_for("student.registered.v1")
+    with pytest.raises(AssertionError):
+        tap.wait_for("student.registered.v1", count=2, timeout=1)
+
+
+def test_unknown_fields_and_unknown_programmes_are_refused(registration, database_url):
+    with entrypoint_hook(registration, "register") as register:
+        with pytest.raises(Invalid, match="status"):
+            register(STUDENT, {**REQUEST, "status": "approved"})
+        with pytest.raises(Invalid, match="programme"):
+            register(STUDENT, {**REQUEST, "programme": "NOPE"})
+    assert rows(database_url, "SELECT count(*) FROM students")[0][0] == 0
+
+
+def test_the_four_programmes_of_the_programme_page_are_seeded(registration):
+    with entrypoint_hook(registration, "list_programmes") as list_programmes:
+        codes = {p["code"] for p in list_programmes()}
+    assert codes == {"MBIOM", "BBIOM", "MPUBH", "MMEDS"}
