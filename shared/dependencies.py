@@ -70,3 +70,36 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return WorkerDatabase(self, worker_ctx)
+
+
+class Config(DependencyProvider):
+    """The service's settings, loaded once at start-up (for services without a database)."""
+
+    def setup(self):
+        self.settings = load_settings(self.container.service_name, self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.settings
+
+
+class CorrelationId(DependencyProvider):
+    """The request's correlation id: taken from `X-Correlation-ID` or made, passed on through RPC.
+
+    It lives in the worker's context data, which nameko forwards as message headers to every RPC
+    call, and the unit of work stamps it on every event.
+    """
+
+    HEADER = "X-Correlation-ID"
+
+    def worker_setup(self, worker_ctx):
+        import uuid
+
+        request = worker_ctx.args[0] if worker_ctx.args else None
+        given = getattr(request, "headers", {}).get(self.HEADER) if request is not None else None
+        if given and len(given) <= 200 and given.isprintable():
+            worker_ctx.context_data["correlation_id"] = given
+        else:
+            worker_ctx.context_data.setdefault("correlation_id", str(uuid.uuid4()))
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.context_data["correlation_id"]

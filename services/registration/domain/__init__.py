@@ -63,11 +63,3 @@ def register(*, issuer: str, subject: str, name: str | None, email: str | None,
                    expected_graduation=expected_graduation, language=language,
                    status=REGISTERED, registered_at=now)
 
-
-# The study programmes of the programme page (seed data; an admin may add more later).
-SEED_PROGRAMMES = (
-    Programme("MBIOM", "Master's programme in Biomedicine", "Masterprogram i biomedicin"),
-    Programme("BBIOM", "Bachelor's programme in Biomedicine", "Kandidatprogram i biomedicin"),
-    Programme("MPUBH", "Master's programme in Public Health", "Masterprogram i folkhälsovetenskap"),
-    Programme("MMEDS", "Master's programme in Medical Science", "Masterprogram i medicinsk vetenskap"),
-)

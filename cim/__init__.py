@@ -1,0 +1,1 @@
+"""`cim`: the command that sets up, runs, demonstrates and operates the platform locally."""

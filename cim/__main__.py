@@ -1,0 +1,4 @@
+"""`python -m cim` is the `cim` command."""
+from cim.cli import main
+
+main()

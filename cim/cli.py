@@ -1,0 +1,165 @@
+"""`cim` subcommands: dev-token, migrate, up, down, status, demo, dlq."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from shared.settings import load_settings
+
+BROKER_HELP = (
+    "RabbitMQ does not answer at {uri}.\n"
+    "Start one: `rabbitmq-server -detached` (Debian package rabbitmq-server), or\n"
+    "`docker compose up -d rabbitmq`, or set AMQP_URI to a broker that runs.")
+
+
+def _platform_env(settings) -> dict:
+    """Environment for the service processes: one database per service."""
+    env = dict(os.environ)
+    url = os.environ.get("DATABASE_URL")
+    if url and "{service}" not in url and not url.startswith("sqlite"):
+        # A server URL: each service gets its own database on it, cim_<service>.
+        base, _, _ = url.rpartition("/")
+        env["DATABASE_URL"] = f"{base}/cim_{{service}}"
+    env.setdefault("CIM_DATA_DIR", str(settings.data_dir))
+    return env
+
+
+def cmd_dev_token(args):
+    from services.gateway.auth import issue_dev_token
+
+    settings = load_settings("gateway")
+    print(issue_dev_token(settings.dev_issuer_secret, args.sub, args.role, name=args.name,
+                          email=args.email))
+
+
+def cmd_migrate(args):
+    from shared import topology
+    from shared.migrations import SERVICES_WITH_DATABASE, upgrade
+
+    env = _platform_env(load_settings("cim"))
+    os.environ.update({k: v for k, v in env.items() if k == "DATABASE_URL"})
+    services = args.service or SERVICES_WITH_DATABASE
+    for service in services:
+        settings = load_settings(service)
+        print(f"migrating {service}: {settings.database_url.split('@')[-1]}")
+        upgrade(service, settings.database_url)
+    if not args.skip_broker:
+        settings = load_settings("cim")
+        topology.declare(settings.amqp_uri, settings.retry_delay_ms)
+        print("declared the broker topology (queues, retry and dead-letter queues)")
+
+
+def cmd_up(args):
+    from cim import platform
+
+    settings = load_settings("cim")
+    if not platform.broker_answers(settings.amqp_uri):
+        sys.exit(BROKER_HELP.format(uri=settings.amqp_uri.split("@")[-1]))
+    layout = platform.Layout(settings.data_dir)
+    layout.prepare()
+    platform.stop_all(layout)
+    env = _platform_env(settings)
+    os.environ.update(env)
+    cmd_migrate(argparse.Namespace(service=None, skip_broker=False))
+    env.setdefault("SMTP_HOST", "127.0.0.1")
+    env.setdefault("SMTP_PORT", str(platform.SMTP_PORT))
+    platform.start_smtp_sink(layout, int(env["SMTP_PORT"]))
+    for service, port in platform.SERVICE_PORTS.items():
+        platform.start_service(service, layout, env, port)
+    try:
+        platform.wait_healthy(platform.SERVICE_PORTS, timeout=args.timeout)
+    except TimeoutError as exc:
+        sys.exit(f"{exc}\nLogs: {layout.logs}")
+    print(f"The CIM platform is up: gateway http://127.0.0.1:{platform.SERVICE_PORTS['gateway']}")
+    print(f"  logs: {layout.logs}   mail (Maildir): {layout.mail}/new")
+    print(f"  database: {env.get('DATABASE_URL') or 'SQLite files in ' + str(settings.data_dir)}")
+    print("  try: cim demo      stop: bin/down")
+
+
+def cmd_down(args):
+    from cim import platform
+
+    layout = platform.Layout(load_settings("cim").data_dir)
+    stopped = platform.stop_all(layout) if layout.pids.exists() else []
+    print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+def cmd_status(args):
+    import requests
+
+    from cim import platform
+
+    for service, port in platform.SERVICE_PORTS.items():
+        try:
+            response = requests.get(f"http://127.0.0.1:{port}/health", timeout=3)
+            print(f"{service:14} {response.status_code} {response.text}")
+        except requests.RequestException as exc:
+            print(f"{service:14} down ({type(exc).__name__})")
+
+
+def cmd_demo(args):
+    from cim import journey, platform
+
+    settings = load_settings("gateway")
+    out = Path(args.out or settings.data_dir / "demo")
+    result = journey.run(args.url, settings.dev_issuer_secret, out)
+    print(f"\nCertificate PDF: {result['pdf_path']}")
+    print(f"Verification:    {result['certificate']['verify_url']}")
+    mail = platform.Layout(settings.data_dir).mail / "new"
+    print(f"Emails to {result['email']}: {mail} (one file per message)")
+
+
+def cmd_dlq(args):
+    from shared import deadletters
+
+    settings = load_settings("cim")
+    if args.action == "list":
+        for item in deadletters.peek(settings.amqp_uri):
+            print(json.dumps(item, default=str))
+    else:
+        moved = deadletters.replay(settings.amqp_uri, limit=args.limit)
+        print(f"replayed {moved} message(s) to their original queues")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="cim", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("dev-token", help="print a token from the development issuer")
+    p.add_argument("--sub", required=True)
+    p.add_argument("--role", required=True, choices=("student", "coordinator", "admin", "registrar"))
+    p.add_argument("--name")
+    p.add_argument("--email")
+    p.set_defaults(func=cmd_dev_token)
+
+    p = sub.add_parser("migrate", help="run every service's migrations and declare the broker topology")
+    p.add_argument("--service", action="append")
+    p.add_argument("--skip-broker", action="store_true")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("up", help="migrate and start every service, the gateway and an SMTP sink")
+    p.add_argument("--timeout", type=float, default=120)
+    p.set_defaults(func=cmd_up)
+
+    sub.add_parser("down", help="stop everything `cim up` started").set_defaults(func=cmd_down)
+    sub.add_parser("status", help="each service's /health").set_defaults(func=cmd_status)
+
+    p = sub.add_parser("demo", help="run the whole journey against the running platform")
+    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.add_argument("--out")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("dlq", help="inspect or replay dead-lettered messages")
+    p.add_argument("action", choices=("list", "replay"))
+    p.add_argument("--limit", type=int, default=1000)
+    p.set_defaults(func=cmd_dlq)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

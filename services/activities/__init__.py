@@ -1,0 +1,1 @@
+"""Activities: the claims students log in their merits portfolio, and the activity catalogue."""

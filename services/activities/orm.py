@@ -1,0 +1,125 @@
+"""Activities' tables, mapped onto the plain domain classes, and its repository."""
+import sqlalchemy as sa
+from sqlalchemy.orm import registry, relationship, selectinload
+
+from services.activities.domain import (
+    LOCATION_KINDS, STATUSES, Activity, ActivityType, ActivityVersion, AttendanceSession, Decision)
+from shared.db import UTCDateTime, service_metadata
+
+metadata = service_metadata()
+mapper_registry = registry(metadata=metadata)
+
+
+def _one_of(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+activity_types = sa.Table(
+    "activity_types", metadata,
+    sa.Column("code", sa.String(50), primary_key=True),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("name_sv", sa.String(200), nullable=False),
+    sa.Column("sessions_required", sa.Integer, nullable=False),
+    sa.Column("default_location", sa.String(20), nullable=False),
+    sa.Column("supplement_en", sa.String(500), nullable=False),
+    sa.Column("supplement_sv", sa.String(500), nullable=False),
+    sa.CheckConstraint("sessions_required >= 1", name="sessions_required_positive"),
+    sa.CheckConstraint(_one_of("default_location", LOCATION_KINDS), name="default_location_kind"),
+)
+
+activities = sa.Table(
+    "activities", metadata,
+    sa.Column("activity_id", sa.String(36), primary_key=True),
+    sa.Column("student_id", sa.String(36), nullable=False, index=True),
+    sa.Column("type_code", sa.String(50), sa.ForeignKey("activity_types.code"), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("location_kind", sa.String(20), nullable=False),
+    sa.Column("location_country", sa.String(2), nullable=True),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date, nullable=False),
+    sa.Column("evidence_urls", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(_one_of("status", STATUSES), name="status_known"),
+    sa.CheckConstraint(_one_of("location_kind", LOCATION_KINDS), name="location_kind_known"),
+    sa.CheckConstraint("end_date >= start_date", name="dates_in_order"),
+)
+
+# Every submitted version, as it stood: the audit trail behind each decision.
+activity_versions = sa.Table(
+    "activity_versions", metadata,
+    sa.Column("activity_id", sa.String(36), sa.ForeignKey("activities.activity_id"),
+              primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("type_code", sa.String(50), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("location_kind", sa.String(20), nullable=False),
+    sa.Column("location_country", sa.String(2), nullable=True),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date, nullable=False),
+    sa.Column("evidence_urls", sa.JSON, nullable=False),
+    sa.Column("sessions", sa.JSON, nullable=False),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+)
+
+activity_sessions = sa.Table(
+    "activity_sessions", metadata,
+    sa.Column("session_id", sa.String(36), primary_key=True),
+    sa.Column("activity_id", sa.String(36), sa.ForeignKey("activities.activity_id"),
+              nullable=False, index=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("added_at", UTCDateTime, nullable=False),
+)
+
+# The decisions that applied, in the order they arrived (outdated ones are not recorded).
+activity_decisions = sa.Table(
+    "activity_decisions", metadata,
+    sa.Column("decision_id", sa.String(36), primary_key=True),
+    sa.Column("activity_id", sa.String(36), sa.ForeignKey("activities.activity_id"),
+              nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.String(300), nullable=False),
+    sa.Column("decided_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+mapper_registry.map_imperatively(ActivityType, activity_types)
+mapper_registry.map_imperatively(AttendanceSession, activity_sessions)
+mapper_registry.map_imperatively(ActivityVersion, activity_versions)
+mapper_registry.map_imperatively(Decision, activity_decisions)
+mapper_registry.map_imperatively(Activity, activities, properties={
+    "sessions": relationship(AttendanceSession, order_by=(activity_sessions.c.date,
+                                                          activity_sessions.c.added_at)),
+    "versions": relationship(ActivityVersion, order_by=activity_versions.c.version),
+    "decisions": relationship(Decision, order_by=activity_decisions.c.recorded_at),
+})
+
+
+class Repository:
+    def __init__(self, session):
+        self.session = session
+
+    def activity_type(self, code: str) -> ActivityType | None:
+        return self.session.get(ActivityType, code)
+
+    def activity_types(self) -> list[ActivityType]:
+        return list(self.session.scalars(sa.select(ActivityType).order_by(ActivityType.code)))
+
+    def activity(self, activity_id: str) -> Activity | None:
+        return self.session.get(Activity, activity_id)
+
+    def activities_of(self, student_id: str) -> list[Activity]:
+        return list(self.session.scalars(
+            sa.select(Activity).where(Activity.student_id == student_id)
+            .options(selectinload(Activity.sessions), selectinload(Activity.decisions))
+            .order_by(Activity.created_at, Activity.activity_id)))
+
+    def add(self, obj):
+        self.session.add(obj)

@@ -1,0 +1,131 @@
+"""The ceremony's tables, mapped onto the plain domain classes, and its repository."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import deferred, registry
+
+from services.ceremony.domain import (ACCEPTED, SCHEDULED, SUBMITTED, Booking, Ceremony,
+                                      FinalReport, Presentation, RequirementMet)
+from shared.db import UTCDateTime, service_metadata
+
+metadata = service_metadata()
+mapper_registry = registry(metadata=metadata)
+
+requirements_met = sa.Table(
+    "requirements_met", metadata,
+    sa.Column("student_id", sa.String(36), primary_key=True),
+    sa.Column("programme_code", sa.String(50), nullable=False),
+    sa.Column("rule_set", sa.String(100), nullable=False),
+    sa.Column("met_at", UTCDateTime, nullable=False),
+)
+
+ceremonies = sa.Table(
+    "ceremonies", metadata,
+    sa.Column("ceremony_id", sa.String(36), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("utc_offset_minutes", sa.Integer, nullable=False),
+    sa.Column("location", sa.String(200), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("scheduled_by", sa.String(300), nullable=False),
+    sa.Column("scheduled_at", UTCDateTime, nullable=False),
+    sa.Column("cancelled_at", UTCDateTime, nullable=True),
+    sa.Column("cancel_reason", sa.Text, nullable=True),
+    sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
+)
+
+bookings = sa.Table(
+    "bookings", metadata,
+    sa.Column("booking_id", sa.String(36), primary_key=True),
+    sa.Column("ceremony_id", sa.String(36), sa.ForeignKey("ceremonies.ceremony_id"), nullable=False),
+    sa.Column("student_id", sa.String(36), nullable=False, index=True),
+    sa.Column("booked_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("ceremony_id", "student_id", name="uq_bookings_ceremony_student"),
+)
+
+final_reports = sa.Table(
+    "final_reports", metadata,
+    sa.Column("report_id", sa.String(36), primary_key=True),
+    sa.Column("student_id", sa.String(36), nullable=False, index=True),
+    sa.Column("filename", sa.String(255), nullable=False),
+    # The file itself lives in the database: backed up with everything else, never lost.
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+    sa.Column("decided_by", sa.String(300), nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
+)
+# At most one report per student that is pending or accepted (concurrent uploads cannot both win).
+sa.Index("uq_final_reports_open_per_student", final_reports.c.student_id, unique=True,
+         postgresql_where=final_reports.c.status.in_([SUBMITTED, ACCEPTED]),
+         sqlite_where=final_reports.c.status.in_([SUBMITTED, ACCEPTED]))
+
+presentations = sa.Table(
+    "presentations", metadata,
+    sa.Column("student_id", sa.String(36), primary_key=True),
+    sa.Column("ceremony_id", sa.String(36), sa.ForeignKey("ceremonies.ceremony_id"), nullable=False),
+    sa.Column("recorded_by", sa.String(300), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+mapper_registry.map_imperatively(RequirementMet, requirements_met)
+mapper_registry.map_imperatively(Ceremony, ceremonies)
+mapper_registry.map_imperatively(Booking, bookings)
+# The file is read only when asked for, not with every metadata query.
+mapper_registry.map_imperatively(FinalReport, final_reports,
+                                 properties={"content": deferred(final_reports.c.content)})
+mapper_registry.map_imperatively(Presentation, presentations)
+
+
+class Repository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, obj):
+        self.session.add(obj)
+
+    def requirement(self, student_id: str, lock: bool = False) -> RequirementMet | None:
+        """With `lock`, one student's bookings and uploads are serialised on this row."""
+        return self.session.get(RequirementMet, student_id, with_for_update=lock or None)
+
+    def ceremony(self, ceremony_id: str, lock: bool = False) -> Ceremony | None:
+        """With `lock`, bookings of one ceremony are serialised, so capacity holds under load."""
+        return self.session.get(Ceremony, ceremony_id, with_for_update=lock or None)
+
+    def upcoming_ceremonies(self, now: datetime) -> list[Ceremony]:
+        return list(self.session.scalars(sa.select(Ceremony).where(
+            Ceremony.status == SCHEDULED, Ceremony.starts_at > now).order_by(Ceremony.starts_at)))
+
+    def places_taken(self, ceremony_ids: list[str]) -> dict[str, int]:
+        if not ceremony_ids:
+            return {}
+        result = self.session.execute(
+            sa.select(Booking.ceremony_id, sa.func.count()).where(
+                Booking.ceremony_id.in_(ceremony_ids)).group_by(Booking.ceremony_id))
+        return {ceremony_id: count for ceremony_id, count in result}
+
+    def upcoming_booking(self, student_id: str, now: datetime) -> Booking | None:
+        return self.session.scalars(
+            sa.select(Booking).join(Ceremony, Ceremony.ceremony_id == Booking.ceremony_id).where(
+                Booking.student_id == student_id, Ceremony.status == SCHEDULED,
+                Ceremony.starts_at > now).order_by(Ceremony.starts_at)).first()
+
+    def booking(self, ceremony_id: str, student_id: str) -> Booking | None:
+        return self.session.scalars(sa.select(Booking).where(
+            Booking.ceremony_id == ceremony_id, Booking.student_id == student_id)).one_or_none()
+
+    def latest_report(self, student_id: str) -> FinalReport | None:
+        return self.session.scalars(sa.select(FinalReport).where(
+            FinalReport.student_id == student_id).order_by(
+                FinalReport.submitted_at.desc())).first()
+
+    def report(self, report_id: str) -> FinalReport | None:
+        return self.session.get(FinalReport, report_id)
+
+    def presentation(self, student_id: str) -> Presentation | None:
+        return self.session.get(Presentation, student_id)

@@ -1,0 +1,88 @@
+"""The ceremony as a nameko service: validate, call one use case, return a dump."""
+from nameko.rpc import rpc
+
+from services.ceremony import handlers
+from shared.dependencies import Database
+from shared.errors import EXPECTED
+from shared.health import HealthEndpoint
+from shared.messaging import on_event
+from shared.rpc import load
+from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, PresentationRequest,
+                                 PresentationView, ReportDetailView, ReportFileView, ReportRequest,
+                                 ReportView, ScheduleRequest)
+from shared.rpc.common import ActorSchema
+
+
+class CeremonyService(HealthEndpoint):
+    name = "ceremony"
+    db = Database()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def schedule(self, actor, request):
+        actor = load(ActorSchema, actor)
+        request = load(ScheduleRequest, request)
+        with self.db.unit_of_work() as uow:
+            return CeremonyView().dump(handlers.schedule(uow, actor=actor, request=request))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_ceremonies(self):
+        with self.db.unit_of_work() as uow:
+            return CeremonyView(many=True).dump(handlers.list_ceremonies(uow))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel(self, actor, ceremony_id, request):
+        actor = load(ActorSchema, actor)
+        request = load(CancelRequest, request)
+        with self.db.unit_of_work() as uow:
+            return CeremonyView().dump(handlers.cancel(uow, actor=actor, ceremony_id=str(ceremony_id),
+                                                       reason=request["reason"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def book(self, actor, ceremony_id):
+        actor = load(ActorSchema, actor)
+        with self.db.unit_of_work() as uow:
+            return BookingView().dump(handlers.book(uow, actor=actor, ceremony_id=str(ceremony_id)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_report(self, actor, request):
+        actor = load(ActorSchema, actor)
+        request = load(ReportRequest, request)
+        with self.db.unit_of_work() as uow:
+            report = handlers.submit_report(uow, actor=actor, filename=request["filename"],
+                                            content=request["content_b64"],
+                                            max_bytes=self.db.settings.max_upload_bytes)
+        return ReportView().dump(report)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_report(self, actor, student_id):
+        actor = load(ActorSchema, actor)
+        with self.db.unit_of_work() as uow:
+            return ReportDetailView().dump(handlers.get_report(uow, actor=actor,
+                                                               student_id=str(student_id)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def download_report(self, actor, student_id):
+        actor = load(ActorSchema, actor)
+        with self.db.unit_of_work() as uow:
+            return ReportFileView().dump(handlers.download_report(uow, actor=actor,
+                                                                  student_id=str(student_id)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_presentation(self, actor, ceremony_id, request):
+        actor = load(ActorSchema, actor)
+        request = load(PresentationRequest, request)
+        with self.db.unit_of_work() as uow:
+            return PresentationView().dump(handlers.record_presentation(
+                uow, actor=actor, ceremony_id=str(ceremony_id), student_id=request["student_id"]))
+
+    @on_event("approvals", "student.activity_requirement_met.v1")
+    def on_activity_requirement_met(self, event):
+        self.db.consume(event, handlers.record_requirement_met)
+
+    @on_event("approvals", "report.accepted.v1")
+    def on_report_accepted(self, event):
+        self.db.consume(event, handlers.record_report_accepted)
+
+    @on_event("approvals", "report.returned.v1")
+    def on_report_returned(self, event):
+        self.db.consume(event, handlers.record_report_returned)

@@ -1,0 +1,73 @@
+"""Activities' RPC payloads."""
+from marshmallow import fields, validate
+
+from shared.events.catalogue import LOCATION_KINDS
+from shared.rpc import Payload
+
+
+class LocationRequest(Payload):
+    kind = fields.String(required=True, validate=validate.OneOf(LOCATION_KINDS))
+    country = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2))
+
+
+class ActivityRequest(Payload):
+    """The body of logging an activity, and of resubmitting it after changes were requested."""
+    type = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    location = fields.Nested(LocationRequest, required=True)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    evidence_urls = fields.List(
+        fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000)),
+        load_default=list, validate=validate.Length(max=20))
+
+
+class SessionRequest(Payload):
+    """One attended session of a repeated-attendance activity."""
+    date = fields.Date(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class LocationView(Payload):
+    kind = fields.String()
+    country = fields.String(allow_none=True)
+
+
+class SessionView(Payload):
+    session_id = fields.String()
+    date = fields.Date()
+    title = fields.String()
+
+
+class DecisionView(Payload):
+    decision = fields.String()
+    comment = fields.String(allow_none=True)
+    decided_at = fields.AwareDateTime()
+    version = fields.Integer()
+
+
+class ActivityView(Payload):
+    id = fields.String()
+    student_id = fields.String()
+    type = fields.String()
+    title = fields.String()
+    description = fields.String()
+    location = fields.Nested(LocationView)
+    start_date = fields.Date()
+    end_date = fields.Date()
+    evidence_urls = fields.List(fields.String())
+    sessions = fields.List(fields.Nested(SessionView))
+    status = fields.String()
+    version = fields.Integer()
+    submitted_at = fields.AwareDateTime()
+    latest_decision = fields.Nested(DecisionView, allow_none=True)
+
+
+class ActivityTypeView(Payload):
+    code = fields.String()
+    name_en = fields.String()
+    name_sv = fields.String()
+    repeated_attendance = fields.Boolean()
+    sessions_required = fields.Integer()
+    default_location = fields.String()

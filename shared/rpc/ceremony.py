@@ -1,0 +1,94 @@
+"""The ceremony's RPC payloads."""
+import base64
+import binascii
+
+from marshmallow import ValidationError, fields, validate
+
+from shared.events.catalogue import LANGUAGES
+from shared.rpc import Payload
+
+
+class Base64Bytes(fields.Field):
+    """Bytes on the inside, standard base64 text on the wire."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else base64.b64encode(value).decode("ascii")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("base64 text expected")
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("not valid base64") from None
+
+
+class ScheduleRequest(Payload):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    # A zone is required: "14:00" means nothing without knowing where.
+    starts_at = fields.AwareDateTime(required=True)
+    location = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+
+
+class CancelRequest(Payload):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ReportRequest(Payload):
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    content_b64 = Base64Bytes(required=True)
+
+
+class PresentationRequest(Payload):
+    student_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class CeremonyView(Payload):
+    id = fields.String()
+    title = fields.String()
+    starts_at = fields.AwareDateTime()
+    location = fields.String()
+    capacity = fields.Integer()
+    language = fields.String()
+    free_places = fields.Integer()
+    status = fields.String()
+
+
+class BookingView(Payload):
+    booking_id = fields.String()
+    ceremony = fields.Nested(CeremonyView)
+    student_id = fields.String()
+    booked_at = fields.AwareDateTime()
+
+
+class ReportView(Payload):
+    report_id = fields.String()
+    filename = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    status = fields.String()
+    submitted_at = fields.AwareDateTime()
+
+
+class ReportDetailView(ReportView):
+    """The latest report with its decision, for the student, their coordinator or an admin."""
+    student_id = fields.String()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    comment = fields.String(allow_none=True)
+
+
+class ReportFileView(Payload):
+    report_id = fields.String()
+    filename = fields.String()
+    sha256 = fields.String()
+    content_b64 = Base64Bytes()
+
+
+class PresentationView(Payload):
+    student_id = fields.String()
+    ceremony_id = fields.String()
+    ceremony_date = fields.Date()
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()

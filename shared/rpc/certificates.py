@@ -1,0 +1,55 @@
+"""Certificates' RPC payloads."""
+from marshmallow import fields, validate
+
+from shared.rpc import Payload
+
+STATUSES = ("valid", "revoked", "superseded", "unknown")
+
+
+class RevocationRequest(Payload):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CertificateProgrammeView(Payload):
+    code = fields.String()
+    name_en = fields.String()
+    name_sv = fields.String()
+
+
+class CertificateView(Payload):
+    """The student's own certificate (GET /v1/me/certificate)."""
+    code = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    version = fields.Integer()
+    issued_at = fields.AwareDateTime()
+    verify_url = fields.String()
+    programme = fields.Nested(CertificateProgrammeView)
+
+
+class CertificateFileView(Payload):
+    """The certificate PDF, base64 on the wire (GET /v1/me/certificate.pdf)."""
+    filename = fields.String()
+    content_b64 = fields.String()
+
+
+class VerificationView(Payload):
+    """Public verification: the state and what the certificate itself shows; no email, no ids.
+
+    Only `code` and `status` for an unknown code; `revoked_reason` only for a revoked one.
+    """
+    code = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    holder = fields.String()
+    programme = fields.Nested(CertificateProgrammeView)
+    issued_at = fields.AwareDateTime()
+    revoked_reason = fields.String()
+
+
+class DiplomaSupplementView(Payload):
+    """The section 6.1 line of the Diploma Supplement, English and Swedish."""
+    student_id = fields.String()
+    certificate_code = fields.String()
+    section = fields.String()
+    text_en = fields.String()
+    text_sv = fields.String()
+    recorded_at = fields.AwareDateTime()

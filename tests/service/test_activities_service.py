@@ -1,0 +1,188 @@
+"""Activities with a real broker and database: RPC in, events out, decisions consumed once."""
+import uuid
+
+import pytest
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from services.activities.domain import seed_activity_types
+from services.activities.service import ActivitiesService
+from shared.db import utcnow
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from tests.helpers import EventTap, migrate, publish_event, rows
+
+STUDENT = {"issuer": "cim-dev", "subject": "s-1", "role": "student", "student_id": "stu-1"}
+OTHER_STUDENT = {"issuer": "cim-dev", "subject": "s-2", "role": "student", "student_id": "stu-2"}
+COORDINATOR = {"issuer": "cim-dev", "subject": "c-1", "role": "coordinator",
+               "programmes": ["MBIOM"]}
+EXCHANGE = {"type": "exchange_semester", "title": "Exchange in Leiden",
+            "description": "A semester of biomedicine courses at Leiden University",
+            "location": {"kind": "abroad", "country": "NL"},
+            "start_date": "2025-09-01", "end_date": "2026-01-31",
+            "evidence_urls": ["https://example.org/transcript.pdf"]}
+
+
+@pytest.fixture
+def activities(container_factory, service_config, database_url):
+    migrate("activities", database_url)
+    container = container_factory(ActivitiesService, service_config)
+    container.start()
+    return container
+
+
+def call(container, method, *args):
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args)
+
+
+def decide(container, service_config, event_type, activity, version=None, event_id=None,
+           comment=None):
+    """Publish a decision as approvals would, and wait until the activities consumer handled it."""
+    method = {"activity.approved.v1": "on_activity_approved",
+              "activity.rejected.v1": "on_activity_rejected",
+              "activity.changes_requested.v1": "on_activity_changes_requested"}[event_type]
+    data = {"activity_id": activity["id"], "student_id": activity["student_id"],
+            "version": version or activity["version"], "decided_by": "c-1",
+            "decided_at": utcnow(), "comment": comment}
+    with entrypoint_waiter(container, method, timeout=15):
+        return publish_event(service_config["AMQP_URI"], event_type, data, producer="approvals",
+                             event_id=event_id)
+
+
+def test_logging_publishes_activity_submitted_with_the_catalogue_entry(activities, service_config,
+                                                                       database_url):
+    tap = EventTap(service_config["AMQP_URI"], [("activities", "activity.#")])
+    activity = call(activities, "log_activity", STUDENT, EXCHANGE)
+    assert activity["status"] == "submitted" and activity["version"] == 1
+    assert activity["student_id"] == "stu-1" and activity["location"] == {"kind": "abroad",
+                                                                         "country": "NL"}
+    assert activity["start_date"] == "2025-09-01" and activity["latest_decision"] is None
+    event = tap.wait_for("activity.submitted.v1")[0]
+    assert event["producer"] == "activities"
+    assert event["data"]["activity_id"] == activity["id"] and event["data"]["version"] == 1
+    assert event["data"]["activity_type"] == {
+        "code": "exchange_semester", "name_en": "Exchange semester", "name_sv": "Utbytestermin",
+        "sessions_required": 1, "supplement_en": "Completed an exchange semester abroad.",
+        "supplement_sv": "Har genomfört en utbytestermin utomlands."}
+    assert rows(database_url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0] == 0
+
+
+def test_another_students_activity_is_not_found(activities):
+    activity = call(activities, "log_activity", STUDENT, EXCHANGE)
+    with pytest.raises(NotFound):
+        call(activities, "get_activity", OTHER_STUDENT, activity["id"])
+    with pytest.raises(NotFound):
+        call(activities, "withdraw", OTHER_STUDENT, activity["id"])
+    with pytest.raises(NotFound):
+        call(activities, "get_activity", OTHER_STUDENT, str(uuid.uuid4()))
+    assert call(activities, "list_activities", OTHER_STUDENT) == []
+    assert [a["id"] for a in call(activities, "list_activities", STUDENT)] == [activity["id"]]
+    assert call(activities, "get_activity", STUDENT, activity["id"])["status"] == "submitted"
+
+
+def test_only_students_act_on_activities(activities):
+    with pytest.raises(Forbidden):
+        call(activities, "log_activity", COORDINATOR, EXCHANGE)
+
+
+def test_an_approval_event_updates_the_status_and_latest_decision(activities, service_config):
+    activity = call(activities, "log_activity", STUDENT, EXCHANGE)
+    decide(activities, service_config, "activity.approved.v1", activity, comment="Well done")
+    shown = call(activities, "get_activity", STUDENT, activity["id"])
+    assert shown["status"] == "approved"
+    assert shown["latest_decision"]["decision"] == "approved"
+    assert shown["latest_decision"]["comment"] == "Well done"
+    assert shown["latest_decision"]["version"] == 1
+    with pytest.raises(Conflict):
+        call(activities, "withdraw", STUDENT, activity["id"])
+
+
+def test_the_same_approval_delivered_twice_records_one_effect(activities, service_config,
+                                                              database_url):
+    activity = call(activities, "log_activity", STUDENT, EXCHANGE)
+    event_id = str(uuid.uuid4())
+    decide(activities, service_config, "activity.approved.v1", activity, event_id=event_id)
+    decide(activities, service_config, "activity.approved.v1", activity, event_id=event_id)
+    assert rows(database_url, "SELECT count(*) FROM activity_decisions")[0][0] == 1
+    assert rows(database_url, "SELECT count(*) FROM processed_events WHERE event_id = :e",
+                e=event_id)[0][0] == 1
+    assert call(activities, "get_activity", STUDENT, activity["id"])["status"] == "approved"
+
+
+def test_unknown_fields_are_refused_and_nothing_is_stored(activities, database_url):
+    with pytest.raises(Invalid, match="status"):
+        call(activities, "log_activity", STUDENT, {**EXCHANGE, "status": "approved"})
+    with pytest.raises(Invalid, match="city"):
+        call(activities, "log_activity", STUDENT,
+             {**EXCHANGE, "location": {"kind": "abroad", "country": "NL", "city": "Leiden"}})
+    with pytest.raises(Invalid, match="type"):
+        call(activities, "log_activity", STUDENT, {**EXCHANGE, "type": "bungee_jumping"})
+    with pytest.raises(Invalid, match="location"):
+        call(activities, "log_activity", STUDENT, {**EXCHANGE, "location": {"kind": "abroad",
+                                                                             "country": "SE"}})
+    assert rows(database_url, "SELECT count(*) FROM activities")[0][0] == 0
+    assert rows(database_url, "SELECT count(*) FROM outbox")[0][0] == 0
+
+
+def test_resubmission_keeps_both_versions_and_ignores_decisions_on_the_old_one(
+        activities, service_config, database_url):
+    tap = EventTap(service_config["AMQP_URI"], [("activities", "activity.#")])
+    activity = call(activities, "log_activity", STUDENT, EXCHANGE)
+    with pytest.raises(Conflict):
+        call(activities, "resubmit", STUDENT, activity["id"], EXCHANGE)
+    decide(activities, service_config, "activity.changes_requested.v1", activity,
+           comment="Please attach the transcript")
+    corrected = {**EXCHANGE, "title": "Exchange semester at Leiden University"}
+    resubmitted = call(activities, "resubmit", STUDENT, activity["id"], corrected)
+    assert (resubmitted["status"], resubmitted["version"]) == ("submitted", 2)
+    assert resubmitted["latest_decision"]["comment"] == "Please attach the transcript"
+    assert rows(database_url, "SELECT version, title FROM activity_versions ORDER BY version") == [
+        (1, "Exchange in Leiden"), (2, "Exchange semester at Leiden University")]
+    event = tap.wait_for("activity.resubmitted.v1")[0]
+    assert event["data"]["version"] == 2 and event["data"]["title"] == corrected["title"]
+
+    stale = decide(activities, service_config, "activity.approved.v1", activity, version=1)
+    assert call(activities, "get_activity", STUDENT, activity["id"])["status"] == "submitted"
+    assert rows(database_url, "SELECT count(*) FROM processed_events WHERE event_id = :e",
+                e=stale["event_id"])[0][0] == 1
+
+
+def test_sessions_of_a_repeated_activity_go_back_to_the_coordinator(activities, service_config):
+    tap = EventTap(service_config["AMQP_URI"], [("activities", "activity.#")])
+    cafe = call(activities, "log_activity", STUDENT, {
+        "type": "language_cafe", "title": "Spanish café", "description": "At the library",
+        "location": {"kind": "sweden"}, "start_date": "2025-09-01", "end_date": "2025-12-20"})
+    decide(activities, service_config, "activity.approved.v1", cafe)
+    shown = call(activities, "add_session", STUDENT, cafe["id"],
+                 {"date": "2025-09-10", "title": "Café 1"})
+    assert (shown["status"], shown["version"]) == ("submitted", 2)
+    assert [(s["date"], s["title"]) for s in shown["sessions"]] == [("2025-09-10", "Café 1")]
+    event = tap.wait_for("activity.resubmitted.v1")[0]
+    assert event["data"]["sessions"][0]["title"] == "Café 1"
+    exchange = call(activities, "log_activity", STUDENT, EXCHANGE)
+    with pytest.raises(Invalid):
+        call(activities, "add_session", STUDENT, exchange["id"],
+             {"date": "2025-09-10", "title": "Week 1"})
+
+
+def test_withdrawing_publishes_activity_withdrawn(activities, service_config):
+    tap = EventTap(service_config["AMQP_URI"], [("activities", "activity.#")])
+    activity = call(activities, "log_activity", STUDENT, EXCHANGE)
+    assert call(activities, "withdraw", STUDENT, activity["id"])["status"] == "withdrawn"
+    assert tap.wait_for("activity.withdrawn.v1")[0]["data"]["activity_id"] == activity["id"]
+
+
+def test_the_catalogue_lists_the_eight_types_with_their_attendance_rule(activities, database_url):
+    types = {t["code"]: t for t in call(activities, "list_activity_types")}
+    assert set(types) == {t.code for t in seed_activity_types()}
+    assert types["language_cafe"]["repeated_attendance"] is True
+    assert types["language_cafe"]["sessions_required"] == 3
+    assert types["conference"]["repeated_attendance"] is False
+    assert types["exchange_semester"]["default_location"] == "abroad"
+
+
+def test_the_seeded_catalogue_matches_the_domains_seed(activities, database_url):
+    seeded = rows(database_url, "SELECT code, name_en, name_sv, sessions_required, "
+                  "default_location, supplement_en, supplement_sv FROM activity_types ORDER BY code")
+    expected = sorted((t.code, t.name_en, t.name_sv, t.sessions_required, t.default_location,
+                       t.supplement_en, t.supplement_sv) for t in seed_activity_types())
+    assert [tuple(r) for r in seeded] == expected

@@ -1,0 +1,214 @@
+"""Approvals with a real broker and database: copies fed by events, decisions by RPC, events out."""
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from nameko.testing.services import entrypoint_hook
+
+from services.approvals.service import ApprovalsService
+from shared.db import utcnow
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from tests.helpers import EventTap, migrate, publish_event, rows, wait_until
+
+BIOMED = {"issuer": "cim-dev", "subject": "c-biomed", "role": "coordinator"}
+HEALTH = {"issuer": "cim-dev", "subject": "c-health-1", "role": "coordinator"}
+ADMIN = {"issuer": "cim-dev", "subject": "root", "role": "admin"}
+CONFERENCE = {"code": "conference", "name_en": "International conference or workshop",
+              "name_sv": "Internationell konferens eller workshop", "sessions_required": 1,
+              "supplement_en": "an international conference", "supplement_sv": "en internationell konferens"}
+
+
+@pytest.fixture
+def approvals(container_factory, service_config, database_url):
+    migrate("approvals", database_url)
+    container = container_factory(ApprovalsService, service_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def tap(service_config):
+    tap = EventTap(service_config["AMQP_URI"], [("approvals", "#")])
+    yield tap
+    tap.close()
+
+
+def register_student(amqp_uri, database_url, graduation="2027-06"):
+    student_id = str(uuid.uuid4())
+    publish_event(amqp_uri, "student.registered.v1", {
+        "student_id": student_id, "name": "Karin Boye", "email": "karin@example.org",
+        "programme": {"code": "MBIOM", "name_en": "Master's programme in Biomedicine",
+                      "name_sv": "Masterprogram i biomedicin"},
+        "expected_graduation": graduation, "language": "sv", "registered_at": utcnow(),
+    }, producer="registration")
+    wait_until(lambda: rows(database_url, "SELECT 1 FROM students WHERE student_id = :s", s=student_id),
+               message="the student copy")
+    return student_id
+
+
+def activity_data(activity_id, student_id, kind, age, version=1):
+    return {
+        "activity_id": activity_id, "student_id": student_id, "version": version,
+        "activity_type": CONFERENCE, "title": f"Conference {kind}", "description": "I presented.",
+        "location": {"kind": kind, "country": {"sweden": "SE", "abroad": "DE"}.get(kind)},
+        "start_date": date(2026, 3, 1 + age), "end_date": date(2026, 3, 2 + age), "sessions": [],
+        "submitted_at": utcnow() - timedelta(hours=10 - age),
+    }
+
+
+def submit_activities(amqp_uri, database_url, student_id, kinds=("sweden", "abroad", "digital")):
+    ids = []
+    for age, kind in enumerate(kinds):
+        activity_id = str(uuid.uuid4())
+        publish_event(amqp_uri, "activity.submitted.v1", activity_data(activity_id, student_id, kind, age),
+                      producer="activities")
+        ids.append(activity_id)
+    wait_until(lambda: rows(database_url, "SELECT count(*) FROM activities WHERE student_id = :s",
+                            s=student_id)[0][0] == len(kinds), message="the activity copies")
+    return ids
+
+
+def test_the_right_coordinator_approves_three_and_the_requirement_is_met_once(
+        approvals, service_config, database_url, tap):
+    amqp = service_config["AMQP_URI"]
+    student_id = register_student(amqp, database_url)
+    activity_ids = submit_activities(amqp, database_url, student_id)
+
+    with entrypoint_hook(approvals, "inbox") as inbox:
+        items = inbox(BIOMED)
+        assert [item["id"] for item in items] == activity_ids  # oldest first
+        assert items[0]["student_name"] == "Karin Boye" and items[0]["programme"] == "MBIOM"
+        assert items[0]["waiting_seconds"] >= 10 * 3600 - 60
+        assert inbox(HEALTH) == []
+    with entrypoint_hook(approvals, "decide_activity") as decide:
+        with pytest.raises(Forbidden):
+            decide(HEALTH, activity_ids[0], {"decision": "approved"})
+        with pytest.raises(NotFound):
+            decide(BIOMED, str(uuid.uuid4()), {"decision": "approved"})
+        results = [decide(BIOMED, activity_id, {"decision": "approved"}) for activity_id in activity_ids]
+    assert [r["decision"] for r in results] == ["approved"] * 3
+    assert results[0]["decided_by"] == "c-biomed" and results[0]["version"] == 1
+
+    approved = tap.wait_for("activity.approved.v1", count=3)
+    assert {e["data"]["activity_id"] for e in approved} == set(activity_ids)
+    met = tap.wait_for("student.activity_requirement_met.v1")[0]["data"]
+    assert met["student_id"] == student_id and met["programme"] == "MBIOM"
+    assert met["rule_set"] == "standard" and set(met["activity_ids"]) == set(activity_ids)
+    with pytest.raises(AssertionError):
+        tap.wait_for("student.activity_requirement_met.v1", count=2, timeout=1)
+    assert rows(database_url, "SELECT count(*) FROM decisions WHERE student_id = :s",
+                s=student_id)[0][0] == 3
+
+    with entrypoint_hook(approvals, "progress") as progress:
+        standing = progress({"issuer": "cim-dev", "subject": "s-1", "role": "student",
+                             "student_id": student_id})
+    assert standing["activity_requirement_met"] and not standing["eligible"]
+    assert len(standing["counted"]) == 3
+    assert standing["missing"][0] == {"en": "a final report accepted by your coordinator",
+                                      "sv": "en slutrapport som din koordinator har godkänt"}
+
+
+def test_eligible_is_published_exactly_once_even_when_the_presentation_arrives_twice(
+        approvals, service_config, database_url, tap):
+    amqp = service_config["AMQP_URI"]
+    student_id = register_student(amqp, database_url)
+    activity_ids = submit_activities(amqp, database_url, student_id)
+    with entrypoint_hook(approvals, "decide_activity") as decide:
+        for activity_id in activity_ids:
+            decide(BIOMED, activity_id, {"decision": "approved"})
+    report_id = str(uuid.uuid4())
+    publish_event(amqp, "report.submitted.v1", {
+        "student_id": student_id, "report_id": report_id, "filename": "report.pdf", "size": 1234,
+        "sha256": "0" * 64, "submitted_at": utcnow()}, producer="ceremony")
+    wait_until(lambda: rows(database_url, "SELECT 1 FROM reports WHERE report_id = :r", r=report_id),
+               message="the report copy")
+    with entrypoint_hook(approvals, "inbox") as inbox:
+        assert [item["kind"] for item in inbox(BIOMED)] == ["report"]
+    with entrypoint_hook(approvals, "decide_report") as decide_report:
+        with pytest.raises(Invalid, match="reason"):
+            decide_report(BIOMED, student_id, {"decision": "returned"})
+        accepted = decide_report(BIOMED, student_id, {"decision": "accepted"})
+        assert accepted["report_id"] == report_id and accepted["decision"] == "accepted"
+        with pytest.raises(Conflict):
+            decide_report(BIOMED, student_id, {"decision": "accepted"})
+    assert tap.wait_for("report.accepted.v1")[0]["data"]["report_id"] == report_id
+
+    presentation = {"student_id": student_id, "ceremony_id": "cer-1",
+                    "ceremony_date": date(2027, 5, 20), "recorded_by": "c-biomed",
+                    "recorded_at": utcnow()}
+    event_id = str(uuid.uuid4())
+    publish_event(amqp, "presentation.recorded.v1", presentation, producer="ceremony", event_id=event_id)
+    publish_event(amqp, "presentation.recorded.v1", presentation, producer="ceremony", event_id=event_id)
+    publish_event(amqp, "presentation.recorded.v1", presentation, producer="ceremony")  # re-recorded
+
+    eligible = tap.wait_for("student.eligible.v1")[0]["data"]
+    wait_until(lambda: rows(database_url, "SELECT count(*) FROM processed_events "
+                                          "WHERE event_type = 'presentation.recorded.v1'")[0][0] == 2,
+               message="both distinct presentation events handled")
+    with pytest.raises(AssertionError):
+        tap.wait_for("student.eligible.v1", count=2, timeout=2)
+    assert eligible["student_id"] == student_id and eligible["name"] == "Karin Boye"
+    assert eligible["programme"]["code"] == "MBIOM"
+    assert (eligible["rule_set"], eligible["rule_set_version"]) == ("standard", 1)
+    assert eligible["ceremony"] == {"ceremony_id": "cer-1", "date": "2027-05-20"}
+    assert {a["activity_id"] for a in eligible["activities"]} == set(activity_ids)
+    assert eligible["activities"][0]["activity_type"]["code"] == "conference"
+    assert rows(database_url, "SELECT rule_set, rule_set_version FROM evaluations "
+                              "WHERE student_id = :s AND outcome = 'eligible'", s=student_id) == [
+        ("standard", 1)]
+
+
+def test_rejection_without_reason_is_refused_and_a_decided_version_cannot_be_decided_again(
+        approvals, service_config, database_url, tap):
+    amqp = service_config["AMQP_URI"]
+    student_id = register_student(amqp, database_url)
+    first, second = submit_activities(amqp, database_url, student_id, kinds=("sweden", "abroad"))
+    publish_event(amqp, "activity.resubmitted.v1",
+                  activity_data(second, student_id, "abroad", 1, version=2), producer="activities")
+    wait_until(lambda: rows(database_url, "SELECT 1 FROM activities WHERE activity_id = :a "
+                                          "AND version = 2", a=second), message="version 2")
+    with entrypoint_hook(approvals, "decide_activity") as decide:
+        with pytest.raises(Invalid, match="reason"):
+            decide(BIOMED, first, {"decision": "rejected"})
+        with pytest.raises(Invalid, match="reason"):
+            decide(BIOMED, first, {"decision": "changes_requested", "comment": ""})
+        with pytest.raises(Invalid, match="decision"):
+            decide(BIOMED, first, {"decision": "maybe"})
+        rejected = decide(ADMIN, first, {"decision": "rejected", "comment": "not international"})
+        assert rejected["comment"] == "not international" and rejected["decided_by"] == "root"
+        with pytest.raises(Conflict):
+            decide(BIOMED, first, {"decision": "approved"})
+        with pytest.raises(Conflict, match="outdated"):
+            decide(BIOMED, second, {"decision": "approved", "version": 1})
+    event = tap.wait_for("activity.rejected.v1")[0]["data"]
+    assert event["comment"] == "not international" and event["activity_id"] == first
+    assert rows(database_url, "SELECT decision FROM decisions") == [("rejected",)]
+    with entrypoint_hook(approvals, "decide_report") as decide_report:
+        with pytest.raises(Conflict):  # no report is pending
+            decide_report(BIOMED, student_id, {"decision": "accepted"})
+
+
+def test_the_directory_is_seeded_and_changed_only_by_an_admin(approvals):
+    with entrypoint_hook(approvals, "coordinator_programmes") as programmes:
+        assert programmes("c-biomed") == ["BBIOM", "MBIOM"]
+        assert programmes("c-health-1") == ["MMEDS", "MPUBH"]
+        assert programmes("c-health-2") == []  # on leave: no work
+        assert programmes("c-nobody") == []
+    with entrypoint_hook(approvals, "put_coordinator") as put:
+        with pytest.raises(Forbidden):
+            put(BIOMED, "c-new", {"programmes": ["MBIOM"]})
+        with pytest.raises(Invalid):
+            put(ADMIN, "c-new", {"programmes": ["MBIOM"], "role": "admin"})
+        today = date.today()
+        coordinator = put(ADMIN, "c-health-1", {
+            "programmes": ["MPUBH", "MMEDS"],
+            "leave": {"from": (today - timedelta(days=1)).isoformat(),
+                      "to": (today + timedelta(days=30)).isoformat(), "substitute": "c-biomed"}})
+        assert coordinator["on_leave"] and coordinator["leave"]["substitute"] == "c-biomed"
+        assert coordinator["name"] == "Demo coordinator, Public Health and Medical Science"
+        created = put(ADMIN, "c-new", {"programmes": ["BBIOM"], "name": "New", "email": "n@example.org"})
+        assert created == {"subject": "c-new", "name": "New", "email": "n@example.org",
+                           "programmes": ["BBIOM"], "on_leave": False, "leave": None}
+    with entrypoint_hook(approvals, "coordinator_programmes") as programmes:
+        assert programmes("c-health-1") == []
+        assert programmes("c-biomed") == ["BBIOM", "MBIOM", "MMEDS", "MPUBH"]

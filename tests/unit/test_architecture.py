@@ -1,0 +1,69 @@
+"""The shape the design asks for, kept by tests: pure domains, no service importing another."""
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "service.py").exists())
+FRAMEWORKS = ("nameko", "sqlalchemy", "marshmallow", "weasyprint", "kombu", "eventlet", "alembic",
+              "werkzeug", "jwt", "requests", "pg8000")
+
+
+def _imports(path: Path):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+
+
+def test_all_seven_services_exist():
+    assert SERVICES == ["activities", "approvals", "ceremony", "certificates", "gateway",
+                        "notifications", "registration"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_domain_packages_import_no_framework(service):
+    domain = ROOT / "services" / service / "domain"
+    assert (domain / "__init__.py").exists(), f"{service} has no domain package"
+    for path in domain.rglob("*.py"):
+        for module in _imports(path):
+            top = module.split(".")[0]
+            assert top not in FRAMEWORKS, f"{path.relative_to(ROOT)} imports {module}"
+            if top == "shared":
+                assert module == "shared.errors", f"{path.relative_to(ROOT)} imports {module}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_service_imports_another(service):
+    for path in (ROOT / "services" / service).rglob("*.py"):
+        for module in _imports(path):
+            parts = module.split(".")
+            if parts[0] == "services" and len(parts) > 1:
+                assert parts[1] == service, f"{path.relative_to(ROOT)} imports {module}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_folder_has_the_same_shape(service):
+    folder = ROOT / "services" / service
+    expected = {"__init__.py", "service.py", "domain"}
+    if service != "gateway":  # the gateway owns no data: no tables, no migrations
+        expected |= {"orm.py", "handlers.py", "migrations"}
+    present = {p.name for p in folder.iterdir()}
+    assert expected <= present, f"{service} lacks {expected - present}"
+    if service != "gateway":
+        assert list((folder / "migrations" / "versions").glob("0001_*.py"))
+
+
+def test_settings_are_not_read_at_import_time():
+    """No module-level call of load_settings (config is read when a dependency starts)."""
+    for path in [*(ROOT / "services").rglob("*.py"), *(ROOT / "shared").rglob("*.py")]:
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            for call in ast.walk(node):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    break
+                if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "load_settings":
+                    raise AssertionError(f"{path.relative_to(ROOT)} reads settings at import")

@@ -1,0 +1,216 @@
+"""The ceremony's rules in plain Python: bookings, final reports, presentation records."""
+import ast
+import hashlib
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from services.ceremony import domain
+from shared.errors import Conflict, Forbidden, Invalid
+
+NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
+STOCKHOLM_SUMMER = timezone(timedelta(hours=2))
+PDF = b"%PDF-1.7\n" + b"x" * 100
+MAX = 1024
+
+
+def a_ceremony(capacity=2, starts_at=NOW + timedelta(days=30)):
+    return domain.schedule(title="Spring ceremony", starts_at=starts_at, location="Aula",
+                           capacity=capacity, language="sv", scheduled_by="c-1",
+                           now=NOW - timedelta(days=1))
+
+
+def met(student_id="s-1", programme="MBIOM"):
+    return domain.RequirementMet(student_id=student_id, programme_code=programme,
+                                 rule_set="standard", met_at=NOW)
+
+
+def book(ceremony, requirement=None, places_taken=0, upcoming_booking=None, presented=False):
+    return domain.book(ceremony=ceremony, student_id="s-1", requirement=requirement or met(),
+                       places_taken=places_taken, upcoming_booking=upcoming_booking,
+                       presented=presented, now=NOW)
+
+
+def report(latest=None, content=PDF, requirement="met", max_bytes=MAX, filename="report.pdf"):
+    return domain.submit_report(student_id="s-1", requirement=met() if requirement == "met" else requirement,
+                                latest=latest, filename=filename, content=content,
+                                max_bytes=max_bytes, now=NOW)
+
+
+def present(ceremony, role="coordinator", programmes=("MBIOM",), booked=True, existing=None,
+            requirement="met"):
+    booking = domain.Booking("b-1", ceremony.ceremony_id, "s-1", NOW) if booked else None
+    return domain.record_presentation(
+        ceremony=ceremony, student_id="s-1", role=role, programmes=list(programmes),
+        recorded_by="c-1", requirement=met() if requirement == "met" else requirement,
+        booking=booking, existing=existing, now=NOW)
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+def test_a_ceremony_keeps_the_date_the_organiser_wrote_not_the_utc_date():
+    ceremony = a_ceremony(starts_at=datetime(2027, 6, 2, 0, 30, tzinfo=STOCKHOLM_SUMMER))
+    assert ceremony.starts_at == datetime(2027, 6, 1, 22, 30, tzinfo=timezone.utc)
+    assert ceremony.date.isoformat() == "2027-06-02"
+    assert ceremony.local_starts_at.isoformat() == "2027-06-02T00:30:00+02:00"
+
+
+def test_a_ceremony_in_the_past_or_without_a_zone_is_refused():
+    with pytest.raises(Invalid, match="future"):
+        a_ceremony(starts_at=NOW - timedelta(days=2))
+    with pytest.raises(Invalid, match="zone"):
+        a_ceremony(starts_at=datetime(2027, 6, 2, 14, 0))
+
+
+# --- booking ---------------------------------------------------------------------------------
+
+def test_booking_before_the_activity_requirement_is_met_is_refused():
+    with pytest.raises(Conflict, match="activity requirement is not met"):
+        domain.book(ceremony=a_ceremony(), student_id="s-1", requirement=None, places_taken=0,
+                    upcoming_booking=None, presented=False, now=NOW)
+
+
+def test_booking_an_upcoming_ceremony_with_room_gives_a_booking():
+    ceremony = a_ceremony()
+    booking = book(ceremony, places_taken=1)
+    assert booking.ceremony_id == ceremony.ceremony_id and booking.student_id == "s-1"
+
+
+def test_booking_past_capacity_is_refused():
+    with pytest.raises(Conflict, match="fully booked"):
+        book(a_ceremony(capacity=2), places_taken=2)
+
+
+def test_booking_a_cancelled_ceremony_is_refused():
+    ceremony = a_ceremony()
+    ceremony.cancel(reason="the hall is flooded", now=NOW)
+    with pytest.raises(Conflict, match="cancelled"):
+        book(ceremony)
+
+
+def test_booking_a_ceremony_that_already_took_place_is_refused():
+    ceremony = a_ceremony()
+    ceremony.starts_at = NOW - timedelta(hours=1)
+    with pytest.raises(Conflict, match="already taken place"):
+        book(ceremony)
+
+
+def test_a_student_books_at_most_one_upcoming_ceremony():
+    first, second = a_ceremony(), a_ceremony()
+    existing = domain.Booking("b-1", first.ceremony_id, "s-1", NOW)
+    with pytest.raises(Conflict, match="already booked an upcoming"):
+        book(second, upcoming_booking=existing)
+    with pytest.raises(Conflict, match="already booked this"):
+        book(first, upcoming_booking=existing)
+
+
+def test_a_student_already_presented_needs_no_new_booking():
+    with pytest.raises(Conflict, match="already recorded"):
+        book(a_ceremony(), presented=True)
+
+
+# --- final report ----------------------------------------------------------------------------
+
+def test_a_report_before_the_activity_requirement_is_met_is_refused():
+    with pytest.raises(Conflict, match="activity requirement is not met"):
+        report(requirement=None)
+
+
+def test_a_pdf_report_is_kept_with_its_size_and_sha256():
+    submitted = report(filename="C:\\Users\\me\\final report.pdf")
+    assert submitted.status == domain.SUBMITTED
+    assert submitted.size == len(PDF) and submitted.content == PDF
+    assert submitted.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert submitted.filename == "final report.pdf"
+
+
+def test_a_report_that_is_not_a_pdf_is_invalid():
+    with pytest.raises(Invalid, match="PDF"):
+        report(content=b"PK\x03\x04 a word document")
+
+
+def test_a_report_over_the_size_limit_is_invalid():
+    with pytest.raises(Invalid, match="larger"):
+        report(content=PDF + b"x" * MAX)
+
+
+def test_resubmission_is_refused_while_the_previous_report_is_pending_or_accepted():
+    pending = report()
+    with pytest.raises(Conflict, match="waiting"):
+        report(latest=pending)
+    pending.record_decision(status=domain.ACCEPTED, decided_by="c-1", decided_at=NOW, comment=None)
+    with pytest.raises(Conflict, match="accepted"):
+        report(latest=pending)
+
+
+def test_resubmission_after_a_return_is_a_new_report():
+    returned = report()
+    returned.record_decision(status=domain.RETURNED, decided_by="c-1", decided_at=NOW,
+                             comment="add a reflection")
+    again = report(latest=returned)
+    assert again.report_id != returned.report_id and again.status == domain.SUBMITTED
+
+
+@pytest.mark.parametrize("role, student_id, programmes, visible", [
+    ("student", "s-1", [], True),
+    ("student", "s-2", [], False),
+    ("coordinator", None, ["MBIOM"], True),
+    ("coordinator", None, ["MPUBH"], False),
+    ("admin", None, [], True),
+    ("registrar", None, [], False),
+])
+def test_a_report_is_seen_by_its_student_their_coordinator_or_an_admin(role, student_id,
+                                                                        programmes, visible):
+    assert domain.may_see_report(role=role, actor_student_id=student_id, programmes=programmes,
+                                 student_id="s-1", requirement=met()) is visible
+
+
+# --- presentation ----------------------------------------------------------------------------
+
+def test_the_students_coordinator_records_a_presentation():
+    ceremony = a_ceremony()
+    presentation = present(ceremony)
+    assert presentation.ceremony_id == ceremony.ceremony_id and presentation.recorded_by == "c-1"
+
+
+def test_an_admin_may_record_a_presentation_for_any_programme():
+    assert present(a_ceremony(), role="admin", programmes=()).student_id == "s-1"
+
+
+def test_a_coordinator_of_another_programme_may_not_record_a_presentation():
+    with pytest.raises(Forbidden):
+        present(a_ceremony(), programmes=("MPUBH",))
+
+
+def test_a_student_may_not_record_a_presentation():
+    with pytest.raises(Forbidden):
+        present(a_ceremony(), role="student")
+
+
+def test_a_presentation_of_a_student_not_booked_at_the_ceremony_is_refused():
+    with pytest.raises(Conflict, match="not booked"):
+        present(a_ceremony(), booked=False)
+
+
+def test_a_presentation_is_recorded_only_once():
+    ceremony = a_ceremony()
+    first = present(ceremony)
+    with pytest.raises(Conflict, match="already recorded"):
+        present(ceremony, existing=first)
+
+
+# --- the domain stays plain ------------------------------------------------------------------
+
+def test_the_domain_imports_only_the_standard_library_and_shared_errors():
+    source = Path(domain.__file__).read_text()
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    foreign = {name for name in imported
+               if name.split(".")[0] not in sys.stdlib_module_names and name != "shared.errors"}
+    assert not foreign

@@ -1,0 +1,243 @@
+"""The rules of certificates, in plain Python: no broker, no database, no renderer."""
+import ast
+import base64
+import string
+from datetime import date, datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from services.certificates import domain
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+
+NOW = datetime(2026, 6, 2, 9, 30, tzinfo=timezone.utc)
+LATER = datetime(2026, 6, 3, 9, 30, tzinfo=timezone.utc)
+HOSTILE = "<img src=http://127.0.0.1:9/x>"
+
+
+def activity(activity_id="a-1", code="exchange_semester", kind="abroad", country="NL",
+             title="Exchange in Leiden"):
+    return {
+        "activity_id": activity_id,
+        "activity_type": {"code": code, "name_en": "Exchange semester", "name_sv": "Utbytestermin",
+                          "sessions_required": 1,
+                          "supplement_en": "Completed an exchange semester abroad.",
+                          "supplement_sv": "Har genomfört en utbytestermin utomlands."},
+        "title": title, "location": {"kind": kind, "country": country},
+        "start_date": date(2025, 9, 1), "end_date": date(2026, 1, 31)}
+
+
+def cafe():
+    return {
+        "activity_id": "a-2",
+        "activity_type": {"code": "language_cafe", "name_en": "Language café",
+                          "name_sv": "Språkkafé", "sessions_required": 3,
+                          "supplement_en": "Took part in language cafés.",
+                          "supplement_sv": "Har deltagit i språkkaféer."},
+        "title": "Spanish café", "location": {"kind": "sweden", "country": None},
+        "start_date": date(2025, 2, 1), "end_date": date(2025, 5, 1)}
+
+
+def eligibility(student_id="stu-1", name="Astrid Lindgren", activities=None):
+    return {
+        "student_id": student_id, "name": name, "email": "astrid@example.org", "language": "sv",
+        "programme": {"code": "MBIOM", "name_en": "Master's programme in Biomedicine",
+                      "name_sv": "Masterprogram i biomedicin"},
+        "rule_set": "standard", "rule_set_version": 1,
+        "activities": activities if activities is not None else [activity(), cafe()],
+        "ceremony": {"ceremony_id": "c-1", "date": date(2026, 5, 20)},
+        "eligible_at": NOW}
+
+
+def issued(**kwargs) -> domain.Certificate:
+    return domain.issue(eligibility=eligibility(**kwargs), current=None, latest_version=0,
+                        code=domain.new_code(), now=NOW)
+
+
+# --- the verification code -------------------------------------------------------------------
+
+def test_a_code_carries_128_random_bits_in_26_url_safe_characters():
+    code = domain.new_code()
+    assert len(code) == domain.CODE_LENGTH == 26
+    assert set(code) <= set(string.ascii_uppercase + "234567")
+    assert quote(code, safe="") == code
+    assert len(base64.b32decode(code + "=" * 6)) * 8 == 128 >= 80
+
+
+def test_codes_do_not_repeat():
+    codes = {domain.new_code() for _ in range(5000)}
+    assert len(codes) == 5000
+
+
+def test_a_typed_code_is_forgiven_its_case_and_separators_but_garbage_is_not_a_code():
+    code = domain.new_code()
+    typed = "-".join(code[i:i + 4] for i in range(0, len(code), 4)).lower()
+    assert domain.normalise_code(f" {typed} ") == code
+    for garbage in ("", "x", code[:-1], code + "A", code[:-1] + "1", "'; DROP TABLE x;--"):
+        assert domain.normalise_code(garbage) is None
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+def test_issuing_names_the_holder_programme_activities_and_ceremony():
+    certificate = issued()
+    assert certificate.state == domain.VALID and certificate.version == 1
+    assert certificate.holder_name == "Astrid Lindgren"
+    assert (certificate.programme_code, certificate.programme_name_sv) == (
+        "MBIOM", "Masterprogram i biomedicin")
+    assert [a.title for a in certificate.counted_activities] == ["Exchange in Leiden", "Spanish café"]
+    assert certificate.ceremony_date == date(2026, 5, 20) and certificate.issued_at == NOW
+    assert "email" not in str(certificate.activities) and "astrid@" not in repr(certificate)
+
+
+def test_a_student_who_holds_a_valid_certificate_gets_nothing_new():
+    current = issued()
+    assert domain.issue(eligibility=eligibility(), current=current, latest_version=1,
+                        code=domain.new_code(), now=LATER) is None
+
+
+def test_after_a_revocation_a_new_eligibility_issues_the_next_version_with_a_new_code():
+    first = issued()
+    first.revoke("activity found invalid", LATER)
+    second = domain.issue(eligibility=eligibility(), current=None, latest_version=1,
+                          code=domain.new_code(), now=LATER)
+    assert second.version == 2 and second.code != first.code
+
+
+def test_an_eligibility_without_activities_is_refused():
+    with pytest.raises(Invalid):
+        issued(activities=[])
+
+
+def test_activities_survive_the_trip_through_their_stored_form():
+    certificate = issued()
+    again = [domain.CountedActivity.from_record(r) for r in certificate.activities]
+    assert again[0].start_date == date(2025, 9, 1) and again[0].place("en") == "NL"
+    assert again[1].place("en") == "Sweden" and again[1].place("sv") == "Sverige"
+
+
+# --- revoking and superseding ----------------------------------------------------------------
+
+def test_revocation_keeps_the_certificate_and_states_the_reason():
+    certificate = issued()
+    certificate.revoke("  activity found invalid  ", LATER)
+    assert certificate.state == domain.REVOKED
+    assert (certificate.revoked_reason, certificate.revoked_at) == ("activity found invalid", LATER)
+    assert domain.verification(certificate.code, certificate)["revoked_reason"] == (
+        "activity found invalid")
+
+
+def test_revocation_without_a_reason_is_refused():
+    certificate = issued()
+    for reason in ("", "   ", None):
+        with pytest.raises(Invalid):
+            certificate.revoke(reason, LATER)
+    assert certificate.state == domain.VALID
+
+
+def test_only_a_valid_certificate_can_be_revoked_or_superseded():
+    certificate = issued()
+    certificate.revoke("wrong", LATER)
+    with pytest.raises(Conflict):
+        certificate.revoke("again", LATER)
+    with pytest.raises(Conflict):
+        certificate.supersede()
+    other = issued()
+    other.supersede()
+    assert other.state == domain.SUPERSEDED
+
+
+# --- verification ----------------------------------------------------------------------------
+
+def test_an_unknown_code_verifies_as_unknown_and_shows_nothing_else():
+    assert domain.verification("NOPE", None) == {"code": "NOPE", "status": "unknown"}
+
+
+def test_verification_shows_what_the_certificate_shows_and_no_more():
+    certificate = issued()
+    view = domain.verification(certificate.code, certificate)
+    assert view["status"] == "valid" and view["holder"] == "Astrid Lindgren"
+    assert set(view) == {"code", "status", "holder", "programme", "issued_at"}
+    assert "stu-1" not in str(view) and "@" not in str(view)
+
+
+def test_the_verify_url_is_the_public_base_url_and_the_code():
+    assert domain.verify_url("https://cim.example.org/", "ABC") == "https://cim.example.org/verify/ABC"
+
+
+# --- the Diploma Supplement ------------------------------------------------------------------
+
+def test_the_supplement_line_is_section_6_1_in_both_languages_from_the_catalogue_sentences():
+    certificate = issued()
+    entry = domain.supplement_entry(certificate, NOW)
+    assert entry.section == "6.1" and entry.certificate_code == certificate.code
+    assert entry.student_id == "stu-1" and entry.recorded_at == NOW
+    assert "Completed an exchange semester abroad: Exchange in Leiden (NL, 2025-09-01" in entry.text_en
+    assert "Took part in language cafés: Spanish café (Sweden," in entry.text_en
+    assert "Har genomfört en utbytestermin utomlands: Exchange in Leiden (NL," in entry.text_sv
+    assert "Har deltagit i språkkaféer: Spanish café (Sverige," in entry.text_sv
+    assert "Master's programme in Biomedicine" in entry.text_en
+    assert "Masterprogram i biomedicin" in entry.text_sv
+    for text in (entry.text_en, entry.text_sv):
+        assert certificate.code in text and "2026-06-02" in text
+
+
+def test_the_supplement_line_carries_no_personal_contact_data_and_no_judgement():
+    entry = domain.supplement_entry(issued(), NOW)
+    for text in (entry.text_en, entry.text_sv):
+        assert "astrid@example.org" not in text and "Astrid" not in text
+        for word in ("excellent", "outstanding", "successfully", "framgångsrikt", "utmärkt"):
+            assert word not in text.lower()
+
+
+# --- what goes to the renderer ---------------------------------------------------------------
+
+def test_the_document_content_is_what_the_certificate_prints():
+    certificate = issued(name=HOSTILE)
+    content = domain.document_content(certificate, "http://x/verify/" + certificate.code)
+    assert content["holder_name"] == HOSTILE  # raw here; the renderer escapes
+    assert content["activities"][0] == {
+        "type_name_en": "Exchange semester", "type_name_sv": "Utbytestermin",
+        "title": "Exchange in Leiden", "place_en": "NL", "place_sv": "NL",
+        "start_date": "2025-09-01", "end_date": "2026-01-31"}
+    assert (content["ceremony_date"], content["issue_date"]) == ("2026-05-20", "2026-06-02")
+    assert content["verify_url"].endswith(certificate.code)
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+def test_only_students_reach_their_own_certificate_and_only_when_registered():
+    assert domain.require_student("student", "stu-1") == "stu-1"
+    with pytest.raises(NotFound):
+        domain.require_student("student", None)
+    for role in ("coordinator", "admin", "registrar"):
+        with pytest.raises(Forbidden):
+            domain.require_student(role, "stu-1")
+
+
+def test_supplement_records_are_for_registrars_and_admins_and_revocation_for_admins():
+    domain.require_registrar("registrar")
+    domain.require_registrar("admin")
+    domain.require_admin("admin")
+    for role in ("student", "coordinator"):
+        with pytest.raises(Forbidden):
+            domain.require_registrar(role)
+    for role in ("student", "coordinator", "registrar"):
+        with pytest.raises(Forbidden):
+            domain.require_admin(role)
+
+
+def test_the_domain_imports_only_the_standard_library_and_shared_errors():
+    import sys
+
+    source = Path(domain.__file__).read_text()
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    outside = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names
+               and name != "shared.errors"}
+    assert outside == set()

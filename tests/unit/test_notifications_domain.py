@@ -1,0 +1,165 @@
+"""Notifications' domain without broker or database: templates, recipients, delivery rules."""
+import ast
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from services.notifications import domain
+from services.notifications.domain import (FAILED, MAX_ATTEMPTS, PENDING, SENT, NoTemplate,
+                                           Recipient, compose, new_message)
+
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+PROGRAMME = {"code": "MBIOM", "name_en": "Master's programme in Biomedicine",
+             "name_sv": "Masterprogram i biomedicin"}
+DECISION = {"activity_id": "a-1", "student_id": "s-1", "version": 1, "decided_by": "c-1",
+            "decided_at": NOW, "comment": None}
+CEREMONY = {"ceremony_id": "c-1", "title": "CIM Ceremony Spring 2027",
+            "starts_at": datetime(2027, 6, 12, 12, 0, tzinfo=timezone.utc),
+            "location": "Aula Medica, Solna", "capacity": 80, "language": "en"}
+
+
+def recipient(language="en", **kwargs):
+    return Recipient(**{"student_id": "s-1", "name": "Åsa Öberg", "email": "asa@example.org",
+                        "language": language, "as_of": NOW, **kwargs})
+
+
+def test_registration_is_confirmed_in_english_with_the_programme_name():
+    subject, body = compose("student.registered.v1", "en", "Åsa Öberg", {"programme": PROGRAMME})
+    assert subject == "Your CIM registration is confirmed"
+    assert body.startswith("Dear Åsa Öberg,")
+    assert "Master's programme in Biomedicine" in body
+
+
+def test_registration_is_confirmed_in_swedish_with_the_swedish_programme_name():
+    subject, body = compose("student.registered.v1", "sv", "Åsa Öberg", {"programme": PROGRAMME})
+    assert subject == "Din registrering till CIM är bekräftad"
+    assert body.startswith("Hej Åsa Öberg!")
+    assert "Masterprogram i biomedicin" in body and "Biomedicine" not in body
+
+
+@pytest.mark.parametrize("kind, language, label", [
+    ("activity.rejected.v1", "en", "Reason: "),
+    ("activity.rejected.v1", "sv", "Motivering: "),
+    ("activity.changes_requested.v1", "en", "Reason: "),
+    ("activity.changes_requested.v1", "sv", "Motivering: "),
+    ("report.returned.v1", "en", "Reason: "),
+    ("report.returned.v1", "sv", "Motivering: "),
+    ("activity.approved.v1", "sv", "Kommentar: "),
+])
+def test_a_decision_carries_the_coordinators_comment_as_its_reason(kind, language, label):
+    _, body = compose(kind, language, "Åsa", {**DECISION, "comment": "The dates do not match."})
+    assert f"{label}The dates do not match." in body
+
+
+def test_a_decision_without_a_comment_has_no_empty_reason_line():
+    _, body = compose("activity.approved.v1", "en", "Åsa", DECISION)
+    assert "Comment" not in body and "None" not in body and "\n\n\n" not in body
+
+
+def test_every_kind_is_written_in_both_languages():
+    for kind, by_language in domain.TEMPLATES.items():
+        assert set(by_language) == {"en", "sv"}, kind
+
+
+def test_the_activity_requirement_invites_to_the_final_report_and_a_ceremony():
+    data = {"student_id": "s-1", "programme": "MBIOM", "rule_set": "default",
+            "activity_ids": ["a-1"], "met_at": NOW}
+    subject, body = compose("student.activity_requirement_met.v1", "en", "Åsa", data)
+    assert "final report" in subject and "ceremony" in subject
+    subject, body = compose("student.activity_requirement_met.v1", "sv", "Åsa", data)
+    assert "slutrapport" in body and "ceremoni" in body
+
+
+def test_a_booking_names_the_ceremony_and_its_campus_time_and_place():
+    data = {"booking_id": "b-1", "ceremony": CEREMONY, "student_id": "s-1", "booked_at": NOW}
+    subject, body = compose("ceremony.booked.v1", "en", "Åsa", data)
+    assert subject == "Your place at CIM Ceremony Spring 2027 is booked"
+    assert "12 June 2027 at 14:00 (Stockholm time)" in body  # 12:00 UTC is 14:00 in summer
+    assert "Aula Medica, Solna" in body
+    _, body = compose("ceremony.booked.v1", "sv", "Åsa", data)
+    assert "12 juni 2027 kl. 14:00" in body and "Plats: Aula Medica, Solna" in body
+
+
+def test_an_issued_certificate_links_to_its_verification_page():
+    data = {"certificate_id": "x", "code": "CIM-7K2Q-9PLM", "version": 1, "student_id": "s-1",
+            "programme": "MBIOM", "verify_url": "https://cim.example.org/verify/CIM-7K2Q-9PLM",
+            "issued_at": NOW}
+    for language in ("en", "sv"):
+        _, body = compose("certificate.issued.v1", language, "Åsa", data)
+        assert "https://cim.example.org/verify/CIM-7K2Q-9PLM" in body and "CIM-7K2Q-9PLM" in body
+
+
+def test_braces_in_a_comment_are_kept_as_written():
+    _, body = compose("report.returned.v1", "en", "Åsa", {**DECISION, "comment": "see {page} 3"})
+    assert "Reason: see {page} 3" in body
+
+
+def test_there_is_no_template_for_an_unknown_kind():
+    with pytest.raises(NoTemplate):
+        compose("activity.submitted.v1", "en", "Åsa", {})
+
+
+def test_a_new_message_is_pending_and_addressed_as_the_recipient_stands():
+    message = new_message(event_id="e-1", kind="activity.rejected.v1", recipient=recipient("sv"),
+                          data={**DECISION, "comment": "Fel datum."}, now=NOW)
+    assert (message.status, message.attempts, message.next_attempt_at) == (PENDING, 0, NOW)
+    assert message.to_address == "asa@example.org" and message.language == "sv"
+    assert message.subject == "Din CIM-aktivitet har inte godkänts"
+    assert "Motivering: Fel datum." in message.body
+
+
+def test_an_older_profile_event_does_not_overwrite_newer_details():
+    person = recipient("sv")
+    assert not person.update(name="Old", email="old@example.org", language="en",
+                             as_of=NOW - timedelta(days=1))
+    assert (person.email, person.language) == ("asa@example.org", "sv")
+    assert person.update(name="Åsa Ö", email="new@example.org", language="en", as_of=NOW)
+    assert (person.email, person.language) == ("new@example.org", "en")
+
+
+def test_a_failed_delivery_waits_longer_each_time_then_gives_up():
+    message = new_message(event_id="e-1", kind="activity.approved.v1", recipient=recipient(),
+                          data=DECISION, now=NOW)
+    waits = []
+    for _ in range(MAX_ATTEMPTS - 1):
+        message.delivery_failed("connection refused", NOW)
+        assert message.status == PENDING
+        waits.append(message.next_attempt_at - NOW)
+    assert waits == sorted(waits) and waits[0] < waits[-1] <= domain.LONGEST_RETRY_DELAY
+    message.delivery_failed("connection refused", NOW)
+    assert (message.status, message.attempts, message.next_attempt_at) == (FAILED, MAX_ATTEMPTS, None)
+    assert message.last_error == "connection refused"
+
+
+def test_a_permanent_refusal_fails_the_message_at_once():
+    message = new_message(event_id="e-1", kind="activity.approved.v1", recipient=recipient(),
+                          data=DECISION, now=NOW)
+    message.delivery_failed("550 no such mailbox", NOW, permanent=True)
+    assert (message.status, message.attempts) == (FAILED, 1)
+
+
+def test_a_delivered_message_records_when_it_was_sent_and_logs_the_attempt():
+    message = new_message(event_id="e-1", kind="activity.approved.v1", recipient=recipient(),
+                          data=DECISION, now=NOW)
+    message.delivery_failed("timeout", NOW)
+    message.delivered(NOW + timedelta(seconds=5))
+    assert (message.status, message.attempts, message.last_error) == (SENT, 2, None)
+    line = domain.log_attempt(message, message.sent_at)
+    assert (line.attempt, line.outcome, line.error) == (2, SENT, None)
+
+
+def test_the_domain_imports_only_the_standard_library_and_shared_errors():
+    source = Path(domain.__file__).read_text()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module or ""]
+        else:
+            continue
+        for module in modules:
+            top = module.split(".")[0]
+            assert top in sys.stdlib_module_names or module == "shared.errors", module
+

@@ -1,0 +1,39 @@
+"""The settings loader: environment first, then the config file, then defaults."""
+import pytest
+
+from shared.settings import load_settings
+
+
+def test_environment_wins_over_the_config_file():
+    settings = load_settings("registration", {"AMQP_URI": "amqp://from-config/"},
+                             env={"AMQP_URI": "amqp://from-env/"})
+    assert settings.amqp_uri == "amqp://from-env/"
+
+
+def test_the_config_file_is_used_when_the_environment_is_silent():
+    settings = load_settings("registration", {"AMQP_URI": "amqp://from-config/"}, env={})
+    assert settings.amqp_uri == "amqp://from-config/"
+
+
+def test_a_service_specific_variable_wins_over_the_general_one():
+    env = {"DATABASE_URL": "postgresql://h/cim_{service}",
+           "CERTIFICATES_DATABASE_URL": "postgresql://other/certs"}
+    assert load_settings("certificates", {}, env=env).database_url == "postgresql+pg8000://other/certs"
+    assert load_settings("ceremony", {}, env=env).database_url == "postgresql+pg8000://h/cim_ceremony"
+
+
+def test_sqlite_is_the_default_with_one_file_per_service(tmp_path):
+    settings = load_settings("approvals", {}, env={"CIM_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path}/approvals.db"
+
+
+def test_a_config_file_named_by_cim_config_is_read(tmp_path):
+    path = tmp_path / "cim.yaml"
+    path.write_text("SMTP_PORT: 2525\nCIM_ENV: production\n")
+    settings = load_settings("notifications", env={"CIM_CONFIG": str(path)})
+    assert settings.smtp_port == 2525 and not settings.is_development
+
+
+def test_a_bad_number_is_a_clear_error():
+    with pytest.raises(ValueError, match="CIM_RETRY_LIMIT"):
+        load_settings("registration", {}, env={"CIM_RETRY_LIMIT": "many"})
