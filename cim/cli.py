@@ -124,6 +124,13 @@ def cmd_dlq(args):
         print(f"replayed {moved} message(s) to their original queues")
 
 
+def cmd_docs(args):
+    from cim import docs
+
+    docs.write()
+    print("wrote docs/events.md and docs/api.md")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="cim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,6 +158,8 @@ def main(argv=None):
     p.add_argument("--url", default="http://127.0.0.1:8000")
     p.add_argument("--out")
     p.set_defaults(func=cmd_demo)
+
+    sub.add_parser("docs", help="regenerate docs/events.md and docs/api.md").set_defaults(func=cmd_docs)
 
     p = sub.add_parser("dlq", help="inspect or replay dead-lettered messages")
     p.add_argument("action", choices=("list", "replay"))

@@ -59,6 +59,7 @@ def route(method: str, path: str, roles: tuple[str, ...] | None):
             status, body = result
             return Response(json.dumps(body), status=status, mimetype="application/json",
                             headers={"X-Correlation-ID": cid})
+        handler.cim_route = (method, path, roles)  # read by `cim docs` and the route tests
         return handler
     return decorate
 

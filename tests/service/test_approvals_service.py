@@ -15,7 +15,8 @@ HEALTH = {"issuer": "cim-dev", "subject": "c-health-1", "role": "coordinator"}
 ADMIN = {"issuer": "cim-dev", "subject": "root", "role": "admin"}
 CONFERENCE = {"code": "conference", "name_en": "International conference or workshop",
               "name_sv": "Internationell konferens eller workshop", "sessions_required": 1,
-              "supplement_en": "an international conference", "supplement_sv": "en internationell konferens"}
+              "supplement_en": "an international conference",
+              "supplement_sv": "en internationell konferens"}
 
 
 @pytest.fixture
@@ -60,8 +61,8 @@ def submit_activities(amqp_uri, database_url, student_id, kinds=("sweden", "abro
     ids = []
     for age, kind in enumerate(kinds):
         activity_id = str(uuid.uuid4())
-        publish_event(amqp_uri, "activity.submitted.v1", activity_data(activity_id, student_id, kind, age),
-                      producer="activities")
+        publish_event(amqp_uri, "activity.submitted.v1",
+                      activity_data(activity_id, student_id, kind, age), producer="activities")
         ids.append(activity_id)
     wait_until(lambda: rows(database_url, "SELECT count(*) FROM activities WHERE student_id = :s",
                             s=student_id)[0][0] == len(kinds), message="the activity copies")

@@ -141,6 +141,7 @@ class BrokerLink:
         self.port = self.server.getsockname()[1]
         self.up = False
         self.pipes = []
+        self.pumps = []
         self._acceptor = eventlet.spawn(self._accept)
 
     def _accept(self):
@@ -151,8 +152,8 @@ class BrokerLink:
                 continue
             upstream = socket.create_connection(self.target)
             self.pipes += [client, upstream]
-            eventlet.spawn(self._pump, client, upstream)
-            eventlet.spawn(self._pump, upstream, client)
+            self.pumps += [eventlet.spawn(self._pump, client, upstream),
+                           eventlet.spawn(self._pump, upstream, client)]
 
     @staticmethod
     def _pump(source, sink):
@@ -162,8 +163,8 @@ class BrokerLink:
                 if not data:
                     break
                 sink.sendall(data)
-        except OSError:
-            pass
+        except (OSError, EOFError):
+            pass  # the link was cut
         finally:
             for s in (source, sink):
                 try:
@@ -185,6 +186,8 @@ class BrokerLink:
 
     def close(self):
         self.cut()
+        for pump in self.pumps:
+            pump.kill()
         self._acceptor.kill()
         self.server.close()
 

@@ -70,7 +70,7 @@ def test_the_pdf_shows_name_programme_activities_dates_and_code_in_both_language
 def test_a_hostile_name_appears_literally_and_nothing_is_fetched():
     fetcher = render.TemplatesOnlyFetcher()
     pdf = render.render_pdf({**CONTENT, "holder_name": HOSTILE}, fetcher=fetcher)
-    assert HOSTILE in flat(pdf_text(pdf)).replace("x> ", "x>")
+    assert HOSTILE in flat(pdf_text(pdf))
     assert fetcher.refused == []
 
 

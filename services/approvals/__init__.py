@@ -1,0 +1,1 @@
+"""Approvals: the coordinator directory, decisions on activities and reports, and eligibility."""

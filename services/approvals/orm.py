@@ -1,0 +1,176 @@
+"""Approvals' tables, mapped onto the plain domain classes, and its repository."""
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import registry
+
+from services.approvals.domain import (
+    PENDING, WITHDRAWN, Activity, Coordinator, Decision, Evaluation, Presentation, Report, Student)
+from shared.db import UTCDateTime, service_metadata
+from shared.errors import Conflict
+
+metadata = service_metadata()
+mapper_registry = registry(metadata=metadata)
+
+students = sa.Table(
+    "students", metadata,
+    sa.Column("student_id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, comment="personal data"),
+    sa.Column("email", sa.String(254), nullable=False, comment="personal data"),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("programme_code", sa.String(50), nullable=False, index=True),
+    sa.Column("programme_name_en", sa.String(200), nullable=False),
+    sa.Column("programme_name_sv", sa.String(200), nullable=False),
+    sa.Column("expected_graduation", sa.String(7), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+)
+
+activities = sa.Table(
+    "activities", metadata,
+    sa.Column("activity_id", sa.String(36), primary_key=True),
+    sa.Column("student_id", sa.String(36), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("activity_type", sa.JSON, nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("location", sa.JSON, nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date, nullable=False),
+    sa.Column("sessions", sa.JSON, nullable=False),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+)
+
+# Append-only: a decision row is never updated or deleted. One decision per version of an item.
+decisions = sa.Table(
+    "decisions", metadata,
+    sa.Column("decision_id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("item_id", sa.String(36), nullable=False),
+    sa.Column("student_id", sa.String(36), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.String(300), nullable=False),
+    sa.Column("decided_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("kind", "item_id", "version", name="uq_decisions_item_version"),
+)
+
+reports = sa.Table(
+    "reports", metadata,
+    sa.Column("student_id", sa.String(36), primary_key=True),
+    sa.Column("report_id", sa.String(36), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+)
+
+presentations = sa.Table(
+    "presentations", metadata,
+    sa.Column("student_id", sa.String(36), primary_key=True),
+    sa.Column("ceremony_id", sa.String(36), nullable=False),
+    sa.Column("ceremony_date", sa.Date, nullable=False),
+    sa.Column("recorded_by", sa.String(300), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+coordinators = sa.Table(
+    "coordinators", metadata,
+    sa.Column("subject", sa.String(300), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=True, comment="personal data"),
+    sa.Column("email", sa.String(254), nullable=True, comment="personal data"),
+    sa.Column("programmes", sa.JSON, nullable=False),
+    sa.Column("on_leave", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("leave_from", sa.Date, nullable=True),
+    sa.Column("leave_to", sa.Date, nullable=True),
+    sa.Column("substitute", sa.String(300), nullable=True),
+)
+
+# One row per student and outcome: the unique key is what makes each announcement happen once.
+evaluations = sa.Table(
+    "evaluations", metadata,
+    sa.Column("evaluation_id", sa.String(36), primary_key=True),
+    sa.Column("student_id", sa.String(36), nullable=False),
+    sa.Column("outcome", sa.String(40), nullable=False),
+    sa.Column("rule_set", sa.String(100), nullable=False),
+    sa.Column("rule_set_version", sa.Integer, nullable=False),
+    sa.Column("activity_ids", sa.JSON, nullable=False),
+    sa.Column("evaluated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("student_id", "outcome", name="uq_evaluations_student_outcome"),
+)
+
+mapper_registry.map_imperatively(Student, students)
+mapper_registry.map_imperatively(Activity, activities)
+mapper_registry.map_imperatively(Decision, decisions)
+mapper_registry.map_imperatively(Report, reports)
+mapper_registry.map_imperatively(Presentation, presentations)
+mapper_registry.map_imperatively(Coordinator, coordinators)
+mapper_registry.map_imperatively(Evaluation, evaluations)
+
+
+class Repository:
+    def __init__(self, session):
+        self.session = session
+
+    def student(self, student_id: str) -> Student | None:
+        return self.session.get(Student, student_id)
+
+    def activity(self, activity_id: str, lock: bool = False) -> Activity | None:
+        return self.session.get(Activity, activity_id, with_for_update=lock or None)
+
+    def activities_of(self, student_id: str) -> list[Activity]:
+        return list(self.session.scalars(sa.select(Activity).where(Activity.student_id == student_id)))
+
+    def report(self, student_id: str, lock: bool = False) -> Report | None:
+        return self.session.get(Report, student_id, with_for_update=lock or None)
+
+    def presentation(self, student_id: str) -> Presentation | None:
+        return self.session.get(Presentation, student_id)
+
+    def coordinator(self, subject: str) -> Coordinator | None:
+        return self.session.get(Coordinator, subject)
+
+    def coordinators(self) -> list[Coordinator]:
+        return list(self.session.scalars(sa.select(Coordinator).order_by(Coordinator.subject)))
+
+    def evaluation(self, student_id: str, outcome: str) -> Evaluation | None:
+        return self.session.scalars(sa.select(Evaluation).where(
+            Evaluation.student_id == student_id, Evaluation.outcome == outcome)).one_or_none()
+
+    def pending_activities(self, programmes: set[str] | None) -> list[tuple[Activity, Student]]:
+        """Pending activities of registered students, in the given programmes (None: all)."""
+        query = (sa.select(Activity, Student).join(Student, Student.student_id == Activity.student_id)
+                 .where(Activity.status == PENDING, Student.status != WITHDRAWN))
+        if programmes is not None:
+            query = query.where(Student.programme_code.in_(sorted(programmes)))
+        return [tuple(row) for row in self.session.execute(query)]
+
+    def pending_reports(self, programmes: set[str] | None) -> list[tuple[Report, Student]]:
+        query = (sa.select(Report, Student).join(Student, Student.student_id == Report.student_id)
+                 .where(Report.status == PENDING, Student.status != WITHDRAWN))
+        if programmes is not None:
+            query = query.where(Student.programme_code.in_(sorted(programmes)))
+        return [tuple(row) for row in self.session.execute(query)]
+
+    def add(self, obj):
+        self.session.add(obj)
+
+    def add_decision(self, decision: Decision):
+        """A second decision on the same version (a concurrent one) violates the key: Conflict."""
+        self.session.flush()  # earlier changes must not ride in the savepoint below
+        try:
+            with self.session.begin_nested():
+                self.session.add(decision)
+        except IntegrityError:
+            raise Conflict("this version has already been decided") from None
+
+    def claim_evaluation(self, evaluation: Evaluation) -> bool:
+        """Store an outcome unless the student already has it; True when this call stored it."""
+        if self.evaluation(evaluation.student_id, evaluation.outcome) is not None:
+            return False
+        self.session.flush()  # earlier changes must not be undone with the savepoint below
+        try:
+            with self.session.begin_nested():
+                self.session.add(evaluation)
+        except IntegrityError:  # a concurrent transaction reached the same outcome first
+            return False
+        return True

@@ -1,0 +1,1 @@
+"""Certificates: issuing, verifying and revoking CIM certificates, their PDFs and DS records."""

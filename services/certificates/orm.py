@@ -1,0 +1,99 @@
+"""Certificates' tables, mapped onto the plain domain classes, and its repository."""
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+
+from services.certificates.domain import (
+    VALID, Certificate, CertificateDocument, DiplomaSupplementEntry)
+from shared.db import UTCDateTime, service_metadata
+
+metadata = service_metadata()
+mapper_registry = registry(metadata=metadata)
+
+certificates = sa.Table(
+    "certificates", metadata,
+    sa.Column("certificate_id", sa.String(36), primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("student_id", sa.String(36), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("holder_name", sa.String(200), nullable=False, comment="personal data"),
+    sa.Column("programme_code", sa.String(50), nullable=False),
+    sa.Column("programme_name_en", sa.String(200), nullable=False),
+    sa.Column("programme_name_sv", sa.String(200), nullable=False),
+    sa.Column("activities", sa.JSON, nullable=False, comment="personal data (activity titles)"),
+    sa.Column("ceremony_date", sa.Date, nullable=False),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_reason", sa.Text, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("state IN ('valid', 'revoked', 'superseded')", name="state"),
+    sa.UniqueConstraint("student_id", "version", name="uq_certificates_student_version"),
+    # One valid certificate per student, kept by the database itself: concurrent deliveries of
+    # two eligibility events both pass the in-transaction check, and the second commit fails
+    # here (the event is retried and then finds the valid one). A partial unique index states
+    # the rule exactly - revoked and superseded versions stay as history beside the valid one -
+    # and both PostgreSQL and SQLite (the local run's database) support it.
+    sa.Index("uq_certificates_one_valid_per_student", "student_id", unique=True,
+             postgresql_where=sa.text("state = 'valid'"), sqlite_where=sa.text("state = 'valid'")),
+)
+
+# The PDF lives apart from the certificate row so listing or verifying never loads the bytes.
+certificate_documents = sa.Table(
+    "certificate_documents", metadata,
+    sa.Column("certificate_id", sa.String(36), sa.ForeignKey("certificates.certificate_id"),
+              primary_key=True),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False, comment="personal data"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+diploma_supplement_entries = sa.Table(
+    "diploma_supplement_entries", metadata,
+    sa.Column("entry_id", sa.String(36), primary_key=True),
+    sa.Column("student_id", sa.String(36), nullable=False, index=True),
+    sa.Column("certificate_code", sa.String(64), sa.ForeignKey("certificates.code"),
+              nullable=False, unique=True),
+    sa.Column("section", sa.String(10), nullable=False),
+    sa.Column("text_en", sa.Text, nullable=False, comment="personal data"),
+    sa.Column("text_sv", sa.Text, nullable=False, comment="personal data"),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+mapper_registry.map_imperatively(Certificate, certificates)
+mapper_registry.map_imperatively(CertificateDocument, certificate_documents)
+mapper_registry.map_imperatively(DiplomaSupplementEntry, diploma_supplement_entries)
+
+
+class Repository:
+    def __init__(self, session):
+        self.session = session
+
+    def by_code(self, code: str, lock: bool = False) -> Certificate | None:
+        query = sa.select(Certificate).where(Certificate.code == code)
+        if lock:  # two admins revoking at once: the second waits, then sees it revoked
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def valid_for(self, student_id: str) -> Certificate | None:
+        return self.session.scalars(sa.select(Certificate).where(
+            Certificate.student_id == student_id, Certificate.state == VALID)).one_or_none()
+
+    def latest_for(self, student_id: str) -> Certificate | None:
+        return self.session.scalars(sa.select(Certificate).where(
+            Certificate.student_id == student_id).order_by(Certificate.version.desc())
+            .limit(1)).one_or_none()
+
+    def latest_version(self, student_id: str) -> int:
+        return self.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Certificate.version), 0))
+                                   .where(Certificate.student_id == student_id))
+
+    def document(self, certificate_id: str) -> CertificateDocument | None:
+        return self.session.get(CertificateDocument, certificate_id)
+
+    def supplement_for(self, student_id: str) -> DiplomaSupplementEntry | None:
+        return self.session.scalars(sa.select(DiplomaSupplementEntry).where(
+            DiplomaSupplementEntry.student_id == student_id)
+            .order_by(DiplomaSupplementEntry.recorded_at.desc()).limit(1)).one_or_none()
+
+    def add(self, obj):
+        self.session.add(obj)

@@ -1,0 +1,88 @@
+"""Notifications' tables, mapped onto the plain domain classes, and its repository."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+
+from services.notifications.domain import PENDING, DeliveryAttempt, Message, Recipient
+from shared.db import UTCDateTime, service_metadata
+
+metadata = service_metadata()
+mapper_registry = registry(metadata=metadata)
+
+recipients = sa.Table(
+    "recipients", metadata,
+    sa.Column("student_id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, comment="personal data"),
+    sa.Column("email", sa.String(254), nullable=False, comment="personal data"),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("as_of", UTCDateTime, nullable=False),
+)
+
+messages = sa.Table(
+    "messages", metadata,
+    sa.Column("message_id", sa.String(36), primary_key=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("student_id", sa.String(36), sa.ForeignKey("recipients.student_id"), nullable=False,
+              index=True),
+    sa.Column("to_address", sa.String(254), nullable=False, comment="personal data"),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False, comment="personal data"),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("event_id", "kind", name="uq_messages_event_kind"),
+    sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+    sa.Index("ix_messages_due", "status", "next_attempt_at"),
+)
+
+delivery_log = sa.Table(
+    "delivery_log", metadata,
+    sa.Column("attempt_id", sa.String(36), primary_key=True),
+    sa.Column("message_id", sa.String(36), sa.ForeignKey("messages.message_id"), nullable=False,
+              index=True),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("attempted_at", UTCDateTime, nullable=False),
+    sa.Column("outcome", sa.String(10), nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+mapper_registry.map_imperatively(Recipient, recipients)
+mapper_registry.map_imperatively(Message, messages)
+mapper_registry.map_imperatively(DeliveryAttempt, delivery_log)
+
+
+class Repository:
+    def __init__(self, session):
+        self.session = session
+
+    def recipient(self, student_id: str) -> Recipient | None:
+        return self.session.get(Recipient, student_id)
+
+    def messages_to(self, student_id: str) -> list[Message]:
+        return list(self.session.scalars(sa.select(Message).where(Message.student_id == student_id)
+                                         .order_by(Message.created_at, Message.message_id)))
+
+    def next_due(self, now: datetime, *, skip: set[str], only: str | None = None) -> Message | None:
+        """The next pending message whose time has come, locked; others' locked rows are skipped.
+
+        The lock lasts while the message is handed to the mail server, so the timer and the
+        worker that wrote the message (or two replicas) never send it twice.
+        """
+        query = (sa.select(Message)
+                 .where(Message.status == PENDING, Message.next_attempt_at <= now)
+                 .order_by(Message.next_attempt_at, Message.message_id).limit(1)
+                 .with_for_update(skip_locked=True))
+        if only is not None:
+            query = query.where(Message.message_id == only)
+        if skip:
+            query = query.where(Message.message_id.not_in(skip))
+        return self.session.scalars(query).one_or_none()
+
+    def add(self, obj):
+        self.session.add(obj)

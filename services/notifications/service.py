@@ -1,0 +1,104 @@
+"""Notifications as a nameko service: events in, messages written, then delivered over SMTP.
+
+An event handler only writes its message, in the transaction that records the event as
+handled, so a duplicate event writes nothing more. Delivery follows the commit; what could not
+be delivered then is retried by a timer, a bounded number of times.
+"""
+import logging
+from functools import partial
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.notifications import handlers
+from services.notifications.mail import Mailer
+from shared.dependencies import Database
+from shared.errors import EXPECTED, Invalid
+from shared.health import HealthEndpoint
+from shared.messaging import on_event
+from shared.rpc import load
+from shared.rpc.common import ActorSchema
+from shared.rpc.notifications import MessageView
+
+log = logging.getLogger(__name__)
+
+RETRY_INTERVAL_S = 2  # how often the timer looks for messages due another try
+
+
+class NotificationsService(HealthEndpoint):
+    name = "notifications"
+    db = Database()
+    mailer = Mailer()
+
+    # --- recipients ---------------------------------------------------------------------------
+
+    @on_event("registration", "student.registered.v1")
+    def on_student_registered(self, event):
+        self._write_and_send(event, handlers.welcome)
+
+    @on_event("registration", "student.updated.v1")
+    def on_student_updated(self, event):
+        self.db.consume(event, handlers.record_recipient)
+
+    # --- events that tell a student something ---------------------------------------------------
+
+    @on_event("approvals", "activity.approved.v1")
+    def on_activity_approved(self, event):
+        self._write_and_send(event)
+
+    @on_event("approvals", "activity.rejected.v1")
+    def on_activity_rejected(self, event):
+        self._write_and_send(event)
+
+    @on_event("approvals", "activity.changes_requested.v1")
+    def on_activity_changes_requested(self, event):
+        self._write_and_send(event)
+
+    @on_event("approvals", "student.activity_requirement_met.v1")
+    def on_activity_requirement_met(self, event):
+        self._write_and_send(event)
+
+    @on_event("approvals", "report.accepted.v1")
+    def on_report_accepted(self, event):
+        self._write_and_send(event)
+
+    @on_event("approvals", "report.returned.v1")
+    def on_report_returned(self, event):
+        self._write_and_send(event)
+
+    @on_event("ceremony", "ceremony.booked.v1")
+    def on_ceremony_booked(self, event):
+        self._write_and_send(event)
+
+    @on_event("certificates", "certificate.issued.v1")
+    def on_certificate_issued(self, event):
+        self._write_and_send(event)
+
+    # --- delivery -------------------------------------------------------------------------------
+
+    @timer(interval=RETRY_INTERVAL_S)
+    def deliver_due(self):
+        with self.db.unit_of_work() as uow:
+            handlers.deliver_due(uow, self.mailer.send)
+
+    def _write_and_send(self, event, write=handlers.write_message):
+        message_id = self.db.consume(
+            event, partial(write, event_id=event.event_id, kind=event.event_type))
+        if message_id is None:  # a duplicate: its message exists already
+            return
+        try:
+            with self.db.unit_of_work() as uow:
+                handlers.deliver_due(uow, self.mailer.send, only=message_id)
+        except Exception:  # the event is handled and the message safe; the timer will send it
+            log.exception("could not deliver message %s now; it stays pending", message_id)
+
+    # --- operators ------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_messages(self, actor, student_id):
+        actor = load(ActorSchema, actor)
+        if not isinstance(student_id, str) or not student_id:
+            raise Invalid({"student_id": ["a student id is required"]})
+        with self.db.unit_of_work() as uow:
+            messages = handlers.list_messages(uow, role=actor["role"], student_id=student_id)
+        return MessageView(many=True).dump(messages)

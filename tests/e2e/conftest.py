@@ -1,0 +1,101 @@
+"""The whole platform for end-to-end tests: every service its own process, on PostgreSQL.
+
+Each run gets its own RabbitMQ vhost, its own databases and its own SMTP sink, so it never
+meets a developer's running platform.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from cim import platform
+from shared.migrations import SERVICES_WITH_DATABASE
+from shared.settings import REPO_ROOT
+from tests.infra import amqp_uri, database_server_url, drop_database, management_url
+
+DEV_SECRET = "e2e-development-issuer-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Platform:
+    gateway_url: str
+    amqp_uri: str
+    database_urls: dict
+    layout: platform.Layout
+    secret: str
+
+    def query(self, service: str, sql: str, **params) -> list:
+        engine = sa.create_engine(self.database_urls[service])
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text(sql), params).all()
+        finally:
+            engine.dispose()
+
+
+def _vhost(action: str, name: str):
+    api = urlparse(management_url())
+    url = f"{api.scheme}://{api.hostname}:{api.port}/api"
+    auth = (api.username or "guest", api.password or "guest")
+    if action == "create":
+        requests.put(f"{url}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10).raise_for_status()
+        requests.put(f"{url}/permissions/{quote(name, safe='')}/{auth[0]}", auth=auth, timeout=10,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    else:
+        requests.delete(f"{url}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def running_platform(tmp_path_factory):
+    run = uuid.uuid4().hex[:8]
+    vhost = f"cim-e2e-{run}"
+    _vhost("create", vhost)
+    broker = urlparse(amqp_uri())
+    amqp = f"{broker.scheme}://{broker.netloc}/{quote(vhost, safe='')}"
+    server = sa.engine.make_url(database_server_url())
+    template = server.set(database=f"e2e_{run}_{{service}}").render_as_string(hide_password=False)
+    template = template.replace("%7B", "{").replace("%7D", "}")
+    data_dir = tmp_path_factory.mktemp("platform")
+    layout = platform.Layout(Path(data_dir))
+    layout.prepare()
+    ports = {name: free_port() for name in platform.SERVICE_PORTS}
+    smtp_port = free_port()
+    gateway_url = f"http://127.0.0.1:{ports['gateway']}"
+    env = {**os.environ, "AMQP_URI": amqp, "DATABASE_URL": template, "CIM_DATA_DIR": str(data_dir),
+           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "CIM_ENV": "development",
+           "CIM_DEV_ISSUER_SECRET": DEV_SECRET, "CIM_PUBLIC_BASE_URL": gateway_url,
+           "CIM_RETRY_DELAY_MS": "500", "CIM_RETRY_LIMIT": "8", "CIM_OUTBOX_POLL_MS": "200"}
+    # Migrations and the broker topology: their own step, through the operators' command.
+    subprocess.run([sys.executable, "-m", "cim", "migrate"], cwd=REPO_ROOT, env=env, check=True,
+                   capture_output=True, timeout=300)
+    platform.start_smtp_sink(layout, smtp_port)
+    for service, port in ports.items():
+        platform.start_service(service, layout, env, port)
+    try:
+        platform.wait_healthy(ports, timeout=120)
+    except TimeoutError:
+        logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in layout.logs.glob("*.log"))
+        platform.stop_all(layout)
+        raise AssertionError(f"the platform did not come up:\n{logs}")
+    database_urls = {s: template.replace("{service}", s) for s in SERVICES_WITH_DATABASE}
+    yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET)
+    platform.stop_all(layout)
+    for service in SERVICES_WITH_DATABASE:
+        drop_database(database_server_url(), f"e2e_{run}_{service}")
+    _vhost("delete", vhost)
