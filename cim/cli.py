@@ -70,7 +70,7 @@ def cmd_up(args):
     for service, port in platform.SERVICE_PORTS.items():
         platform.start_service(service, layout, env, port)
     try:
-        platform.wait_healthy(platform.SERVICE_PORTS, timeout=args.timeout)
+        platform.wait_healthy(platform.SERVICE_PORTS, timeout=args.timeout, layout=layout)
     except TimeoutError as exc:
         sys.exit(f"{exc}\nLogs: {layout.logs}")
     print(f"The CIM platform is up: gateway http://127.0.0.1:{platform.SERVICE_PORTS['gateway']}")

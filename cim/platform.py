@@ -40,8 +40,10 @@ class Layout:
         return self.data_dir / "mail"
 
     def prepare(self):
-        for path in (self.logs, self.pids, self.mail):
+        for path in (self.logs, self.pids):
             path.mkdir(parents=True, exist_ok=True)
+        for sub in ("cur", "new", "tmp"):  # a Maildir: the SMTP sink files every message here
+            (self.mail / sub).mkdir(parents=True, exist_ok=True)
 
 
 def port_answers(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -74,16 +76,40 @@ def start_smtp_sink(layout: Layout, port: int = SMTP_PORT) -> int:
 
 def start_service(service: str, layout: Layout, env: dict, port: int) -> int:
     env = {**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "PYTHONUNBUFFERED": "1"}
-    argv = [sys.executable, "-m", "nameko", "run", f"services.{service}.service",
+    from shared.topology import service_class
+
+    argv = [sys.executable, "-m", "nameko", "run",
+            f"services.{service}.service:{service_class(service).__name__}",
             "--config", str(REPO_ROOT / "config.yaml")]
     return _spawn(service, argv, env, layout)
 
 
-def wait_healthy(ports: dict[str, int], timeout: float = 90) -> dict[str, str]:
-    """Wait until every service's /health says ok; returns the last status of each."""
+def running(layout: Layout, name: str) -> bool:
+    try:
+        pid = int((layout.pids / f"{name}.pid").read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    # a child that exited but was not reaped yet is a zombie: not running
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def wait_healthy(ports: dict[str, int], timeout: float = 90,
+                 layout: Layout | None = None) -> dict[str, str]:
+    """Wait until every service's /health says ok; returns the last status of each.
+
+    With a layout, a process that has died fails the wait at once (its log says why).
+    """
     deadline = time.monotonic() + timeout
     status = {name: "not started" for name in ports}
     while time.monotonic() < deadline:
+        if layout is not None:
+            dead = [name for name in ports if not running(layout, name)]
+            if dead:
+                raise TimeoutError(f"{', '.join(dead)} exited; see {layout.logs}")
         for name, port in ports.items():
             if status[name] == "ok":
                 continue
@@ -100,25 +126,35 @@ def wait_healthy(ports: dict[str, int], timeout: float = 90) -> dict[str, str]:
 
 
 def stop_all(layout: Layout, timeout: float = 15) -> list[str]:
-    stopped = []
+    """Ask every process to stop, wait for all together, then kill what is left."""
+    pids, stopped = {}, []
     for pid_file in sorted(layout.pids.glob("*.pid")):
         try:
             pid = int(pid_file.read_text())
-            os.killpg(pid, signal.SIGTERM)
+            # aiosmtpd stops on SIGINT only; nameko stops gracefully on SIGTERM
+            os.killpg(pid, signal.SIGINT if pid_file.stem == "smtp" else signal.SIGTERM)
+            pids[pid_file.stem] = pid
             stopped.append(pid_file.stem)
         except (ProcessLookupError, ValueError, PermissionError):
             pass
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except (ProcessLookupError, UnboundLocalError):
-                break
-            time.sleep(0.1)
-        else:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         pid_file.unlink(missing_ok=True)
+    deadline = time.monotonic() + timeout
+    while pids and time.monotonic() < deadline:
+        for name, pid in list(pids.items()):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    del pids[name]
+                    continue
+            except ChildProcessError:  # not our child: poll its existence instead
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    del pids[name]
+                    continue
+        time.sleep(0.1)
+    for pid in pids.values():
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     return stopped

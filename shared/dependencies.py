@@ -91,15 +91,15 @@ class CorrelationId(DependencyProvider):
 
     HEADER = "X-Correlation-ID"
 
-    def worker_setup(self, worker_ctx):
+    def get_dependency(self, worker_ctx):
+        # nameko injects dependencies before any worker_setup hook, so the id is settled here.
         import uuid
 
         request = worker_ctx.args[0] if worker_ctx.args else None
         given = getattr(request, "headers", {}).get(self.HEADER) if request is not None else None
+        # `context_data` is a copy; `data` is what nameko forwards with every RPC call.
         if given and len(given) <= 200 and given.isprintable():
-            worker_ctx.context_data["correlation_id"] = given
+            worker_ctx.data["correlation_id"] = given
         else:
-            worker_ctx.context_data.setdefault("correlation_id", str(uuid.uuid4()))
-
-    def get_dependency(self, worker_ctx):
-        return worker_ctx.context_data["correlation_id"]
+            worker_ctx.data.setdefault("correlation_id", str(uuid.uuid4()))
+        return worker_ctx.data["correlation_id"]

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from cim import platform
 from shared.migrations import SERVICES_WITH_DATABASE
-from shared.settings import REPO_ROOT
+from shared.settings import REPO_ROOT, normalise_database_url
 from tests.infra import amqp_uri, database_server_url, drop_database, management_url
 
 DEV_SECRET = "e2e-development-issuer-secret"
@@ -88,12 +88,13 @@ def running_platform(tmp_path_factory):
     for service, port in ports.items():
         platform.start_service(service, layout, env, port)
     try:
-        platform.wait_healthy(ports, timeout=120)
+        platform.wait_healthy(ports, timeout=120, layout=layout)
     except TimeoutError:
         logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in layout.logs.glob("*.log"))
         platform.stop_all(layout)
         raise AssertionError(f"the platform did not come up:\n{logs}")
-    database_urls = {s: template.replace("{service}", s) for s in SERVICES_WITH_DATABASE}
+    database_urls = {s: normalise_database_url(template.replace("{service}", s))
+                     for s in SERVICES_WITH_DATABASE}
     yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET)
     platform.stop_all(layout)
     for service in SERVICES_WITH_DATABASE:

@@ -37,7 +37,7 @@ EXPECTED_HANDLING = {
 
 
 def _mails(platform_, address):
-    box = mailbox.Maildir(str(platform_.layout.mail), create=False)
+    box = mailbox.Maildir(str(platform_.layout.mail), create=True)
     found = []
     for message in box:
         if address in (message["To"] or ""):

@@ -123,10 +123,17 @@ def test_every_service_waits_for_a_healthy_broker_and_database_and_a_completed_m
         assert {key: conditions.get(key) for key in expected} == expected, name
 
 
+def service_path(name: str) -> str:
+    """`module:Class`: the module also imports mixins nameko would otherwise try to run."""
+    from shared.topology import service_class
+
+    return f"services.{name}.service:{service_class(name).__name__}"
+
+
 def test_each_service_runs_its_own_nameko_module_with_the_config_file(app_services):
     for name, spec in app_services.items():
         argv = as_argv(spec.get("command"))
-        assert argv[:3] == ["nameko", "run", f"services.{name}.service"], (name, argv)
+        assert argv[:3] == ["nameko", "run", service_path(name)], (name, argv)
         assert "--config" in argv and argv[argv.index("--config") + 1] == "config.yaml", (name, argv)
 
 
