@@ -61,7 +61,7 @@ def _vhost(action: str, name: str):
         requests.delete(f"{url}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def running_platform(tmp_path_factory):
     run = uuid.uuid4().hex[:8]
     vhost = f"cim-e2e-{run}"
