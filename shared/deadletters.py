@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from kombu import Connection
 
-from shared.messaging import ATTEMPTS_HEADER, DEAD_LETTER_QUEUE, dead_letter_topology
+from shared.messaging import ATTEMPTS_HEADER, dead_letter_topology
 
 
 def peek(amqp_uri: str, limit: int = 100) -> list[dict]:

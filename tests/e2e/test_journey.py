@@ -1,5 +1,4 @@
 """The whole CIM journey through the gateway, every service its own process, on PostgreSQL."""
-import io
 import json
 import mailbox
 import time

@@ -1,0 +1,49 @@
+"""Routes answered by the ceremony service."""
+from __future__ import annotations
+
+import base64
+
+from services.gateway.domain import (ADMIN, COORDINATOR, STUDENT, BadRequest, PayloadTooLarge,
+                                     UnsupportedMediaType)
+from services.gateway.http import ANY_ROLE, json_body, route, Routes
+
+
+class CeremonyRoutes(Routes):
+    @route("POST", "/v1/me/report", roles=(STUDENT,))
+    def submit_report(self, request, identity):
+        limit = self.settings.max_upload_bytes
+        if (request.content_length or 0) > limit:
+            raise PayloadTooLarge(f"the report may be at most {limit} bytes")
+        if request.mimetype == "application/pdf":
+            content = request.get_data(cache=False)
+            filename = request.args.get("filename", "final-report.pdf")
+        elif request.mimetype == "multipart/form-data":
+            upload = request.files.get("file")
+            if upload is None:
+                raise BadRequest("send the report in a form field named 'file'")
+            content, filename = upload.read(limit + 1), upload.filename or "final-report.pdf"
+        else:
+            raise UnsupportedMediaType("send the report as application/pdf or multipart/form-data")
+        if len(content) > limit:
+            raise PayloadTooLarge(f"the report may be at most {limit} bytes")
+        student = self._student(identity)
+        return 201, self.ceremony.submit_report(student, {
+            "filename": filename[:200], "content_b64": base64.b64encode(content).decode()})
+
+    @route("GET", "/v1/ceremonies", roles=ANY_ROLE)
+    def ceremonies(self, request, identity):
+        return 200, self.ceremony.list_ceremonies()
+
+    @route("POST", "/v1/ceremonies/<string:ceremony_id>/bookings", roles=(STUDENT,))
+    def book(self, request, identity, ceremony_id):
+        return 201, self.ceremony.book(self._student(identity), ceremony_id)
+
+    @route("POST", "/v1/ceremonies", roles=(COORDINATOR, ADMIN))
+    def schedule_ceremony(self, request, identity):
+        body = json_body(request)
+        return 201, self.ceremony.schedule(self._staff(identity), body)
+
+    @route("POST", "/v1/ceremonies/<string:ceremony_id>/presentations", roles=(COORDINATOR, ADMIN))
+    def record_presentation(self, request, identity, ceremony_id):
+        body = json_body(request)
+        return 201, self.ceremony.record_presentation(self._staff(identity), ceremony_id, body)
