@@ -124,6 +124,22 @@ class ActivityChangesRequestedV1(DecisionData):
     """approvals -> activities, notifications: the coordinator asked for changes (reason given)."""
 
 
+class ActivityApprovalWithdrawnV1(EventData):
+    """approvals -> activities, notifications, certificates: an approval was taken back (reason given).
+
+    When the student was already eligible the certificate side must not keep a certificate
+    standing silently: it flags the certificate for an admin to revoke or keep.
+    """
+    activity_id = fields.String(required=True)
+    student_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    withdrawn_by = fields.String(required=True)
+    withdrawn_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True)
+    activity_requirement_met = fields.Boolean(required=True)  # after the withdrawal
+    was_eligible = fields.Boolean(required=True)
+
+
 class ReportDecisionData(EventData):
     student_id = fields.String(required=True)
     report_id = fields.String(required=True)
@@ -268,6 +284,7 @@ EVENT_SCHEMAS = {
     "activity.approved.v1": ActivityApprovedV1,
     "activity.rejected.v1": ActivityRejectedV1,
     "activity.changes_requested.v1": ActivityChangesRequestedV1,
+    "activity.approval_withdrawn.v1": ActivityApprovalWithdrawnV1,
     "report.accepted.v1": ReportAcceptedV1,
     "report.returned.v1": ReportReturnedV1,
     "student.activity_requirement_met.v1": StudentActivityRequirementMetV1,
@@ -293,6 +310,7 @@ PRODUCERS = {
     "activity.approved.v1": "approvals",
     "activity.rejected.v1": "approvals",
     "activity.changes_requested.v1": "approvals",
+    "activity.approval_withdrawn.v1": "approvals",
     "report.accepted.v1": "approvals",
     "report.returned.v1": "approvals",
     "student.activity_requirement_met.v1": "approvals",
