@@ -80,8 +80,11 @@ def api_markdown() -> str:
              "disagree. The contract is `../shared/API.md`. Every `/v1` route except verification needs",
              "`Authorization: Bearer <JWT>`; errors are `application/problem+json` with a stable `type`",
              "(`urn:cim:problem:<code>`): 400 bad-request, 401 unauthorized, 403 forbidden, 404 not-found,",
-             "409 conflict, 413 payload-too-large, 415 unsupported-media-type, 422 invalid (with `errors`",
-             "per field, unknown fields included). Every response carries `X-Correlation-ID` (sent or made).",
+             "405 method-not-allowed, 409 conflict, 413 payload-too-large, 415 unsupported-media-type,",
+             "422 invalid (with `errors` per field, unknown fields included), 429 rate-limited (with",
+             "`Retry-After`), 503 unavailable / identity-provider-unavailable. Every response carries",
+             "`X-Correlation-ID` (sent or made). The OpenAPI 3.1 document is served at `/openapi.json`,",
+             "a readable page at `/docs`. Lists take `?cursor=&limit=` and answer `X-Next-Cursor`.",
              "", "| method | path | roles | what |", "|---|---|---|---|"]
     lines += [f"| {verb} | `{path}` | {who} | {what} |" for path, verb, who, what in sorted(rows)]
     lines += ["| GET | `/health` | public | broker reachable (each service: broker and database) |", ""]

@@ -5,18 +5,24 @@ meets a developer's running platform.
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+import jwt
 import pytest
 import requests
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cim import platform
 from shared.migrations import SERVICES_WITH_DATABASE
@@ -24,6 +30,47 @@ from shared.settings import REPO_ROOT, normalise_database_url
 from tests.infra import amqp_uri, database_server_url, drop_database, management_url
 
 DEV_SECRET = "e2e-development-issuer-secret"
+OIDC_AUDIENCE = "cim-e2e"
+
+
+class LocalIssuer:
+    """A stand-in for the university's OpenID Connect issuer: discovery document and JWKS over
+    HTTP, an RSA key, and tokens signed with it."""
+
+    def __init__(self):
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
+        jwk.update({"kid": "e2e-1", "use": "sig", "alg": "RS256"})
+        issuer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                documents = {"/.well-known/openid-configuration":
+                             {"issuer": issuer.url, "jwks_uri": issuer.url + "/jwks"},
+                             "/jwks": {"keys": [jwk]}}
+                body = json.dumps(documents.get(self.path, {})).encode()
+                self.send_response(200 if self.path in documents else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def token(self, subject: str, role: str, **claims) -> str:
+        now = datetime.now(timezone.utc)
+        return jwt.encode({"iss": self.url, "aud": OIDC_AUDIENCE, "sub": subject, "cim_role": role,
+                           "iat": now, "nbf": now, "exp": now + timedelta(hours=1), **claims},
+                          self.key, algorithm="RS256", headers={"kid": "e2e-1"})
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def free_port() -> int:
@@ -39,6 +86,8 @@ class Platform:
     database_urls: dict
     layout: platform.Layout
     secret: str
+    issuer: LocalIssuer = field(default=None)
+    redis_prefix: str = ""
 
     def query(self, service: str, sql: str, **params) -> list:
         engine = sa.create_engine(self.database_urls[service])
@@ -65,6 +114,7 @@ def _vhost(action: str, name: str):
 def running_platform(tmp_path_factory):
     run = uuid.uuid4().hex[:8]
     vhost = f"cim-e2e-{run}"
+    issuer = LocalIssuer()
     _vhost("create", vhost)
     broker = urlparse(amqp_uri())
     amqp = f"{broker.scheme}://{broker.netloc}/{quote(vhost, safe='')}"
@@ -80,7 +130,14 @@ def running_platform(tmp_path_factory):
     env = {**os.environ, "AMQP_URI": amqp, "DATABASE_URL": template, "CIM_DATA_DIR": str(data_dir),
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "CIM_ENV": "development",
            "CIM_DEV_ISSUER_SECRET": DEV_SECRET, "CIM_PUBLIC_BASE_URL": gateway_url,
-           "CIM_RETRY_DELAY_MS": "500", "CIM_RETRY_LIMIT": "8", "CIM_OUTBOX_POLL_MS": "200"}
+           "CIM_RETRY_DELAY_MS": "500", "CIM_RETRY_LIMIT": "8", "CIM_OUTBOX_POLL_MS": "200",
+           # the university's issuer (a local stand-in) beside the development one
+           "CIM_OIDC_ISSUER": issuer.url, "CIM_OIDC_AUDIENCE": OIDC_AUDIENCE,
+           # generous limits here (tight ones are tested in tests/service/test_gateway_ratelimit.py);
+           # a prefix of this run's own, so no other run's counters meet these
+           "CIM_RATE_LIMIT_WRITES": "100000/60", "CIM_RATE_LIMIT_LOOKUPS": "100000/60",
+           "CIM_VERIFY_FAILURES": "100000/600",
+           "CIM_RATE_LIMIT_PREFIX": f"cim-e2e-{run}:rl"}
     # Migrations and the broker topology: their own step, through the operators' command.
     subprocess.run([sys.executable, "-m", "cim", "migrate"], cwd=REPO_ROOT, env=env, check=True,
                    capture_output=True, timeout=300)
@@ -92,11 +149,13 @@ def running_platform(tmp_path_factory):
     except TimeoutError:
         logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in layout.logs.glob("*.log"))
         platform.stop_all(layout)
+        issuer.close()
         raise AssertionError(f"the platform did not come up:\n{logs}")
     database_urls = {s: normalise_database_url(template.replace("{service}", s))
                      for s in SERVICES_WITH_DATABASE}
-    yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET)
+    yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET, issuer, f"cim-e2e-{run}:rl")
     platform.stop_all(layout)
+    issuer.close()
     for service in SERVICES_WITH_DATABASE:
         drop_database(database_server_url(), f"e2e_{run}_{service}")
     _vhost("delete", vhost)

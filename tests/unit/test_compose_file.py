@@ -16,7 +16,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
-INFRASTRUCTURE = {"rabbitmq", "postgres", "mailcatcher", "migrate"}
+INFRASTRUCTURE = {"rabbitmq", "postgres", "mailcatcher", "redis", "migrate"}
 PORTS = {"gateway": 8000, "registration": 8001, "activities": 8002, "approvals": 8003,
          "ceremony": 8004, "certificates": 8005, "notifications": 8006}
 SERVICE_ENVIRONMENT = {"AMQP_URI", "CIM_ENV", "CIM_PUBLIC_BASE_URL", "SMTP_HOST", "SMTP_PORT",
@@ -183,6 +183,17 @@ def test_mailcatcher_is_mailpit_with_a_readiness_healthcheck(containers):
     assert mailcatcher["image"].split(":")[0] == "axllent/mailpit"
     assert healthcheck_argv(mailcatcher) == ["/mailpit", "readyz"]
     assert (8025, 8025) in published(mailcatcher)
+
+
+def test_redis_holds_the_rate_limits_unpublished_and_the_gateway_waits_for_it(containers):
+    redis = containers["redis"]
+    assert redis["image"].split(":")[0] == "redis"
+    assert healthcheck_argv(redis) == ["redis-cli", "ping"]
+    assert not published(redis)
+    gateway = containers["gateway"]
+    assert depends_conditions(gateway).get("redis") == "service_healthy"
+    url = urlparse(environment(gateway).get("REDIS_URL") or "")
+    assert (url.scheme, url.hostname, url.port) == ("redis", "redis", 6379)
 
 
 def test_migrate_runs_once_after_the_broker_and_database_are_healthy(containers):

@@ -23,6 +23,18 @@ class UnsupportedMediaType(Exception):
     """The body is not of a type this route accepts: 415."""
 
 
+class RateLimited(Exception):
+    """Too many requests of one kind from one caller in a window: 429 with Retry-After."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class IdentityProviderUnavailable(Exception):
+    """The issuer's keys cannot be fetched, so no token can be checked: 503."""
+
+
 @dataclass(frozen=True)
 class Identity:
     """A person, keyed by (issuer, subject), with the role their token grants."""

@@ -1,30 +1,151 @@
 """Routes answered by the approvals service."""
 from __future__ import annotations
 
+import csv
+import io
+import json
+from urllib.parse import urlencode
+
+from marshmallow import fields, validate
+from werkzeug.wrappers import Response
+
 from services.gateway.domain import ADMIN, COORDINATOR, STUDENT
-from services.gateway.http import json_body, route, Routes
+from services.gateway.http import PageQuery, json_body, route, Routes
+from shared.rpc import Payload
+from shared.rpc.approvals import (
+    ActivityDecisionRequest, ActivityDecisionView, AlertView, ApprovalWithdrawalRequest,
+    ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest, BulkDecisionView,
+    CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView, InboxItemView, InboxQuery,
+    ProgressView, ReportDecisionRequest, ReportDecisionView)
+
+_FORMAT = fields.String(validate=validate.OneOf(("json", "csv")),
+                        metadata={"description": "csv for a spreadsheet (or Accept: text/csv)"})
+
+
+class AuditQuery(PageQuery):
+    format = _FORMAT
+
+
+class FunnelRouteQuery(FunnelQuery):
+    format = _FORMAT
+
+AUDIT_COLUMNS = ("seq", "at", "student_id", "actor", "action", "item_kind", "item_id", "version",
+                 "detail")
+FUNNEL_COLUMNS = ("programme", "stage", "count", "median_wait_seconds")
+
+
+def _wants_csv(request) -> bool:
+    return (request.args.get("format") == "csv"
+            or request.accept_mimetypes.best == "text/csv")
+
+
+def _query(request, *drop: str) -> dict:
+    """The query string as a flat dict (the owning service validates it; unknown names are 422)."""
+    return {name: value for name, value in request.args.items() if name not in drop}
+
+
+def csv_response(rows: list[dict], columns: tuple[str, ...], filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        # A cell starting with = + - @ would be a formula in a spreadsheet: quote it as text.
+        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@")
+                             else ("" if v is None else v)) for k, v in row.items()})
+    return Response(out.getvalue(), status=200, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 class ApprovalsRoutes(Routes):
-    @route("GET", "/v1/me/progress", roles=(STUDENT,))
+    def _anyone(self, identity) -> dict:
+        return self._student(identity) if identity.role == STUDENT else self._staff(identity)
+
+    @route("GET", "/v1/me/progress", roles=(STUDENT,), response=ProgressView)
     def progress(self, request, identity):
         return 200, self.approvals.progress(self._student(identity))
 
-    @route("GET", "/v1/coordinator/inbox", roles=(COORDINATOR, ADMIN))
+    @route("GET", "/v1/coordinator/inbox", roles=(COORDINATOR, ADMIN), query=InboxQuery,
+           response=InboxItemView(many=True), paged=False)
     def inbox(self, request, identity):
-        return 200, self.approvals.inbox(self._staff(identity))
+        """Filters: programme, type, kind (activity|report), status (new|resubmitted); paging:
+        limit and cursor (the X-Next-Cursor header of the previous page). Oldest first."""
+        page = self.approvals.inbox(self._staff(identity), _query(request))
+        headers = {"X-Total-Count": str(page["total"])}
+        if page["next_cursor"]:
+            args = {**request.args.to_dict(flat=True), "cursor": page["next_cursor"]}
+            headers["X-Next-Cursor"] = page["next_cursor"]
+            headers["Link"] = f'<{request.path}?{urlencode(args)}>; rel="next"'
+        return Response(json.dumps(page["items"]), status=200, mimetype="application/json",
+                        headers=headers)
 
-    @route("POST", "/v1/activities/<string:activity_id>/decision", roles=(COORDINATOR, ADMIN))
+    @route("POST", "/v1/activities/<string:activity_id>/decision", roles=(COORDINATOR, ADMIN),
+           body=ActivityDecisionRequest, response=ActivityDecisionView, status=200)
     def decide_activity(self, request, identity, activity_id):
         body = json_body(request)
         return 200, self.approvals.decide_activity(self._staff(identity), activity_id, body)
 
-    @route("POST", "/v1/students/<string:student_id>/report/decision", roles=(COORDINATOR, ADMIN))
+    @route("POST", "/v1/activities/decisions", roles=(COORDINATOR, ADMIN),
+           body=BulkDecisionRequest, response=BulkDecisionView, status=200)
+    def bulk_decide(self, request, identity):
+        """Bulk approval: {decision: "approved", items: [{activity_id, version?}]}; a result per item."""
+        body = json_body(request)
+        return 200, self.approvals.bulk_decide(self._staff(identity), body)
+
+    @route("POST", "/v1/activities/<string:activity_id>/approval-withdrawal",
+           roles=(COORDINATOR, ADMIN), body=ApprovalWithdrawalRequest,
+           response=ApprovalWithdrawalView, status=200)
+    def withdraw_approval(self, request, identity, activity_id):
+        body = json_body(request)
+        return 200, self.approvals.withdraw_approval(self._staff(identity), activity_id, body)
+
+    @route("POST", "/v1/students/<string:student_id>/report/decision", roles=(COORDINATOR, ADMIN),
+           body=ReportDecisionRequest, response=ReportDecisionView, status=200)
     def decide_report(self, request, identity, student_id):
         body = json_body(request)
         return 200, self.approvals.decide_report(self._staff(identity), student_id, body)
 
-    @route("PUT", "/v1/coordinators/<string:subject>", roles=(ADMIN,))
+    @route("GET", "/v1/students/<string:student_id>/audit", roles=(STUDENT, COORDINATOR, ADMIN),
+           query=AuditQuery, response=AuditEntryView(many=True),
+           produces=("application/json", "text/csv"))
+    def audit_trail(self, request, identity, student_id):
+        """The student's audit trail (JSON, or CSV with ?format=csv or Accept: text/csv)."""
+        entries = self.approvals.audit_trail(self._anyone(identity), student_id)
+        if _wants_csv(request):
+            return csv_response(entries, AUDIT_COLUMNS, f"audit-{student_id}.csv")
+        return 200, entries
+
+    @route("GET", "/v1/me/audit", roles=(STUDENT,), query=AuditQuery,
+           response=AuditEntryView(many=True), produces=("application/json", "text/csv"))
+    def my_audit_trail(self, request, identity):
+        student = self._student(identity)
+        entries = self.approvals.audit_trail(student, student["student_id"])
+        if _wants_csv(request):
+            return csv_response(entries, AUDIT_COLUMNS, "audit.csv")
+        return 200, entries
+
+    @route("GET", "/v1/coordinator/funnel", roles=(COORDINATOR, ADMIN), query=FunnelRouteQuery,
+           response=FunnelRowView(many=True), paged=False,
+           produces=("application/json", "text/csv"))
+    def funnel(self, request, identity):
+        """Per programme: registered -> requirement met -> report accepted -> presented ->
+        eligible -> certificate issued (counts, median wait in seconds). ?programme=, ?format=csv."""
+        rows = self.approvals.funnel(self._staff(identity), _query(request, "format"))
+        if _wants_csv(request):
+            return csv_response(rows, FUNNEL_COLUMNS, "funnel.csv")
+        return 200, rows
+
+    @route("GET", "/v1/coordinator/alerts", roles=(ADMIN,), response=AlertView(many=True),
+           paged=False)
+    def alerts(self, request, identity):
+        """Programmes with no available coordinator, and the work waiting for them."""
+        return 200, self.approvals.alerts(self._staff(identity))
+
+    @route("GET", "/v1/coordinators", roles=(ADMIN,), response=CoordinatorView(many=True))
+    def coordinators(self, request, identity):
+        return 200, self.approvals.list_coordinators(self._staff(identity))
+
+    @route("PUT", "/v1/coordinators/<string:subject>", roles=(ADMIN,), body=CoordinatorRequest,
+           response=CoordinatorView)
     def put_coordinator(self, request, identity, subject):
         body = json_body(request)
         return 200, self.approvals.put_coordinator(self._staff(identity), subject, body)

@@ -3,13 +3,24 @@ from __future__ import annotations
 
 import base64
 
+from marshmallow import fields, validate
+
 from services.gateway.domain import (ADMIN, COORDINATOR, STUDENT, BadRequest, PayloadTooLarge,
                                      UnsupportedMediaType)
 from services.gateway.http import ANY_ROLE, json_body, route, Routes
+from shared.rpc.ceremony import (BookingView, CeremonyView, PresentationRequest, PresentationView,
+                                 ReportView, ScheduleRequest)
+from shared.rpc import Payload
+
+
+class ReportUploadQuery(Payload):
+    filename = fields.String(validate=validate.Length(min=1, max=200),
+                             metadata={"description": "the file's name (application/pdf uploads)"})
 
 
 class CeremonyRoutes(Routes):
-    @route("POST", "/v1/me/report", roles=(STUDENT,))
+    @route("POST", "/v1/me/report", roles=(STUDENT,), query=ReportUploadQuery, response=ReportView,
+           consumes=("application/pdf", "multipart/form-data"))
     def submit_report(self, request, identity):
         limit = self.settings.max_upload_bytes
         if (request.content_length or 0) > limit:
@@ -30,20 +41,23 @@ class CeremonyRoutes(Routes):
         return 201, self.ceremony.submit_report(student, {
             "filename": filename[:200], "content_b64": base64.b64encode(content).decode()})
 
-    @route("GET", "/v1/ceremonies", roles=ANY_ROLE)
+    @route("GET", "/v1/ceremonies", roles=ANY_ROLE, response=CeremonyView(many=True))
     def ceremonies(self, request, identity):
         return 200, self.ceremony.list_ceremonies()
 
-    @route("POST", "/v1/ceremonies/<string:ceremony_id>/bookings", roles=(STUDENT,))
+    @route("POST", "/v1/ceremonies/<string:ceremony_id>/bookings", roles=(STUDENT,),
+           response=BookingView)
     def book(self, request, identity, ceremony_id):
         return 201, self.ceremony.book(self._student(identity), ceremony_id)
 
-    @route("POST", "/v1/ceremonies", roles=(COORDINATOR, ADMIN))
+    @route("POST", "/v1/ceremonies", roles=(COORDINATOR, ADMIN), body=ScheduleRequest,
+           response=CeremonyView)
     def schedule_ceremony(self, request, identity):
         body = json_body(request)
         return 201, self.ceremony.schedule(self._staff(identity), body)
 
-    @route("POST", "/v1/ceremonies/<string:ceremony_id>/presentations", roles=(COORDINATOR, ADMIN))
+    @route("POST", "/v1/ceremonies/<string:ceremony_id>/presentations", roles=(COORDINATOR, ADMIN),
+           body=PresentationRequest, response=PresentationView)
     def record_presentation(self, request, identity, ceremony_id):
         body = json_body(request)
         return 201, self.ceremony.record_presentation(self._staff(identity), ceremony_id, body)

@@ -1,12 +1,15 @@
 """Routes answered by the registration service."""
 from __future__ import annotations
 
-from services.gateway.domain import actor, STUDENT
+from services.gateway.domain import actor, ADMIN, REGISTRAR, STUDENT
 from services.gateway.http import ANY_ROLE, json_body, route, Routes
+from shared.rpc.registration import (ProgrammeChangeRequest, ProgrammeView, RegistrationRequest,
+                                     StudentView)
 
 
 class RegistrationRoutes(Routes):
-    @route("POST", "/v1/registrations", roles=(STUDENT,))
+    @route("POST", "/v1/registrations", roles=(STUDENT,), body=RegistrationRequest,
+           response=StudentView)
     def register(self, request, identity):
         body = json_body(request)
         if identity.name and "name" not in body:
@@ -15,10 +18,17 @@ class RegistrationRoutes(Routes):
             body["email"] = identity.email
         return 201, self.registration.register(actor(identity), body)
 
-    @route("GET", "/v1/me", roles=(STUDENT,))
+    @route("GET", "/v1/me", roles=(STUDENT,), response=StudentView)
     def me(self, request, identity):
         return 200, self.registration.find_student(identity.issuer, identity.subject)
 
-    @route("GET", "/v1/programmes", roles=ANY_ROLE)
+    @route("GET", "/v1/programmes", roles=ANY_ROLE, response=ProgrammeView(many=True))
     def programmes(self, request, identity):
         return 200, self.registration.list_programmes()
+
+    @route("PUT", "/v1/students/<string:student_id>/programme", roles=(ADMIN, REGISTRAR),
+           body=ProgrammeChangeRequest, response=StudentView)
+    def change_programme(self, request, identity, student_id):
+        """{programme}: the student moved; their undecided items go to the new coordinators."""
+        body = json_body(request)
+        return 200, self.registration.change_programme(actor(identity), student_id, body)

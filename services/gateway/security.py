@@ -1,0 +1,49 @@
+"""The gateway's security settings as a nameko dependency: the OpenID Connect verifier (with its
+key cache, shared by every worker) and the rate limiter.
+
+Read when the container starts, environment first, then config.yaml, then defaults:
+CIM_OIDC_* / CIM_ROLE_* (see auth.py), REDIS_URL, CIM_RATE_LIMIT_PREFIX,
+CIM_RATE_LIMIT_WRITES (default 60/60: 60 writes a minute per person) and
+CIM_RATE_LIMIT_LOOKUPS (default 30/60: verification look-ups a minute per client).
+"""
+from __future__ import annotations
+
+import os
+
+from nameko.extensions import DependencyProvider
+
+from services.gateway.auth import OidcSettings, OidcVerifier
+from services.gateway.ratelimit import DEFAULT_REDIS_URL, Rate, RateLimiter
+
+DEFAULT_RATES = {"write": "60/60", "lookup": "30/60"}
+
+
+class Security:
+    def __init__(self, oidc: OidcVerifier | None, limiter: RateLimiter, rates: dict[str, Rate]):
+        self.oidc = oidc
+        self.limiter = limiter
+        self.rates = rates
+
+    def limit(self, bucket: str, who: str, rate: Rate | None = None):
+        """Count a request of `bucket` for `who`; RateLimited (429) when over its rate."""
+        self.limiter.check(bucket, who, rate or self.rates[bucket])
+
+
+class GatewaySecurity(DependencyProvider):
+    def setup(self):
+        config = dict(self.container.config)
+        env = {key: str(value) for key, value in config.items()
+               if key.startswith(("CIM_OIDC_", "CIM_ROLE_", "CIM_RATE_LIMIT_", "REDIS_URL"))}
+        env.update({key: value for key, value in os.environ.items() if value})
+        settings = OidcSettings.from_env(env)
+        rates = {bucket: Rate.parse(env.get(f"CIM_RATE_LIMIT_{bucket.upper()}S", default))
+                 for bucket, default in DEFAULT_RATES.items()}
+        limiter = RateLimiter.from_url(env.get("REDIS_URL", DEFAULT_REDIS_URL),
+                                       env.get("CIM_RATE_LIMIT_PREFIX", "cim:rl"))
+        self.security = Security(OidcVerifier(settings) if settings else None, limiter, rates)
+
+    def stop(self):
+        self.security.limiter.client.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.security

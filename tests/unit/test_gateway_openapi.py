@@ -1,0 +1,95 @@
+"""The OpenAPI document and the route rules that keep it honest: generated from the routes and the
+same marshmallow schemas that validate the bodies, every body validated, every write limited."""
+import inspect
+
+import pytest
+from marshmallow import Schema
+
+from services.gateway import openapi
+from services.gateway.errors import ERROR_TABLE, problem
+from services.gateway.http import MAX_JSON_BYTES, decode_cursor, encode_cursor, route
+from services.gateway.service import GatewayService
+from shared.errors import Invalid
+
+ROUTES = openapi.routes(GatewayService)
+DOCUMENT = openapi.build(GatewayService)
+
+
+def _key(fn):
+    method, path, _ = fn.cim_route
+    return method, openapi.openapi_path(path)
+
+
+def test_the_document_is_openapi_3_1_with_every_route_once():
+    assert DOCUMENT["openapi"] == "3.1.0"
+    documented = [(m.upper(), p) for p, ops in DOCUMENT["paths"].items() for m in ops]
+    assert sorted(documented) == sorted(_key(fn) for _, fn in ROUTES)
+    assert len(documented) == len(set(documented))
+
+
+@pytest.mark.parametrize("name,fn", ROUTES, ids=[n for n, _ in ROUTES])
+def test_every_route_that_reads_a_json_body_declares_its_schema(name, fn):
+    """The gateway refuses a bad body (422, unknown fields included) with the schema the owning
+    service loads it with, and the document shows it."""
+    if "json_body(" in inspect.getsource(fn.__wrapped__):
+        body = fn.cim_openapi["body"]
+        assert body is not None, f"{name}: give route() body=<the request schema>"
+        assert (body if isinstance(body, type) else type(body)).Meta.unknown == "raise"
+        method, path = _key(fn)
+        content = DOCUMENT["paths"][path][method.lower()]["requestBody"]["content"]
+        assert content["application/json"]["schema"]["$ref"].endswith("/" + body.__name__)
+
+
+@pytest.mark.parametrize("name,fn", ROUTES, ids=[n for n, _ in ROUTES])
+def test_every_write_and_every_public_route_is_rate_limited(name, fn):
+    method, _, roles = fn.cim_route
+    if method in ("POST", "PUT", "PATCH", "DELETE") or roles is None:
+        assert fn.cim_openapi["limit"], f"{name} has no rate limit"
+        assert "429" in DOCUMENT["paths"][_key(fn)[1]][method.lower()]["responses"]
+
+
+def test_public_routes_need_no_token_and_all_others_a_bearer_token():
+    for _, fn in ROUTES:
+        method, path = _key(fn)
+        security = DOCUMENT["paths"][path][method.lower()]["security"]
+        assert security == ([] if fn.cim_route[2] is None else [{"bearer": []}]), path
+
+
+def test_every_problem_type_of_the_error_table_is_in_the_document():
+    types = set(DOCUMENT["components"]["schemas"]["Problem"]["properties"]["type"]["enum"])
+    assert {f"urn:cim:problem:{code}" for _, code, _ in ERROR_TABLE.values()} <= types
+
+
+def test_lists_document_cursor_paging():
+    listing = DOCUMENT["paths"]["/v1/programmes"]["get"]
+    assert {p["name"] for p in listing["parameters"]} == {"cursor", "limit"}
+    assert {"X-Next-Cursor", "Link"} <= set(listing["responses"]["200"]["headers"])
+    assert listing["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
+
+
+def test_a_cursor_is_opaque_and_a_forged_one_is_invalid():
+    assert decode_cursor(encode_cursor(40)) == 40
+    for forged in ("bogus", encode_cursor(-1), "eyJvIjoiYSJ9", ""):
+        with pytest.raises(Invalid):
+            decode_cursor(forged)
+
+
+def test_a_route_documents_its_own_success_status_and_defaults_by_method():
+    class Body(Schema):
+        pass
+
+    @route("POST", "/x", roles=None, body=Body)
+    def create(self, request, identity):
+        pass
+
+    @route("POST", "/y", roles=None, status=200)
+    def act(self, request, identity):
+        pass
+
+    assert create.cim_openapi["status"] == 201 and act.cim_openapi["status"] == 200
+
+
+def test_internal_errors_say_nothing_about_the_inside():
+    status, body = problem("ZeroDivisionError", "Traceback (most recent call last): secret")
+    assert status == 500 and "secret" not in str(body) and body["type"] == "urn:cim:problem:internal"
+    assert MAX_JSON_BYTES == 64 * 1024
