@@ -1,10 +1,12 @@
 """Activities' use cases: each takes a unit of work and plain values, and commits once."""
 from __future__ import annotations
 
+from datetime import date
+
 from services.activities import domain
 from services.activities.orm import Repository
 from shared.db import utcnow
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 
 
 def activity_type_state(activity_type: domain.ActivityType) -> dict:
@@ -116,11 +118,47 @@ def get_activity(uow, *, student_id: str, activity_id: str) -> dict:
     return view(_own(Repository(uow.session), activity_id, student_id))
 
 
+def activity_type_view(t: domain.ActivityType) -> dict:
+    return {"code": t.code, "name_en": t.name_en, "name_sv": t.name_sv,
+            "repeated_attendance": t.repeated_attendance,
+            "sessions_required": t.sessions_required, "default_location": t.default_location,
+            "supplement_en": t.supplement_en, "supplement_sv": t.supplement_sv}
+
+
 def list_activity_types(uow) -> list[dict]:
-    return [{"code": t.code, "name_en": t.name_en, "name_sv": t.name_sv,
-             "repeated_attendance": t.repeated_attendance,
-             "sessions_required": t.sessions_required, "default_location": t.default_location}
-            for t in Repository(uow.session).activity_types()]
+    return [activity_type_view(t) for t in Repository(uow.session).activity_types()]
+
+
+def put_activity_type(uow, *, actor: dict, code: str, request: dict) -> tuple[bool, dict]:
+    """An admin adds or changes a catalogue entry; returns (created?, the entry)."""
+    if actor["role"] != "admin":
+        raise Forbidden("only an admin changes the activity catalogue")
+    repo = Repository(uow.session)
+    existing = repo.activity_type(code)
+    activity_type = domain.put_activity_type(existing, code=code, values=request)
+    if existing is None:
+        repo.add(activity_type)
+    uow.commit()
+    return existing is None, activity_type_view(activity_type)
+
+
+def list_versions(uow, *, student_id: str, activity_id: str) -> list[dict]:
+    """Every submitted version of the student's activity, oldest first, with its decision."""
+    activity = _own(Repository(uow.session), activity_id, student_id)
+    decided = {}
+    for decision in activity.decisions:
+        decided[decision.version] = decision  # the last decision on each version
+    return [{
+        "version": v.version, "type": v.type_code, "title": v.title, "description": v.description,
+        "location": {"kind": v.location_kind, "country": v.location_country},
+        "start_date": v.start_date, "end_date": v.end_date, "evidence_urls": list(v.evidence_urls),
+        "sessions": [{"session_id": s["session_id"], "date": date.fromisoformat(s["date"]),
+                      "title": s["title"]} for s in v.sessions],
+        "submitted_at": v.submitted_at,
+        "decision": None if v.version not in decided else {
+            "decision": decided[v.version].decision, "comment": decided[v.version].comment,
+            "decided_at": decided[v.version].decided_at, "version": v.version},
+    } for v in activity.versions]
 
 
 def record_decision(uow, data: dict, *, decision: str) -> bool:
@@ -145,3 +183,10 @@ def record_rejection(uow, data: dict) -> bool:
 
 def record_change_request(uow, data: dict) -> bool:
     return record_decision(uow, data, decision=domain.CHANGES_REQUESTED)
+
+
+def record_approval_withdrawal(uow, data: dict) -> bool:
+    """activity.approval_withdrawn.v1: the student sees the reason; the activity may be resubmitted."""
+    return record_decision(uow, {**data, "decided_by": data["withdrawn_by"],
+                                 "decided_at": data["withdrawn_at"], "comment": data["reason"]},
+                           decision=domain.APPROVAL_WITHDRAWN)

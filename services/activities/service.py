@@ -7,7 +7,8 @@ from shared.errors import EXPECTED
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.rpc import load
-from shared.rpc.activities import ActivityRequest, ActivityTypeView, ActivityView, SessionRequest
+from shared.rpc.activities import (ActivityRequest, ActivityTypeRequest, ActivityTypeView,
+                                   ActivityVersionView, ActivityView, SessionRequest)
 from shared.rpc.common import ActorSchema
 
 
@@ -68,9 +69,26 @@ class ActivitiesService(HealthEndpoint):
                                                              activity_id=activity_id))
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_versions(self, actor, activity_id):
+        student_id = _student_id(actor)
+        with self.db.unit_of_work() as uow:
+            return ActivityVersionView(many=True).dump(
+                handlers.list_versions(uow, student_id=student_id, activity_id=activity_id))
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_activity_types(self):
         with self.db.unit_of_work() as uow:
             return ActivityTypeView(many=True).dump(handlers.list_activity_types(uow))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def put_activity_type(self, actor, code, request):
+        """Returns {"created": bool, "activity_type": {...}}."""
+        actor = load(ActorSchema, actor)
+        request = load(ActivityTypeRequest, request)
+        with self.db.unit_of_work() as uow:
+            created, activity_type = handlers.put_activity_type(uow, actor=actor, code=code,
+                                                                request=request)
+        return {"created": created, "activity_type": ActivityTypeView().dump(activity_type)}
 
     @on_event("approvals", "activity.approved.v1")
     def on_activity_approved(self, event):
@@ -83,3 +101,7 @@ class ActivitiesService(HealthEndpoint):
     @on_event("approvals", "activity.changes_requested.v1")
     def on_activity_changes_requested(self, event):
         self.db.consume(event, handlers.record_change_request)
+
+    @on_event("approvals", "activity.approval_withdrawn.v1")
+    def on_activity_approval_withdrawn(self, event):
+        self.db.consume(event, handlers.record_approval_withdrawal)

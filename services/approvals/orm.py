@@ -4,7 +4,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import registry
 
 from services.approvals.domain import (
-    PENDING, WITHDRAWN, Activity, Coordinator, Decision, Evaluation, Presentation, Report, Student)
+    PENDING, WITHDRAWN, Activity, AuditEntry, Coordinator, Decision, Evaluation, IssuedCertificate,
+    Presentation, Report, Student)
 from shared.db import UTCDateTime, service_metadata
 from shared.errors import Conflict
 
@@ -22,6 +23,7 @@ students = sa.Table(
     sa.Column("programme_name_sv", sa.String(200), nullable=False),
     sa.Column("expected_graduation", sa.String(7), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("registered_at", UTCDateTime, nullable=True),
 )
 
 activities = sa.Table(
@@ -38,9 +40,21 @@ activities = sa.Table(
     sa.Column("sessions", sa.JSON, nullable=False),
     sa.Column("submitted_at", UTCDateTime, nullable=False),
     sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("approved_version", sa.Integer, nullable=True),
+    sa.Column("approved_sessions", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("approved_location", sa.String(20), nullable=True),
 )
 
-# Append-only: a decision row is never updated or deleted. One decision per version of an item.
+# The student's withdrawals as they arrived: a withdrawal wins over any version, in any order.
+activity_withdrawals = sa.Table(
+    "activity_withdrawals", metadata,
+    sa.Column("activity_id", sa.String(36), primary_key=True),
+    sa.Column("student_id", sa.String(36), nullable=False),
+    sa.Column("withdrawn_at", UTCDateTime, nullable=False),
+)
+
+# Append-only: a decision row is never updated or deleted. One decision of each kind per version
+# of an item (an approval and its withdrawal may concern the same version).
 decisions = sa.Table(
     "decisions", metadata,
     sa.Column("decision_id", sa.String(36), primary_key=True),
@@ -52,7 +66,8 @@ decisions = sa.Table(
     sa.Column("comment", sa.Text, nullable=True),
     sa.Column("decided_by", sa.String(300), nullable=False),
     sa.Column("decided_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("kind", "item_id", "version", name="uq_decisions_item_version"),
+    sa.UniqueConstraint("kind", "item_id", "version", "decision",
+                        name="uq_decisions_item_version_decision"),
 )
 
 reports = sa.Table(
@@ -98,7 +113,32 @@ evaluations = sa.Table(
     sa.UniqueConstraint("student_id", "outcome", name="uq_evaluations_student_outcome"),
 )
 
+# Append-only: every decision and change per student, in the order it happened.
+audit_entries = sa.Table(
+    "audit_entries", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entry_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("student_id", sa.String(36), nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(300), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("item_kind", sa.String(20), nullable=True),
+    sa.Column("item_id", sa.String(100), nullable=True),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("detail", sa.Text, nullable=True),
+)
+
+# certificate.issued.v1 as approvals keeps it: the last stage of the funnel.
+issued_certificates = sa.Table(
+    "issued_certificates", metadata,
+    sa.Column("student_id", sa.String(36), primary_key=True),
+    sa.Column("code", sa.String(100), nullable=False),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+)
+
 mapper_registry.map_imperatively(Student, students)
+mapper_registry.map_imperatively(AuditEntry, audit_entries)
+mapper_registry.map_imperatively(IssuedCertificate, issued_certificates)
 mapper_registry.map_imperatively(Activity, activities)
 mapper_registry.map_imperatively(Decision, decisions)
 mapper_registry.map_imperatively(Report, reports)
@@ -150,6 +190,70 @@ class Repository:
         if programmes is not None:
             query = query.where(Student.programme_code.in_(sorted(programmes)))
         return [tuple(row) for row in self.session.execute(query)]
+
+    def students(self, programme: str | None = None) -> list[Student]:
+        query = sa.select(Student).order_by(Student.student_id)
+        if programme is not None:
+            query = query.where(Student.programme_code == programme)
+        return list(self.session.scalars(query))
+
+    def programme_codes(self) -> set[str]:
+        """Every programme approvals knows of: the directory's and the students'."""
+        codes = set(self.session.scalars(sa.select(Student.programme_code).distinct()))
+        for coordinator in self.coordinators():
+            codes |= set(coordinator.programmes)
+        return codes
+
+    def is_withdrawn(self, activity_id: str) -> bool:
+        return self.session.execute(sa.select(activity_withdrawals.c.activity_id).where(
+            activity_withdrawals.c.activity_id == activity_id)).first() is not None
+
+    def note_withdrawal(self, activity_id: str, student_id: str, withdrawn_at) -> bool:
+        """Keep the withdrawal (once); True when it is new."""
+        if self.is_withdrawn(activity_id):
+            return False
+        self.session.execute(activity_withdrawals.insert().values(
+            activity_id=activity_id, student_id=student_id, withdrawn_at=withdrawn_at))
+        return True
+
+    def audit_trail(self, student_id: str) -> list[AuditEntry]:
+        return list(self.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.student_id == student_id).order_by(AuditEntry.seq)))
+
+    def decisions_of(self, student_id: str) -> list[Decision]:
+        return list(self.session.scalars(sa.select(Decision).where(
+            Decision.student_id == student_id).order_by(Decision.decided_at)))
+
+    def evaluations_of(self, student_ids: list[str]) -> list[Evaluation]:
+        if not student_ids:
+            return []
+        return list(self.session.scalars(sa.select(Evaluation).where(
+            Evaluation.student_id.in_(student_ids))))
+
+    def presentations_of(self, student_ids: list[str]) -> list[Presentation]:
+        if not student_ids:
+            return []
+        return list(self.session.scalars(sa.select(Presentation).where(
+            Presentation.student_id.in_(student_ids))))
+
+    def report_acceptances(self, student_ids: list[str]) -> dict:
+        """student_id -> when their final report was (last) accepted."""
+        if not student_ids:
+            return {}
+        rows = self.session.execute(sa.select(Decision.student_id, sa.func.max(Decision.decided_at))
+                                    .where(Decision.kind == "report", Decision.decision == "accepted",
+                                           Decision.student_id.in_(student_ids))
+                                    .group_by(Decision.student_id))
+        return {student_id: at for student_id, at in rows}
+
+    def issued_certificate(self, student_id: str) -> IssuedCertificate | None:
+        return self.session.get(IssuedCertificate, student_id)
+
+    def issued_certificates(self, student_ids: list[str]) -> list[IssuedCertificate]:
+        if not student_ids:
+            return []
+        return list(self.session.scalars(sa.select(IssuedCertificate).where(
+            IssuedCertificate.student_id.in_(student_ids))))
 
     def add(self, obj):
         self.session.add(obj)

@@ -3,14 +3,21 @@ from nameko.rpc import rpc
 
 from services.approvals import handlers
 from shared.dependencies import Database
-from shared.errors import EXPECTED
+from shared.errors import EXPECTED, CimError
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.rpc import load
 from shared.rpc.approvals import (
-    ActivityDecisionRequest, ActivityDecisionView, CoordinatorRequest, CoordinatorView,
-    InboxItemView, ProgressView, ReportDecisionRequest, ReportDecisionView)
+    ActivityDecisionRequest, ActivityDecisionView, AlertView, ApprovalWithdrawalRequest,
+    ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest, BulkDecisionView,
+    CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView, InboxPageView, InboxQuery,
+    ProgressView, ReportDecisionRequest, ReportDecisionView)
 from shared.rpc.common import ActorSchema
+
+
+# A bulk item's error as the gateway would have answered it alone (status, problem code).
+_PROBLEMS = {"Forbidden": (403, "forbidden"), "NotFound": (404, "not-found"),
+             "Conflict": (409, "conflict"), "Invalid": (422, "invalid")}
 
 
 class ApprovalsService(HealthEndpoint):
@@ -25,10 +32,11 @@ class ApprovalsService(HealthEndpoint):
             return handlers.coordinator_programmes(uow, subject=subject)
 
     @rpc(expected_exceptions=EXPECTED)
-    def inbox(self, actor):
+    def inbox(self, actor, query=None):
         actor = load(ActorSchema, actor)
+        query = load(InboxQuery, query or {})
         with self.db.unit_of_work() as uow:
-            return InboxItemView(many=True).dump(handlers.inbox(uow, actor=actor))
+            return InboxPageView().dump(handlers.inbox(uow, actor=actor, query=query))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_activity(self, actor, activity_id, request):
@@ -38,6 +46,66 @@ class ApprovalsService(HealthEndpoint):
             decision = handlers.decide_activity(uow, actor=actor, activity_id=activity_id,
                                                 request=request)
         return ActivityDecisionView().dump(decision)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def bulk_decide(self, actor, request):
+        """Each item is decided on its own (its own transaction); one result per item, in order."""
+        actor = load(ActorSchema, actor)
+        request = load(BulkDecisionRequest, request)
+        results = []
+        for item in request["items"]:
+            try:
+                with self.db.unit_of_work() as uow:
+                    decision = handlers.decide_activity(
+                        uow, actor=actor, activity_id=item["activity_id"], request={
+                            "decision": request["decision"], "comment": request["comment"],
+                            "version": item["version"]})
+                results.append({"activity_id": item["activity_id"], "ok": True, "status": 200,
+                                "decision": decision["decision"], "version": decision["version"],
+                                "error": None, "detail": None})
+            except CimError as exc:
+                status, code = _PROBLEMS.get(type(exc).__name__, (500, "internal"))
+                results.append({"activity_id": item["activity_id"], "ok": False,
+                                "status": status, "error": code, "decision": None,
+                                "version": item["version"],
+                                "detail": str(exc.args[0]) if exc.args else None})
+        return BulkDecisionView().dump({"results": results})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def withdraw_approval(self, actor, activity_id, request):
+        actor = load(ActorSchema, actor)
+        request = load(ApprovalWithdrawalRequest, request)
+        with self.db.unit_of_work() as uow:
+            result = handlers.withdraw_approval(uow, actor=actor, activity_id=activity_id,
+                                                request=request)
+        return ApprovalWithdrawalView().dump(result)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def audit_trail(self, actor, student_id):
+        actor = load(ActorSchema, actor)
+        with self.db.unit_of_work() as uow:
+            return AuditEntryView(many=True).dump(
+                handlers.audit_trail(uow, actor=actor, student_id=student_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def funnel(self, actor, query=None):
+        actor = load(ActorSchema, actor)
+        query = load(FunnelQuery, query or {})
+        with self.db.unit_of_work() as uow:
+            return FunnelRowView(many=True).dump(
+                handlers.funnel(uow, actor=actor, programme=query["programme"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def alerts(self, actor):
+        actor = load(ActorSchema, actor)
+        with self.db.unit_of_work() as uow:
+            return AlertView(many=True).dump(handlers.alerts(uow, actor=actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_coordinators(self, actor):
+        actor = load(ActorSchema, actor)
+        with self.db.unit_of_work() as uow:
+            return CoordinatorView(many=True).dump(handlers.list_coordinators(uow, actor=actor))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_report(self, actor, student_id, request):
@@ -95,3 +163,7 @@ class ApprovalsService(HealthEndpoint):
     @on_event("ceremony", "presentation.recorded.v1")
     def on_presentation_recorded(self, event):
         self.db.consume(event, handlers.record_presentation)
+
+    @on_event("certificates", "certificate.issued.v1")
+    def on_certificate_issued(self, event):
+        self.db.consume(event, handlers.record_certificate_issued)

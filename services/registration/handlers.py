@@ -4,7 +4,10 @@ from __future__ import annotations
 from services.registration import domain
 from services.registration.orm import Repository
 from shared.db import utcnow
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
+
+# Who may move a student to another programme: the student records' keepers.
+PROGRAMME_CHANGERS = ("admin", "registrar")
 
 
 def student_state(student: domain.Student, programme: domain.Programme) -> dict:
@@ -62,6 +65,22 @@ def withdraw(uow, *, issuer: str, subject: str) -> dict:
         raise NotFound("you are not registered for the CIM")
     student.withdraw()
     uow.publish("student.withdrawn.v1", {"student_id": student.student_id, "withdrawn_at": utcnow()})
+    uow.commit()
+    return view(student, repo.programme(student.programme_code))
+
+
+def change_programme(uow, *, actor: dict, student_id: str, request: dict) -> dict:
+    """An admin or registrar records the student's new programme; others hear student.updated.v1."""
+    if actor["role"] not in PROGRAMME_CHANGERS:
+        raise Forbidden("only an admin or a registrar changes a student's programme")
+    repo = Repository(uow.session)
+    student = repo.student(student_id)
+    if student is None:
+        raise NotFound("no such student")
+    programme = repo.programme(request["programme"])
+    if student.change_programme(programme, request["programme"]):
+        uow.publish("student.updated.v1", {**student_state(student, programme),
+                                           "updated_at": utcnow()})
     uow.commit()
     return view(student, repo.programme(student.programme_code))
 

@@ -7,7 +7,8 @@ from shared.errors import EXPECTED
 from shared.health import HealthEndpoint
 from shared.rpc import load
 from shared.rpc.common import ActorSchema
-from shared.rpc.registration import ProgrammeView, RegistrationRequest, StudentView
+from shared.rpc.registration import (ProgrammeChangeRequest, ProgrammeView, RegistrationRequest,
+                                     StudentView)
 
 
 class RegistrationService(HealthEndpoint):
@@ -38,6 +39,15 @@ class RegistrationService(HealthEndpoint):
         actor = load(ActorSchema, actor)
         with self.db.unit_of_work() as uow:
             student = handlers.withdraw(uow, issuer=actor["issuer"], subject=actor["subject"])
+        return StudentView().dump(student)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_programme(self, actor, student_id, request):
+        actor = load(ActorSchema, actor)
+        request = load(ProgrammeChangeRequest, request)
+        with self.db.unit_of_work() as uow:
+            student = handlers.change_programme(uow, actor=actor, student_id=student_id,
+                                                request=request)
         return StudentView().dump(student)
 
     @rpc(expected_exceptions=EXPECTED)

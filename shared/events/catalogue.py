@@ -253,6 +253,9 @@ class CertificateIssuedV1(EventData):
     programme = fields.String(required=True)
     verify_url = fields.String(required=True)
     issued_at = fields.AwareDateTime(required=True)
+    # A re-issue: the code of the version this one supersedes, and why it was re-issued.
+    supersedes = fields.String(load_default=None, allow_none=True)
+    reissue_reason = fields.String(load_default=None, allow_none=True)
 
 
 class CertificateRevokedV1(EventData):

@@ -71,3 +71,32 @@ class ActivityTypeView(Payload):
     repeated_attendance = fields.Boolean()
     sessions_required = fields.Integer()
     default_location = fields.String()
+    supplement_en = fields.String()  # the Diploma Supplement's sentence
+    supplement_sv = fields.String()
+
+
+class ActivityTypeRequest(Payload):
+    """PUT /v1/activity-types/{code}: the whole entry (an admin adds or changes a type)."""
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_sv = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    repeated_attendance = fields.Boolean(required=True)
+    # default: 3 for a repeated-attendance type, otherwise 1
+    sessions_required = fields.Integer(load_default=None, allow_none=True,
+                                       validate=validate.Range(min=1, max=50))
+    default_location = fields.String(required=True, validate=validate.OneOf(LOCATION_KINDS))
+    supplement_en = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    supplement_sv = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ActivityVersionView(Payload):
+    version = fields.Integer()
+    type = fields.String()
+    title = fields.String()
+    description = fields.String()
+    location = fields.Nested(LocationView)
+    start_date = fields.Date()
+    end_date = fields.Date()
+    evidence_urls = fields.List(fields.String())
+    sessions = fields.List(fields.Nested(SessionView))
+    submitted_at = fields.AwareDateTime()
+    decision = fields.Nested(DecisionView, allow_none=True)

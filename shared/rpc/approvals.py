@@ -49,6 +49,17 @@ class CoordinatorView(Payload):
     leave = fields.Nested(LeaveView, allow_none=True)
 
 
+class InboxQuery(Payload):
+    """The inbox's filters and paging (query parameters of GET /v1/coordinator/inbox)."""
+    programme = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
+    type = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
+    kind = fields.String(load_default=None, validate=validate.OneOf(("activity", "report")))
+    # "new": a first version; "resubmitted": a later one (changes made, sessions added)
+    status = fields.String(load_default=None, validate=validate.OneOf(("new", "resubmitted")))
+    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=300))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
 class InboxItemView(Payload):
     kind = fields.String()  # "activity" | "report"
     id = fields.String()
@@ -58,8 +69,90 @@ class InboxItemView(Payload):
     type = fields.String()
     title = fields.String()
     version = fields.Integer()
+    sessions = fields.Integer()
+    status = fields.String()
     submitted_at = fields.AwareDateTime()
     waiting_seconds = fields.Integer()
+
+
+class InboxPageView(Payload):
+    items = fields.List(fields.Nested(InboxItemView))
+    total = fields.Integer()
+    next_cursor = fields.String(allow_none=True)
+
+
+class BulkItemRequest(Payload):
+    activity_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class BulkDecisionRequest(Payload):
+    """Approve many activities at once; only approval needs no reason, so only it is offered."""
+    decision = fields.String(required=True, validate=validate.OneOf(("approved",)))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    items = fields.List(fields.Nested(BulkItemRequest), required=True,
+                        validate=validate.Length(min=1, max=200))
+
+
+class BulkItemResultView(Payload):
+    activity_id = fields.String()
+    ok = fields.Boolean()
+    status = fields.Integer()  # the HTTP status this item alone would have had
+    decision = fields.String(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)  # the problem code: forbidden, not-found, conflict...
+    detail = fields.String(allow_none=True)
+
+
+class BulkDecisionView(Payload):
+    results = fields.List(fields.Nested(BulkItemResultView))
+
+
+class ApprovalWithdrawalRequest(Payload):
+    reason = fields.String(required=True, validate=validate.Length(max=4000))
+
+
+class ApprovalWithdrawalView(Payload):
+    activity_id = fields.String()
+    student_id = fields.String()
+    version = fields.Integer()
+    decision = fields.String()
+    comment = fields.String(allow_none=True)
+    decided_by = fields.String()
+    decided_at = fields.AwareDateTime()
+    activity_requirement_met = fields.Boolean()
+    was_eligible = fields.Boolean()
+
+
+class AuditEntryView(Payload):
+    seq = fields.Integer()
+    at = fields.AwareDateTime()
+    student_id = fields.String()
+    actor = fields.String()
+    action = fields.String()
+    item_kind = fields.String(allow_none=True)
+    item_id = fields.String(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    detail = fields.String(allow_none=True)
+
+
+class FunnelQuery(Payload):
+    programme = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
+
+
+class FunnelRowView(Payload):
+    programme = fields.String()
+    stage = fields.String()
+    count = fields.Integer()
+    median_wait_seconds = fields.Integer(allow_none=True)
+
+
+class AlertView(Payload):
+    kind = fields.String()
+    programme = fields.String()
+    waiting_items = fields.Integer()
+    oldest_waiting_since = fields.AwareDateTime(allow_none=True)
+    marker = fields.String()
 
 
 class ActivityDecisionView(Payload):
@@ -85,6 +178,7 @@ class CountedActivityView(Payload):
     activity_id = fields.String()
     title = fields.String()
     type = fields.String()
+    location = fields.String()
 
 
 class MissingView(Payload):
@@ -98,5 +192,6 @@ class ProgressView(Payload):
     report_accepted = fields.Boolean()
     presentation_recorded = fields.Boolean()
     rule_set = fields.String()
+    rule_set_version = fields.Integer()
     counted = fields.List(fields.Nested(CountedActivityView))
     missing = fields.List(fields.Nested(MissingView))

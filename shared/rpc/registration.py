@@ -15,6 +15,11 @@ class RegistrationRequest(Payload):
     email = fields.Email(validate=validate.Length(max=254))
 
 
+class ProgrammeChangeRequest(Payload):
+    """PUT /v1/students/{student_id}/programme."""
+    programme = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
 class ProgrammeView(Payload):
     code = fields.String()
     name_en = fields.String()

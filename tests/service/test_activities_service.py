@@ -186,3 +186,72 @@ def test_the_seeded_catalogue_matches_the_domains_seed(activities, database_url)
     expected = sorted((t.code, t.name_en, t.name_sv, t.sessions_required, t.default_location,
                        t.supplement_en, t.supplement_sv) for t in seed_activity_types())
     assert [tuple(r) for r in seeded] == expected
+
+
+def test_an_admin_adds_and_changes_catalogue_types_and_new_activities_carry_them(
+        activities, service_config):
+    admin = {"issuer": "cim-dev", "subject": "root", "role": "admin"}
+    entry = {"name_en": "Global health hackathon", "name_sv": "Hackathon i global hälsa",
+             "repeated_attendance": False, "default_location": "abroad",
+             "supplement_en": "Took part in a global health hackathon.",
+             "supplement_sv": "Har deltagit i ett hackathon i global hälsa."}
+    with pytest.raises(Forbidden):
+        call(activities, "put_activity_type", COORDINATOR, "hackathon", entry)
+    with pytest.raises(Invalid):
+        call(activities, "put_activity_type", admin, "hackathon", {**entry, "sessions_required": 3})
+    with pytest.raises(Invalid):
+        call(activities, "put_activity_type", admin, "Bad Code", entry)
+    created = call(activities, "put_activity_type", admin, "hackathon", entry)
+    assert created["created"] and created["activity_type"]["sessions_required"] == 1
+    changed = call(activities, "put_activity_type", admin, "language_cafe", {
+        "name_en": "Language café", "name_sv": "Språkkafé", "repeated_attendance": True,
+        "sessions_required": 4, "default_location": "sweden",
+        "supplement_en": "Took part in language cafés.", "supplement_sv": "Har deltagit i språkkaféer."})
+    assert not changed["created"] and changed["activity_type"]["sessions_required"] == 4
+    listed = {t["code"]: t for t in call(activities, "list_activity_types")}
+    assert listed["hackathon"]["supplement_sv"] == "Har deltagit i ett hackathon i global hälsa."
+    assert listed["language_cafe"]["repeated_attendance"] and len(listed) == 9
+
+    tap = EventTap(service_config["AMQP_URI"], [("activities", "activity.#")])
+    call(activities, "log_activity", STUDENT, {**EXCHANGE, "type": "hackathon"})
+    event = tap.wait_for("activity.submitted.v1")[0]["data"]
+    assert event["activity_type"]["code"] == "hackathon"
+    assert event["activity_type"]["supplement_en"] == "Took part in a global health hackathon."
+
+
+def test_a_withdrawn_approval_shows_its_reason_and_the_activity_may_be_resubmitted(
+        activities, service_config):
+    activity = call(activities, "log_activity", STUDENT, EXCHANGE)
+    decide(activities, service_config, "activity.approved.v1", activity)
+    with pytest.raises(Conflict):  # approved: the student cannot withdraw it
+        call(activities, "withdraw", STUDENT, activity["id"])
+    with entrypoint_waiter(activities, "on_activity_approval_withdrawn", timeout=15):
+        publish_event(service_config["AMQP_URI"], "activity.approval_withdrawn.v1", {
+            "activity_id": activity["id"], "student_id": "stu-1", "version": 1,
+            "withdrawn_by": "c-1", "withdrawn_at": utcnow(), "reason": "the dates are wrong",
+            "activity_requirement_met": False, "was_eligible": False}, producer="approvals")
+    seen = call(activities, "get_activity", STUDENT, activity["id"])
+    assert seen["status"] == "approval_withdrawn"
+    assert seen["latest_decision"]["decision"] == "approval_withdrawn"
+    assert seen["latest_decision"]["comment"] == "the dates are wrong"
+    again = call(activities, "resubmit", STUDENT, activity["id"],
+                 {**EXCHANGE, "start_date": "2025-09-02"})
+    assert again["status"] == "submitted" and again["version"] == 2
+    versions = call(activities, "list_versions", STUDENT, activity["id"])
+    assert [(v["version"], (v["decision"] or {}).get("decision")) for v in versions] == [
+        (1, "approval_withdrawn"), (2, None)]
+    assert versions[0]["start_date"] == "2025-09-01" and versions[1]["start_date"] == "2025-09-02"
+    with pytest.raises(NotFound):
+        call(activities, "list_versions", OTHER_STUDENT, activity["id"])
+
+
+def test_a_repeated_activity_with_an_approval_cannot_be_withdrawn_by_the_student(
+        activities, service_config):
+    cafe = call(activities, "log_activity", STUDENT, {
+        "type": "language_cafe", "title": "Fika", "description": "Swedish-English café",
+        "location": {"kind": "sweden"}, "start_date": "2026-01-01", "end_date": "2026-03-01"})
+    decide(activities, service_config, "activity.approved.v1", cafe)
+    more = call(activities, "add_session", STUDENT, cafe["id"], {"date": "2026-01-08", "title": "1"})
+    assert more["status"] == "submitted" and more["version"] == 2  # back to the coordinator
+    with pytest.raises(Conflict, match="approval"):
+        call(activities, "withdraw", STUDENT, cafe["id"])

@@ -76,11 +76,11 @@ def test_the_right_coordinator_approves_three_and_the_requirement_is_met_once(
     activity_ids = submit_activities(amqp, database_url, student_id)
 
     with entrypoint_hook(approvals, "inbox") as inbox:
-        items = inbox(BIOMED)
+        items = inbox(BIOMED)["items"]
         assert [item["id"] for item in items] == activity_ids  # oldest first
         assert items[0]["student_name"] == "Karin Boye" and items[0]["programme"] == "MBIOM"
         assert items[0]["waiting_seconds"] >= 10 * 3600 - 60
-        assert inbox(HEALTH) == []
+        assert inbox(HEALTH)["items"] == []
     with entrypoint_hook(approvals, "decide_activity") as decide:
         with pytest.raises(Forbidden):
             decide(HEALTH, activity_ids[0], {"decision": "approved"})
@@ -124,7 +124,7 @@ def test_eligible_is_published_exactly_once_even_when_the_presentation_arrives_t
     wait_until(lambda: rows(database_url, "SELECT 1 FROM reports WHERE report_id = :r", r=report_id),
                message="the report copy")
     with entrypoint_hook(approvals, "inbox") as inbox:
-        assert [item["kind"] for item in inbox(BIOMED)] == ["report"]
+        assert [item["kind"] for item in inbox(BIOMED)["items"]] == ["report"]
     with entrypoint_hook(approvals, "decide_report") as decide_report:
         with pytest.raises(Invalid, match="reason"):
             decide_report(BIOMED, student_id, {"decision": "returned"})
@@ -184,6 +184,10 @@ def test_rejection_without_reason_is_refused_and_a_decided_version_cannot_be_dec
     event = tap.wait_for("activity.rejected.v1")[0]["data"]
     assert event["comment"] == "not international" and event["activity_id"] == first
     assert rows(database_url, "SELECT decision FROM decisions") == [("rejected",)]
+    trail = [(r[0], r[1]) for r in rows(database_url, "SELECT action, detail FROM audit_entries "
+                                                      "WHERE item_id = :a ORDER BY seq", a=first)]
+    assert trail == [("activity_submitted", "conference: Conference sweden (sweden)"),
+                     ("activity_rejected", "not international")]
     with entrypoint_hook(approvals, "decide_report") as decide_report:
         with pytest.raises(Conflict):  # no report is pending
             decide_report(BIOMED, student_id, {"decision": "accepted"})
@@ -213,3 +217,164 @@ def test_the_directory_is_seeded_and_changed_only_by_an_admin(approvals):
     with entrypoint_hook(approvals, "coordinator_programmes") as programmes:
         assert programmes("c-health-1") == []
         assert programmes("c-biomed") == ["BBIOM", "MBIOM", "MMEDS", "MPUBH"]
+
+
+# --- the coordinator's day, and taking an approval back ------------------------------------
+
+def test_withdrawing_an_approval_after_eligibility_tells_the_certificate_side(
+        approvals, service_config, database_url, tap):
+    amqp = service_config["AMQP_URI"]
+    student_id = register_student(amqp, database_url)
+    activity_ids = submit_activities(amqp, database_url, student_id)
+    with entrypoint_hook(approvals, "decide_activity") as decide:
+        for activity_id in activity_ids:
+            decide(BIOMED, activity_id, {"decision": "approved"})
+    publish_event(amqp, "report.submitted.v1", {
+        "student_id": student_id, "report_id": "r-1", "filename": "report.pdf", "size": 1,
+        "sha256": "0" * 64, "submitted_at": utcnow()}, producer="ceremony")
+    wait_until(lambda: rows(database_url, "SELECT 1 FROM reports WHERE student_id = :s",
+                            s=student_id), message="the report copy")
+    with entrypoint_hook(approvals, "decide_report") as decide_report:
+        decide_report(BIOMED, student_id, {"decision": "accepted"})
+    publish_event(amqp, "presentation.recorded.v1", {
+        "student_id": student_id, "ceremony_id": "cer-1", "ceremony_date": date(2027, 5, 20),
+        "recorded_by": "c-biomed", "recorded_at": utcnow()}, producer="ceremony")
+    tap.wait_for("student.eligible.v1")
+
+    with entrypoint_hook(approvals, "withdraw_approval") as withdraw:
+        with pytest.raises(Forbidden):
+            withdraw(HEALTH, activity_ids[0], {"reason": "not theirs to take back"})
+        with pytest.raises(Invalid, match="reason"):
+            withdraw(BIOMED, activity_ids[0], {"reason": " "})
+        result = withdraw(BIOMED, activity_ids[0], {"reason": "the conference never took place"})
+        with pytest.raises(Conflict):
+            withdraw(BIOMED, activity_ids[0], {"reason": "twice"})
+    assert result["was_eligible"] and not result["activity_requirement_met"]
+    event = tap.wait_for("activity.approval_withdrawn.v1")[0]["data"]
+    assert event == {"activity_id": activity_ids[0], "student_id": student_id, "version": 1,
+                     "withdrawn_by": "c-biomed", "withdrawn_at": event["withdrawn_at"],
+                     "reason": "the conference never took place",
+                     "activity_requirement_met": False, "was_eligible": True}
+    with entrypoint_hook(approvals, "progress") as progress:
+        standing = progress({"issuer": "cim-dev", "subject": "s", "role": "student",
+                             "student_id": student_id})
+    assert not standing["activity_requirement_met"] and len(standing["counted"]) == 2
+    assert (standing["rule_set"], standing["rule_set_version"]) == ("standard", 1)
+    # the rule set that decided is stored with each conclusion, and both survive the withdrawal
+    assert sorted(rows(database_url, "SELECT outcome, rule_set, rule_set_version FROM evaluations "
+                                     "WHERE student_id = :s", s=student_id)) == [
+        ("activity_requirement_met", "standard", 1), ("eligible", "standard", 1)]
+    with entrypoint_hook(approvals, "audit_trail") as audit_trail:
+        actions = [e["action"] for e in audit_trail(ADMIN, student_id)]
+        assert actions[-1] == "activity_approval_withdrawn"
+        assert actions[:4] == ["registered", "activity_submitted", "activity_submitted",
+                               "activity_submitted"]
+        assert {"activity_requirement_met", "eligible", "report_accepted",
+                "presentation_recorded"} <= set(actions)
+        with pytest.raises(Forbidden):
+            audit_trail(HEALTH, student_id)
+        with pytest.raises(NotFound):
+            audit_trail({"issuer": "cim-dev", "subject": "x", "role": "student",
+                         "student_id": "someone-else"}, student_id)
+
+
+def test_bulk_approval_gives_a_result_per_item_and_one_failure_stops_nothing(
+        approvals, service_config, database_url, tap):
+    amqp = service_config["AMQP_URI"]
+    student_id = register_student(amqp, database_url)
+    first, second = submit_activities(amqp, database_url, student_id, kinds=("sweden", "abroad"))
+    with entrypoint_hook(approvals, "bulk_decide") as bulk:
+        with pytest.raises(Invalid):  # only approval goes in bulk: the others need a reason each
+            bulk(BIOMED, {"decision": "rejected", "items": [{"activity_id": first}]})
+        result = bulk(BIOMED, {"decision": "approved", "items": [
+            {"activity_id": first}, {"activity_id": "no-such-activity"},
+            {"activity_id": second, "version": 7}, {"activity_id": first}]})
+        outsider = bulk(HEALTH, {"decision": "approved", "items": [{"activity_id": second}]})
+    assert [(r["activity_id"], r["ok"], r["status"], r["error"]) for r in result["results"]] == [
+        (first, True, 200, None), ("no-such-activity", False, 404, "not-found"),
+        (second, False, 409, "conflict"), (first, False, 409, "conflict")]
+    assert outsider["results"][0]["status"] == 403
+    assert [e["data"]["activity_id"] for e in tap.wait_for("activity.approved.v1")] == [first]
+    with entrypoint_hook(approvals, "inbox") as inbox:
+        assert [i["id"] for i in inbox(BIOMED)["items"]] == [second]
+
+
+def test_nobody_available_raises_an_alert_and_the_work_waits_for_whoever_covers_next(
+        approvals, service_config, database_url, caplog):
+    amqp = service_config["AMQP_URI"]
+    today = date.today()
+    with entrypoint_hook(approvals, "put_coordinator") as put:
+        put(ADMIN, "c-biomed", {"programmes": ["BBIOM", "MBIOM"], "leave": {
+            "from": (today - timedelta(days=1)).isoformat(),
+            "to": (today + timedelta(days=10)).isoformat()}})
+    student_id = register_student(amqp, database_url)
+    [activity_id] = submit_activities(amqp, database_url, student_id, kinds=("abroad",))
+    wait_until(lambda: "CIM-ALERT no-coordinator-available" in caplog.text and
+               "MBIOM" in caplog.text, message="the ERROR line with its marker")
+    assert any(r.levelname == "ERROR" and "CIM-ALERT" in r.getMessage() for r in caplog.records)
+    with entrypoint_hook(approvals, "alerts") as alerts:
+        with pytest.raises(Forbidden):
+            alerts(BIOMED)
+        found = {a["programme"]: a for a in alerts(ADMIN)}
+    assert found["MBIOM"]["waiting_items"] == 1 and found["BBIOM"]["waiting_items"] == 0
+    with entrypoint_hook(approvals, "inbox") as inbox:
+        assert inbox(BIOMED)["items"] == []  # on leave: no new work
+        assert [i["id"] for i in inbox(ADMIN)["items"]] == [activity_id]  # nothing is lost
+    with entrypoint_hook(approvals, "put_coordinator") as put:
+        put(ADMIN, "c-stand-in", {"programmes": []})
+        put(ADMIN, "c-biomed", {"programmes": ["BBIOM", "MBIOM"], "leave": {
+            "from": (today - timedelta(days=1)).isoformat(),
+            "to": (today + timedelta(days=10)).isoformat(), "substitute": "c-stand-in"}})
+    with entrypoint_hook(approvals, "inbox") as inbox:
+        stand_in = {"issuer": "cim-dev", "subject": "c-stand-in", "role": "coordinator"}
+        assert [i["id"] for i in inbox(stand_in)["items"]] == [activity_id]
+    with entrypoint_hook(approvals, "alerts") as alerts:
+        assert alerts(ADMIN) == []
+
+
+def test_a_programme_change_moves_undecided_items_to_the_new_coordinators(
+        approvals, service_config, database_url):
+    amqp = service_config["AMQP_URI"]
+    student_id = register_student(amqp, database_url)
+    [activity_id] = submit_activities(amqp, database_url, student_id, kinds=("abroad",))
+    publish_event(amqp, "student.updated.v1", {
+        "student_id": student_id, "name": "Karin Boye", "email": "karin@example.org",
+        "programme": {"code": "MPUBH", "name_en": "Master's programme in Public Health",
+                      "name_sv": "Masterprogram i folkhälsovetenskap"},
+        "expected_graduation": "2027-06", "language": "sv", "updated_at": utcnow()},
+        producer="registration")
+    wait_until(lambda: rows(database_url, "SELECT programme_code FROM students WHERE "
+                                          "student_id = :s", s=student_id) == [("MPUBH",)],
+               message="the new programme")
+    with entrypoint_hook(approvals, "inbox") as inbox:
+        assert inbox(BIOMED)["items"] == []
+        assert [i["id"] for i in inbox(HEALTH, {"programme": "MPUBH"})["items"]] == [activity_id]
+    with entrypoint_hook(approvals, "decide_activity") as decide:
+        with pytest.raises(Forbidden):
+            decide(BIOMED, activity_id, {"decision": "approved"})
+        decide(HEALTH, activity_id, {"decision": "approved"})
+    assert rows(database_url, "SELECT detail FROM audit_entries WHERE action = 'programme_changed'"
+                ) == [("MBIOM -> MPUBH; 1 undecided item(s) now wait for MPUBH's coordinators",)]
+
+
+def test_the_funnel_follows_students_to_their_certificate(approvals, service_config, database_url):
+    amqp = service_config["AMQP_URI"]
+    student_id = register_student(amqp, database_url)
+    activity_ids = submit_activities(amqp, database_url, student_id)
+    register_student(amqp, database_url)
+    with entrypoint_hook(approvals, "decide_activity") as decide:
+        for activity_id in activity_ids:
+            decide(BIOMED, activity_id, {"decision": "approved"})
+    publish_event(amqp, "certificate.issued.v1", {
+        "certificate_id": "cert-1", "code": "ABCD-EFGH", "version": 1, "student_id": student_id,
+        "programme": "MBIOM", "verify_url": "http://x/verify/ABCD-EFGH", "issued_at": utcnow()},
+        producer="certificates")
+    wait_until(lambda: rows(database_url, "SELECT 1 FROM issued_certificates"),
+               message="the issued certificate")
+    with entrypoint_hook(approvals, "funnel") as funnel:
+        counts = {r["stage"]: r["count"] for r in funnel(BIOMED, {"programme": "MBIOM"})}
+        with pytest.raises(Forbidden):
+            funnel(HEALTH, {"programme": "MBIOM"})
+        assert {r["programme"] for r in funnel(HEALTH)} == {"MMEDS", "MPUBH"}
+    assert counts == {"registered": 2, "activity_requirement_met": 1, "report_accepted": 0,
+                      "presented": 0, "eligible": 0, "certificate_issued": 1}

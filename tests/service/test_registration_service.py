@@ -56,3 +56,29 @@ def test_the_four_programmes_of_the_programme_page_are_seeded(registration):
     with entrypoint_hook(registration, "list_programmes") as list_programmes:
         codes = {p["code"] for p in list_programmes()}
     assert codes == {"MBIOM", "BBIOM", "MPUBH", "MMEDS"}
+
+
+def test_an_admin_or_registrar_moves_a_student_to_another_programme(registration, service_config):
+    from shared.errors import Forbidden, NotFound
+
+    tap = EventTap(service_config["AMQP_URI"], [("registration", "student.#")])
+    with entrypoint_hook(registration, "register") as register:
+        student = register(STUDENT, REQUEST)
+    with entrypoint_hook(registration, "change_programme") as change:
+        with pytest.raises(Forbidden):
+            change(STUDENT, student["student_id"], {"programme": "MPUBH"})
+        with pytest.raises(Forbidden):
+            change({**STUDENT, "role": "coordinator"}, student["student_id"], {"programme": "MPUBH"})
+        with pytest.raises(Invalid, match="programme"):
+            change({**STUDENT, "role": "admin"}, student["student_id"], {"programme": "NOPE"})
+        with pytest.raises(NotFound):
+            change({**STUDENT, "role": "admin"}, "no-such-student", {"programme": "MPUBH"})
+        moved = change({**STUDENT, "role": "registrar"}, student["student_id"],
+                       {"programme": "MPUBH"})
+        same = change({**STUDENT, "role": "admin"}, student["student_id"], {"programme": "MPUBH"})
+    assert moved["programme"]["code"] == "MPUBH" and same == moved
+    updated = tap.wait_for("student.updated.v1")
+    assert updated[0]["data"]["programme"]["code"] == "MPUBH"
+    assert updated[0]["data"]["student_id"] == student["student_id"]
+    with pytest.raises(AssertionError):  # the same programme again announces nothing
+        tap.wait_for("student.updated.v1", count=2, timeout=1)

@@ -9,9 +9,9 @@ import pytest
 
 from services.approvals import domain
 from services.approvals.domain import (
-    APPROVED, CHANGES_REQUESTED, PENDING, REJECTED, WITHDRAWN, Activity, Coordinator, Presentation,
-    Report, Student)
-from shared.errors import Conflict, Forbidden, Invalid
+    APPROVAL_WITHDRAWN, APPROVED, CHANGES_REQUESTED, PENDING, REJECTED, WITHDRAWN, Activity,
+    Coordinator, Presentation, Report, Student)
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
 TODAY = NOW.date()
@@ -26,8 +26,10 @@ _ids = itertools.count(1)
 
 
 def activity(where, type_code="conference", status=APPROVED, sessions=0, title=None):
+    """An activity as approvals holds it; `status=APPROVED` means the coordinator approved it
+    with the sessions it has (exactly what deciding does)."""
     n = next(_ids)
-    return Activity(
+    item = Activity(
         activity_id=f"a-{n}", student_id="s-1", version=1,
         activity_type={"code": type_code, "name_en": type_code.replace("_", " "),
                        "name_sv": type_code, "sessions_required": TYPES[type_code],
@@ -35,7 +37,15 @@ def activity(where, type_code="conference", status=APPROVED, sessions=0, title=N
         title=title or f"{type_code} {n}", description="", location={"kind": where, "country": None},
         start_date=date(2026, 1, n % 28 + 1), end_date=date(2026, 1, n % 28 + 1),
         sessions=[{"session_id": f"x{i}", "date": "2026-01-01", "title": "t"} for i in range(sessions)],
-        submitted_at=NOW, status=status)
+        submitted_at=NOW, status=PENDING)
+    if status == APPROVED:
+        item.approve()
+    elif status == APPROVAL_WITHDRAWN:
+        item.approve()
+        item.take_back_approval()
+    else:
+        item.status = status
+    return item
 
 
 def student(graduation="2027-06"):
@@ -56,64 +66,168 @@ def digital(**kw):
     return activity("digital", **kw)
 
 
-# (case, graduation, activities, requirement met?, English "missing" sentences). The activities
-# are made when a case runs, not at import: the service tests map the classes onto tables.
-REQUIREMENT_CASES = [
-    ("nothing yet", "2027-06", lambda: [], False,
+STANDARD_YEAR, COHORT_2022 = "2027-06", "2022-06"
+
+# RULES.md beside this table: each row quotes the line of the rules it checks, then the case.
+# (rule, case, graduation, activities, requirement met?, the English "missing" sentences)
+# The activities are made when a case runs, not at import.
+RULES = [
+    # --- "Activity requirement" ---
+    ("At least three approved international activities.",
+     "nothing yet", STANDARD_YEAR, lambda: [], False,
      ["one more activity in Sweden", "one more activity abroad", "one more activity of any kind"]),
-    ("three approved: Sweden, abroad, one more", "2027-06",
+    ("At least three approved international activities.",
+     "Sweden, abroad and one more: met", STANDARD_YEAR,
      lambda: [sweden(), abroad(), sweden()], True, []),
-    ("two are not enough", "2027-06",
+    ("At least three approved international activities.",
+     "two are not enough", STANDARD_YEAR,
      lambda: [sweden(), abroad()], False, ["one more activity of any kind"]),
-    ("three in Sweden lack the abroad one", "2027-06",
-     lambda: [sweden(), sweden(), sweden()], False, ["one more activity abroad"]),
-    ("three abroad lack the Swedish one", "2027-06",
-     lambda: [abroad(), abroad(), abroad()], False, ["one more activity in Sweden"]),
-    ("a digital activity counts towards the three", "2027-06",
-     lambda: [sweden(), abroad(), digital()], True, []),
-    ("a digital activity is not abroad under the standard rules", "2027-06",
-     lambda: [sweden(), digital(), digital()], False, ["one more activity abroad"]),
-    ("the 2022 cohort may replace the abroad one with a digital one", "2022-06",
-     lambda: [sweden(), digital(), sweden()], True, []),
-    ("the 2022 substitution does not replace the Swedish one", "2022-01",
-     lambda: [digital(), digital(), abroad()], False, ["one more activity in Sweden"]),
-    ("the 2022 rules still ask for three", "2022-06",
-     lambda: [sweden(), digital()], False, ["one more activity of any kind"]),
-    ("a pending activity does not count", "2027-06",
+    ("At least three approved international activities.",
+     "a pending activity is not approved", STANDARD_YEAR,
      lambda: [sweden(), abroad(), sweden(status=PENDING)], False,
      ["one more activity of any kind"]),
-    ("a rejected activity does not count", "2027-06",
+    ("At least three approved international activities.",
+     "a rejected activity is not approved", STANDARD_YEAR,
      lambda: [sweden(), abroad(status=REJECTED), sweden()], False, ["one more activity abroad"]),
-    ("a withdrawn activity does not count", "2027-06",
-     lambda: [sweden(), abroad(), sweden(status=WITHDRAWN)], False,
-     ["one more activity of any kind"]),
-    ("changes requested do not count", "2027-06",
+    ("At least three approved international activities.",
+     "an activity sent back for changes is not approved", STANDARD_YEAR,
      lambda: [sweden(), abroad(), sweden(status=CHANGES_REQUESTED)], False,
      ["one more activity of any kind"]),
-    ("a language café with three sessions counts", "2027-06",
-     lambda: [sweden(type_code="language_cafe", sessions=3), abroad(), digital()], True, []),
-    ("a language café with two sessions does not count yet", "2027-06",
-     lambda: [sweden(type_code="language_cafe", sessions=2, title="Fika"), abroad(), digital()],
-     False, ["one more activity in Sweden", "one more session of “Fika” (language cafe)"]),
-    ("a buddy mentor with many sessions counts once", "2027-06",
-     lambda: [sweden(type_code="buddy_mentor", sessions=9), abroad()], False,
+    ("At least three approved international activities.",
+     "an activity the student withdrew does not count", STANDARD_YEAR,
+     lambda: [sweden(), abroad(), sweden(status=WITHDRAWN)], False,
      ["one more activity of any kind"]),
-    ("lectures with three events count like any activity", "2027-06",
+    ("At least three approved international activities.",
+     "an approval withdrawn by the coordinator no longer counts", STANDARD_YEAR,
+     lambda: [sweden(), abroad(), sweden(status=APPROVAL_WITHDRAWN)], False,
+     ["one more activity of any kind"]),
+    ("At least one conducted in Sweden and at least one abroad.",
+     "three in Sweden lack the one abroad", STANDARD_YEAR,
+     lambda: [sweden(), sweden(), sweden()], False, ["one more activity abroad"]),
+    ("At least one conducted in Sweden and at least one abroad.",
+     "three abroad lack the one in Sweden", STANDARD_YEAR,
+     lambda: [abroad(), abroad(), abroad()], False, ["one more activity in Sweden"]),
+    ("Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
+     "replaced by a corresponding digital activity.",
+     "2022: a digital activity stands for the one abroad", COHORT_2022,
+     lambda: [sweden(), digital(), sweden()], True, []),
+    ("Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
+     "replaced by a corresponding digital activity.",
+     "2022: a digital activity does not stand for the one in Sweden", "2022-01",
+     lambda: [digital(), digital(), abroad()], False, ["one more activity in Sweden"]),
+    ("Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
+     "replaced by a corresponding digital activity.",
+     "2022: still three in total", COHORT_2022,
+     lambda: [sweden(), digital()], False, ["one more activity of any kind"]),
+    ("Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
+     "replaced by a corresponding digital activity.",
+     "other years: a digital activity does not replace the one abroad", "2023-06",
+     lambda: [sweden(), digital(), sweden()], False, ["one more activity abroad"]),
+    ("The graduation date decides the rule set, and it may lie in the past.",
+     "a 2022 graduate (long past) is still judged by the 2022 rules", "2022-12",
+     lambda: [sweden(), digital(), digital()], True, []),
+    ("(policy) Outside the substitution rule, a digital activity counts towards the three, "
+     "but neither as \"in Sweden\" nor as \"abroad\".",
+     "a digital activity counts towards the three", STANDARD_YEAR,
+     lambda: [sweden(), abroad(), digital()], True, []),
+    ("(policy) Outside the substitution rule, a digital activity counts towards the three, "
+     "but neither as \"in Sweden\" nor as \"abroad\".",
+     "digital activities are not abroad", STANDARD_YEAR,
+     lambda: [sweden(), digital(), digital()], False, ["one more activity abroad"]),
+    ("(policy) Outside the substitution rule, a digital activity counts towards the three, "
+     "but neither as \"in Sweden\" nor as \"abroad\".",
+     "digital activities are not in Sweden", STANDARD_YEAR,
+     lambda: [abroad(), digital(), digital()], False, ["one more activity in Sweden"]),
+    ("(policy) One activity may satisfy only one of \"in Sweden\" / \"abroad\": a student needs "
+     "at least two distinct activities for those two requirements, and three in total.",
+     "one activity abroad and nothing in Sweden: both lines are not met by one", STANDARD_YEAR,
+     lambda: [abroad()], False, ["one more activity in Sweden", "one more activity of any kind"]),
+    ("(policy) One activity may satisfy only one of \"in Sweden\" / \"abroad\": a student needs "
+     "at least two distinct activities for those two requirements, and three in total.",
+     "2022: one digital activity cannot be both the substitute abroad and the third",
+     COHORT_2022, lambda: [sweden(), digital()], False, ["one more activity of any kind"]),
+    # --- "Activity catalogue" ---
+    ("exchange semester (exchange_semester): counts as one activity when approved",
+     "an exchange semester abroad counts", STANDARD_YEAR,
+     lambda: [abroad(type_code="exchange_semester"), sweden(), sweden()], True, []),
+    ("summer course (summer_course): approved; abroad or Sweden",
+     "a summer course in Sweden counts as the Swedish one", STANDARD_YEAR,
+     lambda: [sweden(type_code="summer_course"), abroad(), abroad()], True, []),
+    ("degree project abroad (degree_project_abroad): approved; abroad",
+     "a degree project abroad counts", STANDARD_YEAR,
+     lambda: [abroad(type_code="degree_project_abroad"), sweden(), digital()], True, []),
+    ("international conference or workshop (conference): approved; any location",
+     "a conference counts wherever it was", STANDARD_YEAR,
+     lambda: [digital(), sweden(), abroad()], True, []),
+    ("International Buddy Group mentor (buddy_mentor): at least three buddy-group activities",
+     "a buddy mentor with three approved sessions counts", STANDARD_YEAR,
+     lambda: [sweden(type_code="buddy_mentor", sessions=3), abroad(), digital()], True, []),
+    ("International Buddy Group mentor (buddy_mentor): at least three buddy-group activities",
+     "a buddy mentor with two approved sessions does not count yet", STANDARD_YEAR,
+     lambda: [sweden(type_code="buddy_mentor", sessions=2, title="Buddies"), abroad(), digital()],
+     False, ["one more activity in Sweden",
+             "one more approved session of “Buddies” (buddy mentor)"]),
+    ("language café (language_cafe): attended at least three times",
+     "a language café with three approved sessions counts", STANDARD_YEAR,
+     lambda: [sweden(type_code="language_cafe", sessions=3), abroad(), digital()], True, []),
+    ("language café (language_cafe): attended at least three times",
+     "a language café with two approved sessions does not count yet", STANDARD_YEAR,
+     lambda: [sweden(type_code="language_cafe", sessions=2, title="Fika"), abroad(), digital()],
+     False, ["one more activity in Sweden",
+             "one more approved session of “Fika” (language cafe)"]),
+    ("language café (language_cafe): Sweden or digital",
+     "a digital language café counts towards the three", STANDARD_YEAR,
+     lambda: [digital(type_code="language_cafe", sessions=3), abroad(), sweden()], True, []),
+    ("journal club created by the student (journal_club): approved; an alternative to language "
+     "cafés", "a journal club counts on approval, with no sessions", STANDARD_YEAR,
+     lambda: [sweden(type_code="journal_club"), abroad(), digital()], True, []),
+    ("international lectures (international_lectures): attended at least three events",
+     "lectures with three approved events count", STANDARD_YEAR,
      lambda: [sweden(type_code="international_lectures", sessions=3),
               abroad(type_code="exchange_semester"), abroad(type_code="summer_course")], True, []),
+    ("international lectures (international_lectures): attended at least three events",
+     "lectures with no approved event yet", STANDARD_YEAR,
+     lambda: [sweden(type_code="international_lectures", title="Global Day"), abroad(),
+              abroad()], False,
+     ["one more activity in Sweden",
+      "three more approved sessions of “Global Day” (international lectures)"]),
+    ("(policy) A repeated-attendance type ... counts once its approved sessions reach three, "
+     "and it counts at most once, however many sessions follow.",
+     "nine buddy sessions are still one activity", STANDARD_YEAR,
+     lambda: [sweden(type_code="buddy_mentor", sessions=9), abroad()], False,
+     ["one more activity of any kind"]),
 ]
 
 
-@pytest.mark.parametrize("case, graduation, activities, met, missing", REQUIREMENT_CASES,
-                         ids=[case[0] for case in REQUIREMENT_CASES])
-def test_activity_requirement(case, graduation, activities, met, missing):
+@pytest.mark.parametrize("rule, case, graduation, activities, met, missing", RULES,
+                         ids=[f"{row[1]}" for row in RULES])
+def test_the_activity_requirement_as_written_in_rules_md(rule, case, graduation, activities, met,
+                                                         missing):
     activities = activities()
     standing = domain.assess_activities(domain.rule_set_for(graduation), activities)
-    assert standing.met is met
-    assert [m["en"] for m in standing.missing] == missing
+    assert standing.met is met, f"{rule} -- {case}"
+    assert [m["en"] for m in standing.missing] == missing, f"{rule} -- {case}"
     if met:
         assert {a.activity_id for a in standing.counted} == {
-            a.activity_id for a in activities if a.status == APPROVED}
+            a.activity_id for a in activities if a.counts()}
+
+
+def test_a_repeated_activity_keeps_its_approved_sessions_while_new_ones_wait():
+    """(policy) Sessions added after a decision go back to the coordinator, as a new version;
+    what was approved keeps counting meanwhile, with the location that was approved."""
+    cafe = sweden(type_code="language_cafe", sessions=3)
+    assert cafe.counts()
+    cafe.replace_with(2, {"sessions": cafe.sessions + [{"session_id": "x9", "date": "2026-02-01",
+                                                        "title": "t"}],
+                          "location": {"kind": "abroad", "country": "DE"}}, NOW)
+    assert cafe.status == PENDING and cafe.counts() and cafe.counted_location == "sweden"
+    short = sweden(type_code="language_cafe", sessions=2)
+    short.replace_with(2, {"sessions": short.sessions + [{"session_id": "x9", "date": "2026-02-01",
+                                                          "title": "t"}]}, NOW)
+    assert not short.counts()  # the third session is not approved yet
+    domain.decide_activity(short, decision=APPROVED, comment=None, version=2, decided_by="c",
+                           now=NOW)
+    assert short.counts() and short.approved_sessions == 3
 
 
 def test_every_missing_sentence_is_also_in_swedish():
@@ -272,3 +386,108 @@ def test_the_domain_imports_only_the_standard_library_and_shared_errors():
         for name in names:
             top = name.split(".")[0]
             assert top in sys.stdlib_module_names or name == "shared.errors", name
+
+
+# --- "Coordinators" and "Completion" --------------------------------------------------------
+
+def test_an_approval_is_withdrawn_only_with_a_reason_and_then_stops_counting():
+    """A change after eligibility (an approval withdrawn) must not pass silently: it has a
+    reason, it is a decision of its own, and the activity no longer counts."""
+    item = sweden()
+    with pytest.raises(Invalid, match="reason"):
+        domain.withdraw_approval(item, reason="  ", decided_by="c-biomed", now=NOW)
+    assert item.counts()
+    decision = domain.withdraw_approval(item, reason="the certificate of attendance is forged",
+                                        decided_by="c-biomed", now=NOW)
+    assert (decision.decision, decision.comment, decision.version, decision.decided_by) == (
+        APPROVAL_WITHDRAWN, "the certificate of attendance is forged", 1, "c-biomed")
+    assert item.status == APPROVAL_WITHDRAWN and not item.counts()
+    with pytest.raises(Conflict):
+        domain.withdraw_approval(item, reason="again", decided_by="c-biomed", now=NOW)
+    with pytest.raises(Conflict):  # nothing was approved
+        domain.withdraw_approval(sweden(status=PENDING), reason="x", decided_by="c", now=NOW)
+
+
+def test_a_withdrawal_by_the_student_wins_over_versions_arriving_before_or_after_it():
+    values = lambda title: {"activity_type": {"code": "conference", "sessions_required": 1},  # noqa
+                            "title": title, "description": "", "location": {"kind": "sweden"},
+                            "start_date": TODAY, "end_date": TODAY, "sessions": []}
+    first, _ = domain.receive_version(None, withdrawn=True, activity_id="a", student_id="s",
+                                      version=1, values=values("v1"), submitted_at=NOW)
+    assert first.status == WITHDRAWN
+    later, changed = domain.receive_version(first, withdrawn=True, activity_id="a", student_id="s",
+                                            version=2, values=values("v2"), submitted_at=NOW)
+    assert changed and later.title == "v2" and later.status == WITHDRAWN
+
+
+def _item(n, programme="MBIOM", kind="activity", type_code="conference", version=1):
+    return {"kind": kind, "id": f"i-{n:02d}", "programme": programme, "type": type_code,
+            "version": version, "submitted_at": datetime(2027, 1, 1 + n, tzinfo=timezone.utc)}
+
+
+def test_the_inbox_is_oldest_first_filtered_and_paged_without_losing_an_item():
+    items = [_item(n, programme="MBIOM" if n % 2 else "BBIOM",
+                   type_code="language_cafe" if n % 3 == 0 else "conference",
+                   version=2 if n % 4 == 0 else 1) for n in range(20, 0, -1)]
+    page = domain.inbox_page(items, limit=7)
+    assert [i["id"] for i in page["items"]] == [f"i-{n:02d}" for n in range(1, 8)]
+    seen, cursor = [], None
+    while True:
+        page = domain.inbox_page(items, cursor=cursor, limit=6)
+        seen += [i["id"] for i in page["items"]]
+        assert page["total"] == 20
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(i["id"] for i in items)
+    assert {i["programme"] for i in domain.inbox_page(items, programme="BBIOM")["items"]} == {"BBIOM"}
+    assert all(i["type"] == "language_cafe"
+               for i in domain.inbox_page(items, type_code="language_cafe")["items"])
+    assert {i["version"] for i in domain.inbox_page(items, status="resubmitted")["items"]} == {2}
+    assert domain.inbox_page(items, kind="report")["items"] == []
+    with pytest.raises(Invalid):
+        domain.inbox_page(items, cursor="not-a-cursor!")
+
+
+def test_the_funnel_counts_each_stage_and_the_median_wait_from_the_stage_before():
+    day = lambda n: datetime(2027, 1, n, tzinfo=timezone.utc)  # noqa: E731
+    journeys = [
+        {"registered": day(1), "activity_requirement_met": day(11), "report_accepted": day(15),
+         "presented": day(20), "eligible": day(20), "certificate_issued": day(21)},
+        {"registered": day(1), "activity_requirement_met": day(5)},
+        {"registered": day(2), "activity_requirement_met": day(3)},
+        {"registered": day(3)},
+    ]
+    rows = {r["stage"]: r for r in domain.funnel("MBIOM", journeys)}
+    assert [r["stage"] for r in domain.funnel("MBIOM", journeys)] == list(domain.FUNNEL_STAGES)
+    assert [rows[s]["count"] for s in domain.FUNNEL_STAGES] == [4, 3, 1, 1, 1, 1]
+    assert rows["registered"]["median_wait_seconds"] is None
+    assert rows["activity_requirement_met"]["median_wait_seconds"] == 4 * 86400  # 10, 4, 1 days
+    assert rows["certificate_issued"]["median_wait_seconds"] == 86400
+
+
+@pytest.mark.parametrize("role, subject, own, allowed, error", [
+    ("student", "s", "s-1", True, None),
+    ("student", "s", "s-2", False, NotFound),  # another student's record does not exist for them
+    ("coordinator", "c-biomed", None, True, None),
+    ("coordinator", "c-health-1", None, False, Forbidden),
+    ("admin", "root", None, True, None),
+    ("registrar", "r", None, False, Forbidden),
+])
+def test_who_reads_a_students_audit_trail(role, subject, own, allowed, error):
+    def read():
+        domain.ensure_may_read_student(role=role, subject=subject, own_student_id=own,
+                                       student=student(), coordinators=directory(), today=TODAY)
+    if allowed:
+        read()
+    else:
+        with pytest.raises(error):
+            read()
+
+
+def test_a_programme_with_nobody_available_is_an_alert():
+    assert domain.uncovered_programmes({"MBIOM", "MPUBH", "XPROG", "NOBODY"}, directory(),
+                                       TODAY) == {"NOBODY"}
+    after_the_leave = [c for c in directory() if c.subject != "c-biomed"]
+    assert domain.uncovered_programmes({"XPROG", "MBIOM"}, after_the_leave, TODAY) == {
+        "XPROG", "MBIOM"}  # the substitute is gone: nobody covers the leave

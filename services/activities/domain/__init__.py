@@ -17,8 +17,12 @@ APPROVED = "approved"
 REJECTED = "rejected"
 CHANGES_REQUESTED = "changes_requested"
 WITHDRAWN = "withdrawn"
-STATUSES = (SUBMITTED, APPROVED, REJECTED, CHANGES_REQUESTED, WITHDRAWN)
-DECISIONS = (APPROVED, REJECTED, CHANGES_REQUESTED)
+APPROVAL_WITHDRAWN = "approval_withdrawn"  # a coordinator took an approval back, with a reason
+STATUSES = (SUBMITTED, APPROVED, REJECTED, CHANGES_REQUESTED, WITHDRAWN, APPROVAL_WITHDRAWN)
+DECISIONS = (APPROVED, REJECTED, CHANGES_REQUESTED, APPROVAL_WITHDRAWN)
+# (policy) After changes were requested, or after an approval was withdrawn, the student may
+# correct the activity and resubmit it as a new version.
+RESUBMITTABLE = (CHANGES_REQUESTED, APPROVAL_WITHDRAWN)
 
 SWEDEN = "sweden"
 ABROAD = "abroad"
@@ -42,6 +46,45 @@ class ActivityType:
     @property
     def repeated_attendance(self) -> bool:
         return self.sessions_required > 1
+
+
+_TYPE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
+
+
+def put_activity_type(existing: ActivityType | None, *, code: str, values: dict) -> ActivityType:
+    """An admin adds or changes a catalogue entry; the code is stable once made.
+
+    (policy) A repeated-attendance type needs at least two sessions (the page's examples: three);
+    a type that is not one has exactly one. A change applies to versions submitted afterwards:
+    a version keeps the type as it stood when it was submitted.
+    """
+    errors: dict[str, list[str]] = {}
+    if not _TYPE_CODE.match(code or ""):
+        errors["code"] = ["a code is 2-50 characters: lower-case letters, digits and _"]
+    repeated = values["repeated_attendance"]
+    sessions = values.get("sessions_required")
+    if sessions is None:
+        sessions = 3 if repeated else 1
+    if repeated and sessions < 2:
+        errors["sessions_required"] = ["a repeated-attendance type needs at least 2 sessions"]
+    if not repeated and sessions != 1:
+        errors["sessions_required"] = ["a type that is not repeated-attendance needs 1 session"]
+    if values["default_location"] not in LOCATION_KINDS:
+        errors["default_location"] = [f"must be one of {', '.join(LOCATION_KINDS)}"]
+    texts = {name: (values.get(name) or "").strip()
+             for name in ("name_en", "name_sv", "supplement_en", "supplement_sv")}
+    for name, text in texts.items():
+        if not text:
+            errors[name] = ["required"]
+    if errors:
+        raise Invalid(errors)
+    if existing is None:
+        return ActivityType(code=code, sessions_required=sessions,
+                            default_location=values["default_location"], **texts)
+    existing.sessions_required, existing.default_location = sessions, values["default_location"]
+    for name, text in texts.items():
+        setattr(existing, name, text)
+    return existing
 
 
 @dataclass(frozen=True)
@@ -121,10 +164,19 @@ class Activity:
     def latest_decision(self) -> Decision | None:
         return self.decisions[-1] if self.decisions else None
 
+    @property
+    def approval_stands(self) -> bool:
+        """An approval was given and not taken back since (a later version may be waiting)."""
+        for decision in reversed(self.decisions):
+            if decision.decision in (APPROVED, APPROVAL_WITHDRAWN):
+                return decision.decision == APPROVED
+        return False
+
     def resubmit(self, details: Details, activity_type: ActivityType | None, now: datetime):
         """A new version after the coordinator asked for changes; the old versions stay."""
-        if self.status != CHANGES_REQUESTED:
-            raise Conflict("an activity can be resubmitted only when changes were requested")
+        if self.status not in RESUBMITTABLE:
+            raise Conflict("an activity can be resubmitted only when changes were requested "
+                           "or its approval was withdrawn")
         details = check_details(details, activity_type)
         if self.sessions and not activity_type.repeated_attendance:
             raise Invalid({"type": [f"{activity_type.code!r} has no attendance sessions, "
@@ -154,8 +206,13 @@ class Activity:
         return session
 
     def withdraw(self):
+        """Before a decision only; (policy) an activity with a standing approval (a
+        repeated-attendance one waiting for its new sessions) stays: a coordinator may withdraw
+        the approval instead."""
         if self.status not in (SUBMITTED, CHANGES_REQUESTED):
             raise Conflict(f"an activity that is {self.status} can no longer be withdrawn")
+        if self.approval_stands:
+            raise Conflict("this activity has an approval; ask your coordinator to withdraw it")
         self.status = WITHDRAWN
 
     def record_decision(self, *, decision: str, version: int, comment: str | None,

@@ -5,11 +5,13 @@ marked (policy) there are made here and tested in tests/unit/test_approvals_doma
 """
 from __future__ import annotations
 
+import base64
+import statistics
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from shared.errors import Conflict, Forbidden, Invalid
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 # Student copy
 REGISTERED = "registered"
@@ -22,11 +24,13 @@ REJECTED = "rejected"
 CHANGES_REQUESTED = "changes_requested"
 ACCEPTED = "accepted"
 RETURNED = "returned"
+# An approval taken back by a coordinator or an admin (with a reason); the activity stops counting.
+APPROVAL_WITHDRAWN = "approval_withdrawn"
 
 ACTIVITY_DECISIONS = (APPROVED, REJECTED, CHANGES_REQUESTED)
 REPORT_DECISIONS = (ACCEPTED, RETURNED)
 # A decision that sends work back to the student must say why: the student sees the reason.
-DECISIONS_NEEDING_A_REASON = (REJECTED, CHANGES_REQUESTED, RETURNED)
+DECISIONS_NEEDING_A_REASON = (REJECTED, CHANGES_REQUESTED, RETURNED, APPROVAL_WITHDRAWN)
 
 # What an evaluation concluded; each is reached (and announced) at most once per student.
 REQUIREMENT_MET = "activity_requirement_met"
@@ -49,6 +53,7 @@ class Student:
     programme_name_sv: str
     expected_graduation: str
     status: str = REGISTERED
+    registered_at: datetime | None = None  # unknown for copies made before it was kept
 
     @property
     def programme(self) -> dict:
@@ -61,7 +66,10 @@ class Activity:
     """Approvals' copy of the latest version of an activity, with its decision status.
 
     `activity_type` and `location` are the event's objects; `sessions` the attendance sessions
-    the version carries (dates as ISO strings).
+    the version carries (dates as ISO strings). `approved_*` remember what the coordinator last
+    approved: (policy) a repeated-attendance activity keeps counting with its approved sessions
+    while a newer version (more sessions) waits for a decision, and counts with the location
+    that was approved, not one a later, undecided version claims.
     """
     activity_id: str
     student_id: str
@@ -75,6 +83,9 @@ class Activity:
     sessions: list
     submitted_at: datetime
     status: str = PENDING
+    approved_version: int | None = None
+    approved_sessions: int = 0
+    approved_location: str | None = None
 
     @property
     def type_code(self) -> str:
@@ -85,31 +96,78 @@ class Activity:
         return int(self.activity_type.get("sessions_required") or 1)
 
     @property
+    def repeated_attendance(self) -> bool:
+        return self.sessions_required > 1
+
+    @property
     def location_kind(self) -> str:
         return self.location["kind"]
 
     @property
+    def counted_location(self) -> str:
+        """Where the activity counts: where it was when approved."""
+        return self.approved_location or self.location_kind
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_version is not None and self.status not in (WITHDRAWN,
+                                                                         APPROVAL_WITHDRAWN)
+
+    @property
     def sessions_missing(self) -> int:
-        """Attendance still to come; only a repeated-attendance type (sessions_required > 1) has any."""
-        if self.sessions_required <= 1:
+        """Approved attendance still to come; only a repeated-attendance type has any."""
+        if not self.repeated_attendance:
             return 0
-        return max(0, self.sessions_required - len(self.sessions))
+        return max(0, self.sessions_required - (self.approved_sessions if self.approved else 0))
 
     def counts(self) -> bool:
-        """An approved version counts once; a repeated-attendance one only with enough sessions."""
-        return self.status == APPROVED and self.sessions_missing == 0
+        """Approved, and for a repeated-attendance type with enough approved sessions: once."""
+        return self.approved and self.sessions_missing == 0
 
-    def replace_with(self, version: int, values: dict, submitted_at: datetime) -> bool:
-        """Take a newer version from an event; an older or the same version changes nothing."""
+    def replace_with(self, version: int, values: dict, submitted_at: datetime,
+                     withdrawn: bool = False) -> bool:
+        """Take a newer version from an event; an older or the same version changes nothing.
+
+        A withdrawal is final: a version arriving after it (out of order) stays withdrawn.
+        """
         if version <= self.version:
             return False
         for name, value in values.items():
             setattr(self, name, value)
-        self.version, self.submitted_at, self.status = version, submitted_at, PENDING
+        self.version, self.submitted_at = version, submitted_at
+        self.status = WITHDRAWN if (withdrawn or self.status == WITHDRAWN) else PENDING
         return True
 
     def withdraw(self):
         self.status = WITHDRAWN
+
+    def approve(self):
+        self.status = APPROVED
+        self.approved_version = self.version
+        self.approved_sessions = len(self.sessions)
+        self.approved_location = self.location_kind
+
+    def take_back_approval(self):
+        self.status = APPROVAL_WITHDRAWN
+        self.approved_version, self.approved_sessions, self.approved_location = None, 0, None
+
+
+def receive_version(existing: Activity | None, *, withdrawn: bool, activity_id: str,
+                    student_id: str, version: int, values: dict,
+                    submitted_at: datetime) -> tuple[Activity, bool]:
+    """An activity version arrives (in any order, possibly twice): the newest one is kept.
+
+    `withdrawn` says whether the student's withdrawal has already arrived; it wins over any
+    version, whichever came first. Returns the copy and whether it changed.
+    """
+    if existing is None:
+        activity = Activity(activity_id=activity_id, student_id=student_id, version=version,
+                            submitted_at=submitted_at, **values)
+        if withdrawn:
+            activity.withdraw()
+        return activity, True
+    changed = existing.replace_with(version, values, submitted_at, withdrawn=withdrawn)
+    return existing, changed
 
 
 @dataclass(eq=False)
@@ -259,10 +317,31 @@ def decide_activity(activity: Activity, *, decision: str, comment: str | None,
                        f"{activity.version}")
     if activity.status != PENDING:
         raise Conflict(f"this version of the activity is not awaiting a decision ({activity.status})")
-    activity.status = decision
+    if decision == APPROVED:
+        activity.approve()
+    else:
+        activity.status = decision
     return Decision(decision_id=str(uuid.uuid4()), kind="activity", item_id=activity.activity_id,
                     student_id=activity.student_id, version=activity.version, decision=decision,
                     comment=comment or None, decided_by=decided_by, decided_at=now)
+
+
+def withdraw_approval(activity: Activity, *, reason: str | None, decided_by: str,
+                      now: datetime) -> Decision:
+    """Take an approval back: the activity stops counting; the reason is mandatory.
+
+    (policy) It applies to the activity as a whole: a newer version still waiting for a decision
+    is closed with it; the student may correct and resubmit.
+    """
+    if not (reason or "").strip():
+        raise Invalid({"reason": ["a reason is required to withdraw an approval"]})
+    if not activity.approved:
+        raise Conflict(f"the activity has no approval to withdraw ({activity.status})")
+    activity.take_back_approval()
+    return Decision(decision_id=str(uuid.uuid4()), kind="activity", item_id=activity.activity_id,
+                    student_id=activity.student_id, version=activity.version,
+                    decision=APPROVAL_WITHDRAWN, comment=reason.strip(), decided_by=decided_by,
+                    decided_at=now)
 
 
 def decide_report(report: Report | None, *, decision: str, comment: str | None,
@@ -292,6 +371,9 @@ class RuleSet:
 
 STANDARD = RuleSet("standard", 1)
 DIGITAL_SUBSTITUTION_2022 = RuleSet("digital-substitution-2022", 1, digital_may_replace_abroad=True)
+
+
+RULE_SETS = {(r.name, r.version): r for r in (STANDARD, DIGITAL_SUBSTITUTION_2022)}
 
 
 def rule_set_for(expected_graduation: str) -> RuleSet:
@@ -326,9 +408,12 @@ def assess_activities(rule_set: RuleSet, activities: list[Activity]) -> Activity
     """
     counted = sorted((a for a in activities if a.counts()),
                      key=lambda a: (a.start_date, a.submitted_at, a.activity_id))
-    in_sweden = any(a.location_kind == SWEDEN for a in counted)
-    abroad_kinds = {ABROAD, DIGITAL} if rule_set.digital_may_replace_abroad else {ABROAD}
-    abroad = any(a.location_kind in abroad_kinds for a in counted)
+    # One activity satisfies only one of the two: with one kind per activity, the Swedish one
+    # and the one abroad are always distinct activities.
+    in_sweden = [a for a in counted if a.counted_location == SWEDEN]
+    abroad = [a for a in counted if a.counted_location == ABROAD]
+    if not abroad and rule_set.digital_may_replace_abroad:
+        abroad = [a for a in counted if a.counted_location == DIGITAL]
 
     missing = []
     if not in_sweden:
@@ -350,14 +435,14 @@ def assess_activities(rule_set: RuleSet, activities: list[Activity]) -> Activity
                   "till av valfritt slag"})
     met = not missing
     if not met:
-        for activity in activities:
-            if activity.status == APPROVED and activity.sessions_missing:
+        for activity in sorted(activities, key=lambda a: (a.start_date, a.activity_id)):
+            if activity.status in (PENDING, APPROVED) and activity.sessions_missing:
                 n = activity.sessions_missing
                 missing.append({
-                    "en": f"{_en(n)} more {'sessions' if n > 1 else 'session'} of "
+                    "en": f"{_en(n)} more approved {'sessions' if n > 1 else 'session'} of "
                           f"“{activity.title}” ({activity.activity_type['name_en']})",
-                    "sv": f"{_SV_NEUTER.get(n, n)} {'tillfällen' if n > 1 else 'tillfälle'} till av "
-                          f"”{activity.title}” ({activity.activity_type['name_sv']})"})
+                    "sv": f"{_SV_NEUTER.get(n, n)} {'godkända tillfällen' if n > 1 else 'godkänt tillfälle'}"
+                          f" till av ”{activity.title}” ({activity.activity_type['name_sv']})"})
     return ActivityStanding(met=met, counted=counted, missing=missing)
 
 
@@ -404,3 +489,136 @@ def new_evaluation(student_id: str, outcome: str, standing: Standing, now: datet
                       rule_set=standing.rule_set.name, rule_set_version=standing.rule_set.version,
                       activity_ids=[a.activity_id for a in standing.counted], evaluated_at=now)
 
+
+
+# --- the coordinator's day ------------------------------------------------------------------
+
+ALERT_MARKER = "CIM-ALERT no-coordinator-available"
+
+
+def uncovered_programmes(programmes: set[str], coordinators: list[Coordinator],
+                         today: date) -> set[str]:
+    """The programmes nobody can decide for today: each is an operational alert."""
+    return {p for p in programmes if not available_coordinators(p, coordinators, today)}
+
+
+def ensure_may_read_student(*, role: str, subject: str, own_student_id: str | None,
+                            student: Student | None, coordinators: list[Coordinator],
+                            today: date):
+    """A student's record: the student themselves, their programme's coordinators, an admin.
+
+    Another student learns nothing (404, as if it did not exist); staff of another programme
+    are refused (403).
+    """
+    if role == "student":
+        if student is None or own_student_id != student.student_id:
+            raise NotFound("no such student")
+        return
+    if student is None:
+        raise NotFound("no such student")
+    if role == "admin":
+        return
+    if role == "coordinator" and student.programme_code in programmes_covered(
+            subject, coordinators, today):
+        return
+    raise Forbidden("only the student, their programme's coordinators and admins may read this")
+
+
+INBOX_KINDS = ("activity", "report")
+INBOX_STATUSES = ("new", "resubmitted")  # version 1, or a later version (changes, sessions)
+
+
+def inbox_status(version: int) -> str:
+    return "new" if version <= 1 else "resubmitted"
+
+
+def encode_cursor(submitted_at: datetime, item_id: str) -> str:
+    raw = f"{submitted_at.isoformat()}|{item_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, item_id = raw.split("|", 1)
+        return datetime.fromisoformat(at), item_id
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid({"cursor": ["not a cursor this inbox gave out"]}) from None
+
+
+def inbox_page(items: list[dict], *, programme: str | None = None, type_code: str | None = None,
+               kind: str | None = None, status: str | None = None, cursor: str | None = None,
+               limit: int = 100) -> dict:
+    """Filter the items, oldest first, and cut one page after the cursor.
+
+    Items are dicts with kind, id, programme, type (activities), version and submitted_at.
+    """
+    chosen = [i for i in items
+              if (programme is None or i["programme"] == programme)
+              and (type_code is None or i.get("type") == type_code)
+              and (kind is None or i["kind"] == kind)
+              and (status is None or inbox_status(i["version"]) == status)]
+    chosen.sort(key=lambda i: (i["submitted_at"], i["id"]))
+    total = len(chosen)
+    if cursor:
+        after = decode_cursor(cursor)
+        chosen = [i for i in chosen if (i["submitted_at"], i["id"]) > after]
+    page = chosen[:limit]
+    next_cursor = None
+    if len(chosen) > limit:
+        next_cursor = encode_cursor(page[-1]["submitted_at"], page[-1]["id"])
+    return {"items": page, "total": total, "next_cursor": next_cursor}
+
+
+@dataclass(eq=False)
+class AuditEntry:
+    """One line of a student's audit trail: appended, never changed or removed."""
+    entry_id: str
+    student_id: str
+    at: datetime
+    actor: str  # who: a coordinator's or admin's sub, "student", or the service that learnt it
+    action: str
+    item_kind: str | None = None  # "activity" | "report" | "student" | "eligibility" | ...
+    item_id: str | None = None
+    version: int | None = None
+    detail: str | None = None  # the reason of a decision, or what changed
+    seq: int | None = None  # the order of appending (set by the database)
+
+
+def audit(student_id: str, action: str, *, at: datetime, actor: str, item_kind: str | None = None,
+          item_id: str | None = None, version: int | None = None,
+          detail: str | None = None) -> AuditEntry:
+    return AuditEntry(entry_id=str(uuid.uuid4()), student_id=student_id, at=at, actor=actor,
+                      action=action, item_kind=item_kind, item_id=item_id, version=version,
+                      detail=detail)
+
+
+@dataclass(eq=False)
+class IssuedCertificate:
+    """Approvals' note that a student's certificate was issued (for the funnel)."""
+    student_id: str
+    code: str
+    issued_at: datetime
+
+
+FUNNEL_STAGES = ("registered", "activity_requirement_met", "report_accepted", "presented",
+                 "eligible", "certificate_issued")
+
+
+def funnel(programme: str, journeys: list[dict]) -> list[dict]:
+    """Counts per stage, and the median time from the stage before (seconds; None when unknown).
+
+    Each journey maps a stage to when the student reached it (missing or None: not reached).
+    """
+    rows = []
+    for index, stage in enumerate(FUNNEL_STAGES):
+        reached = [j for j in journeys if j.get(stage) is not None]
+        waits = []
+        if index > 0:
+            before = FUNNEL_STAGES[index - 1]
+            waits = [(j[stage] - j[before]).total_seconds() for j in reached
+                     if j.get(before) is not None]
+        median = int(statistics.median(waits)) if waits else None
+        rows.append({"programme": programme, "stage": stage, "count": len(reached),
+                     "median_wait_seconds": None if median is None else max(0, median)})
+    return rows

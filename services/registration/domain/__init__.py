@@ -32,6 +32,21 @@ class Student:
     status: str
     registered_at: datetime
 
+    def change_programme(self, programme: Programme | None, programme_code: str) -> bool:
+        """The student moved to another study programme; False when it is the same one.
+
+        Their undecided items then wait for the new programme's coordinators (approvals follows
+        the programme of the student's record).
+        """
+        if programme is None:
+            raise Invalid({"programme": [f"unknown programme {programme_code!r}"]})
+        if self.status == WITHDRAWN:
+            raise Conflict("the student has left the CIM")
+        if programme.code == self.programme_code:
+            return False
+        self.programme_code = programme.code
+        return True
+
     def withdraw(self):
         if self.status == WITHDRAWN:
             raise Conflict("the registration is already withdrawn")
