@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
 from services.certificates.domain import (
-    VALID, Certificate, CertificateDocument, DiplomaSupplementEntry)
+    VALID, Certificate, CertificateDocument, CertificateReview, DiplomaSupplementEntry)
 from shared.db import UTCDateTime, service_metadata
 
 metadata = service_metadata()
@@ -25,6 +25,10 @@ certificates = sa.Table(
     sa.Column("issued_at", UTCDateTime, nullable=False),
     sa.Column("revoked_reason", sa.Text, nullable=True),
     sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Column("ceremony_id", sa.String(36), nullable=True, index=True),
+    sa.Column("supersedes", sa.String(64), nullable=True),
+    sa.Column("reissue_reason", sa.Text, nullable=True),
+    sa.Column("superseded_at", UTCDateTime, nullable=True),
     sa.CheckConstraint("state IN ('valid', 'revoked', 'superseded')", name="state"),
     sa.UniqueConstraint("student_id", "version", name="uq_certificates_student_version"),
     # One valid certificate per student, kept by the database itself: concurrent deliveries of
@@ -59,9 +63,28 @@ diploma_supplement_entries = sa.Table(
     sa.Column("recorded_at", UTCDateTime, nullable=False),
 )
 
+# A valid certificate flagged for an admin after one of its activities lost its approval.
+certificate_reviews = sa.Table(
+    "certificate_reviews", metadata,
+    sa.Column("review_id", sa.String(36), primary_key=True),
+    sa.Column("certificate_id", sa.String(36), sa.ForeignKey("certificates.certificate_id"),
+              nullable=False, index=True),
+    sa.Column("certificate_code", sa.String(64), nullable=False),
+    sa.Column("student_id", sa.String(36), nullable=False),
+    sa.Column("activity_id", sa.String(36), nullable=False),
+    sa.Column("withdrawal_reason", sa.Text, nullable=False),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("decision", sa.String(10), nullable=True),
+    sa.Column("decision_reason", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.String(200), nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("decision IS NULL OR decision IN ('keep', 'revoke')", name="decision"),
+)
+
 mapper_registry.map_imperatively(Certificate, certificates)
 mapper_registry.map_imperatively(CertificateDocument, certificate_documents)
 mapper_registry.map_imperatively(DiplomaSupplementEntry, diploma_supplement_entries)
+mapper_registry.map_imperatively(CertificateReview, certificate_reviews)
 
 
 class Repository:
@@ -94,6 +117,24 @@ class Repository:
         return self.session.scalars(sa.select(DiplomaSupplementEntry).where(
             DiplomaSupplementEntry.student_id == student_id)
             .order_by(DiplomaSupplementEntry.recorded_at.desc()).limit(1)).one_or_none()
+
+    def valid_in_ceremony(self, ceremony_id: str) -> list[tuple[Certificate, CertificateDocument]]:
+        return list(self.session.execute(
+            sa.select(Certificate, CertificateDocument)
+            .join(CertificateDocument,
+                  CertificateDocument.certificate_id == Certificate.certificate_id)
+            .where(Certificate.ceremony_id == ceremony_id, Certificate.state == VALID)
+            .order_by(Certificate.holder_name, Certificate.code)).tuples())
+
+    def ceremony_known(self, ceremony_id: str) -> bool:
+        return self.session.scalar(sa.select(sa.func.count()).select_from(Certificate)
+                                   .where(Certificate.ceremony_id == ceremony_id)) > 0
+
+    def pending_reviews(self, certificate_id: str | None = None) -> list[CertificateReview]:
+        query = sa.select(CertificateReview).where(CertificateReview.decision.is_(None))
+        if certificate_id is not None:
+            query = query.where(CertificateReview.certificate_id == certificate_id)
+        return list(self.session.scalars(query.order_by(CertificateReview.requested_at)))
 
     def add(self, obj):
         self.session.add(obj)

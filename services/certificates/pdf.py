@@ -1,7 +1,8 @@
 """Rendering a certificate off the eventlet hub: WeasyPrint runs in a child process, with a timeout.
 
 Under eventlet's monkey-patching `subprocess` is green, so waiting for the child yields to the
-other workers; a render that fails or overruns raises, and the event is retried, then
+other workers; the child also seals the PDF (pyHanko), so that too stays off the hub. A
+render that fails or overruns raises, and the event is retried, then
 dead-lettered (shared.messaging).
 """
 from __future__ import annotations
@@ -17,9 +18,13 @@ class RenderFailed(RuntimeError):
     """The certificate could not be rendered; nothing was issued."""
 
 
-def render_in_child(content: dict, timeout_s: float) -> bytes:
+def render_in_child(content: dict, timeout_s: float, keys=None) -> bytes:
+    """The certificate's PDF, rendered and (given `keys`, a keys.SigningKeys) sealed in a child."""
+    command = [sys.executable, "-m", "services.certificates.render"]
+    if keys is not None:
+        command += ["--seal-key", str(keys.seal_key_file), "--seal-cert", str(keys.seal_cert_file)]
     try:
-        result = subprocess.run([sys.executable, "-m", "services.certificates.render"],
+        result = subprocess.run(command,
                                 input=json.dumps(content).encode("utf-8"), capture_output=True,
                                 timeout=timeout_s)
     except Exception as exc:  # a timeout (eventlet's green class differs from stdlib's) or OS error

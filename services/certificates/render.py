@@ -1,14 +1,26 @@
 """The certificate PDF: an HTML template with every user text escaped, rendered by WeasyPrint.
 
-Run as `python -m services.certificates.render`: reads the certificate's content as JSON on
-stdin, writes the PDF bytes to stdout. The service runs it in a child process
-(services/certificates/pdf.py) so a long render never blocks the eventlet hub.
+Run as `python -m services.certificates.render [--seal-key K --seal-cert C]`: reads the
+certificate's content as JSON on stdin, writes the (sealed) PDF bytes to stdout. The service
+runs it in a child process (services/certificates/pdf.py) so a long render never blocks the
+eventlet hub.
+
+What the PDF is made of:
+- the template `templates/programmes/<programme code>.html` when the programme has one, else
+  `templates/certificate.html`; every value substituted into it is HTML-escaped and capped in
+  length, so a student's text is only ever text;
+- the QR code of the verification URL as an inline <svg> (made with segno), so nothing is fetched;
+- the DejaVu fonts shipped in `templates/fonts/` (@font-face), embedded (subset) in the PDF;
+- PDF/A-3b (WeasyPrint's `pdf_variant`), then a PAdES seal (pyHanko) over the whole file.
 """
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import logging
 import mimetypes
+import re
 import sys
 from html import escape
 from pathlib import Path
@@ -16,37 +28,91 @@ from string import Template
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import segno
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+PROGRAMME_TEMPLATES = TEMPLATES / "programmes"
+DEFAULT_TEMPLATE = "certificate.html"
+PDF_VARIANT = "pdf/a-3b"
+SEAL_FIELD = "CIMSeal"
+QR_BORDER = 4  # the quiet zone, in modules, that QR readers need
+
+# The longest text any one field prints; longer input (a hostile 10 MB name) is cut with "…".
+# Registration and activities accept at most 200 characters, so real text is never cut.
+LIMITS = {"holder_name": 200, "programme": 200, "title": 200, "type_name": 200, "place": 100,
+          "default": 100}
 
 log = logging.getLogger(__name__)
 
 
-def _template(name: str) -> Template:
-    return Template((TEMPLATES / name).read_text(encoding="utf-8"))
+def _template(path: Path) -> Template:
+    return Template(path.read_text(encoding="utf-8"))
+
+
+def template_for(programme_code: str | None) -> Path:
+    """The programme's own template when it has one, else the default."""
+    code = programme_code or ""
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,50}", code):
+        candidate = PROGRAMME_TEMPLATES / f"{code}.html"
+        if candidate.is_file():
+            return candidate
+    return TEMPLATES / DEFAULT_TEMPLATE
+
+
+def _cap(value, limit: int) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as an inline SVG: one 1-unit-high <rect> per run of dark modules."""
+    matrix = segno.make(url, error="m").matrix
+    size = len(matrix) + 2 * QR_BORDER
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.append(f'<rect x="{start + QR_BORDER}" y="{y + QR_BORDER}" '
+                            f'width="{x - start}" height="1"/>')
+            else:
+                x += 1
+    return (f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+            f'width="30mm" height="30mm" role="img" aria-label="QR code: {escape(url)}">'
+            f'<rect x="0" y="0" width="{size}" height="{size}" fill="#ffffff"/>'
+            f'<g fill="#000000">{"".join(runs)}</g></svg>')
 
 
 def certificate_html(content: dict) -> str:
     """The certificate as HTML. Every value is escaped: names and titles are the students' text."""
-    e = lambda value: escape(str(value), quote=True)  # noqa: E731
-    row = _template("activity_row.html")
-    rows = "".join(row.substitute({key: e(activity[key]) for key in (
-        "type_name_en", "type_name_sv", "title", "place_en", "place_sv", "start_date", "end_date")})
-        for activity in content["activities"])
+    def e(value, limit="default"):
+        return escape(_cap(value, LIMITS[limit]), quote=True)
+
+    row = _template(TEMPLATES / "activity_row.html")
+    rows = "".join(row.substitute(
+        type_name_en=e(a["type_name_en"], "type_name"), type_name_sv=e(a["type_name_sv"], "type_name"),
+        title=e(a["title"], "title"), place_en=e(a["place_en"], "place"),
+        place_sv=e(a["place_sv"], "place"), start_date=e(a["start_date"]),
+        end_date=e(a["end_date"])) for a in content["activities"])
     version = content.get("version", 1)
     version_note = (f" (version {e(version)})" if version and int(version) > 1 else "")
-    return _template("certificate.html").substitute(
-        holder_name=e(content["holder_name"]),
-        programme_en=e(content["programme"]["name_en"]),
-        programme_sv=e(content["programme"]["name_sv"]),
+    programme = content["programme"]
+    return _template(template_for(programme.get("code"))).substitute(
+        holder_name=e(content["holder_name"], "holder_name"),
+        programme_en=e(programme["name_en"], "programme"),
+        programme_sv=e(programme["name_sv"], "programme"),
         activity_rows=rows,
         ceremony_date=e(content["ceremony_date"]),
         issue_date=e(content["issue_date"]),
         version_note=version_note,
         code=e(content["code"]),
-        verify_url=e(content["verify_url"]),
+        verify_url=e(content["verify_url"], "programme"),
+        qr_svg=qr_svg(content["verify_url"]),
     )
 
 
@@ -54,13 +120,15 @@ class TemplatesOnlyFetcher(URLFetcher):
     """Lets WeasyPrint read the files of the templates directory and nothing else.
 
     No network (an injected <img src=http://...> must not become a request from inside the
-    cluster) and no other local file. Refused URLs are remembered, for tests and logs.
+    cluster), no data: URLs, and no other local file. Served and refused URLs are remembered,
+    for tests and logs.
     """
 
     def __init__(self, root: Path = TEMPLATES):
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.root = root.resolve()
         self.refused: list[str] = []
+        self.served: list[str] = []
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
@@ -70,21 +138,52 @@ class TemplatesOnlyFetcher(URLFetcher):
         if path is None or not path.is_relative_to(self.root) or not path.is_file():
             self.refused.append(url)
             raise ValueError(f"the certificate renderer fetches nothing outside its templates: {url}")
+        self.served.append(url)
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if path.suffix == ".ttf":
+            media_type = "font/ttf"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
 
 
-def render_pdf(content: dict, fetcher: TemplatesOnlyFetcher | None = None) -> bytes:
+def render_pdf(content: dict, fetcher: TemplatesOnlyFetcher | None = None,
+               html: str | None = None) -> bytes:
+    """The unsealed PDF/A-3b of the certificate (`html` given: that markup instead)."""
     fetcher = fetcher or TemplatesOnlyFetcher()
-    html = HTML(string=certificate_html(content), base_url=TEMPLATES.as_uri() + "/",
-                url_fetcher=fetcher)
-    return html.write_pdf()
+    document = HTML(string=html if html is not None else certificate_html(content),
+                    base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
-def main() -> int:
+def seal_pdf(pdf: bytes, key_file: str | Path, cert_file: str | Path) -> bytes:
+    """A PAdES seal over the whole PDF (an incremental update), by the configured key."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = signers.SimpleSigner.load(str(key_file), str(cert_file))
+    if signer is None:
+        raise ValueError("the seal key or certificate cannot be read")
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SEAL_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
+        reason="Certificate of International Merits, issued by the Faculty of Medicine",
+        location="Faculty of Medicine")
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+
+
+def render_sealed(content: dict, key_file, cert_file) -> bytes:
+    return seal_pdf(render_pdf(content), key_file, cert_file)
+
+
+def main(argv=None) -> int:
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    parser = argparse.ArgumentParser(prog="python -m services.certificates.render")
+    parser.add_argument("--seal-key")
+    parser.add_argument("--seal-cert")
+    args = parser.parse_args(argv)
     content = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     pdf = render_pdf(content)
+    if args.seal_key and args.seal_cert:
+        pdf = seal_pdf(pdf, args.seal_key, args.seal_cert)
     sys.stdout.buffer.write(pdf)
     sys.stdout.buffer.flush()
     return 0

@@ -74,6 +74,10 @@ class NotificationsService(HealthEndpoint):
     def on_certificate_issued(self, event):
         self._write_and_send(event)
 
+    @on_event("certificates", "certificate.revoked.v1")
+    def on_certificate_revoked(self, event):
+        self._write_and_send(event)
+
     # --- delivery -------------------------------------------------------------------------------
 
     @timer(interval=RETRY_INTERVAL_S)

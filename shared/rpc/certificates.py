@@ -10,6 +10,17 @@ class RevocationRequest(Payload):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class ReissueRequest(Payload):
+    """An admin re-issues a valid certificate (a correction): a new version supersedes it."""
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ReviewDecisionRequest(Payload):
+    """An admin decides a flagged certificate: keep it, or revoke it; the reason is recorded."""
+    decision = fields.String(required=True, validate=validate.OneOf(("keep", "revoke")))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
 class CertificateProgrammeView(Payload):
     code = fields.String()
     name_en = fields.String()
@@ -43,6 +54,8 @@ class VerificationView(Payload):
     programme = fields.Nested(CertificateProgrammeView)
     issued_at = fields.AwareDateTime()
     revoked_reason = fields.String()
+    superseded_by = fields.String()  # the current version's code, for a superseded one
+    current_verify_url = fields.String()
 
 
 class DiplomaSupplementView(Payload):
@@ -53,3 +66,32 @@ class DiplomaSupplementView(Payload):
     text_en = fields.String()
     text_sv = fields.String()
     recorded_at = fields.AwareDateTime()
+
+
+class ReviewView(Payload):
+    """A certificate flagged for an admin after one of its activities lost its approval."""
+    review_id = fields.String()
+    certificate_code = fields.String()
+    student_id = fields.String()
+    holder = fields.String(allow_none=True)
+    activity_id = fields.String()
+    withdrawal_reason = fields.String()
+    requested_at = fields.AwareDateTime()
+    decision = fields.String(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+
+
+class BadgeView(Payload):
+    """The Open Badges 3.0 credential as a VC-JWT (GET /v1/me/certificate/badge)."""
+    filename = fields.String()
+    media_type = fields.String()
+    credential = fields.String()
+
+
+class ArchiveView(Payload):
+    """All valid certificates of a ceremony as one ZIP, base64 on the wire."""
+    filename = fields.String()
+    content_b64 = fields.String()
+    count = fields.Integer()

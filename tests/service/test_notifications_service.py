@@ -191,3 +191,23 @@ def test_operators_see_a_students_messages_and_nobody_else_does(smtp, start_noti
         with pytest.raises(Forbidden):
             list_messages({"issuer": "cim-dev", "subject": "s", "role": "student",
                            "student_id": "s-4"}, "s-4")
+
+
+def test_a_revoked_certificate_is_told_to_its_holder_with_the_reason(
+        smtp, start_notifications, service_config, database_url):
+    smtp.start()
+    start_notifications()
+    amqp = service_config["AMQP_URI"]
+    publish_event(amqp, "student.registered.v1", registered("s-9", "en"), producer="registration")
+    wait_until(smtp.received, message="the confirmation email")
+    publish_event(amqp, "certificate.revoked.v1", {
+        "certificate_id": "c-1", "code": "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "student_id": "s-9",
+        "reason": "An activity was found not to have taken place.", "revoked_at": utcnow()},
+        producer="certificates")
+
+    mails = wait_until(lambda: len(smtp.received()) == 2 and smtp.received(),
+                       message="the revocation email")
+    [revoked] = [m for m in mails if m["Subject"] == "Your CIM certificate has been revoked"]
+    assert revoked["To"] == "asa@example.org"
+    assert "ABCDEFGHIJKLMNOPQRSTUVWXYZ" in body(revoked)
+    assert "Reason: An activity was found not to have taken place." in body(revoked)

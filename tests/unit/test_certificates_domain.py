@@ -241,3 +241,82 @@ def test_the_domain_imports_only_the_standard_library_and_shared_errors():
     outside = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names
                and name != "shared.errors"}
     assert outside == set()
+
+
+# --- re-issue ----------------------------------------------------------------------------------
+
+def test_a_reissue_is_the_next_version_with_a_new_code_the_same_achievement_and_the_new_name():
+    current = issued()
+    new = domain.reissue(current, latest_version=1, code=domain.new_code(), now=LATER,
+                         reason="legal name corrected", name="  Astrid   Ericsson ")
+    assert (new.version, new.state, new.holder_name) == (2, domain.VALID, "Astrid Ericsson")
+    assert new.code != current.code and new.supersedes == current.code
+    assert new.activities == current.activities and new.ceremony_id == current.ceremony_id == "c-1"
+    assert new.issued_at == LATER and new.reissue_reason == "legal name corrected"
+    assert current.state == domain.VALID  # superseded only once the new version is stored
+
+
+def test_no_reissue_for_an_unchanged_name_or_without_a_valid_certificate_or_a_reason():
+    current = issued()
+    assert domain.reissue(current, latest_version=1, code="C", now=LATER, reason="name",
+                          name=" Astrid  Lindgren") is None
+    assert domain.reissue(None, latest_version=0, code="C", now=LATER, reason="name",
+                          name="X") is None
+    with pytest.raises(Invalid):
+        domain.reissue(current, latest_version=1, code="C", now=LATER, reason="  ")
+    current.revoke("wrong", LATER)
+    assert domain.reissue(current, latest_version=1, code="C", now=LATER, reason="fix") is None
+
+
+def test_a_superseded_certificate_verifies_as_superseded_and_names_the_current_version():
+    old = issued()
+    new = domain.reissue(old, latest_version=1, code=domain.new_code(), now=LATER, reason="fix")
+    old.supersede(LATER)
+    view = domain.verification(old.code, old, new)
+    assert view["status"] == "superseded" and view["superseded_by"] == new.code
+    assert old.superseded_at == LATER
+    assert "superseded_by" not in domain.verification(new.code, new, new)
+
+
+# --- review after a withdrawn approval --------------------------------------------------------
+
+def withdrawal(was_eligible=True):
+    return {"activity_id": "a-1", "student_id": "stu-1", "version": 1, "withdrawn_by": "c-1",
+            "withdrawn_at": NOW, "reason": "cancelled", "activity_requirement_met": False,
+            "was_eligible": was_eligible}
+
+
+def test_a_withdrawal_from_an_eligible_students_valid_certificate_asks_for_a_review():
+    certificate = issued()
+    review = domain.review_for_withdrawal(certificate, withdrawal=withdrawal(), now=LATER)
+    assert review.pending and review.certificate_code == certificate.code
+    assert review.activity_id == "a-1" and review.withdrawal_reason == "cancelled"
+    assert domain.review_for_withdrawal(certificate, withdrawal=withdrawal(False), now=LATER) is None
+    assert domain.review_for_withdrawal(None, withdrawal=withdrawal(), now=LATER) is None
+    review.decide(domain.KEEP, "enough remain", "a-1", LATER)
+    assert not review.pending
+    with pytest.raises(Conflict):
+        review.decide(domain.REVOKE, "x", "a-1", LATER)
+
+
+def test_a_review_decision_is_keep_or_revoke_with_a_reason():
+    assert domain.review_decision("keep", " fine ") == ("keep", "fine")
+    with pytest.raises(Invalid) as caught:
+        domain.review_decision("maybe", "")
+    assert set(caught.value.args[0]) == {"decision", "reason"}
+
+
+# --- Open Badges 3.0 -------------------------------------------------------------------------
+
+def test_the_open_badge_is_an_ob3_cocurricular_achievement_naming_what_the_certificate_names():
+    certificate = issued()
+    badge = domain.open_badge(certificate, "https://cim.example.org/")
+    assert badge["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert badge["@context"] == domain.OB_CONTEXT
+    assert badge["id"] == f"urn:uuid:{certificate.certificate_id}"
+    assert badge["issuanceDate"] == "2026-06-02T09:30:00Z"
+    achievement = badge["credentialSubject"]["achievement"]
+    assert achievement["achievementType"] == "CoCurricular"
+    assert achievement["id"] == "https://cim.example.org/achievements/cim/MBIOM"
+    assert badge["evidence"][0]["id"] == f"https://cim.example.org/verify/{certificate.code}"
+    assert "stu-1" not in str(badge) and "@" not in str(badge).replace("@context", "")

@@ -99,6 +99,10 @@ class Certificate:
     issued_at: datetime
     revoked_reason: str | None = None
     revoked_at: datetime | None = None
+    ceremony_id: str | None = None  # the ceremony where the student presented (bulk download)
+    supersedes: str | None = None  # code of the version this one replaced
+    reissue_reason: str | None = None
+    superseded_at: datetime | None = None
 
     @property
     def counted_activities(self) -> list[CountedActivity]:
@@ -116,10 +120,10 @@ class Certificate:
             raise Conflict(f"the certificate is {self.state}; only a valid certificate can be revoked")
         self.state, self.revoked_reason, self.revoked_at = REVOKED, reason, now
 
-    def supersede(self):
+    def supersede(self, now: datetime | None = None):
         if self.state != VALID:
             raise Conflict(f"the certificate is {self.state}; only a valid certificate can be superseded")
-        self.state = SUPERSEDED
+        self.state, self.superseded_at = SUPERSEDED, now
 
 
 @dataclass(eq=False)
@@ -162,7 +166,39 @@ def issue(*, eligibility: dict, current: Certificate | None, latest_version: int
         programme_code=programme["code"], programme_name_en=programme["name_en"],
         programme_name_sv=programme["name_sv"],
         activities=[CountedActivity.from_event(a).to_record() for a in eligibility["activities"]],
-        ceremony_date=eligibility["ceremony"]["date"], issued_at=now)
+        ceremony_date=eligibility["ceremony"]["date"], issued_at=now,
+        ceremony_id=eligibility["ceremony"].get("ceremony_id"))
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two spellings of a name that print the same (surrounding and repeated spaces aside)."""
+    return " ".join((a or "").split()) == " ".join((b or "").split())
+
+
+def reissue(current: Certificate | None, *, latest_version: int, code: str, now: datetime,
+            reason: str, name: str | None = None) -> Certificate | None:
+    """The next version of a valid certificate: the same achievement, a new code and issue date.
+
+    `name` is the corrected legal name (a student.updated.v1); None keeps the holder's name (an
+    admin's request). None is returned when nothing would change: no valid certificate, or a
+    name update that leaves the printed name as it is. The current version is superseded only
+    when the new one is stored.
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Invalid({"reason": ["a reason is required for a re-issue"]})
+    if current is None or current.state != VALID:
+        return None
+    if name is not None and same_name(name, current.holder_name):
+        return None
+    return Certificate(
+        certificate_id=str(uuid.uuid4()), code=code, version=latest_version + 1,
+        student_id=current.student_id, state=VALID,
+        holder_name=" ".join(name.split()) if name is not None else current.holder_name,
+        programme_code=current.programme_code, programme_name_en=current.programme_name_en,
+        programme_name_sv=current.programme_name_sv, activities=list(current.activities),
+        ceremony_date=current.ceremony_date, issued_at=now, ceremony_id=current.ceremony_id,
+        supersedes=current.code, reissue_reason=reason)
 
 
 def _sentence(text: str) -> str:
@@ -218,8 +254,12 @@ def document_content(certificate: Certificate, url: str) -> dict:
     }
 
 
-def verification(code: str, certificate: Certificate | None) -> dict:
-    """What the public sees: the state and what the certificate itself shows, nothing more."""
+def verification(code: str, certificate: Certificate | None,
+                 current: Certificate | None = None) -> dict:
+    """What the public sees: the state and what the certificate itself shows, nothing more.
+
+    A superseded certificate names the code of `current`, the student's newest version.
+    """
     if certificate is None:
         return {"code": code, "status": UNKNOWN}
     view = {"code": certificate.code, "status": certificate.state,
@@ -230,7 +270,117 @@ def verification(code: str, certificate: Certificate | None) -> dict:
             "issued_at": certificate.issued_at}
     if certificate.state == REVOKED:
         view["revoked_reason"] = certificate.revoked_reason
+    if certificate.state == SUPERSEDED and current is not None and current.code != certificate.code:
+        view["superseded_by"] = current.code
     return view
+
+
+# --- admin review after an approval was withdrawn --------------------------------------------
+
+KEEP = "keep"
+REVOKE = "revoke"
+DECISIONS = (KEEP, REVOKE)
+
+
+@dataclass(eq=False)
+class CertificateReview:
+    """A valid certificate flagged for an admin: an activity it counted lost its approval.
+
+    The certificate stays valid until an admin decides: keep it, or revoke it (with a reason).
+    """
+    review_id: str
+    certificate_id: str
+    certificate_code: str
+    student_id: str
+    activity_id: str
+    withdrawal_reason: str
+    requested_at: datetime
+    decision: str | None = None
+    decision_reason: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.decision is None
+
+    def decide(self, decision: str, reason: str, by: str, now: datetime):
+        if not self.pending:
+            raise Conflict(f"this review was decided already ({self.decision})")
+        self.decision, self.decision_reason, self.decided_by, self.decided_at = (
+            decision, reason, by, now)
+
+
+def review_for_withdrawal(certificate: Certificate | None, *, withdrawal: dict,
+                          now: datetime) -> CertificateReview | None:
+    """activity.approval_withdrawn.v1: flag the valid certificate of a student who was eligible.
+
+    Nothing is flagged when the student was not eligible (no certificate depends on it) or holds
+    no valid certificate.
+    """
+    if not withdrawal["was_eligible"] or certificate is None or certificate.state != VALID:
+        return None
+    return CertificateReview(
+        review_id=str(uuid.uuid4()), certificate_id=certificate.certificate_id,
+        certificate_code=certificate.code, student_id=certificate.student_id,
+        activity_id=withdrawal["activity_id"], withdrawal_reason=withdrawal["reason"],
+        requested_at=now)
+
+
+def review_decision(decision: str, reason: str) -> tuple[str, str]:
+    reason = " ".join((reason or "").split())
+    errors = {}
+    if decision not in DECISIONS:
+        errors["decision"] = [f"one of {', '.join(DECISIONS)}"]
+    if not reason:
+        errors["reason"] = ["a reason is required"]
+    if errors:
+        raise Invalid(errors)
+    return decision, reason
+
+
+# --- the same achievement as an Open Badges 3.0 credential -----------------------------------
+
+OB_CONTEXT = ["https://www.w3.org/2018/credentials/v1",
+              "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+ISSUER_NAME = "Faculty of Medicine"
+
+
+def open_badge(certificate: Certificate, public_base_url: str) -> dict:
+    """The certificate as an Open Badges 3.0 OpenBadgeCredential (achievementType CoCurricular).
+
+    It names what the certificate names (holder, programme, activities, dates) and links its
+    verification page; no student id, no email.
+    """
+    base = public_base_url.rstrip("/")
+    url = verify_url(public_base_url, certificate.code)
+    activities = "; ".join(f"{a.type_name_en}: {a.title} ({a.start_date.isoformat()} – "
+                           f"{a.end_date.isoformat()})" for a in certificate.counted_activities)
+    return {
+        "@context": OB_CONTEXT,
+        "id": f"urn:uuid:{certificate.certificate_id}",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": "Certificate of International Merits",
+        "issuer": {"id": f"{base}/", "type": ["Profile"], "name": ISSUER_NAME},
+        "issuanceDate": certificate.issued_at.isoformat().replace("+00:00", "Z"),
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{"type": "IdentityObject", "identityType": "name", "hashed": False,
+                            "identityHash": certificate.holder_name}],
+            "achievement": {
+                "id": f"{base}/achievements/cim/{certificate.programme_code}",
+                "type": ["Achievement"],
+                "achievementType": "CoCurricular",
+                "name": "Certificate of International Merits",
+                "description": (f"International activities within the "
+                                f"{certificate.programme_name_en}: {activities}."),
+                "criteria": {"narrative": (
+                    "Approved international activities, a final report and an oral "
+                    "presentation at a CIM ceremony, as the programme's rules require.")},
+            },
+        },
+        "evidence": [{"id": url, "type": ["Evidence"], "name": "Verification page"}],
+    }
 
 
 # Who may do what (the gateway authenticates; each service still refuses the wrong role).
@@ -249,4 +399,4 @@ def require_registrar(role: str):
 
 def require_admin(role: str):
     if role != "admin":
-        raise Forbidden("only an admin may revoke a certificate")
+        raise Forbidden("only an admin may change certificates")

@@ -233,6 +233,38 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             "Vem som helst kan kontrollera det på:\n{verify_url}",
         )),
     },
+    # certificate.issued.v1 of a re-issue (it names the version it supersedes)
+    "certificate.reissued": {
+        "en": Template("A new version of your CIM certificate has been issued", (
+            "A new version of your Certificate of International Merits has been issued "
+            "(code {code}); it replaces the certificate with code {supersedes}, which now "
+            "verifies as superseded.",
+            "Reason: {reason}",
+            "Anyone can verify the new version at:\n{verify_url}",
+        )),
+        "sv": Template("En ny version av ditt CIM-certifikat har utfärdats", (
+            "En ny version av ditt Certificate of International Merits har utfärdats "
+            "(kod {code}); den ersätter certifikatet med kod {supersedes}, som nu visas som "
+            "ersatt.",
+            "Motivering: {reason}",
+            "Vem som helst kan kontrollera den nya versionen på:\n{verify_url}",
+        )),
+    },
+    "certificate.revoked.v1": {
+        "en": Template("Your CIM certificate has been revoked", (
+            "Your Certificate of International Merits (code {code}) has been revoked. It stays "
+            "on record, and anyone who verifies it is told that it was revoked, and why.",
+            "Reason: {reason}",
+            "If you have questions, please contact your programme's international coordinator.",
+        )),
+        "sv": Template("Ditt CIM-certifikat har återkallats", (
+            "Ditt Certificate of International Merits (kod {code}) har återkallats. Det finns "
+            "kvar i registret, och den som kontrollerar det får veta att det har återkallats "
+            "och varför.",
+            "Motivering: {reason}",
+            "Om du har frågor, kontakta ditt programs internationella koordinator.",
+        )),
+    },
 }
 
 MONTHS = {
@@ -261,7 +293,10 @@ def _values(kind: str, data: dict, language: str) -> dict:
         values.update(ceremony=ceremony["title"], when=format_when(ceremony["starts_at"], language),
                       place=ceremony["location"])
     elif kind == "certificate.issued.v1":
-        values.update(code=data["code"], verify_url=data["verify_url"])
+        values.update(code=data["code"], verify_url=data["verify_url"],
+                      supersedes=data.get("supersedes"), reason=data.get("reissue_reason"))
+    elif kind == "certificate.revoked.v1":
+        values.update(code=data["code"], reason=data["reason"])
     return values
 
 
@@ -269,9 +304,16 @@ def _names(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field}
 
 
+def template_key(kind: str, data: dict) -> str:
+    """The message for an event: its type, except a re-issued certificate has its own."""
+    if kind == "certificate.issued.v1" and data.get("supersedes"):
+        return "certificate.reissued"
+    return kind
+
+
 def compose(kind: str, language: str, name: str, data: dict) -> tuple[str, str]:
     """The subject and plain-text body telling `name` about an event, in their language."""
-    by_language = TEMPLATES.get(kind)
+    by_language = TEMPLATES.get(template_key(kind, data))
     if by_language is None:
         raise NoTemplate(f"no message is written for {kind}")
     if language not in by_language:
