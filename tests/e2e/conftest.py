@@ -112,6 +112,17 @@ def _vhost(action: str, name: str):
 
 @pytest.fixture(scope="session")
 def running_platform(tmp_path_factory):
+    """The platform on PostgreSQL, as it runs in production."""
+    yield from _platform(tmp_path_factory, on_sqlite=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_platform(tmp_path_factory):
+    """The platform as `bin/up` runs it with no database configured: a SQLite file per service."""
+    yield from _platform(tmp_path_factory, on_sqlite=True)
+
+
+def _platform(tmp_path_factory, on_sqlite: bool):
     run = uuid.uuid4().hex[:8]
     vhost = f"cim-e2e-{run}"
     issuer = LocalIssuer()
@@ -122,6 +133,8 @@ def running_platform(tmp_path_factory):
     template = server.set(database=f"e2e_{run}_{{service}}").render_as_string(hide_password=False)
     template = template.replace("%7B", "{").replace("%7D", "}")
     data_dir = tmp_path_factory.mktemp("platform")
+    if on_sqlite:
+        template = f"sqlite:///{data_dir}/{{service}}.db"
     layout = platform.Layout(Path(data_dir))
     layout.prepare()
     ports = {name: free_port() for name in platform.SERVICE_PORTS}
@@ -156,6 +169,7 @@ def running_platform(tmp_path_factory):
     yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET, issuer, f"cim-e2e-{run}:rl")
     platform.stop_all(layout)
     issuer.close()
-    for service in SERVICES_WITH_DATABASE:
-        drop_database(database_server_url(), f"e2e_{run}_{service}")
+    if not on_sqlite:
+        for service in SERVICES_WITH_DATABASE:
+            drop_database(database_server_url(), f"e2e_{run}_{service}")
     _vhost("delete", vhost)

@@ -96,6 +96,15 @@ def test_the_certificate_pdf_names_the_student_programme_and_activities(complete
     assert completed["certificate"]["code"] in flat
 
 
+def test_the_certificate_qr_code_leads_to_its_verification_page(completed):
+    import pypdfium2
+    import zxingcpp
+
+    image = pypdfium2.PdfDocument(str(completed["pdf_path"]))[0].render(scale=2).to_pil()
+    assert [code.text for code in zxingcpp.read_barcodes(image)] == [
+        completed["certificate"]["verify_url"]]
+
+
 def test_the_verifier_sees_a_valid_certificate_without_a_token(running_platform, completed):
     import requests
 

@@ -77,6 +77,17 @@ def test_the_qr_code_on_the_page_encodes_the_verification_url(sealed):
     assert drawn != other
 
 
+def test_the_qr_code_scans_to_the_verification_url(sealed):
+    """Rasterise the page as a phone camera would see it and decode the QR optically."""
+    import pypdfium2
+    import zxingcpp
+
+    page = pypdfium2.PdfDocument(sealed)[0]
+    image = page.render(scale=2).to_pil()
+    found = [(code.format.name, code.text) for code in zxingcpp.read_barcodes(image)]
+    assert found == [("QRCode", CONTENT["verify_url"])]
+
+
 def test_the_qr_code_is_inline_svg_so_nothing_is_fetched_for_it():
     html = render.certificate_html(CONTENT)
     assert html.count("<svg") == 1 and "data:" not in html
