@@ -72,20 +72,39 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+class SettingsSource:
+    """Any setting by its key, with the one precedence of this project: "<SERVICE>_<KEY>" in the
+    environment, "<KEY>" in the environment, the config (given, or the file named by CIM_CONFIG),
+    the default. Services with settings of their own (the gateway's identity provider, the
+    certificates' signing keys) read them through this, when their dependency starts."""
+
+    def __init__(self, service: str, config: Mapping | None = None,
+                 env: Mapping[str, str] | None = None):
+        self.env = os.environ if env is None else env
+        self.config = dict(_config_file(self.env)) if config is None else dict(config)
+        self.prefix = service.upper().replace("-", "_") + "_"
+
+    def get(self, key: str, default=None):
+        for value in (self.env.get(self.prefix + key), self.env.get(key), self.config.get(key)):
+            if value not in (None, ""):
+                return str(value)
+        return default
+
+    def __getitem__(self, key: str) -> str:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+
 def load_settings(service: str, config: Mapping | None = None,
                   env: Mapping[str, str] | None = None) -> Settings:
-    """Resolve every setting: "<SERVICE>_<KEY>" env, "<KEY>" env, config (given or CIM_CONFIG), default."""
-    env = os.environ if env is None else env
-    config = dict(_config_file(env)) if config is None else dict(config)
-    prefix = service.upper().replace("-", "_") + "_"
-    raw = {}
-    for name, (key, default) in _SPEC.items():
-        value = env.get(prefix + key) or env.get(key)
-        if value in (None, ""):
-            value = config.get(key)
-        if value in (None, ""):
-            value = default
-        raw[name] = str(value)
+    """Resolve every common setting (see SettingsSource for the precedence)."""
+    source = SettingsSource(service, config, env)
+    raw = {name: source.get(key, default) for name, (key, default) in _SPEC.items()}
     data_dir = Path(raw["data_dir"])
     raw["database_url"] = normalise_database_url(
         raw["database_url"].replace("{service}", service).replace("{data_dir}", str(data_dir)))

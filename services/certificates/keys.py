@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from nameko.extensions import DependencyProvider
 
-from shared.settings import load_settings
+from shared.settings import SettingsSource, load_settings
 
 SEAL_KEY = "CIM_SEAL_KEY_FILE"
 SEAL_CERT = "CIM_SEAL_CERT_FILE"
@@ -129,8 +129,10 @@ class Keys(DependencyProvider):
 
     def setup(self):
         settings = load_settings(self.container.service_name, self.container.config)
-        self.keys = resolve_keys(env=os.environ, config=self.container.config,
-                                 data_dir=settings.data_dir, development=settings.is_development)
+        self.keys = resolve_keys(env=SettingsSource(self.container.service_name,
+                                                    self.container.config),
+                                 config={}, data_dir=settings.data_dir,
+                                 development=settings.is_development)
 
     def get_dependency(self, worker_ctx):
         return self.keys

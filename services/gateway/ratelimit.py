@@ -104,3 +104,41 @@ class RateLimiter:
         if not allowed:
             raise RateLimited(f"too many requests of this kind; try again in {retry_after} s",
                               retry_after)
+
+
+class FailedLookups:
+    """Unknown codes per client in Redis: after `limit` in `window_s` seconds, a pause.
+
+    The window starts at a client's first failure; once it holds `limit` failures, every
+    look-up from that client is refused until the window ends (its remaining time is the
+    Retry-After). Redis unavailable: look-ups are allowed, and that is logged.
+    """
+
+    def __init__(self, client: redis.Redis, prefix: str, limit: int, window_s: int):
+        self.client, self.prefix, self.limit, self.window_s = client, prefix, limit, window_s
+
+    def key(self, who: str) -> str:
+        return f"{self.prefix}:verify-failures:{who}"
+
+    def retry_after(self, who: str) -> int:
+        """0 when `who` may look a code up now, else the seconds to wait."""
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.get(self.key(who))
+            pipe.ttl(self.key(who))
+            count, ttl = pipe.execute()
+        except redis.RedisError as exc:
+            log.error("failed-lookup counter unavailable, allowing the look-up: %s", exc)
+            return 0
+        if count is None or int(count) < self.limit:
+            return 0
+        return max(1, int(ttl)) if ttl and ttl > 0 else self.window_s
+
+    def record_failure(self, who: str) -> None:
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.incr(self.key(who))
+            pipe.expire(self.key(who), self.window_s, nx=True)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.error("failed-lookup counter unavailable: %s", exc)

@@ -8,21 +8,22 @@ CIM_RATE_LIMIT_LOOKUPS (default 30/60: verification look-ups a minute per client
 """
 from __future__ import annotations
 
-import os
-
 from nameko.extensions import DependencyProvider
 
 from services.gateway.auth import OidcSettings, OidcVerifier
-from services.gateway.ratelimit import DEFAULT_REDIS_URL, Rate, RateLimiter
+from services.gateway.ratelimit import DEFAULT_REDIS_URL, FailedLookups, Rate, RateLimiter
+from shared.settings import SettingsSource
 
 DEFAULT_RATES = {"write": "60/60", "lookup": "30/60"}
 
 
 class Security:
-    def __init__(self, oidc: OidcVerifier | None, limiter: RateLimiter, rates: dict[str, Rate]):
+    def __init__(self, oidc: OidcVerifier | None, limiter: RateLimiter, rates: dict[str, Rate],
+                 failed_lookups: FailedLookups):
         self.oidc = oidc
         self.limiter = limiter
         self.rates = rates
+        self.failed_lookups = failed_lookups
 
     def limit(self, bucket: str, who: str, rate: Rate | None = None):
         """Count a request of `bucket` for `who`; RateLimited (429) when over its rate."""
@@ -31,16 +32,17 @@ class Security:
 
 class GatewaySecurity(DependencyProvider):
     def setup(self):
-        config = dict(self.container.config)
-        env = {key: str(value) for key, value in config.items()
-               if key.startswith(("CIM_OIDC_", "CIM_ROLE_", "CIM_RATE_LIMIT_", "REDIS_URL"))}
-        env.update({key: value for key, value in os.environ.items() if value})
-        settings = OidcSettings.from_env(env)
-        rates = {bucket: Rate.parse(env.get(f"CIM_RATE_LIMIT_{bucket.upper()}S", default))
+        source = SettingsSource(self.container.service_name, self.container.config)
+        settings = OidcSettings.from_env(source)
+        rates = {bucket: Rate.parse(source.get(f"CIM_RATE_LIMIT_{bucket.upper()}S", default))
                  for bucket, default in DEFAULT_RATES.items()}
-        limiter = RateLimiter.from_url(env.get("REDIS_URL", DEFAULT_REDIS_URL),
-                                       env.get("CIM_RATE_LIMIT_PREFIX", "cim:rl"))
-        self.security = Security(OidcVerifier(settings) if settings else None, limiter, rates)
+        limiter = RateLimiter.from_url(source.get("REDIS_URL", DEFAULT_REDIS_URL),
+                                       source.get("CIM_RATE_LIMIT_PREFIX", "cim:rl"))
+        # unknown verification codes per client (CIM_VERIFY_FAILURES, default 10 per 10 minutes)
+        failures = Rate.parse(source.get("CIM_VERIFY_FAILURES", "10/600"))
+        failed = FailedLookups(limiter.client, limiter.prefix, failures.count, failures.per_s)
+        self.security = Security(OidcVerifier(settings) if settings else None, limiter, rates,
+                                 failed)
 
     def stop(self):
         self.security.limiter.client.close()

@@ -1,8 +1,7 @@
 """Guessing verification codes is slowed down: a gateway and the certificates service, a real Redis.
 
-Tight limits and a key prefix of each test's own (the end-to-end platform runs with generous
-ones); the limiter is the route module's `_failed_lookups`, set here as a deployment's
-CIM_VERIFY_FAILURES would set it.
+Tight limits (CIM_VERIFY_FAILURES=3/3, as a deployment would set them) and a key prefix of each
+test's own (the end-to-end platform runs with generous ones).
 """
 import socket
 import time
@@ -12,7 +11,7 @@ import pytest
 import redis
 import requests
 
-from services.gateway.routes import certificates as routes
+from services.gateway.ratelimit import FailedLookups
 from services.gateway.service import GatewayService
 from tests.service.test_certificates_service import (  # noqa: F401 (fixtures)
     certificate_rows, certificates, config, issue)
@@ -27,11 +26,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def limiter(monkeypatch):
+def limiter():
     client = redis.Redis.from_url(REDIS_URL)
     prefix = f"cim-test-{uuid.uuid4().hex[:10]}:rl"
-    failed = routes.FailedLookups(client, prefix, limit=3, window_s=3)
-    monkeypatch.setattr(routes, "_failed_lookups", failed)
+    failed = FailedLookups(client, prefix, limit=3, window_s=3)
     yield failed
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
@@ -45,6 +43,7 @@ def gateway(container_factory, rabbit_config, limiter):
         **rabbit_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "CIM_ENV": "development",
         "CIM_DEV_ISSUER_SECRET": "verify-limit-test-secret-long-enough-for-hs256",
         "CIM_RATE_LIMIT_PREFIX": limiter.prefix, "CIM_RATE_LIMIT_LOOKUPS": "1000/60",
+        "CIM_VERIFY_FAILURES": "3/3",
         "REDIS_URL": REDIS_URL})
     container.start()
     return f"http://127.0.0.1:{port}"
@@ -83,7 +82,7 @@ def test_the_counter_is_per_client_and_an_unreachable_redis_lets_look_ups_throug
         limiter.record_failure("ip:10.0.0.1")
     assert 1 <= limiter.retry_after("ip:10.0.0.1") <= 3
     assert limiter.retry_after("ip:10.0.0.2") == 0
-    down = routes.FailedLookups(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2),
+    down = FailedLookups(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2),
                                 "x", limit=1, window_s=60)
     down.record_failure("ip:10.0.0.1")
     assert down.retry_after("ip:10.0.0.1") == 0

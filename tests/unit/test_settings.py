@@ -37,3 +37,15 @@ def test_a_config_file_named_by_cim_config_is_read(tmp_path):
 def test_a_bad_number_is_a_clear_error():
     with pytest.raises(ValueError, match="CIM_RETRY_LIMIT"):
         load_settings("registration", {}, env={"CIM_RETRY_LIMIT": "many"})
+
+
+def test_any_service_setting_follows_the_same_precedence():
+    from shared.settings import SettingsSource
+
+    source = SettingsSource("gateway", {"CIM_OIDC_ISSUER": "https://from-config", "X": "c"},
+                            env={"CIM_OIDC_ISSUER": "https://from-env",
+                                 "GATEWAY_CIM_RATE_LIMIT_WRITES": "5/60"})
+    assert source.get("CIM_OIDC_ISSUER") == "https://from-env"
+    assert source["CIM_RATE_LIMIT_WRITES"] == "5/60"
+    assert source.get("X") == "c" and source.get("MISSING", "d") == "d"
+    assert "MISSING" not in source

@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 
 from services.gateway.domain import ADMIN, COORDINATOR, STUDENT
 from services.gateway.http import PageQuery, json_body, route, Routes
-from shared.rpc import Payload
 from shared.rpc.approvals import (
     ActivityDecisionRequest, ActivityDecisionView, AlertView, ApprovalWithdrawalRequest,
     ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest, BulkDecisionView,

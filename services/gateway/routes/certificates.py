@@ -10,9 +10,7 @@ import base64
 import html
 import json
 import logging
-import os
 
-import redis
 from werkzeug.wrappers import Response
 
 from services.gateway.domain import ADMIN, REGISTRAR, STUDENT, RateLimited
@@ -43,7 +41,7 @@ class CertificatesRoutes(Routes):
 
     def _verify(self, request, code) -> dict:
         """Look the code up, unless this client has guessed wrong too often lately."""
-        limiter, who = failed_lookups(), client_of(request)
+        limiter, who = self.security.failed_lookups, client_of(request)
         wait = limiter.retry_after(who)
         if wait:
             raise RateLimited(f"too many unknown codes from this client; try again in {wait} s",
@@ -117,65 +115,6 @@ class CertificatesRoutes(Routes):
                         headers={"Content-Disposition":
                                  f'attachment; filename="{archive["filename"]}"',
                                  "X-Certificate-Count": str(archive["count"])})
-
-
-# --- slowing down guessing ---------------------------------------------------------------------
-
-class FailedLookups:
-    """Unknown codes per client in Redis: after `limit` in `window_s` seconds, a pause.
-
-    The window starts at a client's first failure; once it holds `limit` failures, every
-    look-up from that client is refused until the window ends (its remaining time is the
-    Retry-After). Redis unavailable: look-ups are allowed, and that is logged.
-    """
-
-    def __init__(self, client: redis.Redis, prefix: str, limit: int, window_s: int):
-        self.client, self.prefix, self.limit, self.window_s = client, prefix, limit, window_s
-
-    def key(self, who: str) -> str:
-        return f"{self.prefix}:verify-failures:{who}"
-
-    def retry_after(self, who: str) -> int:
-        """0 when `who` may look a code up now, else the seconds to wait."""
-        try:
-            pipe = self.client.pipeline(transaction=False)
-            pipe.get(self.key(who))
-            pipe.ttl(self.key(who))
-            count, ttl = pipe.execute()
-        except redis.RedisError as exc:
-            log.error("failed-lookup counter unavailable, allowing the look-up: %s", exc)
-            return 0
-        if count is None or int(count) < self.limit:
-            return 0
-        return max(1, int(ttl)) if ttl and ttl > 0 else self.window_s
-
-    def record_failure(self, who: str) -> None:
-        try:
-            pipe = self.client.pipeline(transaction=True)
-            pipe.incr(self.key(who))
-            pipe.expire(self.key(who), self.window_s, nx=True)
-            pipe.execute()
-        except redis.RedisError as exc:
-            log.error("failed-lookup counter unavailable: %s", exc)
-
-
-_failed_lookups: FailedLookups | None = None
-
-
-def failed_lookups() -> FailedLookups:
-    """The process's failed-lookup limiter, configured from the environment on first use.
-
-    REDIS_URL (default redis://127.0.0.1:6379/0), CIM_RATE_LIMIT_PREFIX (default cim:rl) and
-    CIM_VERIFY_FAILURES (default 10/600: ten unknown codes per ten minutes per client).
-    """
-    global _failed_lookups
-    if _failed_lookups is None:
-        count, _, per = os.environ.get("CIM_VERIFY_FAILURES", "10/600").partition("/")
-        client = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-                                      socket_timeout=0.5, socket_connect_timeout=0.5)
-        _failed_lookups = FailedLookups(client, os.environ.get("CIM_RATE_LIMIT_PREFIX", "cim:rl"),
-                                        int(count), int(per or 600))
-    return _failed_lookups
 
 
 def client_of(request) -> str:
