@@ -202,7 +202,7 @@ def evaluate(uow, repo: Repository, student_id: str):
                + ", ".join(a.activity_id for a in standing.counted))
         uow.publish("student.activity_requirement_met.v1", {
             "student_id": student_id, "programme": student.programme_code,
-            "rule_set": standing.rule_set.name,
+            "rule_set": standing.rule_set.name, "rule_set_version": standing.rule_set.version,
             "activity_ids": [a.activity_id for a in standing.counted], "met_at": now})
     if standing.eligible and repo.claim_evaluation(
             domain.new_evaluation(student_id, domain.ELIGIBLE, standing, now)):
@@ -330,6 +330,14 @@ def withdraw_approval(uow, *, actor: dict, activity_id: str, request: dict) -> d
     _audit_decision(repo, decision)
     standing = domain.assess(student, repo.activities_of(student.student_id),
                              repo.report(student.student_id), repo.presentation(student.student_id))
+    met = repo.evaluation(student.student_id, domain.REQUIREMENT_MET)
+    if met is not None and not standing.activity_requirement_met:
+        # The requirement lapsed: forget the announcement, so that meeting it again (a new
+        # approval) announces it again and the ceremony side reopens booking and the report.
+        repo.session.delete(met)
+        _audit(repo, student.student_id, "requirement_lapsed", at=decision.decided_at,
+               actor=decision.decided_by, item_kind="eligibility", item_id=activity.activity_id,
+               detail=decision.comment)
     uow.publish("activity.approval_withdrawn.v1", {
         "activity_id": activity.activity_id, "student_id": student.student_id,
         "version": decision.version, "withdrawn_by": decision.decided_by,

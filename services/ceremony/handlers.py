@@ -80,7 +80,8 @@ def book(uow, *, actor: dict, ceremony_id: str) -> dict:
     taken = repo.places_taken([ceremony_id]).get(ceremony_id, 0)
     booking = domain.book(ceremony=ceremony, student_id=student_id, requirement=requirement,
                           places_taken=taken, upcoming_booking=repo.upcoming_booking(student_id, now),
-                          presented=repo.presentation(student_id) is not None, now=now)
+                          presented=repo.presentation(student_id) is not None, now=now,
+                          lapse=repo.lapse(student_id))
     repo.add(booking)
     uow.publish("ceremony.booked.v1", {"booking_id": booking.booking_id,
                                        "ceremony": ceremony_state(ceremony),
@@ -96,7 +97,8 @@ def submit_report(uow, *, actor: dict, filename: str, content: bytes, max_bytes:
     requirement = repo.requirement(student_id, lock=True)
     report = domain.submit_report(student_id=student_id, requirement=requirement,
                                   latest=repo.latest_report(student_id), filename=filename,
-                                  content=content, max_bytes=max_bytes, now=utcnow())
+                                  content=content, max_bytes=max_bytes, now=utcnow(),
+                                  lapse=repo.lapse(student_id))
     repo.add(report)
     uow.publish("report.submitted.v1", {
         "student_id": student_id, "report_id": report.report_id, "filename": report.filename,
@@ -154,6 +156,27 @@ def record_requirement_met(uow, data: dict):
                                        rule_set=data["rule_set"], met_at=data["met_at"]))
     else:  # a re-evaluation: keep the programme current, keep the first time it was met
         existing.programme_code, existing.rule_set = data["programme"], data["rule_set"]
+    lapse = repo.lapse(data["student_id"], lock=True)
+    if lapse is not None:
+        lapse.lift(met_at=data["met_at"])
+
+
+def record_approval_withdrawn(uow, data: dict):
+    """An approval was taken back: when the requirement no longer holds, new bookings and report
+    submissions stop (existing bookings stay) until approvals says it is met again."""
+    repo = Repository(uow.session)
+    student_id = data["student_id"]
+    repo.requirement(student_id, lock=True)  # serialises with the student's bookings and uploads
+    lapse = repo.lapse(student_id, lock=True)
+    if data["activity_requirement_met"]:  # still met after the withdrawal: that is news too
+        if lapse is not None:
+            lapse.lift(met_at=data["withdrawn_at"])
+    elif lapse is None:
+        repo.add(domain.RequirementLapse(student_id=student_id, activity_id=data["activity_id"],
+                                         reason=data["reason"], lapsed_at=data["withdrawn_at"]))
+    else:
+        lapse.lapse(activity_id=data["activity_id"], reason=data["reason"],
+                    at=data["withdrawn_at"])
 
 
 def _record_report_decision(uow, data: dict, status: str):

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import deferred, registry
 
 from services.ceremony.domain import (ACCEPTED, SCHEDULED, SUBMITTED, Booking, Ceremony,
-                                      FinalReport, Presentation, RequirementMet)
+                                      FinalReport, Presentation, RequirementLapse,
+                                      RequirementMet)
 from shared.db import UTCDateTime, service_metadata
 
 metadata = service_metadata()
@@ -17,6 +18,16 @@ requirements_met = sa.Table(
     sa.Column("programme_code", sa.String(50), nullable=False),
     sa.Column("rule_set", sa.String(100), nullable=False),
     sa.Column("met_at", UTCDateTime, nullable=False),
+)
+
+# The requirement no longer met since an approval was withdrawn (one row per student, the latest).
+requirement_lapses = sa.Table(
+    "requirement_lapses", metadata,
+    sa.Column("student_id", sa.String(36), primary_key=True),
+    sa.Column("activity_id", sa.String(36), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("lapsed_at", UTCDateTime, nullable=False),
+    sa.Column("lifted_at", UTCDateTime, nullable=True),
 )
 
 ceremonies = sa.Table(
@@ -74,6 +85,7 @@ presentations = sa.Table(
 )
 
 mapper_registry.map_imperatively(RequirementMet, requirements_met)
+mapper_registry.map_imperatively(RequirementLapse, requirement_lapses)
 mapper_registry.map_imperatively(Ceremony, ceremonies)
 mapper_registry.map_imperatively(Booking, bookings)
 # The file is read only when asked for, not with every metadata query.
@@ -92,6 +104,9 @@ class Repository:
     def requirement(self, student_id: str, lock: bool = False) -> RequirementMet | None:
         """With `lock`, one student's bookings and uploads are serialised on this row."""
         return self.session.get(RequirementMet, student_id, with_for_update=lock or None)
+
+    def lapse(self, student_id: str, lock: bool = False) -> RequirementLapse | None:
+        return self.session.get(RequirementLapse, student_id, with_for_update=lock or None)
 
     def ceremony(self, ceremony_id: str, lock: bool = False) -> Ceremony | None:
         """With `lock`, bookings of one ceremony are serialised, so capacity holds under load."""

@@ -79,6 +79,10 @@ class CeremonyService(HealthEndpoint):
     def on_activity_requirement_met(self, event):
         self.db.consume(event, handlers.record_requirement_met)
 
+    @on_event("approvals", "activity.approval_withdrawn.v1")
+    def on_approval_withdrawn(self, event):
+        self.db.consume(event, handlers.record_approval_withdrawn)
+
     @on_event("approvals", "report.accepted.v1")
     def on_report_accepted(self, event):
         self.db.consume(event, handlers.record_report_accepted)

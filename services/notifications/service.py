@@ -54,6 +54,10 @@ class NotificationsService(HealthEndpoint):
     def on_activity_changes_requested(self, event):
         self._write_and_send(event)
 
+    @on_event("approvals", "activity.approval_withdrawn.v1")
+    def on_approval_withdrawn(self, event):
+        self._write_and_send(event)
+
     @on_event("approvals", "student.activity_requirement_met.v1")
     def on_activity_requirement_met(self, event):
         self._write_and_send(event)

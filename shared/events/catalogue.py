@@ -161,6 +161,7 @@ class StudentActivityRequirementMetV1(EventData):
     student_id = fields.String(required=True)
     programme = fields.String(required=True)
     rule_set = fields.String(required=True)
+    rule_set_version = fields.Integer(load_default=None, allow_none=True)
     activity_ids = fields.List(fields.String(), required=True)
     met_at = fields.AwareDateTime(required=True)
 

@@ -260,13 +260,14 @@ def test_withdrawing_an_approval_after_eligibility_tells_the_certificate_side(
                              "student_id": student_id})
     assert not standing["activity_requirement_met"] and len(standing["counted"]) == 2
     assert (standing["rule_set"], standing["rule_set_version"]) == ("standard", 1)
-    # the rule set that decided is stored with each conclusion, and both survive the withdrawal
+    # the rule set that decided eligibility stays stored with it; the lapsed requirement is
+    # forgotten (so that meeting it again is announced again) and kept in the audit trail
     assert sorted(rows(database_url, "SELECT outcome, rule_set, rule_set_version FROM evaluations "
                                      "WHERE student_id = :s", s=student_id)) == [
-        ("activity_requirement_met", "standard", 1), ("eligible", "standard", 1)]
+        ("eligible", "standard", 1)]
     with entrypoint_hook(approvals, "audit_trail") as audit_trail:
         actions = [e["action"] for e in audit_trail(ADMIN, student_id)]
-        assert actions[-1] == "activity_approval_withdrawn"
+        assert actions[-2:] == ["activity_approval_withdrawn", "requirement_lapsed"]
         assert actions[:4] == ["registered", "activity_submitted", "activity_submitted",
                                "activity_submitted"]
         assert {"activity_requirement_met", "eligible", "report_accepted",
@@ -378,3 +379,31 @@ def test_the_funnel_follows_students_to_their_certificate(approvals, service_con
         assert {r["programme"] for r in funnel(HEALTH)} == {"MMEDS", "MPUBH"}
     assert counts == {"registered": 2, "activity_requirement_met": 1, "report_accepted": 0,
                       "presented": 0, "eligible": 0, "certificate_issued": 1}
+
+
+def test_a_requirement_that_lapsed_is_announced_again_when_it_is_met_again(
+        approvals, service_config, database_url, tap):
+    amqp = service_config["AMQP_URI"]
+    student_id = register_student(amqp, database_url)
+    activity_ids = submit_activities(amqp, database_url, student_id)
+    with entrypoint_hook(approvals, "decide_activity") as decide:
+        for activity_id in activity_ids:
+            decide(BIOMED, activity_id, {"decision": "approved"})
+    first = tap.wait_for("student.activity_requirement_met.v1")[0]["data"]
+    assert (first["rule_set"], first["rule_set_version"]) == ("standard", 1)
+
+    with entrypoint_hook(approvals, "withdraw_approval") as withdraw:
+        withdraw(BIOMED, activity_ids[1], {"reason": "the exchange was cancelled"})
+    assert tap.wait_for("activity.approval_withdrawn.v1")[0]["data"]["activity_requirement_met"] is False
+    with pytest.raises(AssertionError):  # losing it is not announced as meeting it
+        tap.wait_for("student.activity_requirement_met.v1", count=2, timeout=1)
+
+    replacement = str(uuid.uuid4())
+    publish_event(amqp, "activity.submitted.v1",
+                  activity_data(replacement, student_id, "abroad", 5), producer="activities")
+    wait_until(lambda: rows(database_url, "SELECT 1 FROM activities WHERE activity_id = :a",
+                            a=replacement), message="the replacement's copy")
+    with entrypoint_hook(approvals, "decide_activity") as decide:
+        decide(BIOMED, replacement, {"decision": "approved"})
+    again = tap.wait_for("student.activity_requirement_met.v1", count=2)[1]["data"]
+    assert replacement in again["activity_ids"] and activity_ids[1] not in again["activity_ids"]

@@ -215,3 +215,59 @@ def test_the_same_requirement_met_event_delivered_twice_changes_nothing(ceremony
     assert len(snapshots[0]) == 1 and snapshots[1] == snapshots[0]
     assert rows(database_url, "SELECT count(*) FROM processed_events WHERE event_id = :e",
                 e=envelope["event_id"])[0][0] == 1
+
+
+def approval_withdrawn_data(student_id, requirement_met=False):
+    return {"activity_id": "a-2", "student_id": student_id, "version": 1,
+            "withdrawn_by": "c-mbiom", "withdrawn_at": datetime.now(timezone.utc),
+            "reason": "the exchange was cancelled", "activity_requirement_met": requirement_met,
+            "was_eligible": False}
+
+
+def test_an_approval_withdrawn_below_the_requirement_stops_new_bookings_and_reports_once(
+        ceremony, service_config, database_url):
+    first, second = schedule(ceremony), schedule(ceremony)
+    feed_requirement_met(service_config, database_url, "s-1")
+    with entrypoint_hook(ceremony, "book") as book:
+        kept = book(student("s-1"), first["id"])
+    envelope = make_event("activity.approval_withdrawn.v1", approval_withdrawn_data("s-1"),
+                          producer="approvals")
+    body = json.dumps(envelope).encode()
+    snapshots = []
+    for _ in range(2):
+        with entrypoint_waiter(ceremony, "on_approval_withdrawn") as result:
+            publish_raw(service_config["AMQP_URI"], "approvals",
+                        "activity.approval_withdrawn.v1", body, "application/json")
+        result.get()  # the duplicate is handled (acknowledged), not failed
+        snapshots.append(rows(database_url, "SELECT * FROM requirement_lapses"))
+    assert len(snapshots[0]) == 1 and snapshots[1] == snapshots[0]
+    assert rows(database_url, "SELECT count(*) FROM processed_events WHERE event_id = :e",
+                e=envelope["event_id"])[0][0] == 1
+
+    with entrypoint_hook(ceremony, "cancel") as cancel:  # frees the student to book anew
+        cancel(COORDINATOR, first["id"], {"reason": "the hall is closed"})
+    with entrypoint_hook(ceremony, "book") as book:
+        with pytest.raises(Conflict, match="no longer met.*the exchange was cancelled"):
+            book(student("s-1"), second["id"])
+    with pytest.raises(Conflict, match="no longer met"):
+        upload(ceremony, "s-1")
+    # the booking made before stays; no new one was made
+    assert rows(database_url, "SELECT booking_id FROM bookings") == [(kept["booking_id"],)]
+    assert rows(database_url, "SELECT count(*) FROM final_reports")[0][0] == 0
+
+
+def test_the_requirement_met_again_after_a_withdrawal_reopens_booking(ceremony, service_config,
+                                                                     database_url):
+    scheduled = schedule(ceremony)
+    feed_requirement_met(service_config, database_url, "s-1")
+    with entrypoint_waiter(ceremony, "on_approval_withdrawn"):
+        publish_event(service_config["AMQP_URI"], "activity.approval_withdrawn.v1",
+                      approval_withdrawn_data("s-1"), producer="approvals")
+    with entrypoint_hook(ceremony, "book") as book:
+        with pytest.raises(Conflict, match="no longer met"):
+            book(student("s-1"), scheduled["id"])
+    with entrypoint_waiter(ceremony, "on_activity_requirement_met"):
+        publish_event(service_config["AMQP_URI"], "student.activity_requirement_met.v1",
+                      requirement_met_data("s-1"), producer="approvals")
+    with entrypoint_hook(ceremony, "book") as book:
+        assert book(student("s-1"), scheduled["id"])["student_id"] == "s-1"

@@ -211,3 +211,23 @@ def test_a_revoked_certificate_is_told_to_its_holder_with_the_reason(
     assert revoked["To"] == "asa@example.org"
     assert "ABCDEFGHIJKLMNOPQRSTUVWXYZ" in body(revoked)
     assert "Reason: An activity was found not to have taken place." in body(revoked)
+
+
+def test_a_withdrawn_approval_is_told_to_the_student_with_the_reason(
+        smtp, start_notifications, service_config):
+    smtp.start()
+    start_notifications()
+    amqp = service_config["AMQP_URI"]
+    publish_event(amqp, "student.registered.v1", registered("s-10", "sv"), producer="registration")
+    wait_until(smtp.received, message="the confirmation email")
+    publish_event(amqp, "activity.approval_withdrawn.v1", {
+        "activity_id": "a-1", "student_id": "s-10", "version": 1, "withdrawn_by": "c-1",
+        "withdrawn_at": utcnow(), "reason": "Utbytet blev inställt.",
+        "activity_requirement_met": False, "was_eligible": False}, producer="approvals")
+
+    mails = wait_until(lambda: len(smtp.received()) == 2 and smtp.received(),
+                       message="the withdrawal email")
+    [withdrawn] = [m for m in mails
+                   if m["Subject"] == "Godkännandet av din CIM-aktivitet har återkallats"]
+    assert withdrawn["To"] == "asa@example.org"
+    assert "Motivering: Utbytet blev inställt." in body(withdrawn)

@@ -167,6 +167,47 @@ def test_a_report_is_seen_by_its_student_their_coordinator_or_an_admin(role, stu
                                  student_id="s-1", requirement=met()) is visible
 
 
+# --- an approval withdrawn ---------------------------------------------------------------------
+
+def lapsed(at=NOW - timedelta(days=1), reason="the exchange did not take place"):
+    return domain.RequirementLapse(student_id="s-1", activity_id="a-1", reason=reason,
+                                   lapsed_at=at)
+
+
+def test_while_the_requirement_has_lapsed_booking_and_report_are_refused_with_the_reason():
+    lapse = lapsed()
+    with pytest.raises(Conflict, match="no longer met.*the exchange did not take place"):
+        domain.book(ceremony=a_ceremony(), student_id="s-1", requirement=met(), places_taken=0,
+                    upcoming_booking=None, presented=False, now=NOW, lapse=lapse)
+    with pytest.raises(Conflict, match="no longer met"):
+        domain.submit_report(student_id="s-1", requirement=met(), latest=None,
+                             filename="report.pdf", content=PDF, max_bytes=MAX, now=NOW,
+                             lapse=lapse)
+
+
+def test_a_lapse_is_lifted_by_the_requirement_met_at_a_later_moment_only():
+    lapse = lapsed(at=NOW)
+    lapse.lift(met_at=NOW - timedelta(minutes=1))  # older news, delivered late
+    assert lapse.in_force
+    lapse.lift(met_at=NOW + timedelta(minutes=1))
+    assert not lapse.in_force
+    booking = domain.book(ceremony=a_ceremony(), student_id="s-1", requirement=met(),
+                          places_taken=0, upcoming_booking=None, presented=False, now=NOW,
+                          lapse=lapse)
+    assert booking.student_id == "s-1"
+
+
+def test_a_later_withdrawal_lapses_the_requirement_again_and_an_older_one_changes_nothing():
+    lapse = lapsed(at=NOW)
+    lapse.lift(met_at=NOW + timedelta(hours=1))
+    lapse.lapse(activity_id="a-2", reason="older news", at=NOW + timedelta(minutes=30))
+    assert not lapse.in_force
+    lapse.lapse(activity_id="a-3", reason="not attended", at=NOW + timedelta(hours=2))
+    assert lapse.in_force and lapse.reason == "not attended"
+    lapse.lapse(activity_id="a-2", reason="older news", at=NOW + timedelta(minutes=90))
+    assert lapse.activity_id == "a-3" and lapse.lapsed_at == NOW + timedelta(hours=2)
+
+
 # --- presentation ----------------------------------------------------------------------------
 
 def test_the_students_coordinator_records_a_presentation():

@@ -53,6 +53,20 @@ def test_a_decision_carries_the_coordinators_comment_as_its_reason(kind, languag
     assert f"{label}The dates do not match." in body
 
 
+@pytest.mark.parametrize("language, subject, label", [
+    ("en", "The approval of your CIM activity was withdrawn", "Reason: "),
+    ("sv", "Godkännandet av din CIM-aktivitet har återkallats", "Motivering: "),
+])
+def test_a_withdrawn_approval_is_told_with_its_reason_in_the_students_language(language, subject,
+                                                                              label):
+    data = {"activity_id": "a-1", "student_id": "s-1", "version": 2, "withdrawn_by": "c-1",
+            "withdrawn_at": NOW, "reason": "The exchange was cancelled.",
+            "activity_requirement_met": False, "was_eligible": False}
+    written_subject, body = compose("activity.approval_withdrawn.v1", language, "Åsa", data)
+    assert written_subject == subject
+    assert f"{label}The exchange was cancelled." in body
+
+
 def test_a_decision_without_a_comment_has_no_empty_reason_line():
     _, body = compose("activity.approved.v1", "en", "Åsa", DECISION)
     assert "Comment" not in body and "None" not in body and "\n\n\n" not in body

@@ -179,6 +179,20 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             "Motivering: {reason}",
         )),
     },
+    "activity.approval_withdrawn.v1": {
+        "en": Template("The approval of your CIM activity was withdrawn", (
+            "Your coordinator has withdrawn the approval of one of your CIM activities; it no "
+            "longer counts towards the certificate. You may correct it and submit it again.",
+            "Reason: {reason}",
+            "Your progress page shows what is still missing.",
+        )),
+        "sv": Template("Godkännandet av din CIM-aktivitet har återkallats", (
+            "Din koordinator har återkallat godkännandet av en av dina CIM-aktiviteter; den "
+            "räknas inte längre till certifikatet. Du kan rätta den och skicka in den igen.",
+            "Motivering: {reason}",
+            "På din översiktssida ser du vad som fortfarande saknas.",
+        )),
+    },
     "student.activity_requirement_met.v1": {
         "en": Template("Time to write your CIM final report and book a ceremony", (
             "Congratulations: your approved activities meet the CIM requirement.",
@@ -295,6 +309,8 @@ def _values(kind: str, data: dict, language: str) -> dict:
     elif kind == "certificate.issued.v1":
         values.update(code=data["code"], verify_url=data["verify_url"],
                       supersedes=data.get("supersedes"), reason=data.get("reissue_reason"))
+    elif kind == "activity.approval_withdrawn.v1":
+        values["reason"] = data["reason"]
     elif kind == "certificate.revoked.v1":
         values.update(code=data["code"], reason=data["reason"])
     return values
