@@ -50,11 +50,22 @@ def run_env(context, target_metadata):
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # SQLite alters a table by copying it into a new one and dropping the old; with
+                # foreign keys enforced, dropping a table other rows point at fails. The check is
+                # suspended for the migration (it cannot change inside a transaction) and run
+                # over the whole database at the end instead.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()  # end SQLAlchemy's implicit transaction; Alembic opens its own
             context.configure(connection=connection, target_metadata=target_metadata,
                               render_as_batch=connection.dialect.name == "sqlite",
                               compare_type=True)
             with context.begin_transaction():
                 context.run_migrations()
+                if connection.dialect.name == "sqlite":
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left dangling references: {broken}")
     finally:
         engine.dispose()
 
