@@ -109,22 +109,30 @@ def run(base_url: str, secret: str, out_dir: Path, name: str = "Astrid Example",
     log(f"3. the coordinator ({COORDINATOR}) approves them from the inbox")
     coordinator.until("GET", "/v1/coordinator/inbox", timeout=timeout, accept=lambda r: set(
         activity_ids) <= {item["id"] for item in r.json()})
-    for activity_id in activity_ids:
+    for activity_id, logged in zip(activity_ids, ACTIVITIES):
+        seen = coordinator.call("GET", f"/v1/activities/{activity_id}").json()
+        if (seen["title"], seen["description"]) != (logged["title"], logged["description"]):
+            raise JourneyError(f"the coordinator sees another activity: {seen}")
         coordinator.call("POST", f"/v1/activities/{activity_id}/decision", 200,
-                         json={"decision": "approved", "comment": "Well documented."})
+                         json={"decision": "approved", "comment": "Well documented.",
+                               "version": seen["version"]})
 
     log("4. the activity requirement is met")
     student.until("GET", "/v1/me/progress", timeout=timeout,
                   accept=lambda r: r.json()["activity_requirement_met"])
 
     log("5. the student uploads the final report; the coordinator accepts it")
+    report = minimal_pdf(f"Final report of {student_sub}")
     student.until("POST", "/v1/me/report?filename=final-report.pdf", 201, timeout=timeout,
-                  data=minimal_pdf(f"Final report of {student_sub}"),
-                  headers={"Content-Type": "application/pdf"})
+                  data=report, headers={"Content-Type": "application/pdf"})
     coordinator.until("GET", "/v1/coordinator/inbox", timeout=timeout, accept=lambda r: any(
         item["kind"] == "report" and item["student_id"] == student_id for item in r.json()))
+    if coordinator.call("GET", f"/v1/students/{student_id}/report.pdf").content != report:
+        raise JourneyError("the coordinator does not get the report the student uploaded")
     coordinator.call("POST", f"/v1/students/{student_id}/report/decision", 200,
                      json={"decision": "accepted", "comment": "A thoughtful report."})
+    student.until("GET", "/v1/me/report", timeout=timeout,
+                  accept=lambda r: r.json()["status"] == "accepted")
 
     log("6. a ceremony is scheduled and the student books it")
     starts_at = (datetime.now(timezone.utc) + timedelta(days=30)).replace(microsecond=0)

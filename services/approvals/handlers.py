@@ -275,6 +275,35 @@ def _decider_of(repo: Repository, actor: dict, student: domain.Student):
         raise Conflict("the student has left the CIM")
 
 
+def get_activity(uow, *, actor: dict, activity_id: str) -> dict:
+    """What a coordinator reads before deciding: the latest version and the decisions so far."""
+    repo = Repository(uow.session)
+    if actor["role"] not in ("coordinator", "admin"):
+        raise Forbidden("only coordinators and admins read activities here")
+    activity = repo.activity(activity_id)
+    student = repo.student(activity.student_id) if activity is not None else None
+    if activity is None or student is None:
+        raise NotFound("no such activity")
+    domain.ensure_may_decide(role=actor["role"], subject=actor["subject"],
+                             programme_code=student.programme_code,
+                             coordinators=repo.coordinators(), today=utcnow().date())
+    decisions = [d for d in repo.decisions_of(student.student_id)
+                 if d.kind == "activity" and d.item_id == activity_id]
+    kind = activity.activity_type
+    return {
+        "activity_id": activity.activity_id, "student_id": student.student_id,
+        "student_name": student.name, "programme": student.programme_code,
+        "version": activity.version, "type": kind["code"], "type_name_en": kind["name_en"],
+        "type_name_sv": kind["name_sv"], "sessions_required": kind["sessions_required"],
+        "title": activity.title, "description": activity.description,
+        "location": activity.location, "start_date": activity.start_date,
+        "end_date": activity.end_date, "sessions": activity.sessions, "status": activity.status,
+        "submitted_at": activity.submitted_at,
+        "decisions": [{"version": d.version, "decision": d.decision, "comment": d.comment,
+                       "decided_by": d.decided_by, "decided_at": d.decided_at} for d in decisions],
+    }
+
+
 def _activity_to_decide(repo: Repository, actor: dict, activity_id: str) -> tuple:
     if actor["role"] not in ("coordinator", "admin"):
         raise Forbidden("only coordinators and admins decide on activities")

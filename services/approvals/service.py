@@ -8,8 +8,8 @@ from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.rpc import load
 from shared.rpc.approvals import (
-    ActivityDecisionRequest, ActivityDecisionView, AlertView, ApprovalWithdrawalRequest,
-    ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest, BulkDecisionView,
+    ActivityDecisionRequest, ActivityDecisionView, ActivityDetailView, AlertView,
+    ApprovalWithdrawalRequest, ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest, BulkDecisionView,
     CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView, InboxPageView, InboxQuery,
     ProgressView, ReportDecisionRequest, ReportDecisionView)
 from shared.rpc.common import ActorSchema
@@ -37,6 +37,13 @@ class ApprovalsService(HealthEndpoint):
         query = load(InboxQuery, query or {})
         with self.db.unit_of_work() as uow:
             return InboxPageView().dump(handlers.inbox(uow, actor=actor, query=query))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_activity(self, actor, activity_id):
+        actor = load(ActorSchema, actor)
+        with self.db.unit_of_work() as uow:
+            return ActivityDetailView().dump(handlers.get_activity(
+                uow, actor=actor, activity_id=str(activity_id)))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_activity(self, actor, activity_id, request):

@@ -75,6 +75,36 @@ class InboxItemView(Payload):
     waiting_seconds = fields.Integer()
 
 
+class ActivityDecisionEntryView(Payload):
+    version = fields.Integer()
+    decision = fields.String()
+    comment = fields.String(allow_none=True)
+    decided_by = fields.String()
+    decided_at = fields.AwareDateTime()
+
+
+class ActivityDetailView(Payload):
+    """An activity as its coordinator decides on it: the latest version and every decision."""
+    activity_id = fields.String()
+    student_id = fields.String()
+    student_name = fields.String()
+    programme = fields.String()
+    version = fields.Integer()
+    type = fields.String()
+    type_name_en = fields.String()
+    type_name_sv = fields.String()
+    sessions_required = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    location = fields.Dict()
+    start_date = fields.Date()
+    end_date = fields.Date()
+    sessions = fields.List(fields.Dict())
+    status = fields.String()
+    submitted_at = fields.AwareDateTime()
+    decisions = fields.List(fields.Nested(ActivityDecisionEntryView))
+
+
 class InboxPageView(Payload):
     items = fields.List(fields.Nested(InboxItemView))
     total = fields.Integer()

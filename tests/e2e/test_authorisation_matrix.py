@@ -75,6 +75,10 @@ RULES: dict[str, Rule] = {
     # coordinators: only the programmes they cover; admin: all
     "GET /v1/coordinator/inbox": R({COORDINATOR, ADMIN}, {COORDINATOR}, hides=True),
     "GET /v1/coordinator/funnel": R({COORDINATOR, ADMIN}),
+    "GET /v1/activities/{activity_id}": R({COORDINATOR, ADMIN}, {COORDINATOR}),
+    "GET /v1/students/{student_id}/report": R({COORDINATOR, ADMIN}, {COORDINATOR}),
+    "GET /v1/students/{student_id}/report.pdf": R({COORDINATOR, ADMIN}, {COORDINATOR}),
+    "GET /v1/me/report": R({STUDENT}),
     "POST /v1/activities/{activity_id}/decision": R({COORDINATOR, ADMIN}, {COORDINATOR},
                                                     body={"decision": "approved"}),
     "POST /v1/activities/{activity_id}/approval-withdrawal": R({COORDINATOR, ADMIN}, {COORDINATOR},

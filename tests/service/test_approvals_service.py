@@ -407,3 +407,25 @@ def test_a_requirement_that_lapsed_is_announced_again_when_it_is_met_again(
         decide(BIOMED, replacement, {"decision": "approved"})
     again = tap.wait_for("student.activity_requirement_met.v1", count=2)[1]["data"]
     assert replacement in again["activity_ids"] and activity_ids[1] not in again["activity_ids"]
+
+
+def test_the_coordinator_reads_the_activity_and_its_decisions_before_deciding(
+        approvals, service_config, database_url):
+    amqp = service_config["AMQP_URI"]
+    student_id = register_student(amqp, database_url)
+    [activity_id] = submit_activities(amqp, database_url, student_id, kinds=("abroad",))
+    with entrypoint_hook(approvals, "get_activity") as get_activity:
+        with pytest.raises(Forbidden):
+            get_activity(HEALTH, activity_id)  # covers other programmes
+        with pytest.raises(NotFound):
+            get_activity(BIOMED, "no-such-activity")
+        seen = get_activity(BIOMED, activity_id)
+    assert (seen["title"], seen["description"], seen["location"]["country"]) == (
+        "Conference abroad", "I presented.", "DE")
+    assert seen["student_name"] == "Karin Boye" and seen["decisions"] == []
+    with entrypoint_hook(approvals, "decide_activity") as decide:
+        decide(BIOMED, activity_id, {"decision": "changes_requested", "comment": "Add the programme."})
+    with entrypoint_hook(approvals, "get_activity") as get_activity:
+        [decision] = get_activity(ADMIN, activity_id)["decisions"]
+    assert (decision["version"], decision["decision"], decision["comment"], decision["decided_by"]) == (
+        1, "changes_requested", "Add the programme.", "c-biomed")

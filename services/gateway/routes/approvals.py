@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 from services.gateway.domain import ADMIN, COORDINATOR, STUDENT
 from services.gateway.http import PageQuery, json_body, route, Routes
 from shared.rpc.approvals import (
-    ActivityDecisionRequest, ActivityDecisionView, AlertView, ApprovalWithdrawalRequest,
+    ActivityDecisionRequest, ActivityDecisionView, ActivityDetailView, AlertView,
+    ApprovalWithdrawalRequest,
     ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest, BulkDecisionView,
     CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView, InboxItemView, InboxQuery,
     ProgressView, ReportDecisionRequest, ReportDecisionView)
@@ -76,6 +77,12 @@ class ApprovalsRoutes(Routes):
             headers["Link"] = f'<{request.path}?{urlencode(args)}>; rel="next"'
         return Response(json.dumps(page["items"]), status=200, mimetype="application/json",
                         headers=headers)
+
+    @route("GET", "/v1/activities/<string:activity_id>", roles=(COORDINATOR, ADMIN),
+           response=ActivityDetailView)
+    def activity_to_decide(self, request, identity, activity_id):
+        """An activity as its coordinator decides on it: the latest version and every decision."""
+        return 200, self.approvals.get_activity(self._staff(identity), activity_id)
 
     @route("POST", "/v1/activities/<string:activity_id>/decision", roles=(COORDINATOR, ADMIN),
            body=ActivityDecisionRequest, response=ActivityDecisionView, status=200)

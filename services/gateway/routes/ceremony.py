@@ -4,12 +4,13 @@ from __future__ import annotations
 import base64
 
 from marshmallow import fields, validate
+from werkzeug.wrappers import Response
 
 from services.gateway.domain import (ADMIN, COORDINATOR, STUDENT, BadRequest, PayloadTooLarge,
                                      UnsupportedMediaType)
 from services.gateway.http import ANY_ROLE, json_body, route, Routes
 from shared.rpc.ceremony import (BookingView, CeremonyView, PresentationRequest, PresentationView,
-                                 ReportView, ScheduleRequest)
+                                 ReportDetailView, ReportView, ScheduleRequest)
 from shared.rpc import Payload
 
 
@@ -19,6 +20,28 @@ class ReportUploadQuery(Payload):
 
 
 class CeremonyRoutes(Routes):
+    @route("GET", "/v1/me/report", roles=(STUDENT,), response=ReportDetailView)
+    def my_report(self, request, identity):
+        """The student's latest final report, its status and the coordinator's comment."""
+        student = self._student(identity)
+        return 200, self.ceremony.get_report(student, student["student_id"])
+
+    @route("GET", "/v1/students/<string:student_id>/report", roles=(COORDINATOR, ADMIN),
+           response=ReportDetailView)
+    def student_report(self, request, identity, student_id):
+        """A student's latest final report, for their programme's coordinator."""
+        return 200, self.ceremony.get_report(self._staff(identity), student_id)
+
+    @route("GET", "/v1/students/<string:student_id>/report.pdf", roles=(COORDINATOR, ADMIN),
+           produces="application/pdf")
+    def student_report_file(self, request, identity, student_id):
+        """The report itself, so the coordinator reads it before accepting or returning it."""
+        document = self.ceremony.download_report(self._staff(identity), student_id)
+        return Response(base64.b64decode(document["content_b64"]), mimetype="application/pdf",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="{document["filename"]}"',
+                                 "X-Content-SHA256": document["sha256"]})
+
     @route("POST", "/v1/me/report", roles=(STUDENT,), query=ReportUploadQuery, response=ReportView,
            consumes=("application/pdf", "multipart/form-data"))
     def submit_report(self, request, identity):
