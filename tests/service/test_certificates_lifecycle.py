@@ -159,6 +159,25 @@ def test_a_withdrawn_approval_flags_the_certificate_which_stays_valid_until_an_a
                               "ORDER BY requested_at") == [("keep", "a-1"), ("revoke", "a-1")]
 
 
+def test_a_pending_review_follows_the_certificate_to_its_new_version(
+        certificates, config, database_url):
+    amqp = config["AMQP_URI"]
+    issue(certificates, amqp, "stu-1")
+    [(old, *_)] = certificate_rows(database_url, "stu-1")
+    publish_and_wait(certificates, amqp, "on_approval_withdrawn", "activity.approval_withdrawn.v1",
+                     withdrawn("stu-1"), "approvals")
+    with entrypoint_hook(certificates, "reissue") as reissue:
+        new = reissue(ADMIN, old, {"reason": "typo in an activity title"})["code"]
+    with entrypoint_hook(certificates, "reviews") as reviews:
+        [review] = reviews(ADMIN)
+    assert review["certificate_code"] == new and review["decision"] is None
+    with entrypoint_hook(certificates, "decide_review") as decide:
+        with pytest.raises(Conflict):  # the superseded version has nothing left to decide
+            decide(ADMIN, old, {"decision": "revoke", "reason": "x"})
+        revoked = decide(ADMIN, new, {"decision": "revoke", "reason": "Too few activities remain."})
+    assert revoked["status"] == "revoked"
+
+
 # --- Open Badges ---------------------------------------------------------------------------
 
 def test_the_student_gets_an_open_badge_that_verifies_against_the_published_key_set(
