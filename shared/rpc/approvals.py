@@ -75,12 +75,27 @@ class InboxItemView(Payload):
     waiting_seconds = fields.Integer()
 
 
-class ActivityDecisionEntryView(Payload):
-    version = fields.Integer()
+class DecisionFields(Payload):
+    """What every decision says: the decision, why, who, when."""
     decision = fields.String()
     comment = fields.String(allow_none=True)
     decided_by = fields.String()
     decided_at = fields.AwareDateTime()
+
+
+class ActivityDecisionEntryView(DecisionFields):
+    """One decision in an activity's history, on the version it concerned."""
+    version = fields.Integer()
+
+
+class ActivityDecisionView(ActivityDecisionEntryView):
+    activity_id = fields.String()
+    student_id = fields.String()
+
+
+class ReportDecisionView(DecisionFields):
+    student_id = fields.String()
+    report_id = fields.String()
 
 
 class ActivityDetailView(Payload):
@@ -142,14 +157,7 @@ class ApprovalWithdrawalRequest(Payload):
     reason = fields.String(required=True, validate=validate.Length(max=4000))
 
 
-class ApprovalWithdrawalView(Payload):
-    activity_id = fields.String()
-    student_id = fields.String()
-    version = fields.Integer()
-    decision = fields.String()
-    comment = fields.String(allow_none=True)
-    decided_by = fields.String()
-    decided_at = fields.AwareDateTime()
+class ApprovalWithdrawalView(ActivityDecisionView):
     activity_requirement_met = fields.Boolean()
     was_eligible = fields.Boolean()
 
@@ -185,23 +193,6 @@ class AlertView(Payload):
     marker = fields.String()
 
 
-class ActivityDecisionView(Payload):
-    activity_id = fields.String()
-    student_id = fields.String()
-    version = fields.Integer()
-    decision = fields.String()
-    comment = fields.String(allow_none=True)
-    decided_by = fields.String()
-    decided_at = fields.AwareDateTime()
-
-
-class ReportDecisionView(Payload):
-    student_id = fields.String()
-    report_id = fields.String()
-    decision = fields.String()
-    comment = fields.String(allow_none=True)
-    decided_by = fields.String()
-    decided_at = fields.AwareDateTime()
 
 
 class CountedActivityView(Payload):
