@@ -6,7 +6,7 @@ import re
 
 from marshmallow import fields
 
-from shared.events import EVENT_SCHEMAS, PRODUCERS
+from shared.events import EVENTS
 from shared.settings import REPO_ROOT
 from shared.topology import SERVICES, service_class, subscriptions
 
@@ -26,14 +26,20 @@ def describe(schema) -> dict:
     return out
 
 
-def _render_fields(described: dict, indent: int = 0) -> list[str]:
+def _render_fields(schema, indent: int = 0) -> list[str]:
+    """Each field: its type, required or not, and its description when the schema gives one."""
     lines = []
-    for name, field in described.items():
-        kind = field["type"] + (f" of {field['items']}" if isinstance(field.get("items"), str) else "")
-        lines.append("  " * indent + f"- `{name}` ({kind}, {'required' if field['required'] else 'optional'})")
-        for key in ("fields", "items"):
-            if isinstance(field.get(key), dict):
-                lines += _render_fields(field[key], indent + 1)
+    for name, field in schema.fields.items():
+        inner = field.inner if isinstance(field, fields.List) else None
+        kind = type(field).__name__
+        if inner is not None and not isinstance(inner, fields.Nested):
+            kind += f" of {type(inner).__name__}"
+        about = field.metadata.get("description")
+        lines.append("  " * indent + f"- `{name}` ({kind}, {'required' if field.required else 'optional'})"
+                     + (f": {about}" if about else ""))
+        nested = field if isinstance(field, fields.Nested) else inner
+        if isinstance(nested, fields.Nested):
+            lines += _render_fields(nested.schema, indent + 1)
     return lines
 
 
@@ -54,13 +60,12 @@ def events_markdown() -> str:
              "`correlation_id`, `data`. A producer publishes to its durable topic exchange",
              "`<producer>.events` with the event type as routing key. Within a major version changes are",
              "additive only (`tests/contract/`).", ""]
-    for name, schema in EVENT_SCHEMAS.items():
-        meaning = (schema.__doc__ or "").strip().partition(":")[2].strip()
-        lines += [f"## `{name}`", "", meaning, "",
-                  f"- producer: `{PRODUCERS[name]}`",
-                  f"- consumers: {', '.join(f'`{c}`' for c in handled.get(name, [])) or 'none inside the platform (campus systems)'}",
+    for spec in EVENTS:
+        lines += [f"## `{spec.type}`", "", spec.description, "",
+                  f"- producer: `{spec.producer}`",
+                  f"- consumers: {', '.join(f'`{c}`' for c in handled.get(spec.type, [])) or 'none inside the platform (campus systems)'}",
                   "- data:"]
-        lines += ["  " + line for line in _render_fields(describe(schema()))] + [""]
+        lines += ["  " + line for line in _render_fields(spec.schema())] + [""]
     return "\n".join(lines)
 
 

@@ -94,32 +94,48 @@ class AlreadyHandled(Exception):
 
 
 class UnitOfWork:
-    """One database transaction; events added here are committed with the state (the outbox)."""
+    """One database transaction and the service's repository over it.
+
+    The one place a use case commits: leaving the `with` block without an exception commits
+    (the state, the outbox rows and the handled event id together); an exception rolls back.
+    Use cases never call `commit()` themselves.
+    """
 
     def __init__(self, session_factory, producer: str, correlation_id: str | None = None,
-                 on_commit=None):
+                 on_commit=None, repository=None):
         self._session_factory = session_factory
+        self._repository = repository
         self.producer = producer
         self.correlation_id = correlation_id
         self._on_commit = on_commit
         self.session: Session | None = None
+        self.repo = None
         self._events_added = False
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
+        self.repo = self._repository(self.session) if self._repository else None
         return self
 
     def __exit__(self, exc_type, exc, tb):
         try:
-            self.session.rollback()
+            if exc_type is None:
+                self.commit()
         finally:
-            self.session.close()
+            try:
+                self.session.rollback()
+            finally:
+                self.session.close()
 
     def commit(self):
         self.session.commit()
         if self._events_added and self._on_commit:
             self._events_added = False
             self._on_commit()
+
+    def flush(self):
+        """Send pending rows now (so a unique index or a reference sees them) without committing."""
+        self.session.flush()
 
     def publish(self, event_type: str, data: dict) -> dict:
         """Record an event in the outbox; it leaves when (and only if) the transaction commits."""
@@ -146,6 +162,7 @@ class UnitOfWork:
             self.session.execute(table.insert().values(
                 consumer=consumer, event_id=event_id, event_type=event_type, handled_at=utcnow()))
         except IntegrityError:
+            self.session.rollback()  # the failed insert aborted the transaction; nothing of it stays
             raise AlreadyHandled(f"{consumer} already handled {event_id}") from None
 
 

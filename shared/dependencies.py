@@ -28,10 +28,13 @@ class WorkerDatabase:
         ctx = self._worker_ctx
         return UnitOfWork(self._provider.session_factory, producer=self._provider.container.service_name,
                           correlation_id=ctx.context_data.get("correlation_id") or ctx.call_id,
-                          on_commit=self._provider.relay.wake)
+                          on_commit=self._provider.relay.wake, repository=self._provider.repository)
 
     def consume(self, envelope, handler):
-        """Apply `handler(uow, data)` once per (this entrypoint, event_id); duplicates do nothing."""
+        """Apply `handler(uow, data)` once per (this entrypoint, event_id); duplicates do nothing.
+
+        The handled event id is claimed in the effect's transaction, which commits when the
+        unit of work closes (and so before nameko acknowledges the message)."""
         consumer = f"{self._provider.container.service_name}.{self._worker_ctx.entrypoint.method_name}"
         with self.unit_of_work() as uow:
             try:
@@ -39,9 +42,7 @@ class WorkerDatabase:
             except AlreadyHandled:
                 log.info("%s: %s %s already handled", consumer, envelope.event_type, envelope.event_id)
                 return None
-            result = handler(uow, envelope.data)
-            uow.commit()
-            return result
+            return handler(uow, envelope.data)
 
     def ping(self):
         with self._provider.engine.connect() as conn:
@@ -49,7 +50,14 @@ class WorkerDatabase:
 
 
 class Database(DependencyProvider):
-    """One engine per container (created at start-up from settings), one outbox relay beside it."""
+    """One engine per container (created at start-up from settings), one outbox relay beside it.
+
+    `repository` is the service's repository class: each unit of work has one, as `uow.repo`.
+    """
+
+    def __init__(self, repository=None, **kwargs):
+        super().__init__(**kwargs)
+        self.repository = repository
 
     def setup(self):
         self.settings = load_settings(self.container.service_name, self.container.config)

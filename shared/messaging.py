@@ -21,7 +21,7 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.extensions import SharedExtension
 from nameko.messaging import QueueConsumer
 
-from shared.events import MalformedEvent, parse_event
+from shared.events import PRODUCERS, MalformedEvent, parse_event
 from shared.outbox import event_exchange
 from shared.settings import load_settings
 
@@ -118,17 +118,20 @@ class FailureRouter(SharedExtension):
 
 
 class ReliableEventHandler(EventHandler):
-    """`@on_event(source, type)`: the handler receives a checked `Envelope`.
+    """`@on_event(ACTIVITY_APPROVED)`: the handler receives a checked `Envelope`.
 
-    One queue per (service, method), durable. Success acks; failure retries with a bound, then
+    The event type is one of the catalogue's constants; the exchange is its producer's. One
+    queue per (service, method), durable. Success acks; failure retries with a bound, then
     dead-letters with the error; a malformed event is dead-lettered at once.
     """
 
     queue_consumer = SafeQueueConsumer()
     failures = FailureRouter()
 
-    def __init__(self, source_service, event_type, **kwargs):
-        super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
+    def __init__(self, event_type, **kwargs):
+        if event_type not in PRODUCERS:
+            raise ValueError(f"unknown event type {event_type!r}: add it to shared/events/catalogue.py")
+        super().__init__(PRODUCERS[event_type], event_type, handler_type=SERVICE_POOL,
                          reliable_delivery=True, requeue_on_error=False, **kwargs)
 
     def handle_message(self, body, message):

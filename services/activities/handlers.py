@@ -7,6 +7,7 @@ from services.activities import domain
 from services.activities.orm import Repository
 from shared.db import utcnow
 from shared.errors import Forbidden, NotFound
+from shared.events import ACTIVITY_RESUBMITTED, ACTIVITY_SUBMITTED, ACTIVITY_WITHDRAWN
 
 
 def activity_type_state(activity_type: domain.ActivityType) -> dict:
@@ -73,7 +74,7 @@ def log_activity(uow, *, student_id: str, request: dict) -> dict:
     activity = domain.log(student_id=student_id, details=_details(request),
                           activity_type=activity_type, now=utcnow())
     repo.add(activity)
-    uow.publish("activity.submitted.v1", activity_state(activity, activity_type))
+    uow.publish(ACTIVITY_SUBMITTED, activity_state(activity, activity_type))
     uow.commit()
     return view(activity)
 
@@ -84,7 +85,7 @@ def add_session(uow, *, student_id: str, activity_id: str, request: dict) -> dic
     activity_type = repo.activity_type(activity.type_code)
     activity.add_session(session_date=request["date"], title=request["title"],
                          activity_type=activity_type, now=utcnow())
-    uow.publish("activity.resubmitted.v1", activity_state(activity, activity_type))
+    uow.publish(ACTIVITY_RESUBMITTED, activity_state(activity, activity_type))
     uow.commit()
     return view(activity)
 
@@ -94,7 +95,7 @@ def resubmit(uow, *, student_id: str, activity_id: str, request: dict) -> dict:
     activity = _own(repo, activity_id, student_id)
     activity_type = repo.activity_type(request["type"])
     activity.resubmit(_details(request), activity_type, now=utcnow())
-    uow.publish("activity.resubmitted.v1", activity_state(activity, activity_type))
+    uow.publish(ACTIVITY_RESUBMITTED, activity_state(activity, activity_type))
     uow.commit()
     return view(activity)
 
@@ -103,7 +104,7 @@ def withdraw(uow, *, student_id: str, activity_id: str) -> dict:
     repo = Repository(uow.session)
     activity = _own(repo, activity_id, student_id)
     activity.withdraw()
-    uow.publish("activity.withdrawn.v1", {"activity_id": activity.activity_id,
+    uow.publish(ACTIVITY_WITHDRAWN, {"activity_id": activity.activity_id,
                                           "student_id": activity.student_id,
                                           "withdrawn_at": utcnow()})
     uow.commit()

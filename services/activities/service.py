@@ -10,6 +10,7 @@ from shared.rpc import load
 from shared.rpc.activities import (ActivityRequest, ActivityTypeRequest, ActivityTypeView,
                                    ActivityVersionView, ActivityView, SessionRequest)
 from shared.rpc.common import ActorSchema
+from shared.events import ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED, ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED
 
 
 def _student_id(actor) -> str:
@@ -90,18 +91,18 @@ class ActivitiesService(HealthEndpoint):
                                                                 request=request)
         return {"created": created, "activity_type": ActivityTypeView().dump(activity_type)}
 
-    @on_event("approvals", "activity.approved.v1")
+    @on_event(ACTIVITY_APPROVED)
     def on_activity_approved(self, event):
         self.db.consume(event, handlers.record_approval)
 
-    @on_event("approvals", "activity.rejected.v1")
+    @on_event(ACTIVITY_REJECTED)
     def on_activity_rejected(self, event):
         self.db.consume(event, handlers.record_rejection)
 
-    @on_event("approvals", "activity.changes_requested.v1")
+    @on_event(ACTIVITY_CHANGES_REQUESTED)
     def on_activity_changes_requested(self, event):
         self.db.consume(event, handlers.record_change_request)
 
-    @on_event("approvals", "activity.approval_withdrawn.v1")
+    @on_event(ACTIVITY_APPROVAL_WITHDRAWN)
     def on_activity_approval_withdrawn(self, event):
         self.db.consume(event, handlers.record_approval_withdrawal)

@@ -7,8 +7,16 @@ from services.approvals import domain
 from services.approvals.orm import Repository
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, NotFound
+from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED, ACTIVITY_CHANGES_REQUESTED,
+                           ACTIVITY_REJECTED, REPORT_ACCEPTED, REPORT_RETURNED,
+                           STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_ELIGIBLE)
 
 log = logging.getLogger(__name__)
+
+# The event each decision announces.
+ACTIVITY_DECISION_EVENTS = {domain.APPROVED: ACTIVITY_APPROVED, domain.REJECTED: ACTIVITY_REJECTED,
+                            domain.CHANGES_REQUESTED: ACTIVITY_CHANGES_REQUESTED}
+REPORT_DECISION_EVENTS = {domain.ACCEPTED: REPORT_ACCEPTED, domain.RETURNED: REPORT_RETURNED}
 
 
 # --- keeping the copies: consumers of other services' events -------------------------------
@@ -200,7 +208,7 @@ def evaluate(uow, repo: Repository, student_id: str):
         _audit(repo, student_id, domain.REQUIREMENT_MET, at=now, actor="approvals",
                item_kind="eligibility", detail=f"rule set {rule_set}; counted "
                + ", ".join(a.activity_id for a in standing.counted))
-        uow.publish("student.activity_requirement_met.v1", {
+        uow.publish(STUDENT_ACTIVITY_REQUIREMENT_MET, {
             "student_id": student_id, "programme": student.programme_code,
             "rule_set": standing.rule_set.name, "rule_set_version": standing.rule_set.version,
             "activity_ids": [a.activity_id for a in standing.counted], "met_at": now})
@@ -208,7 +216,7 @@ def evaluate(uow, repo: Repository, student_id: str):
             domain.new_evaluation(student_id, domain.ELIGIBLE, standing, now)):
         _audit(repo, student_id, domain.ELIGIBLE, at=now, actor="approvals",
                item_kind="eligibility", detail=f"rule set {rule_set}")
-        uow.publish("student.eligible.v1", {
+        uow.publish(STUDENT_ELIGIBLE, {
             "student_id": student_id, "name": student.name, "email": student.email,
             "language": student.language, "programme": student.programme,
             "rule_set": standing.rule_set.name, "rule_set_version": standing.rule_set.version,
@@ -338,7 +346,7 @@ def decide_activity(uow, *, actor: dict, activity_id: str, request: dict) -> dic
         version=request.get("version"), decided_by=actor["subject"], now=utcnow())
     repo.add_decision(decision)
     _audit_decision(repo, decision)
-    uow.publish(f"activity.{decision.decision}.v1", {
+    uow.publish(ACTIVITY_DECISION_EVENTS[decision.decision], {
         "activity_id": activity.activity_id, "student_id": activity.student_id,
         "version": decision.version, "decided_by": decision.decided_by,
         "decided_at": decision.decided_at, "comment": decision.comment})
@@ -367,7 +375,7 @@ def withdraw_approval(uow, *, actor: dict, activity_id: str, request: dict) -> d
         _audit(repo, student.student_id, "requirement_lapsed", at=decision.decided_at,
                actor=decision.decided_by, item_kind="eligibility", item_id=activity.activity_id,
                detail=decision.comment)
-    uow.publish("activity.approval_withdrawn.v1", {
+    uow.publish(ACTIVITY_APPROVAL_WITHDRAWN, {
         "activity_id": activity.activity_id, "student_id": student.student_id,
         "version": decision.version, "withdrawn_by": decision.decided_by,
         "withdrawn_at": decision.decided_at, "reason": decision.comment,
@@ -394,7 +402,7 @@ def decide_report(uow, *, actor: dict, student_id: str, request: dict) -> dict:
         comment=request.get("comment"), decided_by=actor["subject"], now=utcnow())
     repo.add_decision(decision)
     _audit_decision(repo, decision)
-    uow.publish(f"report.{decision.decision}.v1", {
+    uow.publish(REPORT_DECISION_EVENTS[decision.decision], {
         "student_id": student_id, "report_id": decision.item_id,
         "decided_by": decision.decided_by, "decided_at": decision.decided_at,
         "comment": decision.comment})

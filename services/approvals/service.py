@@ -13,6 +13,7 @@ from shared.rpc.approvals import (
     CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView, InboxPageView, InboxQuery,
     ProgressView, ReportDecisionRequest, ReportDecisionView)
 from shared.rpc.common import ActorSchema
+from shared.events import ACTIVITY_RESUBMITTED, ACTIVITY_SUBMITTED, ACTIVITY_WITHDRAWN, CERTIFICATE_ISSUED, PRESENTATION_RECORDED, REPORT_SUBMITTED, STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN
 
 
 # A bulk item's error as the gateway would have answered it alone (status, problem code).
@@ -139,38 +140,38 @@ class ApprovalsService(HealthEndpoint):
 
     # --- keeping the copies ---------------------------------------------------------------
 
-    @on_event("registration", "student.registered.v1")
+    @on_event(STUDENT_REGISTERED)
     def on_student_registered(self, event):
         self.db.consume(event, handlers.record_student)
 
-    @on_event("registration", "student.updated.v1")
+    @on_event(STUDENT_UPDATED)
     def on_student_updated(self, event):
         self.db.consume(event, handlers.record_student)
 
-    @on_event("registration", "student.withdrawn.v1")
+    @on_event(STUDENT_WITHDRAWN)
     def on_student_withdrawn(self, event):
         self.db.consume(event, handlers.withdraw_student)
 
-    @on_event("activities", "activity.submitted.v1")
+    @on_event(ACTIVITY_SUBMITTED)
     def on_activity_submitted(self, event):
         self.db.consume(event, handlers.record_activity)
 
-    @on_event("activities", "activity.resubmitted.v1")
+    @on_event(ACTIVITY_RESUBMITTED)
     def on_activity_resubmitted(self, event):
         self.db.consume(event, handlers.record_activity)
 
-    @on_event("activities", "activity.withdrawn.v1")
+    @on_event(ACTIVITY_WITHDRAWN)
     def on_activity_withdrawn(self, event):
         self.db.consume(event, handlers.withdraw_activity)
 
-    @on_event("ceremony", "report.submitted.v1")
+    @on_event(REPORT_SUBMITTED)
     def on_report_submitted(self, event):
         self.db.consume(event, handlers.record_report)
 
-    @on_event("ceremony", "presentation.recorded.v1")
+    @on_event(PRESENTATION_RECORDED)
     def on_presentation_recorded(self, event):
         self.db.consume(event, handlers.record_presentation)
 
-    @on_event("certificates", "certificate.issued.v1")
+    @on_event(CERTIFICATE_ISSUED)
     def on_certificate_issued(self, event):
         self.db.consume(event, handlers.record_certificate_issued)

@@ -5,6 +5,7 @@ from services.ceremony import domain
 from services.ceremony.orm import Repository
 from shared.db import utcnow
 from shared.errors import NotFound
+from shared.events import CEREMONY_BOOKED, CEREMONY_CANCELLED, CEREMONY_SCHEDULED, PRESENTATION_RECORDED, REPORT_SUBMITTED
 
 
 def ceremony_state(ceremony: domain.Ceremony) -> dict:
@@ -42,7 +43,7 @@ def schedule(uow, *, actor: dict, request: dict) -> dict:
                                language=request["language"], scheduled_by=actor["subject"],
                                now=utcnow())
     Repository(uow.session).add(ceremony)
-    uow.publish("ceremony.scheduled.v1", ceremony_state(ceremony))
+    uow.publish(CEREMONY_SCHEDULED, ceremony_state(ceremony))
     uow.commit()
     return ceremony_view(ceremony, 0)
 
@@ -62,7 +63,7 @@ def cancel(uow, *, actor: dict, ceremony_id: str, reason: str) -> dict:
         raise NotFound("no such ceremony")
     now = utcnow()
     ceremony.cancel(reason=reason, now=now)
-    uow.publish("ceremony.cancelled.v1", {"ceremony_id": ceremony.ceremony_id, "reason": reason,
+    uow.publish(CEREMONY_CANCELLED, {"ceremony_id": ceremony.ceremony_id, "reason": reason,
                                           "cancelled_at": now})
     uow.commit()
     return ceremony_view(ceremony, repo.places_taken([ceremony_id]).get(ceremony_id, 0))
@@ -83,7 +84,7 @@ def book(uow, *, actor: dict, ceremony_id: str) -> dict:
                           presented=repo.presentation(student_id) is not None, now=now,
                           lapse=repo.lapse(student_id))
     repo.add(booking)
-    uow.publish("ceremony.booked.v1", {"booking_id": booking.booking_id,
+    uow.publish(CEREMONY_BOOKED, {"booking_id": booking.booking_id,
                                        "ceremony": ceremony_state(ceremony),
                                        "student_id": student_id, "booked_at": booking.booked_at})
     uow.commit()
@@ -100,7 +101,7 @@ def submit_report(uow, *, actor: dict, filename: str, content: bytes, max_bytes:
                                   content=content, max_bytes=max_bytes, now=utcnow(),
                                   lapse=repo.lapse(student_id))
     repo.add(report)
-    uow.publish("report.submitted.v1", {
+    uow.publish(REPORT_SUBMITTED, {
         "student_id": student_id, "report_id": report.report_id, "filename": report.filename,
         "size": report.size, "sha256": report.sha256, "submitted_at": report.submitted_at})
     uow.commit()
@@ -140,7 +141,7 @@ def record_presentation(uow, *, actor: dict, ceremony_id: str, student_id: str) 
     repo.add(presentation)
     view = {"student_id": student_id, "ceremony_id": ceremony_id, "ceremony_date": ceremony.date,
             "recorded_by": presentation.recorded_by, "recorded_at": presentation.recorded_at}
-    uow.publish("presentation.recorded.v1", view)
+    uow.publish(PRESENTATION_RECORDED, view)
     uow.commit()
     return view
 

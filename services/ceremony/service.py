@@ -11,6 +11,7 @@ from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, Prese
                                  PresentationView, ReportDetailView, ReportFileView, ReportRequest,
                                  ReportView, ScheduleRequest)
 from shared.rpc.common import ActorSchema
+from shared.events import ACTIVITY_APPROVAL_WITHDRAWN, REPORT_ACCEPTED, REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET
 
 
 class CeremonyService(HealthEndpoint):
@@ -75,18 +76,18 @@ class CeremonyService(HealthEndpoint):
             return PresentationView().dump(handlers.record_presentation(
                 uow, actor=actor, ceremony_id=str(ceremony_id), student_id=request["student_id"]))
 
-    @on_event("approvals", "student.activity_requirement_met.v1")
+    @on_event(STUDENT_ACTIVITY_REQUIREMENT_MET)
     def on_activity_requirement_met(self, event):
         self.db.consume(event, handlers.record_requirement_met)
 
-    @on_event("approvals", "activity.approval_withdrawn.v1")
+    @on_event(ACTIVITY_APPROVAL_WITHDRAWN)
     def on_approval_withdrawn(self, event):
         self.db.consume(event, handlers.record_approval_withdrawn)
 
-    @on_event("approvals", "report.accepted.v1")
+    @on_event(REPORT_ACCEPTED)
     def on_report_accepted(self, event):
         self.db.consume(event, handlers.record_report_accepted)
 
-    @on_event("approvals", "report.returned.v1")
+    @on_event(REPORT_RETURNED)
     def on_report_returned(self, event):
         self.db.consume(event, handlers.record_report_returned)

@@ -9,6 +9,7 @@ from services.certificates import domain
 from services.certificates.orm import Repository
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound
+from shared.events import CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, DIPLOMA_SUPPLEMENT_RECORDED
 
 PDF = "application/pdf"
 
@@ -90,8 +91,8 @@ def _store_and_announce(uow, repo, certificate: domain.Certificate, pdf: bytes,
         "issued_at": certificate.issued_at}
     if certificate.supersedes:
         issued.update(supersedes=certificate.supersedes, reissue_reason=certificate.reissue_reason)
-    uow.publish("certificate.issued.v1", issued)
-    uow.publish("diploma_supplement.recorded.v1", supplement_view(entry))
+    uow.publish(CERTIFICATE_ISSUED, issued)
+    uow.publish(DIPLOMA_SUPPLEMENT_RECORDED, supplement_view(entry))
 
 
 # --- re-issuing: after a legal-name correction or at an admin's request ---------------------
@@ -213,7 +214,7 @@ def _revoke(uow, repo, certificate: domain.Certificate, reason: str, subject: st
     certificate.revoke(reason, now)
     for review in repo.pending_reviews(certificate.certificate_id):
         review.decide(domain.REVOKE, certificate.revoked_reason, subject, now)
-    uow.publish("certificate.revoked.v1", {
+    uow.publish(CERTIFICATE_REVOKED, {
         "certificate_id": certificate.certificate_id, "code": certificate.code,
         "student_id": certificate.student_id, "reason": certificate.revoked_reason,
         "revoked_at": now})

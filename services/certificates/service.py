@@ -16,6 +16,7 @@ from shared.rpc.certificates import (
     ArchiveView, BadgeView, CertificateFileView, CertificateView, DiplomaSupplementView,
     ReissueRequest, RevocationRequest, ReviewDecisionRequest, ReviewView, VerificationView)
 from shared.rpc.common import ActorSchema
+from shared.events import ACTIVITY_APPROVAL_WITHDRAWN, STUDENT_ELIGIBLE, STUDENT_UPDATED
 
 
 class CertificatesService(HealthEndpoint):
@@ -29,7 +30,7 @@ class CertificatesService(HealthEndpoint):
 
     # --- events -------------------------------------------------------------------------------
 
-    @on_event("approvals", "student.eligible.v1")
+    @on_event(STUDENT_ELIGIBLE)
     def on_student_eligible(self, event):
         settings = self.db.settings
         with self.db.unit_of_work() as uow:
@@ -40,7 +41,7 @@ class CertificatesService(HealthEndpoint):
         self.db.consume(event, partial(handlers.issue_certificate, certificate=certificate,
                                        pdf=pdf, public_base_url=settings.public_base_url))
 
-    @on_event("registration", "student.updated.v1")
+    @on_event(STUDENT_UPDATED)
     def on_student_updated(self, event):
         """A corrected legal name re-issues the valid certificate under that name."""
         base_url = self.db.settings.public_base_url
@@ -52,7 +53,7 @@ class CertificatesService(HealthEndpoint):
         self.db.consume(event, partial(handlers.store_reissue, certificate=certificate, pdf=pdf,
                                        public_base_url=base_url))
 
-    @on_event("approvals", "activity.approval_withdrawn.v1")
+    @on_event(ACTIVITY_APPROVAL_WITHDRAWN)
     def on_approval_withdrawn(self, event):
         self.db.consume(event, handlers.flag_for_review)
 

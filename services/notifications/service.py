@@ -19,6 +19,7 @@ from shared.messaging import on_event
 from shared.rpc import load
 from shared.rpc.common import ActorSchema
 from shared.rpc.notifications import MessageView
+from shared.events import ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED, ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED, CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED, REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED, STUDENT_UPDATED
 
 log = logging.getLogger(__name__)
 
@@ -32,53 +33,53 @@ class NotificationsService(HealthEndpoint):
 
     # --- recipients ---------------------------------------------------------------------------
 
-    @on_event("registration", "student.registered.v1")
+    @on_event(STUDENT_REGISTERED)
     def on_student_registered(self, event):
         self._write_and_send(event, handlers.welcome)
 
-    @on_event("registration", "student.updated.v1")
+    @on_event(STUDENT_UPDATED)
     def on_student_updated(self, event):
         self.db.consume(event, handlers.record_recipient)
 
     # --- events that tell a student something ---------------------------------------------------
 
-    @on_event("approvals", "activity.approved.v1")
+    @on_event(ACTIVITY_APPROVED)
     def on_activity_approved(self, event):
         self._write_and_send(event)
 
-    @on_event("approvals", "activity.rejected.v1")
+    @on_event(ACTIVITY_REJECTED)
     def on_activity_rejected(self, event):
         self._write_and_send(event)
 
-    @on_event("approvals", "activity.changes_requested.v1")
+    @on_event(ACTIVITY_CHANGES_REQUESTED)
     def on_activity_changes_requested(self, event):
         self._write_and_send(event)
 
-    @on_event("approvals", "activity.approval_withdrawn.v1")
+    @on_event(ACTIVITY_APPROVAL_WITHDRAWN)
     def on_approval_withdrawn(self, event):
         self._write_and_send(event)
 
-    @on_event("approvals", "student.activity_requirement_met.v1")
+    @on_event(STUDENT_ACTIVITY_REQUIREMENT_MET)
     def on_activity_requirement_met(self, event):
         self._write_and_send(event)
 
-    @on_event("approvals", "report.accepted.v1")
+    @on_event(REPORT_ACCEPTED)
     def on_report_accepted(self, event):
         self._write_and_send(event)
 
-    @on_event("approvals", "report.returned.v1")
+    @on_event(REPORT_RETURNED)
     def on_report_returned(self, event):
         self._write_and_send(event)
 
-    @on_event("ceremony", "ceremony.booked.v1")
+    @on_event(CEREMONY_BOOKED)
     def on_ceremony_booked(self, event):
         self._write_and_send(event)
 
-    @on_event("certificates", "certificate.issued.v1")
+    @on_event(CERTIFICATE_ISSUED)
     def on_certificate_issued(self, event):
         self._write_and_send(event)
 
-    @on_event("certificates", "certificate.revoked.v1")
+    @on_event(CERTIFICATE_REVOKED)
     def on_certificate_revoked(self, event):
         self._write_and_send(event)
 

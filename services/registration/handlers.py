@@ -1,13 +1,18 @@
-"""Registration's use cases: each takes a unit of work and plain values, and commits once."""
+"""Registration's use cases: each takes a unit of work (with its repository) and typed values.
+
+A use case never commits: its unit of work commits when the caller's `with` block ends.
+"""
 from __future__ import annotations
 
 from services.registration import domain
-from services.registration.orm import Repository
 from shared.db import utcnow
-from shared.errors import Forbidden, NotFound
+from shared.errors import NotFound
+from shared.events import STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN
+from shared.permissions import ADMIN, REGISTRAR, Actor, ensure_may_have_role
+from shared.rpc.registration import ProgrammeChange, Registration
 
 # Who may move a student to another programme: the student records' keepers.
-PROGRAMME_CHANGERS = ("admin", "registrar")
+PROGRAMME_CHANGERS = (ADMIN, REGISTRAR)
 
 
 def student_state(student: domain.Student, programme: domain.Programme) -> dict:
@@ -25,66 +30,61 @@ def view(student: domain.Student, programme: domain.Programme) -> dict:
             "registered_at": student.registered_at}
 
 
-def register(uow, *, issuer: str, subject: str, request: dict) -> dict:
-    repo = Repository(uow.session)
-    programme = repo.programme(request["programme"])
-    existing = repo.student_by_person(issuer, subject)
+def register(uow, *, actor: Actor, request: Registration) -> dict:
+    programme = uow.repo.programme(request.programme)
+    existing = uow.repo.student_by_person(actor.issuer, actor.subject)
     now = utcnow()
     student = domain.register(
-        issuer=issuer, subject=subject, name=request.get("name"), email=request.get("email"),
-        programme=programme, programme_code=request["programme"],
-        expected_graduation=request["expected_graduation"], language=request["language"],
+        issuer=actor.issuer, subject=actor.subject, name=request.name, email=request.email,
+        programme=programme, programme_code=request.programme,
+        expected_graduation=request.expected_graduation, language=request.language,
         existing=existing, now=now)
     if existing is None:
-        repo.add(student)
-    uow.publish("student.registered.v1", {**student_state(student, programme), "registered_at": now})
-    uow.commit()
+        uow.repo.add(student)
+    uow.publish(STUDENT_REGISTERED, {**student_state(student, programme), "registered_at": now})
     return view(student, programme)
 
 
-def find_student(uow, *, issuer: str, subject: str) -> dict:
-    repo = Repository(uow.session)
-    student = repo.student_by_person(issuer, subject)
+def _registered(uow, actor: Actor) -> domain.Student:
+    student = uow.repo.student_by_person(actor.issuer, actor.subject)
     if student is None:
         raise NotFound("you are not registered for the CIM")
-    return view(student, repo.programme(student.programme_code))
+    return student
+
+
+def find_student(uow, *, issuer: str, subject: str) -> dict:
+    student = uow.repo.student_by_person(issuer, subject)
+    if student is None:
+        raise NotFound("you are not registered for the CIM")
+    return view(student, uow.repo.programme(student.programme_code))
 
 
 def get_student(uow, *, student_id: str) -> dict:
-    repo = Repository(uow.session)
-    student = repo.student(student_id)
+    student = uow.repo.student(student_id)
     if student is None:
         raise NotFound("no such student")
-    return view(student, repo.programme(student.programme_code))
+    return view(student, uow.repo.programme(student.programme_code))
 
 
-def withdraw(uow, *, issuer: str, subject: str) -> dict:
-    repo = Repository(uow.session)
-    student = repo.student_by_person(issuer, subject)
-    if student is None:
-        raise NotFound("you are not registered for the CIM")
+def withdraw(uow, *, actor: Actor) -> dict:
+    student = _registered(uow, actor)
     student.withdraw()
-    uow.publish("student.withdrawn.v1", {"student_id": student.student_id, "withdrawn_at": utcnow()})
-    uow.commit()
-    return view(student, repo.programme(student.programme_code))
+    uow.publish(STUDENT_WITHDRAWN, {"student_id": student.student_id, "withdrawn_at": utcnow()})
+    return view(student, uow.repo.programme(student.programme_code))
 
 
-def change_programme(uow, *, actor: dict, student_id: str, request: dict) -> dict:
+def change_programme(uow, *, actor: Actor, student_id: str, request: ProgrammeChange) -> dict:
     """An admin or registrar records the student's new programme; others hear student.updated.v1."""
-    if actor["role"] not in PROGRAMME_CHANGERS:
-        raise Forbidden("only an admin or a registrar changes a student's programme")
-    repo = Repository(uow.session)
-    student = repo.student(student_id)
+    ensure_may_have_role(actor, *PROGRAMME_CHANGERS, doing="change a student's programme")
+    student = uow.repo.student(student_id)
     if student is None:
         raise NotFound("no such student")
-    programme = repo.programme(request["programme"])
-    if student.change_programme(programme, request["programme"]):
-        uow.publish("student.updated.v1", {**student_state(student, programme),
-                                           "updated_at": utcnow()})
-    uow.commit()
-    return view(student, repo.programme(student.programme_code))
+    programme = uow.repo.programme(request.programme)
+    if student.change_programme(programme, request.programme):
+        uow.publish(STUDENT_UPDATED, {**student_state(student, programme), "updated_at": utcnow()})
+    return view(student, uow.repo.programme(student.programme_code))
 
 
 def list_programmes(uow) -> list[dict]:
     return [{"code": p.code, "name_en": p.name_en, "name_sv": p.name_sv}
-            for p in Repository(uow.session).programmes()]
+            for p in uow.repo.programmes()]

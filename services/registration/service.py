@@ -2,26 +2,25 @@
 from nameko.rpc import rpc
 
 from services.registration import handlers
+from services.registration.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
 from shared.health import HealthEndpoint
 from shared.rpc import load
-from shared.rpc.common import ActorSchema
+from shared.rpc.common import load_actor
 from shared.rpc.registration import (ProgrammeChangeRequest, ProgrammeView, RegistrationRequest,
                                      StudentView)
 
 
 class RegistrationService(HealthEndpoint):
     name = "registration"
-    db = Database()
+    db = Database(Repository)
 
     @rpc(expected_exceptions=EXPECTED)
     def register(self, actor, request):
-        actor = load(ActorSchema, actor)
-        request = load(RegistrationRequest, request)
+        actor, request = load_actor(actor), load(RegistrationRequest, request)
         with self.db.unit_of_work() as uow:
-            student = handlers.register(uow, issuer=actor["issuer"], subject=actor["subject"],
-                                        request=request)
+            student = handlers.register(uow, actor=actor, request=request)
         return StudentView().dump(student)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -36,15 +35,14 @@ class RegistrationService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def withdraw(self, actor):
-        actor = load(ActorSchema, actor)
+        actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            student = handlers.withdraw(uow, issuer=actor["issuer"], subject=actor["subject"])
+            student = handlers.withdraw(uow, actor=actor)
         return StudentView().dump(student)
 
     @rpc(expected_exceptions=EXPECTED)
     def change_programme(self, actor, student_id, request):
-        actor = load(ActorSchema, actor)
-        request = load(ProgrammeChangeRequest, request)
+        actor, request = load_actor(actor), load(ProgrammeChangeRequest, request)
         with self.db.unit_of_work() as uow:
             student = handlers.change_programme(uow, actor=actor, student_id=student_id,
                                                 request=request)

@@ -1,13 +1,32 @@
-"""RPC payload schemas: what the gateway sends each service and gets back."""
-from marshmallow import RAISE, Schema, ValidationError
+"""RPC payload schemas: what the gateway sends each service and gets back.
+
+Importing this package also registers the shared errors with nameko, so a service's `NotFound`
+reaches its caller as a `NotFound` (with its message or field errors), not a RemoteError.
+"""
+from marshmallow import RAISE, Schema, ValidationError, post_load
+from nameko.exceptions import deserialize_to_instance
+
+from shared.errors import EXPECTED
+
+for _error in EXPECTED:
+    deserialize_to_instance(_error)
 
 
 class Payload(Schema):
-    """Strict by default: an unknown field is an error, not something silently dropped."""
+    """Strict by default: an unknown field is an error, not something silently dropped.
+
+    A request schema names its `command`, a dataclass: loading then gives a typed request
+    (`request.programme`), never a dict a handler has to know the keys of.
+    """
+    command = None
 
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @post_load
+    def _as_command(self, data, **kwargs):
+        return self.command(**data) if self.command is not None else data
 
 
 def load(schema_cls, data, **kwargs):

@@ -1,11 +1,31 @@
-"""Registration's RPC payloads."""
+"""Registration's RPC payloads: the typed requests and the schemas that check and dump them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from marshmallow import fields, validate
 
 from shared.events.catalogue import LANGUAGES
 from shared.rpc import Payload
 
 
+@dataclass(frozen=True)
+class Registration:
+    """A person joins the CIM; name and email default to the ones their token carries."""
+    programme: str
+    expected_graduation: str
+    language: str
+    name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class ProgrammeChange:
+    programme: str
+
+
 class RegistrationRequest(Payload):
+    command = Registration
     programme = fields.String(required=True, validate=validate.Length(min=1, max=50))
     expected_graduation = fields.String(required=True,
                                         validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
@@ -17,6 +37,7 @@ class RegistrationRequest(Payload):
 
 class ProgrammeChangeRequest(Payload):
     """PUT /v1/students/{student_id}/programme."""
+    command = ProgrammeChange
     programme = fields.String(required=True, validate=validate.Length(min=1, max=50))
 
 

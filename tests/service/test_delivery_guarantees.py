@@ -20,6 +20,7 @@ from shared.dependencies import Database
 from shared.messaging import ATTEMPTS_HEADER, dead_letter_topology, on_event
 from shared.outbox import OutboxRelay
 from tests.helpers import EventTap, migrate, publish_event, publish_raw, rows, wait_until
+from shared.events import STUDENT_REGISTERED
 
 FAILING_NAME = "Always Fails"
 
@@ -36,7 +37,7 @@ class ListeningService:
     name = "listening"
     db = Database()
 
-    @on_event("registration", "student.registered.v1")
+    @on_event(STUDENT_REGISTERED)
     def on_student_registered(self, event):
         self.db.consume(event, _record_effect)
 

@@ -17,6 +17,7 @@ from shared.logging import CorrelationIdFilter, current_correlation_id
 from shared.messaging import on_event
 from shared.settings import REPO_ROOT
 from tests.helpers import publish_raw, wait_until
+from shared.events import STUDENT_WITHDRAWN
 
 probe_log = logging.getLogger("cim.test.probe")
 
@@ -29,7 +30,7 @@ class ProbeService:
         probe_log.info("handling hello")
         return "ok"
 
-    @on_event("registration", "student.withdrawn.v1")
+    @on_event(STUDENT_WITHDRAWN)
     def on_withdrawn(self, event):
         probe_log.info("handling %s", event.event_type)
 

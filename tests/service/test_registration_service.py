@@ -4,7 +4,7 @@ from nameko.testing.services import entrypoint_hook
 
 from services.registration.service import RegistrationService
 from shared.errors import Conflict, Invalid
-from tests.helpers import EventTap, migrate, rows
+from tests.helpers import EventTap, rows
 
 STUDENT = {"issuer": "cim-dev", "subject": "s-1", "role": "student"}
 REQUEST = {"programme": "MBIOM", "expected_graduation": "2027-06", "language": "sv",
@@ -12,11 +12,8 @@ REQUEST = {"programme": "MBIOM", "expected_graduation": "2027-06", "language": "
 
 
 @pytest.fixture
-def registration(container_factory, service_config, database_url):
-    migrate("registration", database_url)
-    container = container_factory(RegistrationService, service_config)
-    container.start()
-    return container
+def registration(start_service):
+    return start_service(RegistrationService)
 
 
 def test_registering_publishes_student_registered_through_the_outbox(registration, service_config,
