@@ -49,6 +49,6 @@ ENV PATH=/opt/cim/bin:$PATH \
 USER cim:cim
 
 # Ports used by the services (gateway 8000 ... notifications 8006); each sets WEB_SERVER_ADDRESS.
-EXPOSE 8000 8001 8002 8003 8004 8005 8006
+EXPOSE 8000 8001 8002 8003 8004 8005 8006 8007
 
-CMD ["sh", "-c", "echo 'CIM platform image. Run one of:'; echo '  cim migrate                                              (databases, migrations, broker queues; run first)'; echo '  nameko run services.<name>.service --config config.yaml (name: gateway registration activities approvals ceremony certificates notifications)'; echo 'Environment: AMQP_URI DATABASE_URL WEB_SERVER_ADDRESS CIM_ENV CIM_PUBLIC_BASE_URL SMTP_HOST SMTP_PORT CIM_MAIL_FROM CIM_DATA_DIR'"]
+CMD ["sh", "-c", "echo 'CIM platform image. Run one of:'; echo '  cim migrate                                              (databases, migrations, broker queues; run first)'; echo '  nameko run services.<name>.service --config config.yaml (name: gateway registration activities approvals ceremony certificates notifications campus)'; echo 'Environment: AMQP_URI DATABASE_URL WEB_SERVER_ADDRESS CIM_ENV CIM_PUBLIC_BASE_URL SMTP_HOST SMTP_PORT CIM_MAIL_FROM CIM_DATA_DIR'"]

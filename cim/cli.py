@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from shared.permissions import ROLES
 from shared.settings import load_settings
 
 BROKER_HELP = (
@@ -137,7 +138,7 @@ def main(argv=None):
 
     p = sub.add_parser("dev-token", help="print a token from the development issuer")
     p.add_argument("--sub", required=True)
-    p.add_argument("--role", required=True, choices=("student", "coordinator", "admin", "registrar"))
+    p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--name")
     p.add_argument("--email")
     p.set_defaults(func=cmd_dev_token)

@@ -17,7 +17,7 @@ from shared.settings import REPO_ROOT
 
 SERVICE_PORTS = {
     "gateway": 8000, "registration": 8001, "activities": 8002, "approvals": 8003,
-    "ceremony": 8004, "certificates": 8005, "notifications": 8006,
+    "ceremony": 8004, "certificates": 8005, "notifications": 8006, "campus": 8007,
 }
 SMTP_PORT = 1025
 

@@ -15,7 +15,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.events import PRODUCERS, make_event
+from shared.events import PRODUCERS, exchange_name, make_event
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class UnitOfWork:
                               correlation_id=self.correlation_id)
         self.session.execute(MESSAGING_TABLES["outbox"].insert().values(
             event_id=envelope["event_id"], event_type=event_type,
-            exchange=f"{self.producer}.events", payload=json.dumps(envelope),
+            exchange=exchange_name(self.producer), payload=json.dumps(envelope),
             correlation_id=envelope["correlation_id"], created_at=utcnow(), attempts=0))
         self._events_added = True
         return envelope

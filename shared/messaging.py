@@ -21,6 +21,7 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.extensions import SharedExtension
 from nameko.messaging import QueueConsumer
 
+from shared.errors import CimError
 from shared.events import PRODUCERS, MalformedEvent, parse_event
 from shared.outbox import event_exchange
 from shared.settings import load_settings
@@ -96,21 +97,24 @@ class FailureRouter(SharedExtension):
         self._copy(message, self.retry_exchange, queue_name, [self.retry_exchange, self.retry_queue],
                    {ATTEMPTS_HEADER: attempts})
 
-    def dead_letter(self, message, queue_name: str, error: str, attempts: int):
+    def dead_letter(self, message, queue_name: str, error: str, attempts: int,
+                    extra: dict | None = None):
         self._copy(message, self.dl_exchange, queue_name, [self.dl_exchange, self.dl_queue], {
             ATTEMPTS_HEADER: attempts,
             "x-cim-error": error[:4000],
             "x-cim-original-queue": queue_name,
             "x-cim-service": self.container.service_name,
             "x-cim-failed-at": datetime.now(timezone.utc).isoformat(),
+            **(extra or {}),
         })
 
-    def route(self, message, queue_name: str, error: str, permanent: bool):
+    def route(self, message, queue_name: str, error: str, permanent: bool,
+              extra: dict | None = None):
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         if permanent or attempts >= self.limit:
             log.error("dead-lettering a message from %s after %d attempt(s): %s",
                       queue_name, attempts, error.splitlines()[-1] if error else "")
-            self.dead_letter(message, queue_name, error, attempts)
+            self.dead_letter(message, queue_name, error, attempts, extra)
         else:
             log.warning("retrying a message from %s (attempt %d of %d): %s",
                         queue_name, attempts, self.limit, error.splitlines()[-1] if error else "")
@@ -134,6 +138,12 @@ class ReliableEventHandler(EventHandler):
         super().__init__(PRODUCERS[event_type], event_type, handler_type=SERVICE_POOL,
                          reliable_delivery=True, requeue_on_error=False, **kwargs)
 
+    def setup(self):
+        super().setup()
+        # nameko's own queue, bound to the producer's exchange as shared.outbox names it
+        self.queue = handler_queue(self.source_service, self.event_type,
+                                   self.container.service_name, self.method_name)
+
     def handle_message(self, body, message):
         try:
             envelope = parse_event(body, self.event_type)
@@ -153,7 +163,9 @@ class ReliableEventHandler(EventHandler):
             self.queue_consumer.ack_message(message)
         else:
             error = "".join(traceback.format_exception(*exc_info))
-            self._settle_failure(message, error, permanent=False)
+            # A rule's refusal (shared.errors) will refuse again: recorded once with the reason,
+            # not retried. Anything else may pass on another try.
+            self._settle_failure(message, error, permanent=isinstance(exc_info[1], CimError))
         return result, exc_info
 
     def _settle_failure(self, message, error: str, permanent: bool):

@@ -11,7 +11,7 @@ from shared.db import create_engine
 from shared.settings import REPO_ROOT, load_settings
 
 SERVICES_WITH_DATABASE = ("registration", "activities", "approvals", "ceremony", "certificates",
-                          "notifications")
+                          "notifications", "campus")
 
 
 def alembic_config(service: str, database_url: str) -> Config:

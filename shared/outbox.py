@@ -16,13 +16,14 @@ from kombu import Exchange
 from nameko.amqp.publish import Publisher
 
 from shared.db import MESSAGING_TABLES, utcnow
+from shared.events import exchange_name
 
 log = logging.getLogger(__name__)
 
 
 def event_exchange(producer: str) -> Exchange:
-    """nameko's convention: every service publishes to its own durable topic exchange."""
-    return Exchange(f"{producer}.events", type="topic", durable=True, auto_delete=False)
+    """Every service publishes to its own durable topic exchange (`<service>.events`)."""
+    return Exchange(exchange_name(producer), type="topic", durable=True, auto_delete=False)
 
 
 class OutboxRelay:

@@ -15,7 +15,10 @@ STUDENT = "student"
 COORDINATOR = "coordinator"
 ADMIN = "admin"
 REGISTRAR = "registrar"
-ROLES = (STUDENT, COORDINATOR, ADMIN, REGISTRAR)
+# A campus system (learning platform, mobility office, ...) sending events; its token's subject
+# names the system (`lms`, `mobility`, `events`, `records`).
+CAMPUS_SYSTEM = "campus-system"
+ROLES = (STUDENT, COORDINATOR, ADMIN, REGISTRAR, CAMPUS_SYSTEM)
 STAFF = (COORDINATOR, ADMIN, REGISTRAR)
 
 

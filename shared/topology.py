@@ -13,7 +13,7 @@ from kombu import Connection
 from shared.messaging import ReliableEventHandler, dead_letter_topology, handler_queue, retry_topology
 
 SERVICES = ("registration", "activities", "approvals", "ceremony", "certificates", "notifications",
-            "gateway")
+            "campus", "gateway")
 
 
 def service_class(service: str):

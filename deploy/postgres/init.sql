@@ -7,3 +7,4 @@ CREATE DATABASE cim_approvals;
 CREATE DATABASE cim_ceremony;
 CREATE DATABASE cim_certificates;
 CREATE DATABASE cim_notifications;
+CREATE DATABASE cim_campus;

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from services.gateway import openapi
 from services.gateway.http import http
 from services.gateway.routes.activities import ActivitiesRoutes
+from services.gateway.routes.campus import CampusRoutes
 from services.gateway.routes.approvals import ApprovalsRoutes
 from services.gateway.routes.ceremony import CeremonyRoutes
 from services.gateway.routes.certificates import CertificatesRoutes
@@ -31,7 +32,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 class GatewayService(RegistrationRoutes, ActivitiesRoutes, ApprovalsRoutes, CeremonyRoutes,
-                     CertificatesRoutes):
+                     CertificatesRoutes, CampusRoutes):
     name = "gateway"
     settings = Config()
     security = GatewaySecurity()
@@ -42,6 +43,7 @@ class GatewayService(RegistrationRoutes, ActivitiesRoutes, ApprovalsRoutes, Cere
     ceremony = RpcProxy("ceremony")
     certificates = RpcProxy("certificates")
     notifications = RpcProxy("notifications")
+    campus = RpcProxy("campus")
 
     @http("GET", "/health")
     def health(self, request):

@@ -18,7 +18,8 @@ PROGRAMME_CHANGERS = (ADMIN, REGISTRAR)
 def student_state(student: domain.Student, programme: domain.Programme) -> dict:
     """The full state other services keep a copy of (event-carried state transfer)."""
     return {
-        "student_id": student.student_id, "name": student.name, "email": student.email,
+        "student_id": student.student_id, "issuer": student.issuer, "subject": student.subject,
+        "name": student.name, "email": student.email,
         "programme": {"code": programme.code, "name_en": programme.name_en,
                       "name_sv": programme.name_sv},
         "expected_graduation": student.expected_graduation, "language": student.language,
@@ -26,8 +27,9 @@ def student_state(student: domain.Student, programme: domain.Programme) -> dict:
 
 
 def view(student: domain.Student, programme: domain.Programme) -> dict:
-    return {**student_state(student, programme), "status": student.status,
-            "registered_at": student.registered_at}
+    state = {k: v for k, v in student_state(student, programme).items()
+             if k not in ("issuer", "subject")}
+    return {**state, "status": student.status, "registered_at": student.registered_at}
 
 
 def register(uow, *, actor: Actor, request: Registration) -> dict:
@@ -88,3 +90,44 @@ def change_programme(uow, *, actor: Actor, student_id: str, request: ProgrammeCh
 def list_programmes(uow) -> list[dict]:
     return [{"code": p.code, "name_en": p.name_en, "name_sv": p.name_sv}
             for p in uow.repo.programmes()]
+
+
+# --- what campus systems reported (through the campus edge) ---------------------------------
+
+def enrol(uow, data: dict):
+    """The learning platform enrolled a person: registered as if they had done it themselves.
+
+    Already registered: nothing changes (the learning platform and the student may both do it).
+    """
+    existing = uow.repo.student_by_person(data["issuer"], data["subject"])
+    if existing is not None and existing.status == domain.REGISTERED:
+        return
+    programme = uow.repo.programme(data["programme"])
+    now = utcnow()
+    student = domain.register(
+        issuer=data["issuer"], subject=data["subject"], name=data["name"], email=data["email"],
+        programme=programme, programme_code=data["programme"],
+        expected_graduation=data["expected_graduation"], language=data["language"],
+        existing=existing, now=now)
+    if existing is None:
+        uow.repo.add(student)
+    uow.publish(STUDENT_REGISTERED, {**student_state(student, programme), "registered_at": now})
+
+
+def unenrol(uow, data: dict):
+    """The learning platform unenrolled the student: they withdraw (once)."""
+    student = uow.repo.student(data["student_id"])
+    if student is None or student.status != domain.REGISTERED:
+        return
+    student.withdraw()
+    uow.publish(STUDENT_WITHDRAWN, {"student_id": student.student_id, "withdrawn_at": utcnow()})
+
+
+def change_legal_name(uow, data: dict):
+    """Student records changed the legal name: the profile follows; others hear the full state."""
+    student = uow.repo.student(data["student_id"])
+    if student is None:
+        raise NotFound("no such student")
+    if student.rename(data["legal_name"]):
+        programme = uow.repo.programme(student.programme_code)
+        uow.publish(STUDENT_UPDATED, {**student_state(student, programme), "updated_at": utcnow()})

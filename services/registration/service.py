@@ -5,7 +5,9 @@ from services.registration import handlers
 from services.registration.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
+from shared.events import ENROLMENT_REPORTED, LEGAL_NAME_REPORTED, UNENROLMENT_REPORTED
 from shared.health import HealthEndpoint
+from shared.messaging import on_event
 from shared.rpc import load
 from shared.rpc.common import load_actor
 from shared.rpc.registration import (ProgrammeChangeRequest, ProgrammeView, RegistrationRequest,
@@ -52,3 +54,17 @@ class RegistrationService(HealthEndpoint):
     def list_programmes(self):
         with self.db.unit_of_work() as uow:
             return ProgrammeView(many=True).dump(handlers.list_programmes(uow))
+
+    # --- what campus systems reported -------------------------------------------------------
+
+    @on_event(ENROLMENT_REPORTED)
+    def on_enrolment_reported(self, event):
+        self.db.consume(event, handlers.enrol)
+
+    @on_event(UNENROLMENT_REPORTED)
+    def on_unenrolment_reported(self, event):
+        self.db.consume(event, handlers.unenrol)
+
+    @on_event(LEGAL_NAME_REPORTED)
+    def on_legal_name_reported(self, event):
+        self.db.consume(event, handlers.change_legal_name)

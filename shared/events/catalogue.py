@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from marshmallow import Schema
 
-from shared.events import schemas
+from shared.events import campus, schemas
 from shared.events.schemas import LANGUAGES, LOCATION_KINDS  # noqa: F401  (re-exported)
 
 STUDENT_REGISTERED = "student.registered.v1"
@@ -37,14 +37,20 @@ PRESENTATION_RECORDED = "presentation.recorded.v1"
 CERTIFICATE_ISSUED = "certificate.issued.v1"
 CERTIFICATE_REVOKED = "certificate.revoked.v1"
 DIPLOMA_SUPPLEMENT_RECORDED = "diploma_supplement.recorded.v1"
+ENROLMENT_REPORTED = "enrolment.reported.v1"
+UNENROLMENT_REPORTED = "unenrolment.reported.v1"
+EXCHANGE_REPORTED = "exchange.reported.v1"
+ATTENDANCE_REPORTED = "attendance.reported.v1"
+DEGREE_REPORTED = "degree.reported.v1"
+LEGAL_NAME_REPORTED = "legal_name.reported.v1"
 
 
 @dataclass(frozen=True)
 class EventSpec:
     """What an event is: its type, the schema of its data, who publishes it, what it means.
 
-    The producer publishes to its durable topic exchange `<producer>.events` with the event
-    type as the routing key.
+    The producer publishes to its durable topic exchange (`exchange_name(producer)`, mostly
+    `<producer>.events`) with the event type as the routing key.
     """
     type: str
     schema: type[Schema]
@@ -107,14 +113,39 @@ EVENTS: tuple[EventSpec, ...] = (
     EventSpec(DIPLOMA_SUPPLEMENT_RECORDED, schemas.DiplomaSupplementRecordedV1, "certificates",
               "The Diploma Supplement line (section 6.1) for student records, English and "
               "Swedish; published again on a re-issue."),
+    # --- campus (the edge's translations of campus systems' events) ---
+    EventSpec(ENROLMENT_REPORTED, campus.EnrolmentReportedV1, "campus",
+              "The learning platform enrolled a person in the CIM course: register them, as if "
+              "they had registered themselves (nothing when they already are)."),
+    EventSpec(UNENROLMENT_REPORTED, campus.UnenrolmentReportedV1, "campus",
+              "The learning platform unenrolled a registered student: they withdraw from the CIM."),
+    EventSpec(EXCHANGE_REPORTED, campus.ExchangeReportedV1, "campus",
+              "The mobility office reports a completed exchange: an activity in the student's "
+              "portfolio, verified by the mobility office, for the coordinator to decide."),
+    EventSpec(ATTENDANCE_REPORTED, campus.AttendanceReportedV1, "campus",
+              "The events office reports attendance: a session on the student's activity of that "
+              "type, created when missing, verified by the events office."),
+    EventSpec(DEGREE_REPORTED, campus.DegreeReportedV1, "campus",
+              "Student records conferred a degree: the Diploma Supplement line for that degree."),
+    EventSpec(LEGAL_NAME_REPORTED, campus.LegalNameReportedV1, "campus",
+              "Student records changed a student's legal name: the profile follows (and a valid "
+              "certificate is re-issued under the new name)."),
 )
 
 SPECS: dict[str, EventSpec] = {spec.type: spec for spec in EVENTS}
 EVENT_SCHEMAS: dict[str, type[Schema]] = {spec.type: spec.schema for spec in EVENTS}
-# Which service publishes each event: the exchange is "<producer>.events" (nameko's convention).
+# Which service publishes each event, to the exchange `exchange_name(producer)`.
 PRODUCERS: dict[str, str] = {spec.type: spec.producer for spec in EVENTS}
+
+# nameko's convention names a service's exchange `<service>.events`; for the campus edge that is
+# `campus.events`, the events office's inbound exchange, so the edge publishes elsewhere.
+EXCHANGE_EXCEPTIONS = {"campus": "campus-edge.events"}
+
+
+def exchange_name(producer: str) -> str:
+    return EXCHANGE_EXCEPTIONS.get(producer, f"{producer}.events")
 
 # `from shared.events import *` gives the type constants and the catalogue.
 __all__ = [name for name, value in list(globals().items())
            if name.isupper() and isinstance(value, str) and "." in value]
-__all__ += ["EVENTS", "SPECS", "EVENT_SCHEMAS", "PRODUCERS", "EventSpec"]
+__all__ += ["EVENTS", "SPECS", "EVENT_SCHEMAS", "PRODUCERS", "EventSpec", "exchange_name"]

@@ -45,6 +45,9 @@ class SessionData(EventData):
 
 class StudentData(EventData):
     student_id = fields.String(required=True)
+    # Who signs in as this student: what campus systems name them by (their `student_ref`).
+    issuer = fields.String(load_default=None, allow_none=True)
+    subject = fields.String(load_default=None, allow_none=True)
     name = fields.String(required=True)
     email = fields.String(required=True)
     programme = fields.Nested(ProgrammeData, required=True)

@@ -19,8 +19,8 @@ def _imports(path: Path):
             yield node.module
 
 
-def test_all_seven_services_exist():
-    assert SERVICES == ["activities", "approvals", "ceremony", "certificates", "gateway",
+def test_all_eight_services_exist():
+    assert SERVICES == ["activities", "approvals", "campus", "ceremony", "certificates", "gateway",
                         "notifications", "registration"]
 
 

@@ -100,7 +100,7 @@ def depends_conditions(spec) -> dict[str, str]:
 
 # --- docker-compose.yml ---------------------------------------------------------------------------
 
-def test_compose_declares_the_infrastructure_the_migrate_step_and_all_seven_services(containers):
+def test_compose_declares_the_infrastructure_the_migrate_step_and_all_eight_services(containers):
     missing = (INFRASTRUCTURE | set(PORTS)) - set(containers)
     assert not missing, f"missing from docker-compose.yml: {sorted(missing)}"
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STUDENT, COORDINATOR, ADMIN, REGISTRAR = "student", "coordinator", "admin", "registrar"
-ROLES = (STUDENT, COORDINATOR, ADMIN, REGISTRAR)
+from shared.permissions import ADMIN, COORDINATOR, REGISTRAR, ROLES, STUDENT  # noqa: F401
 
 
 class Unauthorized(Exception):

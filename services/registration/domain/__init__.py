@@ -52,6 +52,15 @@ class Student:
             raise Conflict("the registration is already withdrawn")
         self.status = WITHDRAWN
 
+    def rename(self, legal_name: str) -> bool:
+        """Student records changed the legal name; False when it is the name already held."""
+        if not legal_name or not legal_name.strip():
+            raise Invalid({"legal_name": ["a legal name is required"]})
+        if legal_name == self.name:
+            return False
+        self.name = legal_name
+        return True
+
 
 def register(*, issuer: str, subject: str, name: str | None, email: str | None,
              programme: Programme | None, programme_code: str, expected_graduation: str,

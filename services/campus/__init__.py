@@ -1,0 +1,1 @@
+"""The campus edge: what other campus systems publish, checked, deduplicated and translated."""

@@ -1,0 +1,112 @@
+"""The campus edge's tables (the inbound log, the people it knows), mapped onto the domain."""
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import registry
+
+from services.campus.domain.inbound import WAITING, InboundEvent
+from services.campus.domain.people import Person
+from shared.db import UTCDateTime, service_metadata
+
+metadata = service_metadata()
+mapper_registry = registry(metadata=metadata)
+
+inbound_events = sa.Table(
+    "inbound_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(300), nullable=False),
+    sa.Column("event_id", sa.String(300), nullable=False),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("system", sa.String(20), nullable=False),
+    sa.Column("student_ref", sa.String(200), nullable=False),
+    sa.Column("student_id", sa.String(36), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False, comment="personal data"),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("applied_at", UTCDateTime, nullable=True),
+    # Dedupe: the same (source, id) is the same event; enforced in the effect's transaction.
+    sa.UniqueConstraint("source", "event_id", name="uq_inbound_events_source_event_id"),
+    sa.Index("ix_inbound_events_waiting", "student_ref", "status", "id"),
+    sa.Index("ix_inbound_events_system_id", "system", "id"),
+)
+
+people = sa.Table(
+    "people", metadata,
+    sa.Column("student_id", sa.String(36), primary_key=True),
+    sa.Column("issuer", sa.String(300), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.UniqueConstraint("issuer", "subject", name="uq_people_person"),
+)
+
+mapper_registry.map_imperatively(InboundEvent, inbound_events)
+mapper_registry.map_imperatively(Person, people)
+
+
+class Repository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, obj):
+        self.session.add(obj)
+
+    def add_once(self, entry: InboundEvent) -> bool:
+        """Insert under the (source, event_id) key; False when that event is already there.
+
+        A savepoint keeps the transaction usable after the duplicate's failed insert.
+        """
+        try:
+            with self.session.begin_nested():
+                self.session.add(entry)
+                self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def person(self, student_id: str) -> Person | None:
+        return self.session.get(Person, student_id)
+
+    def person_by_subject(self, issuer: str, subject: str) -> Person | None:
+        return self.session.scalars(sa.select(Person).where(
+            Person.issuer == issuer, Person.subject == subject)).one_or_none()
+
+    def people(self, issuer: str) -> list[Person]:
+        return list(self.session.scalars(sa.select(Person).where(Person.issuer == issuer)))
+
+    def received(self, source: str, event_id: str) -> InboundEvent | None:
+        return self.session.scalars(sa.select(InboundEvent).where(
+            InboundEvent.source == source, InboundEvent.event_id == event_id)).one_or_none()
+
+    def waiting_for(self, student_ref: str, lock: bool = True) -> list[InboundEvent]:
+        """The events kept for this person, oldest first (the order they were sent in)."""
+        query = sa.select(InboundEvent).where(
+            InboundEvent.student_ref == student_ref, InboundEvent.status == WAITING
+        ).order_by(InboundEvent.id)
+        return list(self.session.scalars(query.with_for_update() if lock else query))
+
+    def waiting_before(self, moment, limit: int = 500) -> list[InboundEvent]:
+        return list(self.session.scalars(sa.select(InboundEvent).where(
+            InboundEvent.status == WAITING, InboundEvent.received_at < moment
+        ).order_by(InboundEvent.id).limit(limit).with_for_update(skip_locked=True)))
+
+    def log(self, *, system: str | None = None, status: str | None = None,
+            student_ref: str | None = None, after: int | None = None,
+            limit: int = 100) -> list[InboundEvent]:
+        """The inbound log, newest first, paged by id (keyset)."""
+        query = sa.select(InboundEvent)
+        if system:
+            query = query.where(InboundEvent.system == system)
+        if status:
+            query = query.where(InboundEvent.status == status)
+        if student_ref:
+            query = query.where(InboundEvent.student_ref == student_ref)
+        if after is not None:
+            query = query.where(InboundEvent.id < after)
+        return list(self.session.scalars(query.order_by(InboundEvent.id.desc()).limit(limit)))
+
+    def forwarded(self, system: str) -> list[InboundEvent]:
+        """What a system has reported and the platform applied (for reconciliation)."""
+        return list(self.session.scalars(sa.select(InboundEvent).where(
+            InboundEvent.system == system, InboundEvent.status != "expired"
+        ).order_by(InboundEvent.id)))

@@ -1,0 +1,125 @@
+"""The campus edge as a nameko service: the four campus exchanges in, our own events out.
+
+Thin: each entrypoint checks its input, calls one use case in one unit of work (which commits
+the inbound log entry, the dedupe key and the translation in the outbox together), and answers.
+"""
+import logging
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.campus import handlers
+from services.campus.orm import Repository
+from services.campus.policy import CampusPolicy
+from shared.campus.amqp import campus_events
+from shared.campus.envelope import Unusable, from_structured
+from shared.dependencies import Database
+from shared.errors import EXPECTED, Forbidden, Invalid
+from shared.events import STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN
+from shared.health import HealthEndpoint
+from shared.messaging import on_event
+from shared.permissions import ADMIN, CAMPUS_SYSTEM, ensure_may_have_role
+from shared.rpc import load
+from shared.rpc.campus import InboundEntryView, InboundQuery, IntakeView
+from shared.rpc.common import load_actor
+
+log = logging.getLogger(__name__)
+
+EXPIRY_INTERVAL_S = 3600
+
+
+class CampusService(HealthEndpoint):
+    name = "campus"
+    db = Database(Repository)
+    policy = CampusPolicy()
+
+    # --- the campus exchanges -------------------------------------------------------------
+
+    def _receive(self, event, channel="amqp"):
+        with self.db.unit_of_work() as uow:
+            return handlers.receive(uow, event=event, channel=channel, issuer=self.policy.issuer)
+
+    @campus_events("lms")
+    def on_lms_event(self, event):
+        self._receive(event)
+
+    @campus_events("mobility")
+    def on_mobility_event(self, event):
+        self._receive(event)
+
+    @campus_events("events")
+    def on_events_office_event(self, event):
+        self._receive(event)
+
+    @campus_events("records")
+    def on_records_event(self, event):
+        self._receive(event)
+
+    # --- the gateway's HTTP intake and reconciliation --------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def receive(self, actor, events, channel="http"):
+        """Events a campus system posted (structured JSON each): all are checked before any is
+        stored; then each is applied once. A sender may send only its own system's types."""
+        actor = load_actor(actor)
+        ensure_may_have_role(actor, CAMPUS_SYSTEM, ADMIN, doing="send campus events")
+        if not isinstance(events, list) or not events:
+            raise Invalid({"events": ["send at least one event"]})
+        checked, problems = [], {}
+        for index, raw in enumerate(events):
+            try:
+                event = from_structured(raw)
+            except Unusable as exc:
+                problems[str(index)] = [exc.reason]
+                continue
+            if actor.role == CAMPUS_SYSTEM and event.system != actor.subject:
+                raise Forbidden(f"{actor.subject} may not send {event.type} "
+                                f"(a campus.{event.system} type)")
+            checked.append(event)
+        if problems:
+            raise Invalid({"events": problems})
+        results = []
+        for event in checked:
+            status = self._receive(event, channel=channel)
+            results.append({"id": event.id, "source": event.source, "status": status})
+        return IntakeView().dump({"results": results})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def inbound_log(self, actor, query=None):
+        actor = load_actor(actor)
+        ensure_may_have_role(actor, ADMIN, doing="read the campus inbound log")
+        query = load(InboundQuery, query or {})
+        with self.db.unit_of_work() as uow:
+            return InboundEntryView(many=True).dump(handlers.inbound_log(uow, **query))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reported(self, actor, system):
+        actor = load_actor(actor)
+        ensure_may_have_role(actor, ADMIN, doing="reconcile campus systems")
+        with self.db.unit_of_work() as uow:
+            return {"reported": handlers.reported(uow, system=system),
+                    "people": handlers.people(uow, issuer=self.policy.issuer)}
+
+    # --- who is registered ----------------------------------------------------------------
+
+    @on_event(STUDENT_REGISTERED)
+    def on_student_registered(self, event):
+        self.db.consume(event, lambda uow, data: handlers.record_person(uow, data,
+                                                                        issuer=self.policy.issuer))
+
+    @on_event(STUDENT_UPDATED)
+    def on_student_updated(self, event):
+        self.db.consume(event, lambda uow, data: handlers.record_person(uow, data,
+                                                                        issuer=self.policy.issuer))
+
+    @on_event(STUDENT_WITHDRAWN)
+    def on_student_withdrawn(self, event):
+        self.db.consume(event, handlers.record_withdrawal)
+
+    # --- policy ---------------------------------------------------------------------------
+
+    @timer(interval=EXPIRY_INTERVAL_S)
+    def expire_waiting(self):
+        """Events about people who never registered are kept for the policy's days, then go."""
+        with self.db.unit_of_work() as uow:
+            handlers.expire_waiting(uow, days=self.policy.waiting_days)

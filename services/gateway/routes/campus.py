@@ -1,0 +1,32 @@
+"""Routes answered by the campus edge: campus systems post CloudEvents over HTTP."""
+from __future__ import annotations
+
+from services.gateway.domain import PayloadTooLarge, actor
+from services.gateway.http import Routes, route
+from shared.campus.envelope import BATCH, STRUCTURED, Unusable, from_http
+from shared.errors import Forbidden, Invalid
+from shared.permissions import CAMPUS_SYSTEM
+from shared.rpc.campus import IntakeView
+
+MAX_CAMPUS_BYTES = 1024 * 1024  # a batch of 100 events with room to spare
+
+
+class CampusRoutes(Routes):
+    @route("POST", "/v1/campus/events", roles=(CAMPUS_SYSTEM,), response=IntakeView, status=202,
+           consumes=(STRUCTURED, BATCH, "application/json"))
+    def campus_events(self, request, identity):
+        """CloudEvents from a campus system: structured, binary (ce- headers) or batch mode."""
+        if (request.content_length or 0) > MAX_CAMPUS_BYTES:
+            raise PayloadTooLarge(f"send at most {MAX_CAMPUS_BYTES} bytes (or smaller batches)")
+        body = request.get_data(cache=False)
+        if len(body) > MAX_CAMPUS_BYTES:
+            raise PayloadTooLarge(f"send at most {MAX_CAMPUS_BYTES} bytes (or smaller batches)")
+        try:
+            events = from_http(dict(request.headers), body)
+        except Unusable as exc:
+            raise Invalid({"events": [exc.reason]}) from None
+        for event in events:
+            if event.system != identity.subject:
+                raise Forbidden(f"{identity.subject} may not send {event.type}: a type of "
+                                f"campus.{event.system}")
+        return 202, self.campus.receive(actor(identity), [e.to_structured() for e in events])
