@@ -41,7 +41,8 @@ def receive(uow, *, event: CampusEvent, channel: str, issuer: str) -> str:
                          system=event.system, student_ref=event.values["student_ref"],
                          received_at=utcnow(), payload=json.dumps(event.to_structured()),
                          channel=channel)
-    if not uow.repo.add_once(entry):
+    added = uow.repo.add_once(entry)
+    if not added:
         log.info("campus event %s from %s already received", event.id, event.source)
         return DUPLICATE
     person = uow.repo.person_by_subject(issuer, entry.student_ref)

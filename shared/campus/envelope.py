@@ -79,6 +79,8 @@ def _sdk(read):
 def from_amqp(system: str, headers: dict | None, content_type: str | None, body: bytes) -> CampusEvent:
     """A message from the exchange `campus.<system>`: structured, or binary in any spelling."""
     headers = {str(k): _header_text(v) for k, v in (headers or {}).items()}
+    if isinstance(body, str):  # the AMQP client decodes bodies sent with a content encoding
+        body = body.encode("utf-8")
     kind = media_type(content_type)
     if kind == STRUCTURED:
         _require(_ensure_json_object(body))
