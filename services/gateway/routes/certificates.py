@@ -13,8 +13,11 @@ import logging
 
 from werkzeug.wrappers import Response
 
-from services.gateway.domain import ADMIN, REGISTRAR, STUDENT, RateLimited
-from services.gateway.http import json_body, route, Routes
+from services.gateway.bodies import json_body
+from services.gateway.errors import RateLimited
+from services.gateway.routes import Routes
+from services.gateway.routing import route
+from shared.permissions import ADMIN, REGISTRAR, STUDENT
 from shared.rpc.certificates import (CertificateView, DiplomaSupplementView, ReissueRequest,
                                      RevocationRequest, ReviewDecisionRequest, ReviewView,
                                      VerificationView)
