@@ -84,13 +84,16 @@ ERROR_TABLE: dict[type[CimError], str] = {
 INTERNAL = (500, "internal", "Something went wrong on our side")
 
 
+def _title(kind: type) -> str | None:
+    """The title of the nearest of `kind`'s classes in the table (None: not one of the table's)."""
+    return next((ERROR_TABLE[base] for base in kind.__mro__ if base in ERROR_TABLE), None)
+
+
 def _known(exc: BaseException) -> CimError | None:
     """`exc` as an error of the table, or None when it is one the caller must not learn about."""
     if isinstance(exc, UnknownService):
         return ServiceUnavailable(f"the {exc.args[0]} service is unavailable")
-    if isinstance(exc, CimError) and any(kind in ERROR_TABLE for kind in type(exc).__mro__):
-        return exc
-    return None
+    return exc if _title(type(exc)) is not None else None
 
 
 def is_expected(exc: BaseException) -> bool:
@@ -104,8 +107,8 @@ def problem(exc: BaseException) -> tuple[int, dict]:
     if error is None:
         status, code, title = INTERNAL
         return status, {"type": f"urn:cim:problem:{code}", "title": title, "status": status}
-    title = next(ERROR_TABLE[kind] for kind in type(error).__mro__ if kind in ERROR_TABLE)
-    body = {"type": f"urn:cim:problem:{error.code}", "title": title, "status": error.status}
+    body = {"type": f"urn:cim:problem:{error.code}", "title": _title(type(error)),
+            "status": error.status}
     if isinstance(error.detail, dict):
         body["detail"] = "Some fields are not valid."
         body["errors"] = error.detail
