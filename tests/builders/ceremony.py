@@ -5,6 +5,7 @@ import base64
 from datetime import datetime, timedelta, timezone
 
 from shared.db import utcnow
+from shared.rpc.ceremony import CeremonyPlan
 
 STOCKHOLM_SUMMER = timezone(timedelta(hours=2))
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
@@ -45,3 +46,9 @@ def a_report_decision(student_id: str, report_id: str, **overrides) -> dict:
     values = {"student_id": student_id, "report_id": report_id, "decided_by": "c-mbiom",
               "decided_at": utcnow(), "comment": None}
     return {**values, **overrides}
+
+
+def a_plan(**overrides) -> CeremonyPlan:
+    """`a_ceremony_plan` as the typed request a handler takes."""
+    body = a_ceremony_plan(**overrides)
+    return CeremonyPlan(**{**body, "starts_at": datetime.fromisoformat(body["starts_at"])})
