@@ -27,7 +27,7 @@ def record_presentation(*, ceremony: Ceremony, student_id: str, actor: Actor,
     student booked at this ceremony, once per student. A student of a programme the coordinator
     does not cover is not theirs to know of (404)."""
     programme = requirement.programme_code if requirement is not None else None
-    ensure_may_coordinate(actor, programme, what="student")
+    ensure_may_coordinate(actor, programme, what="student in your programmes")
     if ceremony.status == CANCELLED:
         raise Conflict("this ceremony is cancelled")
     if booking is None:
