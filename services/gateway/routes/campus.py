@@ -1,8 +1,9 @@
 """Routes answered by the campus edge: campus systems post CloudEvents over HTTP."""
 from __future__ import annotations
 
-from services.gateway.domain import PayloadTooLarge, actor
-from services.gateway.http import Routes, route
+from services.gateway.errors import PayloadTooLarge
+from services.gateway.routes import Routes
+from services.gateway.routing import route
 from shared.campus.envelope import BATCH, STRUCTURED, Unusable, from_http
 from shared.errors import Forbidden, Invalid
 from shared.permissions import CAMPUS_SYSTEM
@@ -29,4 +30,4 @@ class CampusRoutes(Routes):
             if event.system != identity.subject:
                 raise Forbidden(f"{identity.subject} may not send {event.type}: a type of "
                                 f"campus.{event.system}")
-        return 202, self.campus.receive(actor(identity), [e.to_structured() for e in events])
+        return 202, self.campus.receive(self._person(identity), [e.to_structured() for e in events])
