@@ -13,9 +13,11 @@ from pathlib import Path
 import yaml
 
 from shared import broker_access
-from shared.migrations import SERVICES_WITH_DATABASE
+from shared.migrations import SERVICES_WITH_DATABASE as ALL_DATABASES
 from shared.settings import REPO_ROOT
 from shared.topology import SERVICES
+# The campus edge's database, user and Deployment are in its own component (components/campus).
+SERVICES_WITH_DATABASE = tuple(s for s in ALL_DATABASES if s != broker_access.CAMPUS_SERVICE)
 
 K8S = REPO_ROOT / "deploy" / "k8s"
 BASE_OUT = K8S / "base" / "generated"
@@ -55,10 +57,10 @@ def services(with_campus: bool = False) -> list[Service]:
     ports = {"gateway": 8000, "registration": 8001, "activities": 8002, "approvals": 8003,
              "ceremony": 8004, "certificates": 8005, "notifications": 8006}
     out = []
-    for name in SERVICES:
+    for name in (s for s in SERVICES if s != broker_access.CAMPUS_SERVICE):  # its own component
         cls = service_class(name)
         out.append(Service(name, ports[name], f"{cls.__module__}:{cls.__name__}",
-                           database=name in SERVICES_WITH_DATABASE, keys=name == "certificates"))
+                           database=name in ALL_DATABASES, keys=name == "certificates"))
     if with_campus:
         out.append(campus_service())
     return out
@@ -342,7 +344,8 @@ def dev_secrets(with_campus: bool = True) -> list[dict]:
 
     users = list(broker_access.all_access(with_campus=with_campus)) + ["keda"]
     docs = [secret(f"cim-amqp-{u}", {"username": f"cim-{u}", "password": f"dev-{u}"}) for u in users]
-    names = list(SERVICES_WITH_DATABASE) + (["campus"] if with_campus else [])
+    names = list(SERVICES_WITH_DATABASE)
+    names += ["campus"] if with_campus else []
     docs += [secret(f"cim-db-{s}", {"username": f"cim_{s}", "password": f"dev-{s}"},
                     "kubernetes.io/basic-auth") for s in names]
     docs.append(secret("cim-keda-rabbitmq",

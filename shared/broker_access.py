@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.rpc import RPC_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TEMPLATE, Rpc, RpcProxy
 
+from shared.campus.amqp import CampusEventConsumer, campus_queue
 from shared.events import PRODUCERS
 from shared.messaging import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, handler_queue
 from shared.outbox import event_exchange
 from shared.settings import REPO_ROOT
-from shared.topology import SERVICES, service_class, subscriptions
+from shared.topology import SERVICES, campus_systems, service_class, subscriptions
 
 RPC_EXCHANGE = "nameko-rpc"  # nameko.rpc.get_rpc_exchange without an `rpc_exchange` setting
 DEFAULT_EXCHANGE = "amq.default"  # what RabbitMQ checks when a client publishes to ""
@@ -151,7 +152,11 @@ def derive(service_cls) -> BrokerAccess:
     for source, event_type, method in handled:
         queue = handler_queue(source, event_type, service, method)
         _consume(access, queue.name, queue.exchange.name, f"{event_type} from {source}")
-    if handled:
+    campus = [ep for ep in entrypoints if isinstance(ep, CampusEventConsumer)]
+    for ep in campus:
+        queue = campus_queue(ep.system, service)
+        _consume(access, queue.name, queue.exchange.name, f"CloudEvents from {queue.exchange.name}")
+    if handled or campus:
         _failure_routing(access)
 
     if any(isinstance(dep, RpcProxy) for _, dep in members):
@@ -204,9 +209,12 @@ def migrate_access(services=SERVICES) -> BrokerAccess:
     (shared.topology.declare); it publishes and consumes nothing."""
     access = BrokerAccess(user="migrate")
     for service in services:
-        for source, event_type, method in subscriptions(service_class(service)):
-            queue = handler_queue(source, event_type, service, method)
-            why = f"{service} handles {event_type}"
+        cls = service_class(service)
+        queues = [(handler_queue(source, event_type, service, method), f"{service} handles {event_type}")
+                  for source, event_type, method in subscriptions(cls)]
+        queues += [(campus_queue(system, service), f"{service} takes campus.{system}")
+                   for system in campus_systems(cls)]
+        for queue, why in queues:
             access.add("configure", Grant.exact(queue.name, f"declare the queue: {why}"))
             access.add("configure", Grant.exact(queue.exchange.name, f"declare the exchange: {why}"))
             access.add("write", Grant.exact(queue.name, f"bind the queue: {why}"))
@@ -237,7 +245,8 @@ def service_access(services=SERVICES) -> dict[str, BrokerAccess]:
 
 def all_access(with_campus: bool = True) -> dict[str, BrokerAccess]:
     """Every broker user of the platform, by user name."""
-    users = {a.user: a for a in service_access().values()}
+    users = {a.user: a for a in service_access(
+        [s for s in SERVICES if s != CAMPUS_SERVICE]).values()}
     users["migrate"] = migrate_access()
     users["operator"] = dead_letter_operator_access()
     if with_campus:

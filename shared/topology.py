@@ -10,6 +10,7 @@ import inspect
 
 from kombu import Connection
 
+from shared.campus.amqp import CampusEventConsumer, campus_queue
 from shared.messaging import ReliableEventHandler, dead_letter_topology, handler_queue, retry_topology
 
 SERVICES = ("registration", "activities", "approvals", "ceremony", "certificates", "notifications",
@@ -32,6 +33,14 @@ def subscriptions(service_cls):
                 yield entrypoint.source_service, entrypoint.event_type, name
 
 
+def campus_systems(service_cls):
+    """The campus systems whose exchange a service consumes (`@campus_events(system)`)."""
+    for _, method in inspect.getmembers(service_cls, inspect.isfunction):
+        for entrypoint in getattr(method, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, CampusEventConsumer):
+                yield entrypoint.system
+
+
 def declare(amqp_uri: str, retry_delay_ms: int, services=SERVICES):
     with Connection(amqp_uri, connect_timeout=5) as conn:
         conn.ensure_connection(max_retries=3)
@@ -39,5 +48,8 @@ def declare(amqp_uri: str, retry_delay_ms: int, services=SERVICES):
         for entity in (*retry_topology(retry_delay_ms), *dead_letter_topology()):
             entity(channel).declare()
         for service in services:
-            for source, event_type, method in subscriptions(service_class(service)):
+            cls = service_class(service)
+            for source, event_type, method in subscriptions(cls):
                 handler_queue(source, event_type, service, method)(channel).declare()
+            for system in campus_systems(cls):  # campus publishers may not declare: we do
+                campus_queue(system, service)(channel).declare()

@@ -19,8 +19,8 @@ PENDING_ENV = {"CIM_LOG_FORMAT"}
 
 
 def service_names() -> list[str]:
-    """SERVICES, plus the campus edge once services/campus/service.py exists."""
-    return list(SERVICES) + (["campus"] if broker_access.campus_edge_exists() else [])
+    """SERVICES (the campus edge among them)."""
+    return list(SERVICES)
 
 
 def names_read_by_code() -> set[str]:
@@ -46,18 +46,15 @@ def test_generated_files_are_up_to_date():
     assert stale == [], "run `python -m cim.k8s` and commit: " + ", ".join(stale)
 
 
-@pytest.mark.parametrize("target", ["production", "production+campus"])
+@pytest.mark.parametrize("target", ["dev", "production"])
 def test_each_deployment_runs_its_services_class_as_pid_1(target):
     deployments = {d["metadata"]["name"]: d for d in documents(target) if d["kind"] == "Deployment"}
-    expected = list(SERVICES) + (["campus"] if target.endswith("campus") else [])
+    expected = list(SERVICES)
     for service in expected:
         container = deployments[f"cim-{service}"]["spec"]["template"]["spec"]["containers"][0]
         command = container["command"]
         assert command[:2] == ["nameko", "run"] and command[3:] == ["--config", "config.yaml"]
         assert "args" not in container  # exec form, no shell in front of nameko
-        if service == "campus" and not broker_access.campus_edge_exists():
-            assert command[2] == "services.campus.service"
-            continue
         module, _, cls = command[2].partition(":")
         loaded = service_class(service)
         assert module == loaded.__module__ and cls in ("", loaded.__name__)
@@ -66,7 +63,7 @@ def test_each_deployment_runs_its_services_class_as_pid_1(target):
         assert container["ports"][0]["containerPort"] == port
 
 
-@pytest.mark.parametrize("target", ["dev", "production", "production+campus"])
+@pytest.mark.parametrize("target", ["dev", "production"])
 def test_every_environment_name_in_the_manifests_is_read_by_the_code(target):
     known = names_read_by_code()
     config = {}
@@ -96,7 +93,7 @@ def test_the_services_read_the_settings_the_manifests_give_them():
 
 def test_each_service_broker_permission_is_the_derived_one():
     permissions = {d["metadata"]["name"]: d["spec"]["permissions"]
-                   for d in documents("production+campus") if d["kind"] == "Permission"}
+                   for d in documents("production") if d["kind"] == "Permission"}
     for service in service_names():
         access = (broker_access.campus_edge_access() if service == "campus"
                   else broker_access.derive(service_class(service)))

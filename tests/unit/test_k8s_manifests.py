@@ -14,7 +14,7 @@ import yaml
 from tests.unit.test_k8s_rendering import (BIN, K8S, KUBERNETES_VERSION, REPO, documents, is_core,
                                    rendered)
 
-TARGETS = ("dev", "production", "production+campus")
+TARGETS = ("dev", "production")
 
 
 def schemas() -> dict:
@@ -106,7 +106,7 @@ def test_checkov_skips_each_have_a_reason():
 
 
 def test_production_writes_no_secret_values():
-    for target in ("production", "production+campus"):
+    for target in ("production",):
         assert [d for d in documents(target) if d["kind"] == "Secret"] == []
         text = rendered(target)
         assert "dev-" not in text and "stringData" not in text
