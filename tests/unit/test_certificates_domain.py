@@ -19,48 +19,15 @@ from services.certificates.domain.reviews import (KEEP, REVOKE, review_decision,
 from services.certificates.domain.supplement import supplement_entry
 from services.certificates.domain.verification import verification, verify_url
 from shared.errors import Conflict, Invalid
+from tests.builders.certificates import an_eligibility
 
 NOW = datetime(2026, 6, 2, 9, 30, tzinfo=timezone.utc)
 LATER = datetime(2026, 6, 3, 9, 30, tzinfo=timezone.utc)
 HOSTILE = "<img src=http://127.0.0.1:9/x>"
 
 
-def activity(activity_id="a-1", code="exchange_semester", kind="abroad", country="NL",
-             title="Exchange in Leiden"):
-    return {
-        "activity_id": activity_id,
-        "activity_type": {"code": code, "name_en": "Exchange semester", "name_sv": "Utbytestermin",
-                          "sessions_required": 1,
-                          "supplement_en": "Completed an exchange semester abroad.",
-                          "supplement_sv": "Har genomfört en utbytestermin utomlands."},
-        "title": title, "location": {"kind": kind, "country": country},
-        "start_date": date(2025, 9, 1), "end_date": date(2026, 1, 31)}
-
-
-def cafe():
-    return {
-        "activity_id": "a-2",
-        "activity_type": {"code": "language_cafe", "name_en": "Language café",
-                          "name_sv": "Språkkafé", "sessions_required": 3,
-                          "supplement_en": "Took part in language cafés.",
-                          "supplement_sv": "Har deltagit i språkkaféer."},
-        "title": "Spanish café", "location": {"kind": "sweden", "country": None},
-        "start_date": date(2025, 2, 1), "end_date": date(2025, 5, 1)}
-
-
-def eligibility(student_id="stu-1", name="Astrid Lindgren", activities=None):
-    return {
-        "student_id": student_id, "name": name, "email": "astrid@example.org", "language": "sv",
-        "programme": {"code": "MBIOM", "name_en": "Master's programme in Biomedicine",
-                      "name_sv": "Masterprogram i biomedicin"},
-        "rule_set": "standard", "rule_set_version": 1,
-        "activities": activities if activities is not None else [activity(), cafe()],
-        "ceremony": {"ceremony_id": "c-1", "date": date(2026, 5, 20)},
-        "eligible_at": NOW}
-
-
 def issued(**kwargs) -> Certificate:
-    return issue(eligibility=eligibility(**kwargs), current=None, latest_version=0,
+    return issue(eligibility=an_eligibility(**kwargs), current=None, latest_version=0,
                         code=new_code(), now=NOW)
 
 
@@ -102,14 +69,14 @@ def test_issuing_names_the_holder_programme_activities_and_ceremony():
 
 def test_a_student_who_holds_a_valid_certificate_gets_nothing_new():
     current = issued()
-    assert issue(eligibility=eligibility(), current=current, latest_version=1,
+    assert issue(eligibility=an_eligibility(), current=current, latest_version=1,
                         code=new_code(), now=LATER) is None
 
 
 def test_after_a_revocation_a_new_eligibility_issues_the_next_version_with_a_new_code():
     first = issued()
     first.revoke("activity found invalid", LATER)
-    second = issue(eligibility=eligibility(), current=None, latest_version=1,
+    second = issue(eligibility=an_eligibility(), current=None, latest_version=1,
                           code=new_code(), now=LATER)
     assert second.version == 2 and second.code != first.code
 
