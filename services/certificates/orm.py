@@ -89,7 +89,7 @@ mapper_registry.map_imperatively(CertificateReview, certificate_reviews)
 
 
 class Repository:
-    """The certificates' store as the use cases see it (tests/unit/fakes/certificates.py mirrors it)."""
+    """The certificates' store as the use cases see it (mirrored by tests/unit/fakes/)."""
 
     def __init__(self, session):
         self.session = session

@@ -9,12 +9,14 @@ import uuid
 from email.policy import default as email_policy
 
 import pytest
+import sqlalchemy as sa
 from nameko.testing.services import entrypoint_waiter
 
 from services.notifications.service import NotificationsService
 from shared.errors import Forbidden
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_REJECTED, CERTIFICATE_REVOKED,
                            STUDENT_REGISTERED)
+from shared.migrations import upgrade
 from tests.builders import a_student_actor, an_admin
 from tests.builders.notifications import (a_decision, a_registration, a_revocation,
                                           a_withdrawn_approval)
@@ -219,3 +221,25 @@ def test_a_withdrawn_approval_is_told_to_the_student_with_the_reason(
                    if m["Subject"] == "Godkännandet av din CIM-aktivitet har återkallats"]
     assert withdrawn["To"] == "asa@example.org"
     assert "Motivering: Utbytet blev inställt." in body(withdrawn)
+
+
+def test_messages_stored_under_their_event_type_are_renamed_to_their_kind(tmp_path):
+    """Migration 0002: before it a message's kind was its event's type."""
+    url = f"sqlite:///{tmp_path}/notifications.db"
+    upgrade("notifications", url, revision="0001")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO recipients (student_id, name, email, language, as_of) "
+            "VALUES ('s-1', 'Åsa', 'asa@example.org', 'sv', '2026-03-05 10:00:00')")
+        for n, kind in enumerate(("student.registered.v1", "certificate.issued.v1")):
+            conn.exec_driver_sql(
+                "INSERT INTO messages (message_id, event_id, kind, student_id, to_address, "
+                "subject, body, language, status, attempts, created_at) VALUES "
+                f"('m-{n}', 'e-{n}', '{kind}', 's-1', 'asa@example.org', 'S', 'B', 'sv', "
+                "'sent', 1, '2026-03-05 10:00:00')")
+    upgrade("notifications", url)
+    with engine.connect() as conn:
+        kinds = conn.exec_driver_sql("SELECT kind FROM messages ORDER BY message_id").all()
+    engine.dispose()
+    assert kinds == [("welcome",), ("certificate-issued",)]

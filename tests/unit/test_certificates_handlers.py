@@ -243,7 +243,8 @@ def test_an_admin_keeps_or_revokes_a_flagged_certificate_once(uow):
 def test_a_student_reaches_their_own_certificate_and_nobody_elses(uow):
     issue(uow)
     with uow:
-        mine = queries.get_certificate(uow, actor=a_student_actor("stu-1"), public_base_url=BASE_URL)
+        mine = queries.get_certificate(uow, actor=a_student_actor("stu-1"),
+                                       public_base_url=BASE_URL)
         document = queries.download(uow, actor=a_student_actor("stu-1"))
         badge = queries.badge_credential(uow, actor=a_student_actor("stu-1"),
                                          public_base_url=BASE_URL)

@@ -1,4 +1,4 @@
-"""Certificates' use cases, by use; each takes a unit of work (with its repository) and typed values.
+"""Certificates' use cases, by use; each takes a unit of work (its repository) and typed values.
 
 - `issuing.py`: a certificate version drafted, then (after the caller renders its PDF outside
   any transaction) stored and announced: for an eligibility, a corrected name, an admin's re-issue;
