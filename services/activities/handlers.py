@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import date
 
 from services.activities.domain import activities as claims
-from services.activities.domain import catalogue
+from services.activities.domain import catalogue, reported
 from services.activities.domain.details import Details
 from shared.db import utcnow
 from shared.errors import NotFound
@@ -36,7 +36,7 @@ def activity_state(activity: claims.Activity, activity_type: catalogue.ActivityT
         "end_date": activity.end_date,
         "sessions": [{"session_id": s.session_id, "date": s.date, "title": s.title}
                      for s in activity.sessions],
-        "submitted_at": activity.submitted_at,
+        "submitted_at": activity.submitted_at, "verified_by": activity.verified_by,
     }
 
 
@@ -163,3 +163,40 @@ def record_approval_withdrawal(uow, data: dict) -> bool:
     return record_decision(uow, {**data, "decided_by": data["withdrawn_by"],
                                  "decided_at": data["withdrawn_at"], "comment": data["reason"]},
                            decision=claims.APPROVAL_WITHDRAWN)
+
+
+# --- what campus systems reported (through the campus edge) ---------------------------------
+
+def record_reported_exchange(uow, data: dict):
+    """The mobility office's completed exchange: a verified activity for the coordinator, once
+    per mobility id (a resend of the same exchange under a new event id changes nothing)."""
+    if uow.repo.activity_reported_as(data["mobility_id"]) is not None:
+        return
+    activity_type = uow.repo.activity_type(data["kind"])
+    activity = reported.reported_exchange(
+        student_id=data["student_id"], activity_type=activity_type,
+        mobility_id=data["mobility_id"], host_institution=data["host_institution"],
+        country=data["country"], start_date=data["start_date"], end_date=data["end_date"],
+        verified_by=data["reported_by"], now=utcnow())
+    uow.repo.add(activity)
+    uow.publish(ACTIVITY_SUBMITTED, activity_state(activity, activity_type))
+
+
+def record_reported_attendance(uow, data: dict):
+    """The events office's attendance: a verified session on the student's activity of that
+    type, created when missing; once per occasion (`event_ref`)."""
+    if uow.repo.session_reported_as(data["event_ref"]) is not None:
+        return
+    activity_type = uow.repo.activity_type(data["activity_type"])
+    now = utcnow()
+    activity, new = reported.attendance_activity(
+        uow.repo.activities_of(data["student_id"]), activity_type,
+        student_id=data["student_id"], location_kind=data["location_kind"],
+        session_date=data["date"], verified_by=data["reported_by"], now=now)
+    if new:
+        uow.repo.add(activity)
+    activity.add_session(session_date=data["date"], title=data["title"],
+                         activity_type=activity_type, now=now, verified_by=data["reported_by"],
+                         external_ref=data["event_ref"])
+    uow.publish(ACTIVITY_SUBMITTED if new else ACTIVITY_RESUBMITTED,
+                activity_state(activity, activity_type))

@@ -45,6 +45,9 @@ activities = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("submitted_at", UTCDateTime, nullable=False),
+    # Reported by a campus system: its CloudEvents source, and its id (one activity per id).
+    sa.Column("verified_by", sa.String(300), nullable=True),
+    sa.Column("external_ref", sa.String(200), nullable=True, unique=True),
     sa.CheckConstraint(_one_of("status", STATUSES), name="status_known"),
     sa.CheckConstraint(_one_of("location_kind", LOCATION_KINDS), name="location_kind_known"),
     sa.CheckConstraint("end_date >= start_date", name="dates_in_order"),
@@ -76,6 +79,8 @@ activity_sessions = sa.Table(
     sa.Column("date", sa.Date, nullable=False),
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("added_at", UTCDateTime, nullable=False),
+    sa.Column("verified_by", sa.String(300), nullable=True),
+    sa.Column("external_ref", sa.String(200), nullable=True, unique=True),
 )
 
 # The decisions that applied, in the order they arrived (outdated ones are not recorded).
@@ -124,6 +129,14 @@ class Repository:
             sa.select(Activity).where(Activity.student_id == student_id)
             .options(selectinload(Activity.sessions), selectinload(Activity.decisions))
             .order_by(Activity.created_at, Activity.activity_id)))
+
+    def activity_reported_as(self, external_ref: str) -> Activity | None:
+        return self.session.scalars(sa.select(Activity).where(
+            Activity.external_ref == external_ref)).one_or_none()
+
+    def session_reported_as(self, external_ref: str) -> AttendanceSession | None:
+        return self.session.scalars(sa.select(AttendanceSession).where(
+            AttendanceSession.external_ref == external_ref)).one_or_none()
 
     def add(self, obj):
         self.session.add(obj)

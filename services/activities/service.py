@@ -6,7 +6,8 @@ from services.activities.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
-                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED)
+                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, ATTENDANCE_REPORTED,
+                           EXCHANGE_REPORTED)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.rpc import load
@@ -97,3 +98,13 @@ class ActivitiesService(HealthEndpoint):
     @on_event(ACTIVITY_APPROVAL_WITHDRAWN)
     def on_activity_approval_withdrawn(self, event):
         self.db.consume(event, handlers.record_approval_withdrawal)
+
+    # --- what campus systems reported -------------------------------------------------------
+
+    @on_event(EXCHANGE_REPORTED)
+    def on_exchange_reported(self, event):
+        self.db.consume(event, handlers.record_reported_exchange)
+
+    @on_event(ATTENDANCE_REPORTED)
+    def on_attendance_reported(self, event):
+        self.db.consume(event, handlers.record_reported_attendance)

@@ -4,6 +4,7 @@ from sqlalchemy.orm import registry
 
 from services.certificates.domain.certificates import VALID, Certificate, CertificateDocument
 from services.certificates.domain.reviews import CertificateReview
+from services.certificates.domain.degrees import Degree
 from services.certificates.domain.supplement import DiplomaSupplementEntry
 from shared.db import UTCDateTime, service_metadata
 
@@ -64,6 +65,18 @@ diploma_supplement_entries = sa.Table(
     sa.Column("recorded_at", UTCDateTime, nullable=False),
 )
 
+# Degrees student records conferred (campus events): the supplement line goes with each.
+degrees = sa.Table(
+    "degrees", metadata,
+    sa.Column("degree_ref", sa.String(200), primary_key=True),
+    sa.Column("student_id", sa.String(36), nullable=False, index=True),
+    sa.Column("programme", sa.String(50), nullable=False),
+    sa.Column("conferred_on", sa.Date, nullable=False),
+    sa.Column("reported_by", sa.String(300), nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("supplement_sent_for", sa.String(64), nullable=True),
+)
+
 # A valid certificate flagged for an admin after one of its activities lost its approval.
 certificate_reviews = sa.Table(
     "certificate_reviews", metadata,
@@ -85,6 +98,7 @@ certificate_reviews = sa.Table(
 mapper_registry.map_imperatively(Certificate, certificates)
 mapper_registry.map_imperatively(CertificateDocument, certificate_documents)
 mapper_registry.map_imperatively(DiplomaSupplementEntry, diploma_supplement_entries)
+mapper_registry.map_imperatively(Degree, degrees)
 mapper_registry.map_imperatively(CertificateReview, certificate_reviews)
 
 
@@ -138,6 +152,12 @@ class Repository:
         if certificate_id is not None:
             query = query.where(CertificateReview.certificate_id == certificate_id)
         return list(self.session.scalars(query.order_by(CertificateReview.requested_at)))
+
+    def degree(self, degree_ref: str) -> Degree | None:
+        return self.session.get(Degree, degree_ref)
+
+    def degrees_of(self, student_id: str) -> list[Degree]:
+        return list(self.session.scalars(sa.select(Degree).where(Degree.student_id == student_id)))
 
     def add(self, obj):
         self.session.add(obj)

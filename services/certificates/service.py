@@ -14,7 +14,8 @@ from services.certificates.orm import Repository
 from services.certificates.pdf import render_in_child
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
-from shared.events import ACTIVITY_APPROVAL_WITHDRAWN, STUDENT_ELIGIBLE, STUDENT_UPDATED
+from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, DEGREE_REPORTED, STUDENT_ELIGIBLE,
+                           STUDENT_UPDATED)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.rpc import load
@@ -153,3 +154,8 @@ class CertificatesService(HealthEndpoint):
         with self.db.unit_of_work() as uow:
             return ArchiveView().dump(queries.ceremony_archive(uow, actor=actor,
                                                                ceremony_id=ceremony_id))
+
+    @on_event(DEGREE_REPORTED)
+    def on_degree_reported(self, event):
+        """Student records conferred a degree: the supplement line is sent for it."""
+        self.db.consume(event, issuing.record_degree)

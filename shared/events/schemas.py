@@ -138,6 +138,10 @@ class ActivityData(EventData):
     sessions = fields.List(fields.Nested(SessionData), load_default=list, metadata={
         "description": "The attended sessions recorded so far, oldest first; empty unless the "
                        "type is repeated-attendance."})
+    verified_by = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "The CloudEvents source of the campus system that reported and so "
+                       "verified this activity (the mobility or events office); null when the "
+                       "student logged it."})
 
 
 class ActivitySubmittedV1(ActivityData):
@@ -379,3 +383,6 @@ class DiplomaSupplementRecordedV1(EventData):
         "description": "The same line in Swedish."})
     recorded_at = fields.AwareDateTime(required=True, metadata={
         "description": "When the line was written (again on each re-issue)."})
+    degree_ref = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "Student records' id of the conferred degree the line is sent for; null "
+                       "while no degree has been reported."})

@@ -82,6 +82,8 @@ class SessionView(Payload):
     session_id = fields.String()
     date = fields.Date()
     title = fields.String()
+    verified_by = fields.String(allow_none=True, metadata={
+        "description": "the campus system that reported the session, when one did"})
 
 
 class DecisionView(Payload):
@@ -107,6 +109,9 @@ class ActivityView(Payload):
     version = fields.Integer()
     submitted_at = fields.AwareDateTime()
     latest_decision = fields.Nested(DecisionView, allow_none=True)
+    verified_by = fields.String(allow_none=True, metadata={
+        "description": "the campus system (mobility or events office) that reported and so "
+                       "verified the activity; null when the student logged it"})
 
 
 class ActivityTypeView(Payload):

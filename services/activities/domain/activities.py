@@ -35,6 +35,9 @@ class AttendanceSession:
     date: date
     title: str
     added_at: datetime
+    # Reported by a campus system: its CloudEvents source, and its id of the occasion.
+    verified_by: str | None = None
+    external_ref: str | None = None
 
 
 @dataclass(eq=False)
@@ -86,6 +89,10 @@ class Activity(Located):
     sessions: list = field(default_factory=list)
     versions: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
+    # Reported by a campus system (the mobility office, the events office): who verified it,
+    # and that system's id of it. Still decided by the coordinator.
+    verified_by: str | None = None
+    external_ref: str | None = None
 
     @property
     def latest_decision(self) -> Decision | None:
@@ -116,7 +123,8 @@ class Activity(Located):
         self._next_version(now)
 
     def add_session(self, *, session_date: date, title: str, activity_type: ActivityType,
-                    now: datetime) -> AttendanceSession:
+                    now: datetime, verified_by: str | None = None,
+                    external_ref: str | None = None) -> AttendanceSession:
         """Record one more attended session; it goes back to the coordinator as a new version."""
         if not activity_type.repeated_attendance:
             raise Invalid({"activity": [f"{activity_type.code!r} is not a repeated-attendance "
@@ -131,8 +139,11 @@ class Activity(Located):
         if any(s.date == session_date and s.title == title for s in self.sessions):
             raise Conflict("this session is already recorded")
         session = AttendanceSession(session_id=str(uuid.uuid4()), activity_id=self.activity_id,
-                                    date=session_date, title=title, added_at=now)
+                                    date=session_date, title=title, added_at=now,
+                                    verified_by=verified_by, external_ref=external_ref)
         self.sessions.append(session)
+        self.start_date, self.end_date = (min(self.start_date, session_date),
+                                          max(self.end_date, session_date))
         self._next_version(now)
         return session
 

@@ -10,6 +10,7 @@ from services.certificates.domain.certificates import (VALID, Certificate, Certi
                                                        issue, reissue)
 from services.certificates.domain.codes import new_code
 from services.certificates.domain.content import document_content
+from services.certificates.domain import degrees
 from services.certificates.domain.supplement import DiplomaSupplementEntry, supplement_entry
 from services.certificates.domain.verification import verify_url
 from services.certificates.handlers.common import certificate_by_code, certificate_view
@@ -80,14 +81,37 @@ def _store_and_announce(uow, certificate: Certificate, pdf: bytes, public_base_u
     if certificate.supersedes:
         issued.update(supersedes=certificate.supersedes, reissue_reason=certificate.reissue_reason)
     uow.publish(CERTIFICATE_ISSUED, issued)
-    uow.publish(DIPLOMA_SUPPLEMENT_RECORDED, supplement_record(entry))
+    degree = degrees.latest(uow.repo.degrees_of(certificate.student_id))
+    uow.publish(DIPLOMA_SUPPLEMENT_RECORDED, supplement_record(entry, degree))
+    if degree is not None:
+        degree.supplement_sent_for = certificate.code
 
 
-def supplement_record(entry: DiplomaSupplementEntry) -> dict:
-    """The line as diploma_supplement.recorded.v1 carries it (its own id stays here)."""
+def supplement_record(entry: DiplomaSupplementEntry, degree: degrees.Degree | None = None) -> dict:
+    """The line as diploma_supplement.recorded.v1 carries it (its own id stays here), for the
+    degree student records conferred when one is known."""
     return {"student_id": entry.student_id, "certificate_code": entry.certificate_code,
             "section": entry.section, "text_en": entry.text_en, "text_sv": entry.text_sv,
-            "recorded_at": entry.recorded_at}
+            "recorded_at": entry.recorded_at,
+            "degree_ref": degree.degree_ref if degree is not None else None}
+
+
+# --- a degree student records conferred (through the campus edge) ---------------------------
+
+def record_degree(uow, data: dict):
+    """Keep the degree (once per degree_ref); with a valid certificate, send its supplement line
+    for that degree now; otherwise the line goes with the certificate when it is issued."""
+    if uow.repo.degree(data["degree_ref"]) is not None:
+        return
+    degree = degrees.Degree(degree_ref=data["degree_ref"], student_id=data["student_id"],
+                            programme=data["programme"], conferred_on=data["conferred_on"],
+                            reported_by=data["reported_by"], received_at=utcnow())
+    uow.repo.add(degree)
+    certificate = uow.repo.valid_for(degree.student_id)
+    entry = uow.repo.supplement_for(degree.student_id) if certificate else None
+    if entry is not None and entry.certificate_code == certificate.code:
+        uow.publish(DIPLOMA_SUPPLEMENT_RECORDED, supplement_record(entry, degree))
+        degree.supplement_sent_for = certificate.code
 
 
 # --- a re-issue: after a legal-name correction or at an admin's request ---------------------

@@ -20,6 +20,13 @@ class FakeActivitiesRepository:
     def activity(self, activity_id):
         return self.activities.get(activity_id)
 
+    def activity_reported_as(self, external_ref):
+        return next((a for a in self.activities.values() if a.external_ref == external_ref), None)
+
+    def session_reported_as(self, external_ref):
+        return next((s for a in self.activities.values() for s in a.sessions
+                     if s.external_ref == external_ref), None)
+
     def activities_of(self, student_id):
         return sorted((a for a in self.activities.values() if a.student_id == student_id),
                       key=lambda a: (a.created_at, a.activity_id))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from services.certificates.domain.certificates import VALID, Certificate, CertificateDocument
+from services.certificates.domain.degrees import Degree
 from services.certificates.domain.reviews import CertificateReview
 from services.certificates.domain.supplement import DiplomaSupplementEntry
 
@@ -12,6 +13,13 @@ class FakeCertificatesRepository:
         self.documents: dict[str, CertificateDocument] = {}
         self.supplements: list[DiplomaSupplementEntry] = []
         self.reviews: list[CertificateReview] = []
+        self.degrees: dict[str, Degree] = {}
+
+    def degree(self, degree_ref):
+        return self.degrees.get(degree_ref)
+
+    def degrees_of(self, student_id):
+        return [d for d in self.degrees.values() if d.student_id == student_id]
 
     def by_code(self, code, lock=False):
         return next((c for c in self.certificates.values() if c.code == code), None)
@@ -60,5 +68,7 @@ class FakeCertificatesRepository:
             self.supplements.append(obj)
         elif isinstance(obj, CertificateReview):
             self.reviews.append(obj)
+        elif isinstance(obj, Degree):
+            self.degrees[obj.degree_ref] = obj
         else:
             raise TypeError(f"the certificates repository keeps no {type(obj).__name__}")
