@@ -185,6 +185,7 @@ def record_reported_exchange(uow, data: dict):
 def record_reported_attendance(uow, data: dict):
     """The events office's attendance: a verified session on the student's activity of that
     type, created when missing; once per occasion (`event_ref`)."""
+    uow.repo.lock_student(data["student_id"])
     if uow.repo.session_reported_as(data["event_ref"]) is not None:
         return
     activity_type = uow.repo.activity_type(data["activity_type"])

@@ -1,4 +1,6 @@
 """Activities' tables, mapped onto the plain domain classes, and its repository."""
+import zlib
+
 import sqlalchemy as sa
 from sqlalchemy.orm import registry, relationship, selectinload
 
@@ -129,6 +131,14 @@ class Repository:
             sa.select(Activity).where(Activity.student_id == student_id)
             .options(selectinload(Activity.sessions), selectinload(Activity.decisions))
             .order_by(Activity.created_at, Activity.activity_id)))
+
+    def lock_student(self, student_id: str):
+        """Serialise concurrent writers of one student's activities until the commit (two
+        attendance reports at once must find, not both create, the activity they belong to).
+        PostgreSQL: a transaction-scoped advisory lock; SQLite serialises writers itself."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = zlib.crc32(f"activities:{student_id}".encode())
+            self.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def activity_reported_as(self, external_ref: str) -> Activity | None:
         return self.session.scalars(sa.select(Activity).where(
