@@ -129,7 +129,7 @@ def cmd_docs(args):
     from cim import docs
 
     docs.write()
-    print("wrote docs/events.md and docs/api.md")
+    print("wrote docs/events.md, docs/api.md and docs/asyncapi.yaml")
 
 
 def main(argv=None):
@@ -160,7 +160,8 @@ def main(argv=None):
     p.add_argument("--out")
     p.set_defaults(func=cmd_demo)
 
-    sub.add_parser("docs", help="regenerate docs/events.md and docs/api.md").set_defaults(func=cmd_docs)
+    sub.add_parser("docs", help="regenerate docs/events.md, docs/api.md and docs/asyncapi.yaml"
+                   ).set_defaults(func=cmd_docs)
 
     p = sub.add_parser("dlq", help="inspect or replay dead-lettered messages")
     p.add_argument("action", choices=("list", "replay"))

@@ -1,4 +1,4 @@
-"""Generates docs/events.md and docs/api.md from the code, so the documents cannot drift."""
+"""Generates docs/events.md, docs/api.md and docs/asyncapi.yaml from the code, so they cannot drift."""
 from __future__ import annotations
 
 import inspect
@@ -59,7 +59,8 @@ def events_markdown() -> str:
              "envelope: `event_id` (UUID), `event_type`, `occurred_at` (UTC, ISO 8601), `producer`,",
              "`correlation_id`, `data`. A producer publishes to its durable topic exchange",
              "`<producer>.events` with the event type as routing key. Within a major version changes are",
-             "additive only (`tests/contract/`).", ""]
+             "additive only (`tests/contract/`). The same, machine-readable with the AMQP bindings and",
+             "the inbound campus types: [asyncapi.yaml](asyncapi.yaml) (AsyncAPI 3.0).", ""]
     for spec in EVENTS:
         lines += [f"## `{spec.type}`", "", spec.description, "",
                   f"- producer: `{spec.producer}`",
@@ -97,5 +98,8 @@ def api_markdown() -> str:
 
 
 def write():
+    from cim import asyncapi  # it uses `consumers` from here
+
     (REPO_ROOT / "docs" / "events.md").write_text(events_markdown())
     (REPO_ROOT / "docs" / "api.md").write_text(api_markdown())
+    asyncapi.write()

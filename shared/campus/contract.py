@@ -47,52 +47,66 @@ class EnrolmentCreated(InboundData):
     student_ref = _ref(STUDENT_REF)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200),
                          metadata={"description": "legal name"})
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         metadata={"description": "the address messages go to"})
     programme = fields.String(required=True, validate=validate.Length(min=1, max=50),
                               metadata={"description": "programme code, e.g. MBIOM"})
     expected_graduation = fields.String(
-        required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="use YYYY-MM"))
+        required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="use YYYY-MM"),
+        metadata={"description": "expected graduation month, YYYY-MM"})
     language = fields.String(load_default="en", validate=validate.OneOf(("en", "sv")),
                              metadata={"description": "en or sv; en when absent"})
-    enrolled_at = fields.AwareDateTime(required=True)
+    enrolled_at = fields.AwareDateTime(required=True, metadata={
+        "description": "when the person was enrolled in the CIM course, with its offset"})
 
 
 class EnrolmentDeleted(InboundData):
     student_ref = _ref(STUDENT_REF)
-    unenrolled_at = fields.AwareDateTime(required=True)
+    unenrolled_at = fields.AwareDateTime(required=True, metadata={
+        "description": "when the student was unenrolled from the CIM course, with its offset"})
 
 
 class ExchangeCompleted(InboundData):
     student_ref = _ref(STUDENT_REF)
     mobility_id = _ref("the mobility office's id of this exchange")
-    kind = fields.String(required=True, validate=validate.OneOf(EXCHANGE_KINDS))
-    host_institution = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(EXCHANGE_KINDS),
+                         metadata={"description": "the kind of exchange: the activity type"})
+    host_institution = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                     metadata={"description": "where the student went"})
     country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$",
-                                                                    error="ISO 3166-1 alpha-2"))
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(required=True)
+                                                                    error="ISO 3166-1 alpha-2"),
+                            metadata={"description": "the host's country, ISO 3166-1 alpha-2"})
+    start_date = fields.Date(required=True, metadata={"description": "the first day abroad"})
+    end_date = fields.Date(required=True, metadata={"description": "the last day abroad"})
 
 
 class AttendanceRecorded(InboundData):
     student_ref = _ref(STUDENT_REF)
     event_ref = _ref("the events office's id of the occasion attended")
-    activity_type = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_KINDS))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    date = fields.Date(required=True)
-    location_kind = fields.String(required=True, validate=validate.OneOf(("sweden", "digital")))
+    activity_type = fields.String(required=True, validate=validate.OneOf(ATTENDANCE_KINDS),
+                                  metadata={"description": "the activity type it counts for"})
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"description": "the occasion's title"})
+    date = fields.Date(required=True, metadata={"description": "the day attended"})
+    location_kind = fields.String(required=True, validate=validate.OneOf(("sweden", "digital")),
+                                  metadata={"description": "held in Sweden or online"})
 
 
 class DegreeConferred(InboundData):
     student_ref = _ref(STUDENT_REF)
     degree_ref = _ref("student records' id of the degree")
-    programme = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    conferred_on = fields.Date(required=True)
+    programme = fields.String(required=True, validate=validate.Length(min=1, max=50),
+                              metadata={"description": "the degree's programme code"})
+    conferred_on = fields.Date(required=True, metadata={
+        "description": "the day the degree was conferred"})
 
 
 class NameChanged(InboundData):
     student_ref = _ref(STUDENT_REF)
-    legal_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    effective_at = fields.AwareDateTime(required=True)
+    legal_name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                               metadata={"description": "the new legal name"})
+    effective_at = fields.AwareDateTime(required=True, metadata={
+        "description": "from when the new name holds, with its offset"})
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,18 @@ class EnvelopeSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # additive changes within a major version must not break readers
 
-    event_id = fields.UUID(required=True)
-    event_type = fields.String(required=True, validate=validate.Regexp(EVENT_TYPE_PATTERN))
-    occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
-    producer = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    data = fields.Dict(required=True)
+    event_id = fields.UUID(required=True, metadata={
+        "description": "The event's id, a UUID: a redelivery carries the same one."})
+    event_type = fields.String(required=True, validate=validate.Regexp(EVENT_TYPE_PATTERN),
+                               metadata={"description": "The event type (also the routing key)."})
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc, metadata={
+        "description": "When the producer recorded the event, UTC, ISO 8601."})
+    producer = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                             metadata={"description": "The publishing service's name."})
+    correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                   metadata={"description": "Ties together what one request or "
+                                                            "campus event set off."})
+    data = fields.Dict(required=True, metadata={"description": "The event's data (its schema)."})
 
 
 @dataclass(frozen=True)
