@@ -128,6 +128,7 @@ def observe_http(route: str, method: str, status: int, seconds: float):
 
 # --- exposition -------------------------------------------------------------------------------
 
-def exposition() -> tuple[int, dict, bytes]:
-    """`GET /metrics` as a nameko http response: the text format of this process's registry."""
-    return 200, {"Content-Type": CONTENT_TYPE_LATEST}, generate_latest(REGISTRY)
+def exposition() -> tuple[int, dict, str]:
+    """`GET /metrics` as a nameko http response (status, headers, text: nameko refuses bytes):
+    the text format of this process's registry."""
+    return 200, {"Content-Type": CONTENT_TYPE_LATEST}, generate_latest(REGISTRY).decode("utf-8")
