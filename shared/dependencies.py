@@ -10,6 +10,7 @@ from nameko.rpc import Rpc
 
 from shared import metrics
 from shared.db import AlreadyHandled, UnitOfWork, create_engine, make_session_factory
+from shared.logging import note_service
 from shared.outbox import OutboxRelay
 from shared.settings import Settings, load_settings
 
@@ -71,6 +72,7 @@ class Database(DependencyProvider):
         self.repository = repository
 
     def setup(self):
+        note_service(self.container.service_name)
         self.settings = load_settings(self.container.service_name, self.container.config)
         self.engine = create_engine(self.settings.database_url)
         self.session_factory = make_session_factory(self.engine)
@@ -108,6 +110,7 @@ class Config(DependencyProvider):
     """The service's settings, loaded once at start-up (for services without a database)."""
 
     def setup(self):
+        note_service(self.container.service_name)
         self.settings = load_settings(self.container.service_name, self.container.config)
 
     def get_dependency(self, worker_ctx):
