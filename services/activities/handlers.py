@@ -1,16 +1,24 @@
-"""Activities' use cases: each takes a unit of work and plain values, and commits once."""
+"""Activities' use cases: each takes a unit of work (with its repository) and typed values.
+
+A use case never commits: its unit of work commits when the caller's `with` block ends. The RPC
+use cases return domain objects, which the view schemas of shared.rpc.activities dump.
+"""
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
-from services.activities import domain
-from services.activities.orm import Repository
+from services.activities.domain import activities as claims
+from services.activities.domain import catalogue
+from services.activities.domain.details import Details
 from shared.db import utcnow
-from shared.errors import Forbidden, NotFound
+from shared.errors import NotFound
 from shared.events import ACTIVITY_RESUBMITTED, ACTIVITY_SUBMITTED, ACTIVITY_WITHDRAWN
+from shared.permissions import ADMIN, Actor, ensure_may_have_role
+from shared.rpc.activities import ActivityClaim, ActivityTypeEntry, SessionClaim
 
 
-def activity_type_state(activity_type: domain.ActivityType) -> dict:
+def activity_type_state(activity_type: catalogue.ActivityType) -> dict:
     """The catalogue entry as events carry it (consumers keep their own copy)."""
     return {"code": activity_type.code, "name_en": activity_type.name_en,
             "name_sv": activity_type.name_sv, "sessions_required": activity_type.sessions_required,
@@ -18,153 +26,117 @@ def activity_type_state(activity_type: domain.ActivityType) -> dict:
             "supplement_sv": activity_type.supplement_sv}
 
 
-def _location(activity: domain.Activity) -> dict:
-    return {"kind": activity.location_kind, "country": activity.location_country}
-
-
-def _sessions(activity: domain.Activity) -> list[dict]:
-    return [{"session_id": s.session_id, "date": s.date, "title": s.title}
-            for s in activity.sessions]
-
-
-def activity_state(activity: domain.Activity, activity_type: domain.ActivityType) -> dict:
+def activity_state(activity: claims.Activity, activity_type: catalogue.ActivityType) -> dict:
     """The data of activity.submitted.v1 / activity.resubmitted.v1: the whole current version."""
     return {
         "activity_id": activity.activity_id, "student_id": activity.student_id,
         "version": activity.version, "activity_type": activity_type_state(activity_type),
         "title": activity.title, "description": activity.description,
-        "location": _location(activity), "start_date": activity.start_date,
-        "end_date": activity.end_date, "sessions": _sessions(activity),
+        "location": asdict(activity.location), "start_date": activity.start_date,
+        "end_date": activity.end_date,
+        "sessions": [{"session_id": s.session_id, "date": s.date, "title": s.title}
+                     for s in activity.sessions],
         "submitted_at": activity.submitted_at,
     }
 
 
-def view(activity: domain.Activity) -> dict:
-    decision = activity.latest_decision
-    return {
-        "id": activity.activity_id, "student_id": activity.student_id,
-        "type": activity.type_code, "title": activity.title,
-        "description": activity.description, "location": _location(activity),
-        "start_date": activity.start_date, "end_date": activity.end_date,
-        "evidence_urls": list(activity.evidence_urls), "sessions": _sessions(activity),
-        "status": activity.status, "version": activity.version,
-        "submitted_at": activity.submitted_at,
-        "latest_decision": None if decision is None else {
-            "decision": decision.decision, "comment": decision.comment,
-            "decided_at": decision.decided_at, "version": decision.version},
-    }
+def _details(request: ActivityClaim) -> Details:
+    return Details(
+        type_code=request.type, title=request.title, description=request.description,
+        location_kind=request.location.kind, location_country=request.location.country,
+        start_date=request.start_date, end_date=request.end_date,
+        evidence_urls=tuple(request.evidence_urls or ()))
 
 
-def _details(request: dict) -> domain.Details:
-    location = request["location"]
-    return domain.Details(
-        type_code=request["type"], title=request["title"], description=request["description"],
-        location_kind=location["kind"], location_country=location.get("country"),
-        start_date=request["start_date"], end_date=request["end_date"],
-        evidence_urls=tuple(request.get("evidence_urls") or ()))
+def _own(uow, actor: Actor, activity_id: str) -> claims.Activity:
+    claims.acting_student(actor)
+    return claims.own_activity(uow.repo.activity(activity_id), actor)
 
 
-def _own(repo: Repository, activity_id: str, student_id: str) -> domain.Activity:
-    return domain.own_activity(repo.activity(activity_id), student_id)
+# --- a student's claims ----------------------------------------------------------------------
 
-
-def log_activity(uow, *, student_id: str, request: dict) -> dict:
-    repo = Repository(uow.session)
-    activity_type = repo.activity_type(request["type"])
-    activity = domain.log(student_id=student_id, details=_details(request),
+def log_activity(uow, *, actor: Actor, request: ActivityClaim) -> claims.Activity:
+    student_id = claims.acting_student(actor)
+    activity_type = uow.repo.activity_type(request.type)
+    activity = claims.log(student_id=student_id, details=_details(request),
                           activity_type=activity_type, now=utcnow())
-    repo.add(activity)
+    uow.repo.add(activity)
     uow.publish(ACTIVITY_SUBMITTED, activity_state(activity, activity_type))
-    uow.commit()
-    return view(activity)
+    return activity
 
 
-def add_session(uow, *, student_id: str, activity_id: str, request: dict) -> dict:
-    repo = Repository(uow.session)
-    activity = _own(repo, activity_id, student_id)
-    activity_type = repo.activity_type(activity.type_code)
-    activity.add_session(session_date=request["date"], title=request["title"],
+def add_session(uow, *, actor: Actor, activity_id: str, request: SessionClaim) -> claims.Activity:
+    activity = _own(uow, actor, activity_id)
+    activity_type = uow.repo.activity_type(activity.type_code)
+    activity.add_session(session_date=request.date, title=request.title,
                          activity_type=activity_type, now=utcnow())
     uow.publish(ACTIVITY_RESUBMITTED, activity_state(activity, activity_type))
-    uow.commit()
-    return view(activity)
+    return activity
 
 
-def resubmit(uow, *, student_id: str, activity_id: str, request: dict) -> dict:
-    repo = Repository(uow.session)
-    activity = _own(repo, activity_id, student_id)
-    activity_type = repo.activity_type(request["type"])
+def resubmit(uow, *, actor: Actor, activity_id: str, request: ActivityClaim) -> claims.Activity:
+    activity = _own(uow, actor, activity_id)
+    activity_type = uow.repo.activity_type(request.type)
     activity.resubmit(_details(request), activity_type, now=utcnow())
     uow.publish(ACTIVITY_RESUBMITTED, activity_state(activity, activity_type))
-    uow.commit()
-    return view(activity)
+    return activity
 
 
-def withdraw(uow, *, student_id: str, activity_id: str) -> dict:
-    repo = Repository(uow.session)
-    activity = _own(repo, activity_id, student_id)
+def withdraw(uow, *, actor: Actor, activity_id: str) -> claims.Activity:
+    activity = _own(uow, actor, activity_id)
     activity.withdraw()
     uow.publish(ACTIVITY_WITHDRAWN, {"activity_id": activity.activity_id,
-                                          "student_id": activity.student_id,
-                                          "withdrawn_at": utcnow()})
-    uow.commit()
-    return view(activity)
+                                     "student_id": activity.student_id, "withdrawn_at": utcnow()})
+    return activity
 
 
-def list_activities(uow, *, student_id: str) -> list[dict]:
-    return [view(a) for a in Repository(uow.session).activities_of(student_id)]
+def list_activities(uow, *, actor: Actor) -> list[claims.Activity]:
+    return uow.repo.activities_of(claims.acting_student(actor))
 
 
-def get_activity(uow, *, student_id: str, activity_id: str) -> dict:
-    return view(_own(Repository(uow.session), activity_id, student_id))
+def get_activity(uow, *, actor: Actor, activity_id: str) -> claims.Activity:
+    return _own(uow, actor, activity_id)
 
 
-def activity_type_view(t: domain.ActivityType) -> dict:
-    return {"code": t.code, "name_en": t.name_en, "name_sv": t.name_sv,
-            "repeated_attendance": t.repeated_attendance,
-            "sessions_required": t.sessions_required, "default_location": t.default_location,
-            "supplement_en": t.supplement_en, "supplement_sv": t.supplement_sv}
+def list_versions(uow, *, actor: Actor, activity_id: str) -> list[dict]:
+    """Every submitted version of the student's activity, oldest first, with its decision.
 
-
-def list_activity_types(uow) -> list[dict]:
-    return [activity_type_view(t) for t in Repository(uow.session).activity_types()]
-
-
-def put_activity_type(uow, *, actor: dict, code: str, request: dict) -> tuple[bool, dict]:
-    """An admin adds or changes a catalogue entry; returns (created?, the entry)."""
-    if actor["role"] != "admin":
-        raise Forbidden("only an admin changes the activity catalogue")
-    repo = Repository(uow.session)
-    existing = repo.activity_type(code)
-    activity_type = domain.put_activity_type(existing, code=code, values=request)
-    if existing is None:
-        repo.add(activity_type)
-    uow.commit()
-    return existing is None, activity_type_view(activity_type)
-
-
-def list_versions(uow, *, student_id: str, activity_id: str) -> list[dict]:
-    """Every submitted version of the student's activity, oldest first, with its decision."""
-    activity = _own(Repository(uow.session), activity_id, student_id)
-    decided = {}
-    for decision in activity.decisions:
-        decided[decision.version] = decision  # the last decision on each version
+    A dict, not the version itself: a version keeps its sessions as it stood (ISO dates) and
+    does not know the decision on it; the activity does.
+    """
+    activity = _own(uow, actor, activity_id)
     return [{
         "version": v.version, "type": v.type_code, "title": v.title, "description": v.description,
-        "location": {"kind": v.location_kind, "country": v.location_country},
-        "start_date": v.start_date, "end_date": v.end_date, "evidence_urls": list(v.evidence_urls),
+        "location": v.location, "start_date": v.start_date, "end_date": v.end_date,
+        "evidence_urls": list(v.evidence_urls),
         "sessions": [{"session_id": s["session_id"], "date": date.fromisoformat(s["date"]),
                       "title": s["title"]} for s in v.sessions],
-        "submitted_at": v.submitted_at,
-        "decision": None if v.version not in decided else {
-            "decision": decided[v.version].decision, "comment": decided[v.version].comment,
-            "decided_at": decided[v.version].decided_at, "version": v.version},
+        "submitted_at": v.submitted_at, "decision": activity.decision_on(v.version),
     } for v in activity.versions]
 
 
+# --- the catalogue ---------------------------------------------------------------------------
+
+def list_activity_types(uow) -> list[catalogue.ActivityType]:
+    return uow.repo.activity_types()
+
+
+def put_activity_type(uow, *, actor: Actor, code: str,
+                      request: ActivityTypeEntry) -> tuple[bool, catalogue.ActivityType]:
+    """An admin adds or changes a catalogue entry; returns (created?, the entry)."""
+    ensure_may_have_role(actor, ADMIN, doing="change the activity catalogue")
+    existing = uow.repo.activity_type(code)
+    activity_type = catalogue.put_activity_type(existing, code=code, **asdict(request))
+    if existing is None:
+        uow.repo.add(activity_type)
+    return existing is None, activity_type
+
+
+# --- approvals' decisions (called through db.consume, which claims the event id) -------------
+
 def record_decision(uow, data: dict, *, decision: str) -> bool:
-    """Show the coordinator's decision; `db.consume` commits it with the event's id."""
-    activity = Repository(uow.session).activity(data["activity_id"])
+    """Show the coordinator's decision on the version it was made on."""
+    activity = uow.repo.activity(data["activity_id"])
     if activity is None or activity.student_id != data["student_id"]:
         # Activities is the only source of activity ids: this is a fault to look at, so it
         # fails (and is dead-lettered after the retries) rather than vanishing.
@@ -175,19 +147,19 @@ def record_decision(uow, data: dict, *, decision: str) -> bool:
 
 
 def record_approval(uow, data: dict) -> bool:
-    return record_decision(uow, data, decision=domain.APPROVED)
+    return record_decision(uow, data, decision=claims.APPROVED)
 
 
 def record_rejection(uow, data: dict) -> bool:
-    return record_decision(uow, data, decision=domain.REJECTED)
+    return record_decision(uow, data, decision=claims.REJECTED)
 
 
 def record_change_request(uow, data: dict) -> bool:
-    return record_decision(uow, data, decision=domain.CHANGES_REQUESTED)
+    return record_decision(uow, data, decision=claims.CHANGES_REQUESTED)
 
 
 def record_approval_withdrawal(uow, data: dict) -> bool:
     """activity.approval_withdrawn.v1: the student sees the reason; the activity may be resubmitted."""
     return record_decision(uow, {**data, "decided_by": data["withdrawn_by"],
                                  "decided_at": data["withdrawn_at"], "comment": data["reason"]},
-                           decision=domain.APPROVAL_WITHDRAWN)
+                           decision=claims.APPROVAL_WITHDRAWN)

@@ -2,8 +2,10 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import registry, relationship, selectinload
 
-from services.activities.domain import (
-    LOCATION_KINDS, STATUSES, Activity, ActivityType, ActivityVersion, AttendanceSession, Decision)
+from services.activities.domain.activities import (STATUSES, Activity, ActivityVersion,
+                                                   AttendanceSession, Decision)
+from services.activities.domain.catalogue import ActivityType
+from services.activities.domain.details import LOCATION_KINDS
 from shared.db import UTCDateTime, service_metadata
 
 metadata = service_metadata()
@@ -103,6 +105,8 @@ mapper_registry.map_imperatively(Activity, activities, properties={
 
 
 class Repository:
+    """Activities' reads and writes over one session (the unit of work's: `uow.repo`)."""
+
     def __init__(self, session):
         self.session = session
 

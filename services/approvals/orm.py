@@ -3,9 +3,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import registry
 
-from services.approvals.domain import (
-    PENDING, WITHDRAWN, Activity, AuditEntry, Coordinator, Decision, Evaluation, IssuedCertificate,
-    Presentation, Report, Student)
+from services.approvals.domain.activities import Activity
+from services.approvals.domain.audit import AuditEntry
+from services.approvals.domain.coordinators import Coordinator
+from services.approvals.domain.decisions import REPORT, Decision
+from services.approvals.domain.eligibility import Evaluation
+from services.approvals.domain.statuses import ACCEPTED, PENDING, WITHDRAWN
+from services.approvals.domain.students import IssuedCertificate, Presentation, Report, Student
 from shared.db import UTCDateTime, service_metadata
 from shared.errors import Conflict
 
@@ -148,6 +152,8 @@ mapper_registry.map_imperatively(Evaluation, evaluations)
 
 
 class Repository:
+    """Approvals' objects in one session: what the use cases read and add (uow.repo)."""
+
     def __init__(self, session):
         self.session = session
 
@@ -241,7 +247,7 @@ class Repository:
         if not student_ids:
             return {}
         rows = self.session.execute(sa.select(Decision.student_id, sa.func.max(Decision.decided_at))
-                                    .where(Decision.kind == "report", Decision.decision == "accepted",
+                                    .where(Decision.kind == REPORT, Decision.decision == ACCEPTED,
                                            Decision.student_id.in_(student_ids))
                                     .group_by(Decision.student_id))
         return {student_id: at for student_id, at in rows}
@@ -278,3 +284,7 @@ class Repository:
         except IntegrityError:  # a concurrent transaction reached the same outcome first
             return False
         return True
+
+    def forget_evaluation(self, evaluation: Evaluation):
+        """An outcome that no longer holds (a lapsed requirement) may be reached again."""
+        self.session.delete(evaluation)

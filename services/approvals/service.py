@@ -1,177 +1,162 @@
 """Approvals as a nameko service: validate, call one use case, return a dump."""
 from nameko.rpc import rpc
 
-from services.approvals import handlers
+from services.approvals.handlers import consumers, coordinators, decisions, queries
+from services.approvals.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED, CimError
+from shared.events import (ACTIVITY_RESUBMITTED, ACTIVITY_SUBMITTED, ACTIVITY_WITHDRAWN,
+                           CERTIFICATE_ISSUED, PRESENTATION_RECORDED, REPORT_SUBMITTED,
+                           STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.rpc import load
 from shared.rpc.approvals import (
     ActivityDecisionRequest, ActivityDecisionView, ActivityDetailView, AlertView,
-    ApprovalWithdrawalRequest, ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest, BulkDecisionView,
-    CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView, InboxPageView, InboxQuery,
-    ProgressView, ReportDecisionRequest, ReportDecisionView)
-from shared.rpc.common import ActorSchema
-from shared.events import ACTIVITY_RESUBMITTED, ACTIVITY_SUBMITTED, ACTIVITY_WITHDRAWN, CERTIFICATE_ISSUED, PRESENTATION_RECORDED, REPORT_SUBMITTED, STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN
-
-
-# A bulk item's error as the gateway would have answered it alone (status, problem code).
-_PROBLEMS = {"Forbidden": (403, "forbidden"), "NotFound": (404, "not-found"),
-             "Conflict": (409, "conflict"), "Invalid": (422, "invalid")}
+    ApprovalWithdrawalRequest, ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest,
+    BulkDecisionView, CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView,
+    InboxPageView, InboxQuery, ProgressView, ReportDecisionRequest, ReportDecisionView)
+from shared.rpc.common import load_actor
 
 
 class ApprovalsService(HealthEndpoint):
     name = "approvals"
-    db = Database()
+    db = Database(Repository)
 
     # --- asked by the gateway -------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def coordinator_programmes(self, subject):
         with self.db.unit_of_work() as uow:
-            return handlers.coordinator_programmes(uow, subject=subject)
+            return coordinators.coordinator_programmes(uow, subject=subject)
 
     @rpc(expected_exceptions=EXPECTED)
     def inbox(self, actor, query=None):
-        actor = load(ActorSchema, actor)
-        query = load(InboxQuery, query or {})
+        actor, query = load_actor(actor), load(InboxQuery, query or {})
         with self.db.unit_of_work() as uow:
-            return InboxPageView().dump(handlers.inbox(uow, actor=actor, query=query))
+            return InboxPageView().dump(queries.inbox(uow, actor=actor, query=query))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_activity(self, actor, activity_id):
-        actor = load(ActorSchema, actor)
+        actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return ActivityDetailView().dump(handlers.get_activity(
+            return ActivityDetailView().dump(queries.get_activity(
                 uow, actor=actor, activity_id=str(activity_id)))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_activity(self, actor, activity_id, request):
-        actor = load(ActorSchema, actor)
-        request = load(ActivityDecisionRequest, request)
+        actor, request = load_actor(actor), load(ActivityDecisionRequest, request)
         with self.db.unit_of_work() as uow:
-            decision = handlers.decide_activity(uow, actor=actor, activity_id=activity_id,
-                                                request=request)
+            decision = decisions.decide_activity(uow, actor=actor, activity_id=activity_id,
+                                                 request=request)
         return ActivityDecisionView().dump(decision)
 
     @rpc(expected_exceptions=EXPECTED)
     def bulk_decide(self, actor, request):
         """Each item is decided on its own (its own transaction); one result per item, in order."""
-        actor = load(ActorSchema, actor)
-        request = load(BulkDecisionRequest, request)
+        actor, request = load_actor(actor), load(BulkDecisionRequest, request)
         results = []
-        for item in request["items"]:
+        for item in request.items:
             try:
                 with self.db.unit_of_work() as uow:
-                    decision = handlers.decide_activity(
-                        uow, actor=actor, activity_id=item["activity_id"], request={
-                            "decision": request["decision"], "comment": request["comment"],
-                            "version": item["version"]})
-                results.append({"activity_id": item["activity_id"], "ok": True, "status": 200,
-                                "decision": decision["decision"], "version": decision["version"],
-                                "error": None, "detail": None})
-            except CimError as exc:
-                status, code = _PROBLEMS.get(type(exc).__name__, (500, "internal"))
-                results.append({"activity_id": item["activity_id"], "ok": False,
-                                "status": status, "error": code, "decision": None,
-                                "version": item["version"],
-                                "detail": str(exc.args[0]) if exc.args else None})
+                    decision = decisions.decide_activity(
+                        uow, actor=actor, activity_id=item.activity_id,
+                        request=request.for_item(item))
+                results.append(decisions.bulk_item_result(item, decision))
+            except CimError as refusal:
+                results.append(decisions.bulk_item_result(item, refusal=refusal))
         return BulkDecisionView().dump({"results": results})
 
     @rpc(expected_exceptions=EXPECTED)
     def withdraw_approval(self, actor, activity_id, request):
-        actor = load(ActorSchema, actor)
-        request = load(ApprovalWithdrawalRequest, request)
+        actor, request = load_actor(actor), load(ApprovalWithdrawalRequest, request)
         with self.db.unit_of_work() as uow:
-            result = handlers.withdraw_approval(uow, actor=actor, activity_id=activity_id,
-                                                request=request)
+            result = decisions.withdraw_approval(uow, actor=actor, activity_id=activity_id,
+                                                 request=request)
         return ApprovalWithdrawalView().dump(result)
 
     @rpc(expected_exceptions=EXPECTED)
-    def audit_trail(self, actor, student_id):
-        actor = load(ActorSchema, actor)
-        with self.db.unit_of_work() as uow:
-            return AuditEntryView(many=True).dump(
-                handlers.audit_trail(uow, actor=actor, student_id=student_id))
-
-    @rpc(expected_exceptions=EXPECTED)
-    def funnel(self, actor, query=None):
-        actor = load(ActorSchema, actor)
-        query = load(FunnelQuery, query or {})
-        with self.db.unit_of_work() as uow:
-            return FunnelRowView(many=True).dump(
-                handlers.funnel(uow, actor=actor, programme=query["programme"]))
-
-    @rpc(expected_exceptions=EXPECTED)
-    def alerts(self, actor):
-        actor = load(ActorSchema, actor)
-        with self.db.unit_of_work() as uow:
-            return AlertView(many=True).dump(handlers.alerts(uow, actor=actor))
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_coordinators(self, actor):
-        actor = load(ActorSchema, actor)
-        with self.db.unit_of_work() as uow:
-            return CoordinatorView(many=True).dump(handlers.list_coordinators(uow, actor=actor))
-
-    @rpc(expected_exceptions=EXPECTED)
     def decide_report(self, actor, student_id, request):
-        actor = load(ActorSchema, actor)
-        request = load(ReportDecisionRequest, request)
+        actor, request = load_actor(actor), load(ReportDecisionRequest, request)
         with self.db.unit_of_work() as uow:
-            decision = handlers.decide_report(uow, actor=actor, student_id=student_id,
-                                              request=request)
+            decision = decisions.decide_report(uow, actor=actor, student_id=student_id,
+                                               request=request)
         return ReportDecisionView().dump(decision)
 
     @rpc(expected_exceptions=EXPECTED)
-    def progress(self, actor):
-        actor = load(ActorSchema, actor)
+    def audit_trail(self, actor, student_id):
+        actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return ProgressView().dump(handlers.progress(uow, actor=actor))
+            return AuditEntryView(many=True).dump(
+                queries.audit_trail(uow, actor=actor, student_id=student_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def funnel(self, actor, query=None):
+        actor, query = load_actor(actor), load(FunnelQuery, query or {})
+        with self.db.unit_of_work() as uow:
+            return FunnelRowView(many=True).dump(
+                queries.funnel(uow, actor=actor, programme=query["programme"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def alerts(self, actor):
+        actor = load_actor(actor)
+        with self.db.unit_of_work() as uow:
+            return AlertView(many=True).dump(queries.alerts(uow, actor=actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def progress(self, actor):
+        actor = load_actor(actor)
+        with self.db.unit_of_work() as uow:
+            return ProgressView().dump(queries.progress(uow, actor=actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_coordinators(self, actor):
+        actor = load_actor(actor)
+        with self.db.unit_of_work() as uow:
+            return CoordinatorView(many=True).dump(coordinators.list_coordinators(uow, actor=actor))
 
     @rpc(expected_exceptions=EXPECTED)
     def put_coordinator(self, actor, subject, request):
-        actor = load(ActorSchema, actor)
-        request = load(CoordinatorRequest, request)
+        actor, request = load_actor(actor), load(CoordinatorRequest, request)
         with self.db.unit_of_work() as uow:
-            coordinator = handlers.put_coordinator(uow, actor=actor, subject=subject, request=request)
+            coordinator = coordinators.put_coordinator(uow, actor=actor, subject=subject,
+                                                       request=request)
         return CoordinatorView().dump(coordinator)
 
     # --- keeping the copies ---------------------------------------------------------------
 
     @on_event(STUDENT_REGISTERED)
     def on_student_registered(self, event):
-        self.db.consume(event, handlers.record_student)
+        self.db.consume(event, consumers.record_student)
 
     @on_event(STUDENT_UPDATED)
     def on_student_updated(self, event):
-        self.db.consume(event, handlers.record_student)
+        self.db.consume(event, consumers.record_student)
 
     @on_event(STUDENT_WITHDRAWN)
     def on_student_withdrawn(self, event):
-        self.db.consume(event, handlers.withdraw_student)
+        self.db.consume(event, consumers.withdraw_student)
 
     @on_event(ACTIVITY_SUBMITTED)
     def on_activity_submitted(self, event):
-        self.db.consume(event, handlers.record_activity)
+        self.db.consume(event, consumers.record_activity)
 
     @on_event(ACTIVITY_RESUBMITTED)
     def on_activity_resubmitted(self, event):
-        self.db.consume(event, handlers.record_activity)
+        self.db.consume(event, consumers.record_activity)
 
     @on_event(ACTIVITY_WITHDRAWN)
     def on_activity_withdrawn(self, event):
-        self.db.consume(event, handlers.withdraw_activity)
+        self.db.consume(event, consumers.withdraw_activity)
 
     @on_event(REPORT_SUBMITTED)
     def on_report_submitted(self, event):
-        self.db.consume(event, handlers.record_report)
+        self.db.consume(event, consumers.record_report)
 
     @on_event(PRESENTATION_RECORDED)
     def on_presentation_recorded(self, event):
-        self.db.consume(event, handlers.record_presentation)
+        self.db.consume(event, consumers.record_presentation)
 
     @on_event(CERTIFICATE_ISSUED)
     def on_certificate_issued(self, event):
-        self.db.consume(event, handlers.record_certificate_issued)
+        self.db.consume(event, consumers.record_certificate_issued)

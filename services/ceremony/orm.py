@@ -4,9 +4,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import deferred, registry
 
-from services.ceremony.domain import (ACCEPTED, SCHEDULED, SUBMITTED, Booking, Ceremony,
-                                      FinalReport, Presentation, RequirementLapse,
-                                      RequirementMet)
+from services.ceremony.domain.bookings import Booking
+from services.ceremony.domain.ceremonies import SCHEDULED, Ceremony
+from services.ceremony.domain.presentations import Presentation
+from services.ceremony.domain.reports import ACCEPTED, SUBMITTED, FinalReport
+from services.ceremony.domain.requirement import RequirementLapse, RequirementMet
 from shared.db import UTCDateTime, service_metadata
 
 metadata = service_metadata()
@@ -95,6 +97,8 @@ mapper_registry.map_imperatively(Presentation, presentations)
 
 
 class Repository:
+    """The ceremony's reads and writes over one session (the unit of work's: `uow.repo`)."""
+
     def __init__(self, session):
         self.session = session
 

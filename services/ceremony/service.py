@@ -2,28 +2,30 @@
 from nameko.rpc import rpc
 
 from services.ceremony import handlers
+from services.ceremony.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
+from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, REPORT_ACCEPTED, REPORT_RETURNED,
+                           STUDENT_ACTIVITY_REQUIREMENT_MET)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.rpc import load
 from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, PresentationRequest,
                                  PresentationView, ReportDetailView, ReportFileView, ReportRequest,
                                  ReportView, ScheduleRequest)
-from shared.rpc.common import ActorSchema
-from shared.events import ACTIVITY_APPROVAL_WITHDRAWN, REPORT_ACCEPTED, REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET
+from shared.rpc.common import load_actor
 
 
 class CeremonyService(HealthEndpoint):
     name = "ceremony"
-    db = Database()
+    db = Database(Repository)
 
     @rpc(expected_exceptions=EXPECTED)
     def schedule(self, actor, request):
-        actor = load(ActorSchema, actor)
-        request = load(ScheduleRequest, request)
+        actor, request = load_actor(actor), load(ScheduleRequest, request)
         with self.db.unit_of_work() as uow:
-            return CeremonyView().dump(handlers.schedule(uow, actor=actor, request=request))
+            ceremony = handlers.schedule(uow, actor=actor, request=request)
+        return CeremonyView().dump(ceremony)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_ceremonies(self):
@@ -32,49 +34,49 @@ class CeremonyService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel(self, actor, ceremony_id, request):
-        actor = load(ActorSchema, actor)
-        request = load(CancelRequest, request)
+        actor, request = load_actor(actor), load(CancelRequest, request)
         with self.db.unit_of_work() as uow:
-            return CeremonyView().dump(handlers.cancel(uow, actor=actor, ceremony_id=str(ceremony_id),
-                                                       reason=request["reason"]))
+            ceremony = handlers.cancel(uow, actor=actor, ceremony_id=str(ceremony_id),
+                                       reason=request.reason)
+        return CeremonyView().dump(ceremony)
 
     @rpc(expected_exceptions=EXPECTED)
     def book(self, actor, ceremony_id):
-        actor = load(ActorSchema, actor)
+        actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return BookingView().dump(handlers.book(uow, actor=actor, ceremony_id=str(ceremony_id)))
+            booking = handlers.book(uow, actor=actor, ceremony_id=str(ceremony_id))
+        return BookingView().dump(booking)
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_report(self, actor, request):
-        actor = load(ActorSchema, actor)
-        request = load(ReportRequest, request)
+        actor, request = load_actor(actor), load(ReportRequest, request)
         with self.db.unit_of_work() as uow:
-            report = handlers.submit_report(uow, actor=actor, filename=request["filename"],
-                                            content=request["content_b64"],
+            report = handlers.submit_report(uow, actor=actor, filename=request.filename,
+                                            content=request.content_b64,
                                             max_bytes=self.db.settings.max_upload_bytes)
         return ReportView().dump(report)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_report(self, actor, student_id):
-        actor = load(ActorSchema, actor)
+        actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return ReportDetailView().dump(handlers.get_report(uow, actor=actor,
-                                                               student_id=str(student_id)))
+            report = handlers.get_report(uow, actor=actor, student_id=str(student_id))
+        return ReportDetailView().dump(report)
 
     @rpc(expected_exceptions=EXPECTED)
     def download_report(self, actor, student_id):
-        actor = load(ActorSchema, actor)
+        actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return ReportFileView().dump(handlers.download_report(uow, actor=actor,
-                                                                  student_id=str(student_id)))
+            report = handlers.get_report(uow, actor=actor, student_id=str(student_id))
+            return ReportFileView().dump(report)  # in the block: the file is loaded on demand
 
     @rpc(expected_exceptions=EXPECTED)
     def record_presentation(self, actor, ceremony_id, request):
-        actor = load(ActorSchema, actor)
-        request = load(PresentationRequest, request)
+        actor, request = load_actor(actor), load(PresentationRequest, request)
         with self.db.unit_of_work() as uow:
-            return PresentationView().dump(handlers.record_presentation(
-                uow, actor=actor, ceremony_id=str(ceremony_id), student_id=request["student_id"]))
+            presentation = handlers.record_presentation(
+                uow, actor=actor, ceremony_id=str(ceremony_id), student_id=request.student_id)
+        return PresentationView().dump(presentation)
 
     @on_event(STUDENT_ACTIVITY_REQUIREMENT_MET)
     def on_activity_requirement_met(self, event):

@@ -2,8 +2,9 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from services.certificates.domain import (
-    VALID, Certificate, CertificateDocument, CertificateReview, DiplomaSupplementEntry)
+from services.certificates.domain.certificates import VALID, Certificate, CertificateDocument
+from services.certificates.domain.reviews import CertificateReview
+from services.certificates.domain.supplement import DiplomaSupplementEntry
 from shared.db import UTCDateTime, service_metadata
 
 metadata = service_metadata()
@@ -88,6 +89,8 @@ mapper_registry.map_imperatively(CertificateReview, certificate_reviews)
 
 
 class Repository:
+    """The certificates' store as the use cases see it (mirrored by tests/unit/fakes/)."""
+
     def __init__(self, session):
         self.session = session
 

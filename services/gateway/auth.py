@@ -25,7 +25,9 @@ from typing import Callable, Mapping
 import jwt
 import requests
 
-from services.gateway.domain import ROLES, Identity, IdentityProviderUnavailable, Unauthorized
+from services.gateway.errors import IdentityProviderUnavailable, Unauthorized
+from services.gateway.identity import Identity
+from shared.permissions import ROLES
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 document, generated with apispec from the routes and the same marshmallow
-schemas that validate the requests (`route(body=, query=, response=)` in http.py)."""
+schemas that validate the requests (`route(body=, query=, response=)` in routing.py)."""
 from __future__ import annotations
 
 import inspect
@@ -8,7 +8,7 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from services.gateway.errors import ERROR_TABLE, INTERNAL, PROBLEM_MEDIA_TYPE
+from services.gateway.errors import PROBLEM_MEDIA_TYPE, problem_codes
 
 _PATH_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 _BINARY = {"type": "string", "format": "binary"}
@@ -18,8 +18,7 @@ PROBLEM_SCHEMA = {
     "description": "RFC 9457 problem details; `type` is stable: urn:cim:problem:<code>.",
     "required": ["type", "title", "status"],
     "properties": {
-        "type": {"type": "string", "enum": sorted(
-            {f"urn:cim:problem:{code}" for _, code, _ in [*ERROR_TABLE.values(), INTERNAL]})},
+        "type": {"type": "string", "enum": [f"urn:cim:problem:{code}" for code in problem_codes()]},
         "title": {"type": "string"},
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"},

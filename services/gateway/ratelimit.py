@@ -22,7 +22,7 @@ from typing import Callable
 
 import redis
 
-from services.gateway.domain import RateLimited
+from services.gateway.errors import RateLimited
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
 from services.gateway import openapi
-from services.gateway.http import http
+from services.gateway.web import http
 from services.gateway.routes.activities import ActivitiesRoutes
 from services.gateway.routes.approvals import ApprovalsRoutes
 from services.gateway.routes.ceremony import CeremonyRoutes

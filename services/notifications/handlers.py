@@ -1,24 +1,49 @@
-"""Notifications' use cases: keep recipients, write messages for events, deliver them."""
+"""Notifications' use cases: keep recipients, write messages for events, deliver them.
+
+A use case never commits: its unit of work commits when the caller's `with` block ends.
+Delivery opens one unit of work per message (from the factory it is given), so each message's
+lock and outcome are committed on their own.
+"""
 from __future__ import annotations
 
 import logging
 
-from services.notifications import domain
-from services.notifications.orm import Repository
+from services.notifications.domain import kinds
+from services.notifications.domain.delivery import FAILED, MAX_ATTEMPTS, DeliveryFailed, log_attempt
+from services.notifications.domain.messages import Message, new_message
+from services.notifications.domain.recipients import Recipient, UnknownRecipient
 from shared.db import utcnow
-from shared.errors import Forbidden
+from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
+                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED,
+                           CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
+                           REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED)
+from shared.permissions import ADMIN, Actor, ensure_may_have_role
 
 log = logging.getLogger(__name__)
+
+# Which event tells the student what: the one place event types meet message kinds.
+MESSAGE_KINDS = {
+    STUDENT_REGISTERED: kinds.WELCOME,
+    ACTIVITY_APPROVED: kinds.ACTIVITY_APPROVED,
+    ACTIVITY_REJECTED: kinds.ACTIVITY_REJECTED,
+    ACTIVITY_CHANGES_REQUESTED: kinds.ACTIVITY_CHANGES_REQUESTED,
+    ACTIVITY_APPROVAL_WITHDRAWN: kinds.APPROVAL_WITHDRAWN,
+    STUDENT_ACTIVITY_REQUIREMENT_MET: kinds.ACTIVITY_REQUIREMENT_MET,
+    REPORT_ACCEPTED: kinds.REPORT_ACCEPTED,
+    REPORT_RETURNED: kinds.REPORT_RETURNED,
+    CEREMONY_BOOKED: kinds.CEREMONY_BOOKED,
+    CERTIFICATE_ISSUED: kinds.CERTIFICATE_ISSUED,
+    CERTIFICATE_REVOKED: kinds.CERTIFICATE_REVOKED,
+}
 
 
 def record_recipient(uow, data: dict) -> None:
     """student.registered.v1 / student.updated.v1: keep the newest name, address and language."""
-    repo = Repository(uow.session)
     as_of = data.get("updated_at") or data["registered_at"]
-    recipient = repo.recipient(data["student_id"])
+    recipient = uow.repo.recipient(data["student_id"])
     if recipient is None:
-        repo.add(domain.Recipient(student_id=data["student_id"], name=data["name"],
-                                  email=data["email"], language=data["language"], as_of=as_of))
+        uow.repo.add(Recipient(student_id=data["student_id"], name=data["name"],
+                               email=data["email"], language=data["language"], as_of=as_of))
     else:
         recipient.update(name=data["name"], email=data["email"], language=data["language"],
                          as_of=as_of)
@@ -30,66 +55,72 @@ def write_message(uow, data: dict, *, event_id: str, kind: str) -> str:
     Returns the new message's id. An unknown student raises UnknownRecipient, so the event is
     retried later: their student.registered.v1 may simply not have arrived yet.
     """
-    repo = Repository(uow.session)
-    recipient = repo.recipient(data["student_id"])
+    recipient = uow.repo.recipient(data["student_id"])
     if recipient is None:
-        raise domain.UnknownRecipient(f"no recipient {data['student_id']} yet for {kind} {event_id}")
-    message = domain.new_message(event_id=event_id, kind=kind, recipient=recipient, data=data,
-                                 now=utcnow())
-    repo.add(message)
+        raise UnknownRecipient(f"no recipient {data['student_id']} yet for {kind} {event_id}")
+    message = new_message(event_id=event_id, kind=kind, recipient=recipient, data=data,
+                          now=utcnow())
+    uow.repo.add(message)
     return message.message_id
 
 
 def welcome(uow, data: dict, *, event_id: str, kind: str) -> str:
     """student.registered.v1: remember the student, then confirm their registration."""
     record_recipient(uow, data)
-    uow.session.flush()
+    uow.flush()
     return write_message(uow, data, event_id=event_id, kind=kind)
 
 
-def deliver_due(uow, send, *, only: str | None = None, batch: int = 50) -> int:
-    """Hand pending messages whose time has come to `send`, one transaction each.
+def deliver_due(unit_of_work, send, *, only: str | None = None, batch: int = 50) -> int:
+    """Hand pending messages whose time has come to `send`, one unit of work each.
 
-    `send(message)` raises domain.DeliveryFailed when the server does not take it. A server
-    that does not answer ends the pass: the rest would fail the same way. Returns how many
-    were sent.
+    `unit_of_work()` opens a fresh one per message: the message stays locked while it is
+    handed over, and its outcome commits before the next is taken. `send(message)` raises
+    DeliveryFailed when the server does not take it. A server that does not answer ends the
+    pass: the rest would fail the same way. Returns how many were sent.
     """
-    repo = Repository(uow.session)
     tried: set[str] = set()
     sent = 0
     while len(tried) < batch:
-        message = repo.next_due(utcnow(), skip=tried, only=only)
-        if message is None:
-            break
-        tried.add(message.message_id)
-        try:
-            send(message)
-        except domain.DeliveryFailed as exc:
-            now = utcnow()
-            message.delivery_failed(str(exc)[:2000], now, permanent=exc.permanent)
-            repo.add(domain.log_attempt(message, now))
-            uow.commit()
-            if message.status == domain.FAILED:
-                log.error("gave up message %s (%s) to student %s after %d attempt(s): %s",
-                          message.message_id, message.kind, message.student_id,
-                          message.attempts, exc)
-            else:
-                log.warning("message %s not delivered (attempt %d of %d): %s",
-                            message.message_id, message.attempts, domain.MAX_ATTEMPTS, exc)
-            if exc.unreachable:
+        with unit_of_work() as uow:
+            message = uow.repo.next_due(utcnow(), skip=tried, only=only)
+            if message is None:
                 break
+            tried.add(message.message_id)
+            failure = _hand_over(uow, message, send)
+        if failure is None:
+            sent += 1
             continue
-        message.delivered(utcnow())
-        repo.add(domain.log_attempt(message, message.sent_at))
-        uow.commit()
-        sent += 1
+        _log_failure(message, failure)
+        if failure.unreachable:
+            break
     return sent
 
 
-def list_messages(uow, *, role: str, student_id: str) -> list[dict]:
+def _hand_over(uow, message: Message, send) -> DeliveryFailed | None:
+    """One try to send `message`, recorded on it and in the log; the failure, if it failed."""
+    try:
+        send(message)
+    except DeliveryFailed as exc:
+        now = utcnow()
+        message.delivery_failed(str(exc)[:2000], now, permanent=exc.permanent)
+        uow.repo.add(log_attempt(message, now))
+        return exc
+    message.delivered(utcnow())
+    uow.repo.add(log_attempt(message, message.sent_at))
+    return None
+
+
+def _log_failure(message: Message, exc: DeliveryFailed):
+    if message.status == FAILED:
+        log.error("gave up message %s (%s) to student %s after %d attempt(s): %s",
+                  message.message_id, message.kind, message.student_id, message.attempts, exc)
+    else:
+        log.warning("message %s not delivered (attempt %d of %d): %s",
+                    message.message_id, message.attempts, MAX_ATTEMPTS, exc)
+
+
+def list_messages(uow, *, actor: Actor, student_id: str) -> list[Message]:
     """For operators: what was written to a student and whether it left."""
-    if role != "admin":
-        raise Forbidden("only an administrator may read a student's messages")
-    return [{"message_id": m.message_id, "subject": m.subject, "to": m.to_address,
-             "status": m.status, "created_at": m.created_at, "sent_at": m.sent_at}
-            for m in Repository(uow.session).messages_to(student_id)]
+    ensure_may_have_role(actor, ADMIN, doing="read a student's messages")
+    return uow.repo.messages_to(student_id)

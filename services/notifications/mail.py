@@ -14,7 +14,8 @@ from email.utils import format_datetime, parseaddr
 
 from nameko.extensions import DependencyProvider
 
-from services.notifications.domain import DeliveryFailed, Message
+from services.notifications.domain.delivery import DeliveryFailed
+from services.notifications.domain.messages import Message
 from shared.db import utcnow
 from shared.settings import load_settings
 

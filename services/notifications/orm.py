@@ -4,7 +4,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from services.notifications.domain import PENDING, DeliveryAttempt, Message, Recipient
+from services.notifications.domain.delivery import PENDING, DeliveryAttempt
+from services.notifications.domain.messages import Message
+from services.notifications.domain.recipients import Recipient
 from shared.db import UTCDateTime, service_metadata
 
 metadata = service_metadata()
@@ -58,6 +60,8 @@ mapper_registry.map_imperatively(DeliveryAttempt, delivery_log)
 
 
 class Repository:
+    """Notifications' store as the use cases see it (mirrored by tests/unit/fakes/)."""
+
     def __init__(self, session):
         self.session = session
 

@@ -12,14 +12,18 @@ from nameko.timer import timer
 
 from services.notifications import handlers
 from services.notifications.mail import Mailer
+from services.notifications.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
+from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
+                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED,
+                           CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
+                           REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED,
+                           STUDENT_UPDATED)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
-from shared.rpc import load
-from shared.rpc.common import ActorSchema
+from shared.rpc.common import load_actor
 from shared.rpc.notifications import MessageView
-from shared.events import ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED, ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED, CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED, REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED, STUDENT_UPDATED
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +32,7 @@ RETRY_INTERVAL_S = 2  # how often the timer looks for messages due another try
 
 class NotificationsService(HealthEndpoint):
     name = "notifications"
-    db = Database()
+    db = Database(Repository)
     mailer = Mailer()
 
     # --- recipients ---------------------------------------------------------------------------
@@ -87,17 +91,15 @@ class NotificationsService(HealthEndpoint):
 
     @timer(interval=RETRY_INTERVAL_S)
     def deliver_due(self):
-        with self.db.unit_of_work() as uow:
-            handlers.deliver_due(uow, self.mailer.send)
+        handlers.deliver_due(self.db.unit_of_work, self.mailer.send)
 
     def _write_and_send(self, event, write=handlers.write_message):
-        message_id = self.db.consume(
-            event, partial(write, event_id=event.event_id, kind=event.event_type))
+        kind = handlers.MESSAGE_KINDS[event.event_type]
+        message_id = self.db.consume(event, partial(write, event_id=event.event_id, kind=kind))
         if message_id is None:  # a duplicate: its message exists already
             return
         try:
-            with self.db.unit_of_work() as uow:
-                handlers.deliver_due(uow, self.mailer.send, only=message_id)
+            handlers.deliver_due(self.db.unit_of_work, self.mailer.send, only=message_id)
         except Exception:  # the event is handled and the message safe; the timer will send it
             log.exception("could not deliver message %s now; it stays pending", message_id)
 
@@ -105,9 +107,9 @@ class NotificationsService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, actor, student_id):
-        actor = load(ActorSchema, actor)
+        actor = load_actor(actor)
         if not isinstance(student_id, str) or not student_id:
             raise Invalid({"student_id": ["a student id is required"]})
         with self.db.unit_of_work() as uow:
-            messages = handlers.list_messages(uow, role=actor["role"], student_id=student_id)
-        return MessageView(many=True).dump(messages)
+            return MessageView(many=True).dump(
+                handlers.list_messages(uow, actor=actor, student_id=student_id))

@@ -1,17 +1,60 @@
-"""Activities' RPC payloads."""
+"""Activities' RPC payloads: the requests (each loaded as the dataclass beside it) and the views."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
 from marshmallow import fields, validate
 
 from shared.events.catalogue import LOCATION_KINDS
 from shared.rpc import Payload
 
 
+@dataclass(frozen=True)
+class Location:
+    kind: str
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class ActivityClaim:
+    """What a student logs, or resubmits after changes were requested."""
+    type: str
+    title: str
+    description: str
+    location: Location
+    start_date: date
+    end_date: date
+    evidence_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionClaim:
+    date: date
+    title: str
+
+
+@dataclass(frozen=True)
+class ActivityTypeEntry:
+    """A whole catalogue entry as an admin puts it (`sessions_required` None: the default)."""
+    name_en: str
+    name_sv: str
+    repeated_attendance: bool
+    sessions_required: int | None
+    default_location: str
+    supplement_en: str
+    supplement_sv: str
+
+
 class LocationRequest(Payload):
+    command = Location
     kind = fields.String(required=True, validate=validate.OneOf(LOCATION_KINDS))
     country = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2))
 
 
 class ActivityRequest(Payload):
     """The body of logging an activity, and of resubmitting it after changes were requested."""
+    command = ActivityClaim
     type = fields.String(required=True, validate=validate.Length(min=1, max=50))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
@@ -25,6 +68,7 @@ class ActivityRequest(Payload):
 
 class SessionRequest(Payload):
     """One attended session of a repeated-attendance activity."""
+    command = SessionClaim
     date = fields.Date(required=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
@@ -48,9 +92,10 @@ class DecisionView(Payload):
 
 
 class ActivityView(Payload):
-    id = fields.String()
+    """An activity (services.activities.domain.activities.Activity) as its student sees it."""
+    id = fields.String(attribute="activity_id")
     student_id = fields.String()
-    type = fields.String()
+    type = fields.String(attribute="type_code")
     title = fields.String()
     description = fields.String()
     location = fields.Nested(LocationView)
@@ -65,6 +110,7 @@ class ActivityView(Payload):
 
 
 class ActivityTypeView(Payload):
+    """A catalogue entry (services.activities.domain.catalogue.ActivityType)."""
     code = fields.String()
     name_en = fields.String()
     name_sv = fields.String()
@@ -77,6 +123,7 @@ class ActivityTypeView(Payload):
 
 class ActivityTypeRequest(Payload):
     """PUT /v1/activity-types/{code}: the whole entry (an admin adds or changes a type)."""
+    command = ActivityTypeEntry
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
     name_sv = fields.String(required=True, validate=validate.Length(min=1, max=200))
     repeated_attendance = fields.Boolean(required=True)

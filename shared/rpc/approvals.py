@@ -1,4 +1,9 @@
-"""Approvals' RPC payloads."""
+"""Approvals' RPC payloads: the typed requests and the schemas that check and dump them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
 from marshmallow import fields, validate
 
 from shared.rpc import Payload
@@ -7,7 +12,71 @@ ACTIVITY_DECISIONS = ("approved", "rejected", "changes_requested")
 REPORT_DECISIONS = ("accepted", "returned")
 
 
+@dataclass(frozen=True)
+class ActivityDecision:
+    """A coordinator decides on the activity's latest version (or the `version` they looked at)."""
+    decision: str
+    comment: str | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class ReportDecision:
+    decision: str
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Leave:
+    """A coordinator's leave, both days included; the substitute covers their programmes meanwhile."""
+    leave_from: date
+    leave_to: date
+    substitute: str | None = None
+
+
+@dataclass(frozen=True)
+class CoordinatorChange:
+    """An admin enters or changes a coordinator; name and email stay as they were when absent."""
+    programmes: list
+    name: str | None = None
+    email: str | None = None
+    leave: Leave | None = None
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    programme: str | None = None
+    type: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    cursor: str | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    activity_id: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class BulkDecision:
+    """One decision (approval) for many activities, each decided on its own."""
+    decision: str
+    items: list
+    comment: str | None = None
+
+    def for_item(self, item: BulkItem) -> ActivityDecision:
+        return ActivityDecision(decision=self.decision, comment=self.comment, version=item.version)
+
+
+@dataclass(frozen=True)
+class ApprovalWithdrawal:
+    reason: str
+
+
 class ActivityDecisionRequest(Payload):
+    command = ActivityDecision
     decision = fields.String(required=True, validate=validate.OneOf(ACTIVITY_DECISIONS))
     # Required unless approved; the domain says so, because the rule depends on the decision.
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
@@ -16,11 +85,13 @@ class ActivityDecisionRequest(Payload):
 
 
 class ReportDecisionRequest(Payload):
+    command = ReportDecision
     decision = fields.String(required=True, validate=validate.OneOf(REPORT_DECISIONS))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
 
 
 class LeaveRequest(Payload):
+    command = Leave
     leave_from = fields.Date(required=True, data_key="from")
     leave_to = fields.Date(required=True, data_key="to")
     substitute = fields.String(load_default=None, allow_none=True,
@@ -28,6 +99,7 @@ class LeaveRequest(Payload):
 
 
 class CoordinatorRequest(Payload):
+    command = CoordinatorChange
     programmes = fields.List(fields.String(validate=validate.Length(min=1, max=50)), required=True)
     name = fields.String(validate=validate.Length(min=1, max=200))
     email = fields.Email(validate=validate.Length(max=254))
@@ -51,6 +123,7 @@ class CoordinatorView(Payload):
 
 class InboxQuery(Payload):
     """The inbox's filters and paging (query parameters of GET /v1/coordinator/inbox)."""
+    command = InboxFilter
     programme = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
     type = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
     kind = fields.String(load_default=None, validate=validate.OneOf(("activity", "report")))
@@ -89,13 +162,13 @@ class ActivityDecisionEntryView(DecisionFields):
 
 
 class ActivityDecisionView(ActivityDecisionEntryView):
-    activity_id = fields.String()
+    activity_id = fields.String(attribute="item_id")
     student_id = fields.String()
 
 
 class ReportDecisionView(DecisionFields):
     student_id = fields.String()
-    report_id = fields.String()
+    report_id = fields.String(attribute="item_id")
 
 
 class ActivityDetailView(Payload):
@@ -127,12 +200,14 @@ class InboxPageView(Payload):
 
 
 class BulkItemRequest(Payload):
+    command = BulkItem
     activity_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
 
 class BulkDecisionRequest(Payload):
     """Approve many activities at once; only approval needs no reason, so only it is offered."""
+    command = BulkDecision
     decision = fields.String(required=True, validate=validate.OneOf(("approved",)))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     items = fields.List(fields.Nested(BulkItemRequest), required=True,
@@ -154,6 +229,7 @@ class BulkDecisionView(Payload):
 
 
 class ApprovalWithdrawalRequest(Payload):
+    command = ApprovalWithdrawal
     reason = fields.String(required=True, validate=validate.Length(max=4000))
 
 
@@ -193,13 +269,12 @@ class AlertView(Payload):
     marker = fields.String()
 
 
-
-
 class CountedActivityView(Payload):
+    """An activity that counts, where it counts (the location it was approved with)."""
     activity_id = fields.String()
     title = fields.String()
-    type = fields.String()
-    location = fields.String()
+    type = fields.String(attribute="type_code")
+    location = fields.String(attribute="counted_location")
 
 
 class MissingView(Payload):
@@ -208,11 +283,12 @@ class MissingView(Payload):
 
 
 class ProgressView(Payload):
+    """A student's standing (approvals' eligibility.Standing) as the student reads it."""
     eligible = fields.Boolean()
     activity_requirement_met = fields.Boolean()
     report_accepted = fields.Boolean()
     presentation_recorded = fields.Boolean()
-    rule_set = fields.String()
-    rule_set_version = fields.Integer()
+    rule_set = fields.String(attribute="rule_set.name")
+    rule_set_version = fields.Integer(attribute="rule_set.version")
     counted = fields.List(fields.Nested(CountedActivityView))
     missing = fields.List(fields.Nested(MissingView))

@@ -1,6 +1,10 @@
-"""The ceremony's RPC payloads."""
+"""The ceremony's RPC payloads: the requests (each loaded as the dataclass beside it) and the views."""
+from __future__ import annotations
+
 import base64
 import binascii
+from dataclasses import dataclass
+from datetime import datetime
 
 from marshmallow import ValidationError, fields, validate
 
@@ -23,7 +27,34 @@ class Base64Bytes(fields.Field):
             raise ValidationError("not valid base64") from None
 
 
+@dataclass(frozen=True)
+class CeremonyPlan:
+    """A ceremony as a coordinator or admin schedules it."""
+    title: str
+    starts_at: datetime
+    location: str
+    capacity: int
+    language: str
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReportUpload:
+    filename: str
+    content_b64: bytes  # decoded: the PDF itself
+
+
+@dataclass(frozen=True)
+class PresentationRecord:
+    student_id: str
+
+
 class ScheduleRequest(Payload):
+    command = CeremonyPlan
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     # A zone is required: "14:00" means nothing without knowing where.
     starts_at = fields.AwareDateTime(required=True)
@@ -33,15 +64,18 @@ class ScheduleRequest(Payload):
 
 
 class CancelRequest(Payload):
+    command = Cancellation
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class ReportRequest(Payload):
+    command = ReportUpload
     filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
     content_b64 = Base64Bytes(required=True)
 
 
 class PresentationRequest(Payload):
+    command = PresentationRecord
     student_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
 
 
@@ -64,6 +98,7 @@ class BookingView(Payload):
 
 
 class ReportView(Payload):
+    """A final report (services.ceremony.domain.reports.FinalReport), without its file."""
     report_id = fields.String()
     filename = fields.String()
     size = fields.Integer()
@@ -80,10 +115,11 @@ class ReportDetailView(ReportView):
 
 
 class ReportFileView(Payload):
+    """A final report with its file."""
     report_id = fields.String()
     filename = fields.String()
     sha256 = fields.String()
-    content_b64 = Base64Bytes()
+    content_b64 = Base64Bytes(attribute="content")
 
 
 class PresentationView(Payload):

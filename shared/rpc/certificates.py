@@ -1,23 +1,47 @@
-"""Certificates' RPC payloads."""
+"""Certificates' RPC payloads: the typed requests and the schemas that check and dump them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from marshmallow import fields, validate
 
 from shared.rpc import Payload
 
 STATUSES = ("valid", "revoked", "superseded", "unknown")
+DECISIONS = ("keep", "revoke")
+
+
+@dataclass(frozen=True)
+class Revocation:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reissue:
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    decision: str
+    reason: str
 
 
 class RevocationRequest(Payload):
+    command = Revocation
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class ReissueRequest(Payload):
     """An admin re-issues a valid certificate (a correction): a new version supersedes it."""
+    command = Reissue
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class ReviewDecisionRequest(Payload):
     """An admin decides a flagged certificate: keep it, or revoke it; the reason is recorded."""
-    decision = fields.String(required=True, validate=validate.OneOf(("keep", "revoke")))
+    command = ReviewDecision
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 

@@ -111,7 +111,7 @@ def test_only_the_students_programme_coordinator_decides(running_platform):
     assert activity["id"] not in {i["id"] for i in outsider.call("GET", "/v1/coordinator/inbox").json()}
     r = outsider.session.post(outsider.base_url + f"/v1/activities/{activity['id']}/decision",
                               json={"decision": "approved"})
-    _problem(r, 403, "forbidden")
+    _problem(r, 404, "not-found")  # another programme's activity: not theirs to know of
     r = insider.session.post(insider.base_url + f"/v1/activities/{activity['id']}/decision",
                              json={"decision": "rejected"})
     assert "comment" in str(_problem(r, 422, "invalid"))

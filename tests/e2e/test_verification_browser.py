@@ -17,7 +17,7 @@ from cim import journey
 from services.gateway.auth import issue_dev_token
 from shared.settings import REPO_ROOT
 from tests.helpers import publish_event, wait_until
-from tests.service.test_certificates_service import eligible
+from tests.builders.certificates import an_eligibility
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,7 @@ def admin(platform_) -> journey.Client:
 def issue_certificate(platform_, name: str, student_id: str | None = None) -> str:
     """Feed one eligibility to the platform; the code of the certificate it issued."""
     student_id = student_id or f"stu-{uuid.uuid4().hex[:8]}"
-    publish_event(platform_.amqp_uri, "student.eligible.v1", eligible(student_id, name),
+    publish_event(platform_.amqp_uri, "student.eligible.v1", an_eligibility(student_id, name),
                   producer="approvals")
     found = wait_until(lambda: platform_.query(
         "certificates", "SELECT code FROM certificates WHERE student_id = :s AND state = 'valid'",

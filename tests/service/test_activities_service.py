@@ -2,48 +2,39 @@
 import uuid
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 
-from services.activities.domain import seed_activity_types
+from services.activities.domain.catalogue import seed_activity_types
 from services.activities.service import ActivitiesService
-from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from tests.helpers import EventTap, migrate, publish_event, rows
+from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
+                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, ACTIVITY_RESUBMITTED,
+                           ACTIVITY_SUBMITTED, ACTIVITY_WITHDRAWN)
+from tests.builders import a_coordinator, a_student_actor, an_admin
+from tests.builders.activities import (a_decision, a_language_cafe, an_activity_type_entry,
+                                       an_approval_withdrawal, an_exchange)
+from tests.helpers import EventTap, publish_event, rows
+from tests.service.conftest import call
 
-STUDENT = {"issuer": "cim-dev", "subject": "s-1", "role": "student", "student_id": "stu-1"}
-OTHER_STUDENT = {"issuer": "cim-dev", "subject": "s-2", "role": "student", "student_id": "stu-2"}
-COORDINATOR = {"issuer": "cim-dev", "subject": "c-1", "role": "coordinator",
-               "programmes": ["MBIOM"]}
-EXCHANGE = {"type": "exchange_semester", "title": "Exchange in Leiden",
-            "description": "A semester of biomedicine courses at Leiden University",
-            "location": {"kind": "abroad", "country": "NL"},
-            "start_date": "2025-09-01", "end_date": "2026-01-31",
-            "evidence_urls": ["https://example.org/transcript.pdf"]}
+STUDENT = a_student_actor("stu-1").to_dict()
+OTHER_STUDENT = a_student_actor("stu-2", subject="s-2").to_dict()
+COORDINATOR = a_coordinator("MBIOM").to_dict()
+EXCHANGE = an_exchange()
+CONSUMERS = {ACTIVITY_APPROVED: "on_activity_approved", ACTIVITY_REJECTED: "on_activity_rejected",
+             ACTIVITY_CHANGES_REQUESTED: "on_activity_changes_requested",
+             ACTIVITY_APPROVAL_WITHDRAWN: "on_activity_approval_withdrawn"}
 
 
 @pytest.fixture
-def activities(container_factory, service_config, database_url):
-    migrate("activities", database_url)
-    container = container_factory(ActivitiesService, service_config)
-    container.start()
-    return container
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
+def activities(start_service):
+    return start_service(ActivitiesService)
 
 
 def decide(container, service_config, event_type, activity, version=None, event_id=None,
            comment=None):
     """Publish a decision as approvals would, and wait until the activities consumer handled it."""
-    method = {"activity.approved.v1": "on_activity_approved",
-              "activity.rejected.v1": "on_activity_rejected",
-              "activity.changes_requested.v1": "on_activity_changes_requested"}[event_type]
-    data = {"activity_id": activity["id"], "student_id": activity["student_id"],
-            "version": version or activity["version"], "decided_by": "c-1",
-            "decided_at": utcnow(), "comment": comment}
-    with entrypoint_waiter(container, method, timeout=15):
+    data = a_decision(activity, version=version or activity["version"], comment=comment)
+    with entrypoint_waiter(container, CONSUMERS[event_type], timeout=15):
         return publish_event(service_config["AMQP_URI"], event_type, data, producer="approvals",
                              event_id=event_id)
 
@@ -56,7 +47,7 @@ def test_logging_publishes_activity_submitted_with_the_catalogue_entry(activitie
     assert activity["student_id"] == "stu-1" and activity["location"] == {"kind": "abroad",
                                                                          "country": "NL"}
     assert activity["start_date"] == "2025-09-01" and activity["latest_decision"] is None
-    event = tap.wait_for("activity.submitted.v1")[0]
+    event = tap.wait_for(ACTIVITY_SUBMITTED)[0]
     assert event["producer"] == "activities"
     assert event["data"]["activity_id"] == activity["id"] and event["data"]["version"] == 1
     assert event["data"]["activity_type"] == {
@@ -86,7 +77,7 @@ def test_only_students_act_on_activities(activities):
 
 def test_an_approval_event_updates_the_status_and_latest_decision(activities, service_config):
     activity = call(activities, "log_activity", STUDENT, EXCHANGE)
-    decide(activities, service_config, "activity.approved.v1", activity, comment="Well done")
+    decide(activities, service_config, ACTIVITY_APPROVED, activity, comment="Well done")
     shown = call(activities, "get_activity", STUDENT, activity["id"])
     assert shown["status"] == "approved"
     assert shown["latest_decision"]["decision"] == "approved"
@@ -100,8 +91,8 @@ def test_the_same_approval_delivered_twice_records_one_effect(activities, servic
                                                               database_url):
     activity = call(activities, "log_activity", STUDENT, EXCHANGE)
     event_id = str(uuid.uuid4())
-    decide(activities, service_config, "activity.approved.v1", activity, event_id=event_id)
-    decide(activities, service_config, "activity.approved.v1", activity, event_id=event_id)
+    decide(activities, service_config, ACTIVITY_APPROVED, activity, event_id=event_id)
+    decide(activities, service_config, ACTIVITY_APPROVED, activity, event_id=event_id)
     assert rows(database_url, "SELECT count(*) FROM activity_decisions")[0][0] == 1
     assert rows(database_url, "SELECT count(*) FROM processed_events WHERE event_id = :e",
                 e=event_id)[0][0] == 1
@@ -129,7 +120,7 @@ def test_resubmission_keeps_both_versions_and_ignores_decisions_on_the_old_one(
     activity = call(activities, "log_activity", STUDENT, EXCHANGE)
     with pytest.raises(Conflict):
         call(activities, "resubmit", STUDENT, activity["id"], EXCHANGE)
-    decide(activities, service_config, "activity.changes_requested.v1", activity,
+    decide(activities, service_config, ACTIVITY_CHANGES_REQUESTED, activity,
            comment="Please attach the transcript")
     corrected = {**EXCHANGE, "title": "Exchange semester at Leiden University"}
     resubmitted = call(activities, "resubmit", STUDENT, activity["id"], corrected)
@@ -137,10 +128,10 @@ def test_resubmission_keeps_both_versions_and_ignores_decisions_on_the_old_one(
     assert resubmitted["latest_decision"]["comment"] == "Please attach the transcript"
     assert rows(database_url, "SELECT version, title FROM activity_versions ORDER BY version") == [
         (1, "Exchange in Leiden"), (2, "Exchange semester at Leiden University")]
-    event = tap.wait_for("activity.resubmitted.v1")[0]
+    event = tap.wait_for(ACTIVITY_RESUBMITTED)[0]
     assert event["data"]["version"] == 2 and event["data"]["title"] == corrected["title"]
 
-    stale = decide(activities, service_config, "activity.approved.v1", activity, version=1)
+    stale = decide(activities, service_config, ACTIVITY_APPROVED, activity, version=1)
     assert call(activities, "get_activity", STUDENT, activity["id"])["status"] == "submitted"
     assert rows(database_url, "SELECT count(*) FROM processed_events WHERE event_id = :e",
                 e=stale["event_id"])[0][0] == 1
@@ -148,15 +139,13 @@ def test_resubmission_keeps_both_versions_and_ignores_decisions_on_the_old_one(
 
 def test_sessions_of_a_repeated_activity_go_back_to_the_coordinator(activities, service_config):
     tap = EventTap(service_config["AMQP_URI"], [("activities", "activity.#")])
-    cafe = call(activities, "log_activity", STUDENT, {
-        "type": "language_cafe", "title": "Spanish café", "description": "At the library",
-        "location": {"kind": "sweden"}, "start_date": "2025-09-01", "end_date": "2025-12-20"})
-    decide(activities, service_config, "activity.approved.v1", cafe)
+    cafe = call(activities, "log_activity", STUDENT, a_language_cafe())
+    decide(activities, service_config, ACTIVITY_APPROVED, cafe)
     shown = call(activities, "add_session", STUDENT, cafe["id"],
                  {"date": "2025-09-10", "title": "Café 1"})
     assert (shown["status"], shown["version"]) == ("submitted", 2)
     assert [(s["date"], s["title"]) for s in shown["sessions"]] == [("2025-09-10", "Café 1")]
-    event = tap.wait_for("activity.resubmitted.v1")[0]
+    event = tap.wait_for(ACTIVITY_RESUBMITTED)[0]
     assert event["data"]["sessions"][0]["title"] == "Café 1"
     exchange = call(activities, "log_activity", STUDENT, EXCHANGE)
     with pytest.raises(Invalid):
@@ -168,7 +157,7 @@ def test_withdrawing_publishes_activity_withdrawn(activities, service_config):
     tap = EventTap(service_config["AMQP_URI"], [("activities", "activity.#")])
     activity = call(activities, "log_activity", STUDENT, EXCHANGE)
     assert call(activities, "withdraw", STUDENT, activity["id"])["status"] == "withdrawn"
-    assert tap.wait_for("activity.withdrawn.v1")[0]["data"]["activity_id"] == activity["id"]
+    assert tap.wait_for(ACTIVITY_WITHDRAWN)[0]["data"]["activity_id"] == activity["id"]
 
 
 def test_the_catalogue_lists_the_eight_types_with_their_attendance_rule(activities, database_url):
@@ -190,11 +179,8 @@ def test_the_seeded_catalogue_matches_the_domains_seed(activities, database_url)
 
 def test_an_admin_adds_and_changes_catalogue_types_and_new_activities_carry_them(
         activities, service_config):
-    admin = {"issuer": "cim-dev", "subject": "root", "role": "admin"}
-    entry = {"name_en": "Global health hackathon", "name_sv": "Hackathon i global hälsa",
-             "repeated_attendance": False, "default_location": "abroad",
-             "supplement_en": "Took part in a global health hackathon.",
-             "supplement_sv": "Har deltagit i ett hackathon i global hälsa."}
+    admin = an_admin(subject="root").to_dict()
+    entry = an_activity_type_entry()
     with pytest.raises(Forbidden):
         call(activities, "put_activity_type", COORDINATOR, "hackathon", entry)
     with pytest.raises(Invalid):
@@ -203,10 +189,10 @@ def test_an_admin_adds_and_changes_catalogue_types_and_new_activities_carry_them
         call(activities, "put_activity_type", admin, "Bad Code", entry)
     created = call(activities, "put_activity_type", admin, "hackathon", entry)
     assert created["created"] and created["activity_type"]["sessions_required"] == 1
-    changed = call(activities, "put_activity_type", admin, "language_cafe", {
-        "name_en": "Language café", "name_sv": "Språkkafé", "repeated_attendance": True,
-        "sessions_required": 4, "default_location": "sweden",
-        "supplement_en": "Took part in language cafés.", "supplement_sv": "Har deltagit i språkkaféer."})
+    changed = call(activities, "put_activity_type", admin, "language_cafe", an_activity_type_entry(
+        name_en="Language café", name_sv="Språkkafé", repeated_attendance=True,
+        sessions_required=4, default_location="sweden",
+        supplement_en="Took part in language cafés.", supplement_sv="Har deltagit i språkkaféer."))
     assert not changed["created"] and changed["activity_type"]["sessions_required"] == 4
     listed = {t["code"]: t for t in call(activities, "list_activity_types")}
     assert listed["hackathon"]["supplement_sv"] == "Har deltagit i ett hackathon i global hälsa."
@@ -214,7 +200,7 @@ def test_an_admin_adds_and_changes_catalogue_types_and_new_activities_carry_them
 
     tap = EventTap(service_config["AMQP_URI"], [("activities", "activity.#")])
     call(activities, "log_activity", STUDENT, {**EXCHANGE, "type": "hackathon"})
-    event = tap.wait_for("activity.submitted.v1")[0]["data"]
+    event = tap.wait_for(ACTIVITY_SUBMITTED)[0]["data"]
     assert event["activity_type"]["code"] == "hackathon"
     assert event["activity_type"]["supplement_en"] == "Took part in a global health hackathon."
 
@@ -222,14 +208,13 @@ def test_an_admin_adds_and_changes_catalogue_types_and_new_activities_carry_them
 def test_a_withdrawn_approval_shows_its_reason_and_the_activity_may_be_resubmitted(
         activities, service_config):
     activity = call(activities, "log_activity", STUDENT, EXCHANGE)
-    decide(activities, service_config, "activity.approved.v1", activity)
+    decide(activities, service_config, ACTIVITY_APPROVED, activity)
     with pytest.raises(Conflict):  # approved: the student cannot withdraw it
         call(activities, "withdraw", STUDENT, activity["id"])
-    with entrypoint_waiter(activities, "on_activity_approval_withdrawn", timeout=15):
-        publish_event(service_config["AMQP_URI"], "activity.approval_withdrawn.v1", {
-            "activity_id": activity["id"], "student_id": "stu-1", "version": 1,
-            "withdrawn_by": "c-1", "withdrawn_at": utcnow(), "reason": "the dates are wrong",
-            "activity_requirement_met": False, "was_eligible": False}, producer="approvals")
+    with entrypoint_waiter(activities, CONSUMERS[ACTIVITY_APPROVAL_WITHDRAWN], timeout=15):
+        publish_event(service_config["AMQP_URI"], ACTIVITY_APPROVAL_WITHDRAWN,
+                      an_approval_withdrawal(activity, reason="the dates are wrong"),
+                      producer="approvals")
     seen = call(activities, "get_activity", STUDENT, activity["id"])
     assert seen["status"] == "approval_withdrawn"
     assert seen["latest_decision"]["decision"] == "approval_withdrawn"
@@ -247,10 +232,10 @@ def test_a_withdrawn_approval_shows_its_reason_and_the_activity_may_be_resubmitt
 
 def test_a_repeated_activity_with_an_approval_cannot_be_withdrawn_by_the_student(
         activities, service_config):
-    cafe = call(activities, "log_activity", STUDENT, {
-        "type": "language_cafe", "title": "Fika", "description": "Swedish-English café",
-        "location": {"kind": "sweden"}, "start_date": "2026-01-01", "end_date": "2026-03-01"})
-    decide(activities, service_config, "activity.approved.v1", cafe)
+    cafe = call(activities, "log_activity", STUDENT, a_language_cafe(
+        title="Fika", description="Swedish-English café", start_date="2026-01-01",
+        end_date="2026-03-01"))
+    decide(activities, service_config, ACTIVITY_APPROVED, cafe)
     more = call(activities, "add_session", STUDENT, cafe["id"], {"date": "2026-01-08", "title": "1"})
     assert more["status"] == "submitted" and more["version"] == 2  # back to the coordinator
     with pytest.raises(Conflict, match="approval"):

@@ -1,100 +1,78 @@
 """The ceremony with a real broker and database: approvals' events in, RPC, events out."""
-import base64
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 
 from services.ceremony.service import CeremonyService
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events import make_event
-from tests.helpers import EventTap, migrate, publish_event, publish_raw, rows, wait_until
+from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, CEREMONY_BOOKED, CEREMONY_SCHEDULED,
+                           PRESENTATION_RECORDED, REPORT_RETURNED, REPORT_SUBMITTED,
+                           STUDENT_ACTIVITY_REQUIREMENT_MET, make_event)
+from tests.builders import a_coordinator, a_student_actor
+from tests.builders.ceremony import (PDF, a_ceremony_plan, a_report_decision, a_report_upload,
+                                     a_requirement_met, an_approval_withdrawn)
+from tests.helpers import EventTap, publish_event, publish_raw, rows, wait_until
+from tests.service.conftest import call
 
-COORDINATOR = {"issuer": "cim-dev", "subject": "c-mbiom", "role": "coordinator",
-               "programmes": ["MBIOM"]}
-OTHER_COORDINATOR = {"issuer": "cim-dev", "subject": "c-mpubh", "role": "coordinator",
-                     "programmes": ["MPUBH"]}
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+COORDINATOR = a_coordinator("MBIOM", subject="c-mbiom").to_dict()
+OTHER_COORDINATOR = a_coordinator("MPUBH", subject="c-mpubh").to_dict()
 
 
 def student(student_id):
-    return {"issuer": "cim-dev", "subject": f"sub-{student_id}", "role": "student",
-            "student_id": student_id}
-
-
-def ceremony_request(capacity=30):
-    starts_at = (datetime.now(timezone(timedelta(hours=2))) + timedelta(days=40)).replace(
-        hour=14, minute=0, second=0, microsecond=0)
-    return {"title": "CIM ceremony, spring", "starts_at": starts_at.isoformat(),
-            "location": "Aula Medica", "capacity": capacity, "language": "sv"}
-
-
-def requirement_met_data(student_id, programme="MBIOM"):
-    return {"student_id": student_id, "programme": programme, "rule_set": "standard",
-            "activity_ids": ["a-1", "a-2", "a-3"], "met_at": datetime.now(timezone.utc)}
+    return a_student_actor(student_id, subject=f"sub-{student_id}").to_dict()
 
 
 def feed_requirement_met(service_config, database_url, student_id, programme="MBIOM"):
-    publish_event(service_config["AMQP_URI"], "student.activity_requirement_met.v1",
-                  requirement_met_data(student_id, programme), producer="approvals")
+    publish_event(service_config["AMQP_URI"], STUDENT_ACTIVITY_REQUIREMENT_MET,
+                  a_requirement_met(student_id, programme=programme), producer="approvals")
     wait_until(lambda: rows(database_url, "SELECT 1 FROM requirements_met WHERE student_id = :s",
                             s=student_id), message=f"requirement of {student_id} recorded")
 
 
 @pytest.fixture
-def ceremony(container_factory, service_config, database_url):
-    migrate("ceremony", database_url)
-    container = container_factory(CeremonyService, service_config)
-    container.start()
-    return container
+def ceremony(start_service):
+    return start_service(CeremonyService)
 
 
 def schedule(container, capacity=30):
-    with entrypoint_hook(container, "schedule") as schedule_:
-        return schedule_(COORDINATOR, ceremony_request(capacity))
+    return call(container, "schedule", COORDINATOR, a_ceremony_plan(capacity=capacity))
 
 
 def upload(container, student_id, content=PDF, filename="final-report.pdf"):
-    with entrypoint_hook(container, "submit_report") as submit:
-        return submit(student(student_id), {"filename": filename,
-                                            "content_b64": base64.b64encode(content).decode()})
+    return call(container, "submit_report", student(student_id), a_report_upload(content, filename))
 
 
 def test_scheduling_publishes_the_ceremony_and_lists_it_with_its_free_places(ceremony,
                                                                             service_config):
     tap = EventTap(service_config["AMQP_URI"], [("ceremony", "ceremony.#")])
     scheduled = schedule(ceremony, capacity=12)
-    with entrypoint_hook(ceremony, "list_ceremonies") as list_ceremonies:
-        listed = list_ceremonies()
+    listed = call(ceremony, "list_ceremonies")
     assert [c["id"] for c in listed] == [scheduled["id"]]
     assert listed[0]["free_places"] == 12 and listed[0]["status"] == "scheduled"
     assert listed[0]["starts_at"].endswith("+02:00")
-    event = tap.wait_for("ceremony.scheduled.v1")[0]
+    event = tap.wait_for(CEREMONY_SCHEDULED)[0]
     assert event["data"]["ceremony_id"] == scheduled["id"] and event["data"]["capacity"] == 12
 
 
 def test_a_student_may_not_schedule_a_ceremony(ceremony):
-    with entrypoint_hook(ceremony, "schedule") as schedule_:
-        with pytest.raises(Forbidden):
-            schedule_(student("s-1"), ceremony_request())
+    with pytest.raises(Forbidden):
+        call(ceremony, "schedule", student("s-1"), a_ceremony_plan())
 
 
 def test_booking_opens_only_once_the_activity_requirement_is_met(ceremony, service_config,
                                                                  database_url):
     tap = EventTap(service_config["AMQP_URI"], [("ceremony", "ceremony.#")])
     scheduled = schedule(ceremony)
-    with entrypoint_hook(ceremony, "book") as book:
-        with pytest.raises(Conflict, match="activity requirement is not met"):
-            book(student("s-1"), scheduled["id"])
+    with pytest.raises(Conflict, match="activity requirement is not met"):
+        call(ceremony, "book", student("s-1"), scheduled["id"])
     assert rows(database_url, "SELECT count(*) FROM bookings")[0][0] == 0
 
     feed_requirement_met(service_config, database_url, "s-1")
-    with entrypoint_hook(ceremony, "book") as book:
-        booking = book(student("s-1"), scheduled["id"])
+    booking = call(ceremony, "book", student("s-1"), scheduled["id"])
     assert booking["student_id"] == "s-1" and booking["ceremony"]["free_places"] == 29
-    event = tap.wait_for("ceremony.booked.v1")[0]
+    event = tap.wait_for(CEREMONY_BOOKED)[0]
     assert event["data"]["booking_id"] == booking["booking_id"]
     assert event["data"]["ceremony"]["ceremony_id"] == scheduled["id"]
 
@@ -103,12 +81,10 @@ def test_a_full_ceremony_refuses_further_bookings(ceremony, service_config, data
     scheduled = schedule(ceremony, capacity=1)
     for student_id in ("s-1", "s-2"):
         feed_requirement_met(service_config, database_url, student_id)
-    with entrypoint_hook(ceremony, "book") as book:
-        book(student("s-1"), scheduled["id"])
-        with pytest.raises(Conflict, match="fully booked"):
-            book(student("s-2"), scheduled["id"])
-    with entrypoint_hook(ceremony, "list_ceremonies") as list_ceremonies:
-        assert list_ceremonies()[0]["free_places"] == 0
+    call(ceremony, "book", student("s-1"), scheduled["id"])
+    with pytest.raises(Conflict, match="fully booked"):
+        call(ceremony, "book", student("s-2"), scheduled["id"])
+    assert call(ceremony, "list_ceremonies")[0]["free_places"] == 0
     assert rows(database_url, "SELECT student_id FROM bookings") == [("s-1",)]
 
 
@@ -135,7 +111,7 @@ def test_submitting_a_report_stores_the_file_and_publishes_its_sha256(ceremony, 
     digest = hashlib.sha256(PDF).hexdigest()
     assert report["sha256"] == digest and report["size"] == len(PDF)
     assert report["status"] == "submitted"
-    event = tap.wait_for("report.submitted.v1")[0]
+    event = tap.wait_for(REPORT_SUBMITTED)[0]
     assert event["data"]["report_id"] == report["report_id"] and event["data"]["sha256"] == digest
     stored = rows(database_url, "SELECT content FROM final_reports WHERE report_id = :r",
                   r=report["report_id"])
@@ -150,21 +126,18 @@ def test_a_returned_report_may_be_resubmitted_and_both_submissions_are_kept(cere
     feed_requirement_met(service_config, database_url, "s-1")
     first = upload(ceremony, "s-1")
     with entrypoint_waiter(ceremony, "on_report_returned"):
-        publish_event(service_config["AMQP_URI"], "report.returned.v1", {
-            "student_id": "s-1", "report_id": first["report_id"], "decided_by": "c-mbiom",
-            "decided_at": datetime.now(timezone.utc), "comment": "add your reflections"},
-            producer="approvals")
-    with entrypoint_hook(ceremony, "get_report") as get_report:
-        seen = get_report(COORDINATOR, "s-1")
+        publish_event(service_config["AMQP_URI"], REPORT_RETURNED,
+                      a_report_decision("s-1", first["report_id"], comment="add your reflections"),
+                      producer="approvals")
+    seen = call(ceremony, "get_report", COORDINATOR, "s-1")
     assert seen["status"] == "returned" and seen["comment"] == "add your reflections"
     second = upload(ceremony, "s-1", content=PDF + b"% revised\n")
     assert second["report_id"] != first["report_id"]
     assert rows(database_url, "SELECT status FROM final_reports ORDER BY submitted_at") == [
         ("returned",), ("submitted",)]
-    with entrypoint_hook(ceremony, "get_report") as get_report:
-        with pytest.raises(NotFound):
-            get_report(OTHER_COORDINATOR, "s-1")
-        assert get_report(student("s-1"), "s-1")["report_id"] == second["report_id"]
+    with pytest.raises(NotFound):
+        call(ceremony, "get_report", OTHER_COORDINATOR, "s-1")
+    assert call(ceremony, "get_report", student("s-1"), "s-1")["report_id"] == second["report_id"]
 
 
 def test_only_a_coordinator_of_the_students_programme_records_the_presentation(
@@ -172,44 +145,43 @@ def test_only_a_coordinator_of_the_students_programme_records_the_presentation(
     tap = EventTap(service_config["AMQP_URI"], [("ceremony", "presentation.#")])
     scheduled = schedule(ceremony)
     feed_requirement_met(service_config, database_url, "s-1", programme="MBIOM")
-    with entrypoint_hook(ceremony, "book") as book:
-        book(student("s-1"), scheduled["id"])
-    with entrypoint_hook(ceremony, "record_presentation") as record:
-        with pytest.raises(Forbidden):
-            record(OTHER_COORDINATOR, scheduled["id"], {"student_id": "s-1"})
-        assert rows(database_url, "SELECT count(*) FROM presentations")[0][0] == 0
-        recorded = record(COORDINATOR, scheduled["id"], {"student_id": "s-1"})
-        with pytest.raises(Conflict, match="already recorded"):
-            record(COORDINATOR, scheduled["id"], {"student_id": "s-1"})
+    call(ceremony, "book", student("s-1"), scheduled["id"])
+    with pytest.raises(NotFound):  # not their student: 404, as "not your object" is everywhere
+        call(ceremony, "record_presentation", OTHER_COORDINATOR, scheduled["id"],
+             {"student_id": "s-1"})
+    assert rows(database_url, "SELECT count(*) FROM presentations")[0][0] == 0
+    recorded = call(ceremony, "record_presentation", COORDINATOR, scheduled["id"],
+                    {"student_id": "s-1"})
+    with pytest.raises(Conflict, match="already recorded"):
+        call(ceremony, "record_presentation", COORDINATOR, scheduled["id"], {"student_id": "s-1"})
     assert recorded["ceremony_date"] == scheduled["starts_at"][:10]
     assert recorded["recorded_by"] == "c-mbiom"
-    event = tap.wait_for("presentation.recorded.v1")[0]
+    event = tap.wait_for(PRESENTATION_RECORDED)[0]
     assert event["data"]["student_id"] == "s-1"
     assert event["data"]["ceremony_id"] == scheduled["id"]
     assert event["data"]["ceremony_date"] == scheduled["starts_at"][:10]
     with pytest.raises(AssertionError):
-        tap.wait_for("presentation.recorded.v1", count=2, timeout=1)
+        tap.wait_for(PRESENTATION_RECORDED, count=2, timeout=1)
 
 
 def test_a_presentation_of_a_student_not_booked_there_is_refused(ceremony, service_config,
                                                                  database_url):
     scheduled = schedule(ceremony)
     feed_requirement_met(service_config, database_url, "s-1")
-    with entrypoint_hook(ceremony, "record_presentation") as record:
-        with pytest.raises(Conflict, match="not booked"):
-            record(COORDINATOR, scheduled["id"], {"student_id": "s-1"})
+    with pytest.raises(Conflict, match="not booked"):
+        call(ceremony, "record_presentation", COORDINATOR, scheduled["id"], {"student_id": "s-1"})
 
 
 def test_the_same_requirement_met_event_delivered_twice_changes_nothing(ceremony, service_config,
                                                                         database_url):
-    envelope = make_event("student.activity_requirement_met.v1", requirement_met_data("s-1"),
+    envelope = make_event(STUDENT_ACTIVITY_REQUIREMENT_MET, a_requirement_met("s-1"),
                           producer="approvals")
     body = json.dumps(envelope).encode()
     snapshots = []
     for _ in range(2):
         with entrypoint_waiter(ceremony, "on_activity_requirement_met") as result:
             publish_raw(service_config["AMQP_URI"], "approvals",
-                        "student.activity_requirement_met.v1", body, "application/json")
+                        STUDENT_ACTIVITY_REQUIREMENT_MET, body, "application/json")
         result.get()  # the duplicate is handled (acknowledged), not failed
         snapshots.append(rows(database_url, "SELECT * FROM requirements_met"))
     assert len(snapshots[0]) == 1 and snapshots[1] == snapshots[0]
@@ -217,38 +189,29 @@ def test_the_same_requirement_met_event_delivered_twice_changes_nothing(ceremony
                 e=envelope["event_id"])[0][0] == 1
 
 
-def approval_withdrawn_data(student_id, requirement_met=False):
-    return {"activity_id": "a-2", "student_id": student_id, "version": 1,
-            "withdrawn_by": "c-mbiom", "withdrawn_at": datetime.now(timezone.utc),
-            "reason": "the exchange was cancelled", "activity_requirement_met": requirement_met,
-            "was_eligible": False}
-
-
 def test_an_approval_withdrawn_below_the_requirement_stops_new_bookings_and_reports_once(
         ceremony, service_config, database_url):
     first, second = schedule(ceremony), schedule(ceremony)
     feed_requirement_met(service_config, database_url, "s-1")
-    with entrypoint_hook(ceremony, "book") as book:
-        kept = book(student("s-1"), first["id"])
-    envelope = make_event("activity.approval_withdrawn.v1", approval_withdrawn_data("s-1"),
+    kept = call(ceremony, "book", student("s-1"), first["id"])
+    envelope = make_event(ACTIVITY_APPROVAL_WITHDRAWN, an_approval_withdrawn("s-1"),
                           producer="approvals")
     body = json.dumps(envelope).encode()
     snapshots = []
     for _ in range(2):
         with entrypoint_waiter(ceremony, "on_approval_withdrawn") as result:
             publish_raw(service_config["AMQP_URI"], "approvals",
-                        "activity.approval_withdrawn.v1", body, "application/json")
+                        ACTIVITY_APPROVAL_WITHDRAWN, body, "application/json")
         result.get()  # the duplicate is handled (acknowledged), not failed
         snapshots.append(rows(database_url, "SELECT * FROM requirement_lapses"))
     assert len(snapshots[0]) == 1 and snapshots[1] == snapshots[0]
     assert rows(database_url, "SELECT count(*) FROM processed_events WHERE event_id = :e",
                 e=envelope["event_id"])[0][0] == 1
 
-    with entrypoint_hook(ceremony, "cancel") as cancel:  # frees the student to book anew
-        cancel(COORDINATOR, first["id"], {"reason": "the hall is closed"})
-    with entrypoint_hook(ceremony, "book") as book:
-        with pytest.raises(Conflict, match="no longer met.*the exchange was cancelled"):
-            book(student("s-1"), second["id"])
+    # cancelling frees the student to book anew
+    call(ceremony, "cancel", COORDINATOR, first["id"], {"reason": "the hall is closed"})
+    with pytest.raises(Conflict, match="no longer met.*the exchange was cancelled"):
+        call(ceremony, "book", student("s-1"), second["id"])
     with pytest.raises(Conflict, match="no longer met"):
         upload(ceremony, "s-1")
     # the booking made before stays; no new one was made
@@ -261,13 +224,11 @@ def test_the_requirement_met_again_after_a_withdrawal_reopens_booking(ceremony, 
     scheduled = schedule(ceremony)
     feed_requirement_met(service_config, database_url, "s-1")
     with entrypoint_waiter(ceremony, "on_approval_withdrawn"):
-        publish_event(service_config["AMQP_URI"], "activity.approval_withdrawn.v1",
-                      approval_withdrawn_data("s-1"), producer="approvals")
-    with entrypoint_hook(ceremony, "book") as book:
-        with pytest.raises(Conflict, match="no longer met"):
-            book(student("s-1"), scheduled["id"])
+        publish_event(service_config["AMQP_URI"], ACTIVITY_APPROVAL_WITHDRAWN,
+                      an_approval_withdrawn("s-1"), producer="approvals")
+    with pytest.raises(Conflict, match="no longer met"):
+        call(ceremony, "book", student("s-1"), scheduled["id"])
     with entrypoint_waiter(ceremony, "on_activity_requirement_met"):
-        publish_event(service_config["AMQP_URI"], "student.activity_requirement_met.v1",
-                      requirement_met_data("s-1"), producer="approvals")
-    with entrypoint_hook(ceremony, "book") as book:
-        assert book(student("s-1"), scheduled["id"])["student_id"] == "s-1"
+        publish_event(service_config["AMQP_URI"], STUDENT_ACTIVITY_REQUIREMENT_MET,
+                      a_requirement_met("s-1"), producer="approvals")
+    assert call(ceremony, "book", student("s-1"), scheduled["id"])["student_id"] == "s-1"

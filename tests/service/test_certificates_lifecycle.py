@@ -6,24 +6,17 @@ import zipfile
 
 import jwt
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from pypdf import PdfReader
 
-from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, CERTIFICATE_ISSUED, CERTIFICATE_REVOKED,
+                           DIPLOMA_SUPPLEMENT_RECORDED, STUDENT_ELIGIBLE, STUDENT_UPDATED)
+from tests.builders.certificates import a_name_update, a_withdrawal
 from tests.helpers import EventTap, publish_event, rows
+from tests.service.conftest import call
 from tests.service.test_certificates_service import (  # noqa: F401 (fixtures)
-    ADMIN, BASE_URL, REGISTRAR, certificate_rows, certificates, config, eligible, issue, student)
-
-PROGRAMME = {"code": "MBIOM", "name_en": "Master's programme in Biomedicine",
-             "name_sv": "Masterprogram i biomedicin"}
-
-
-def updated(student_id, name):
-    return {"student_id": student_id, "name": name, "email": "astrid@example.org",
-            "programme": PROGRAMME, "expected_graduation": "2027-06", "language": "sv",
-            "updated_at": utcnow()}
-
+    ADMIN, BASE_URL, REGISTRAR, certificate_rows, certificates, eligible, issue, student)
 
 def publish_and_wait(container, amqp, method, event_type, data, producer):
     with entrypoint_waiter(container, method, timeout=60) as result:
@@ -39,78 +32,73 @@ def pdf_of(database_url, code) -> str:
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
-def withdrawn(student_id, activity_id="a-1", was_eligible=True):
-    return {"activity_id": activity_id, "student_id": student_id, "version": 1,
-            "withdrawn_by": "c-1", "withdrawn_at": utcnow(),
-            "reason": "The host university cancelled the exchange.",
-            "activity_requirement_met": False, "was_eligible": was_eligible}
+def correct_name(container, amqp, student_id, name):
+    publish_and_wait(container, amqp, "on_student_updated", STUDENT_UPDATED,
+                     a_name_update(student_id, name), "registration")
+
+
+def withdraw(container, amqp, student_id, **overrides):
+    publish_and_wait(container, amqp, "on_approval_withdrawn", ACTIVITY_APPROVAL_WITHDRAWN,
+                     a_withdrawal(student_id, **overrides), "approvals")
 
 
 # --- re-issue ----------------------------------------------------------------------------------
 
 def test_a_corrected_legal_name_reissues_a_version_that_supersedes_the_old_one(
-        certificates, config, database_url):
-    amqp = config["AMQP_URI"]
+        certificates, service_config, database_url):
+    amqp = service_config["AMQP_URI"]
     tap = EventTap(amqp, [("certificates", "#")])
     issue(certificates, amqp, "stu-1")
     [(old, *_)] = certificate_rows(database_url, "stu-1")
 
-    publish_and_wait(certificates, amqp, "on_student_updated", "student.updated.v1",
-                     updated("stu-1", "Astrid  Ericsson"), "registration")
+    correct_name(certificates, amqp, "stu-1", "Astrid  Ericsson")
 
     [(code1, v1, state1, name1), (new, v2, state2, name2)] = certificate_rows(database_url, "stu-1")
     assert (code1, v1, state1, name1) == (old, 1, "superseded", "Astrid Lindgren")
     assert (v2, state2, name2) == (2, "valid", "Astrid Ericsson") and new != old
     assert "Astrid Ericsson" in pdf_of(database_url, new)
-    issued = tap.wait_for("certificate.issued.v1", count=2)[1]["data"]
+    issued = tap.wait_for(CERTIFICATE_ISSUED, count=2)[1]["data"]
     assert (issued["code"], issued["version"], issued["supersedes"]) == (new, 2, old)
     assert issued["reissue_reason"]
-    supplements = tap.wait_for("diploma_supplement.recorded.v1", count=2)
+    supplements = tap.wait_for(DIPLOMA_SUPPLEMENT_RECORDED, count=2)
     assert supplements[1]["data"]["certificate_code"] == new  # the DS line is re-published
-    with entrypoint_hook(certificates, "diploma_supplement") as diploma_supplement:
-        assert diploma_supplement(REGISTRAR, "stu-1")["certificate_code"] == new
+    assert call(certificates, "diploma_supplement", REGISTRAR, "stu-1")["certificate_code"] == new
 
-    with entrypoint_hook(certificates, "verify") as verify:
-        old_view, new_view = verify(old), verify(new)
+    old_view, new_view = call(certificates, "verify", old), call(certificates, "verify", new)
     assert old_view["status"] == "superseded" and old_view["superseded_by"] == new
     assert old_view["current_verify_url"] == f"{BASE_URL}/verify/{new}"
     assert new_view["status"] == "valid" and new_view["holder"] == "Astrid Ericsson"
     assert "superseded_by" not in new_view
 
     # the same name again (another field changed): nothing new
-    publish_and_wait(certificates, amqp, "on_student_updated", "student.updated.v1",
-                     updated("stu-1", "Astrid Ericsson"), "registration")
+    correct_name(certificates, amqp, "stu-1", "Astrid Ericsson")
     assert len(certificate_rows(database_url, "stu-1")) == 2
 
 
 def test_a_name_update_for_a_student_without_a_certificate_changes_nothing(
-        certificates, config, database_url):
-    publish_and_wait(certificates, config["AMQP_URI"], "on_student_updated",
-                     "student.updated.v1", updated("stu-7", "Someone"), "registration")
+        certificates, service_config, database_url):
+    correct_name(certificates, service_config["AMQP_URI"], "stu-7", "Someone")
     assert rows(database_url, "SELECT count(*) FROM certificates")[0][0] == 0
     assert rows(database_url, "SELECT count(*) FROM processed_events")[0][0] == 1
 
 
 def test_an_admin_reissues_a_certificate_and_only_the_valid_version_can_be(
-        certificates, config, database_url):
-    issue(certificates, config["AMQP_URI"], "stu-1")
+        certificates, service_config, database_url):
+    issue(certificates, service_config["AMQP_URI"], "stu-1")
     [(old, *_)] = certificate_rows(database_url, "stu-1")
-    with entrypoint_hook(certificates, "reissue") as reissue:
-        with pytest.raises(Forbidden):
-            reissue(REGISTRAR, old, {"reason": "typo in an activity title"})
-        with pytest.raises(Invalid):
-            reissue(ADMIN, old, {})
-        with pytest.raises(NotFound):
-            reissue(ADMIN, "B" * 26, {"reason": "x"})
-        view = reissue(ADMIN, old, {"reason": "typo in an activity title"})
-        with pytest.raises(Conflict):
-            reissue(ADMIN, old, {"reason": "again"})
+    with pytest.raises(Forbidden):
+        call(certificates, "reissue", REGISTRAR, old, {"reason": "typo in an activity title"})
+    with pytest.raises(Invalid):
+        call(certificates, "reissue", ADMIN, old, {})
+    with pytest.raises(NotFound):
+        call(certificates, "reissue", ADMIN, "B" * 26, {"reason": "x"})
+    view = call(certificates, "reissue", ADMIN, old, {"reason": "typo in an activity title"})
+    with pytest.raises(Conflict):
+        call(certificates, "reissue", ADMIN, old, {"reason": "again"})
     assert view["status"] == "valid" and view["version"] == 2 and view["code"] != old
     assert [r.state for r in certificate_rows(database_url, "stu-1")] == ["superseded", "valid"]
-    with entrypoint_hook(certificates, "verify") as verify:
-        assert verify(old)["superseded_by"] == view["code"]
-    with entrypoint_hook(certificates, "download") as download:
-        pdf = base64.b64decode(download(student("stu-1"))["content_b64"])
+    assert call(certificates, "verify", old)["superseded_by"] == view["code"]
+    pdf = base64.b64decode(call(certificates, "download", student("stu-1"))["content_b64"])
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert view["code"] in text and "(version 2)" in text
 
@@ -118,80 +106,69 @@ def test_an_admin_reissues_a_certificate_and_only_the_valid_version_can_be(
 # --- review after an approval was withdrawn ---------------------------------------------------
 
 def test_a_withdrawn_approval_flags_the_certificate_which_stays_valid_until_an_admin_decides(
-        certificates, config, database_url):
-    amqp = config["AMQP_URI"]
-    tap = EventTap(amqp, [("certificates", "certificate.revoked.v1")])
+        certificates, service_config, database_url):
+    amqp = service_config["AMQP_URI"]
+    tap = EventTap(amqp, [("certificates", CERTIFICATE_REVOKED)])
     issue(certificates, amqp, "stu-1")
     [(code, *_)] = certificate_rows(database_url, "stu-1")
 
-    publish_and_wait(certificates, amqp, "on_approval_withdrawn", "activity.approval_withdrawn.v1",
-                     withdrawn("stu-1"), "approvals")
-    publish_and_wait(certificates, amqp, "on_approval_withdrawn", "activity.approval_withdrawn.v1",
-                     withdrawn("stu-2", was_eligible=False), "approvals")
-    with entrypoint_hook(certificates, "reviews") as reviews:
-        with pytest.raises(Forbidden):
-            reviews(REGISTRAR)
-        [review] = reviews(ADMIN)
+    withdraw(certificates, amqp, "stu-1")
+    withdraw(certificates, amqp, "stu-2", was_eligible=False)
+    with pytest.raises(Forbidden):
+        call(certificates, "reviews", REGISTRAR)
+    [review] = call(certificates, "reviews", ADMIN)
     assert review["certificate_code"] == code and review["activity_id"] == "a-1"
     assert review["holder"] == "Astrid Lindgren" and review["decision"] is None
     assert "cancelled the exchange" in review["withdrawal_reason"]
-    with entrypoint_hook(certificates, "verify") as verify:
-        assert verify(code)["status"] == "valid"
+    assert call(certificates, "verify", code)["status"] == "valid"
 
-    with entrypoint_hook(certificates, "decide_review") as decide:
-        with pytest.raises(Invalid):
-            decide(ADMIN, code, {"decision": "maybe", "reason": "x"})
-        kept = decide(ADMIN, code, {"decision": "keep", "reason": "Enough activities remain."})
-        with pytest.raises(Conflict):  # nothing left to decide
-            decide(ADMIN, code, {"decision": "revoke", "reason": "x"})
+    with pytest.raises(Invalid):
+        call(certificates, "decide_review", ADMIN, code, {"decision": "maybe", "reason": "x"})
+    kept = call(certificates, "decide_review", ADMIN, code,
+                {"decision": "keep", "reason": "Enough activities remain."})
+    with pytest.raises(Conflict):  # nothing left to decide
+        call(certificates, "decide_review", ADMIN, code, {"decision": "revoke", "reason": "x"})
     assert kept["status"] == "valid"
-    with entrypoint_hook(certificates, "reviews") as reviews:
-        assert reviews(ADMIN) == []
+    assert call(certificates, "reviews", ADMIN) == []
 
-    publish_and_wait(certificates, amqp, "on_approval_withdrawn", "activity.approval_withdrawn.v1",
-                     withdrawn("stu-1", activity_id="a-2"), "approvals")
-    with entrypoint_hook(certificates, "decide_review") as decide:
-        revoked = decide(ADMIN, code, {"decision": "revoke",
-                                       "reason": "Too few activities remain."})
-    assert revoked["status"] == "revoked" and revoked["revoked_reason"] == "Too few activities remain."
-    assert tap.wait_for("certificate.revoked.v1")[0]["data"]["code"] == code
+    withdraw(certificates, amqp, "stu-1", activity_id="a-2")
+    revoked = call(certificates, "decide_review", ADMIN, code, {"decision": "revoke",
+                                   "reason": "Too few activities remain."})
+    assert revoked["status"] == "revoked"
+    assert revoked["revoked_reason"] == "Too few activities remain."
+    assert tap.wait_for(CERTIFICATE_REVOKED)[0]["data"]["code"] == code
     assert rows(database_url, "SELECT decision, decided_by FROM certificate_reviews "
                               "ORDER BY requested_at") == [("keep", "a-1"), ("revoke", "a-1")]
 
 
 def test_a_pending_review_follows_the_certificate_to_its_new_version(
-        certificates, config, database_url):
-    amqp = config["AMQP_URI"]
+        certificates, service_config, database_url):
+    amqp = service_config["AMQP_URI"]
     issue(certificates, amqp, "stu-1")
     [(old, *_)] = certificate_rows(database_url, "stu-1")
-    publish_and_wait(certificates, amqp, "on_approval_withdrawn", "activity.approval_withdrawn.v1",
-                     withdrawn("stu-1"), "approvals")
-    with entrypoint_hook(certificates, "reissue") as reissue:
-        new = reissue(ADMIN, old, {"reason": "typo in an activity title"})["code"]
-    with entrypoint_hook(certificates, "reviews") as reviews:
-        [review] = reviews(ADMIN)
+    withdraw(certificates, amqp, "stu-1")
+    new = call(certificates, "reissue", ADMIN, old, {"reason": "typo in an activity title"})["code"]
+    [review] = call(certificates, "reviews", ADMIN)
     assert review["certificate_code"] == new and review["decision"] is None
-    with entrypoint_hook(certificates, "decide_review") as decide:
-        with pytest.raises(Conflict):  # the superseded version has nothing left to decide
-            decide(ADMIN, old, {"decision": "revoke", "reason": "x"})
-        revoked = decide(ADMIN, new, {"decision": "revoke", "reason": "Too few activities remain."})
+    with pytest.raises(Conflict):  # the superseded version has nothing left to decide
+        call(certificates, "decide_review", ADMIN, old, {"decision": "revoke", "reason": "x"})
+    revoked = call(certificates, "decide_review", ADMIN, new,
+                   {"decision": "revoke", "reason": "Too few activities remain."})
     assert revoked["status"] == "revoked"
 
 
 # --- Open Badges ---------------------------------------------------------------------------
 
 def test_the_student_gets_an_open_badge_that_verifies_against_the_published_key_set(
-        certificates, config, database_url):
-    issue(certificates, config["AMQP_URI"], "stu-1")
+        certificates, service_config, database_url):
+    issue(certificates, service_config["AMQP_URI"], "stu-1")
     [(code, *_)] = certificate_rows(database_url, "stu-1")
-    with entrypoint_hook(certificates, "badge") as badge:
-        download = badge(student("stu-1"))
-        with pytest.raises(NotFound):
-            badge(student("stu-2"))
-        with pytest.raises(Forbidden):
-            badge(ADMIN)
-    with entrypoint_hook(certificates, "jwks") as jwks:
-        key_set = jwks()
+    download = call(certificates, "badge", student("stu-1"))
+    with pytest.raises(NotFound):
+        call(certificates, "badge", student("stu-2"))
+    with pytest.raises(Forbidden):
+        call(certificates, "badge", ADMIN)
+    key_set = call(certificates, "jwks")
 
     token = download["credential"]
     assert download["media_type"] == "application/vc+jwt" and code in download["filename"]
@@ -205,7 +182,8 @@ def test_the_student_gets_an_open_badge_that_verifies_against_the_published_key_
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     achievement = credential["credentialSubject"]["achievement"]
     assert achievement["achievementType"] == "CoCurricular"
-    assert achievement["type"] == ["Achievement"] and "Exchange in Leiden" in achievement["description"]
+    assert achievement["type"] == ["Achievement"]
+    assert "Exchange in Leiden" in achievement["description"]
     assert credential["credentialSubject"]["identifier"][0]["identityHash"] == "Astrid Lindgren"
     assert claims["iss"] == credential["issuer"]["id"] == f"{BASE_URL}/"
     assert credential["evidence"][0]["id"] == f"{BASE_URL}/verify/{code}"
@@ -219,24 +197,21 @@ def test_the_student_gets_an_open_badge_that_verifies_against_the_published_key_
 # --- bulk download -------------------------------------------------------------------------
 
 def test_an_admin_downloads_all_valid_certificates_of_a_ceremony_as_one_zip(
-        certificates, config, database_url):
-    amqp = config["AMQP_URI"]
+        certificates, service_config, database_url):
+    amqp = service_config["AMQP_URI"]
     issue(certificates, amqp, "stu-1", name="Astrid Lindgren")
     issue(certificates, amqp, "stu-2", name="Selma Lagerlöf")
-    other = {**eligible("stu-3"), "ceremony": {"ceremony_id": "c-2", "date": eligible("x")[
-        "ceremony"]["date"]}}
-    publish_and_wait(certificates, amqp, "on_student_eligible", "student.eligible.v1", other,
+    other = {**eligible("stu-3"), "ceremony": {**eligible("x")["ceremony"], "ceremony_id": "c-2"}}
+    publish_and_wait(certificates, amqp, "on_student_eligible", STUDENT_ELIGIBLE, other,
                      "approvals")
     [(revoked_code, *_)] = certificate_rows(database_url, "stu-2")
-    with entrypoint_hook(certificates, "revoke") as revoke:
-        revoke(ADMIN, revoked_code, {"reason": "issued in error"})
+    call(certificates, "revoke", ADMIN, revoked_code, {"reason": "issued in error"})
 
-    with entrypoint_hook(certificates, "ceremony_archive") as archive:
-        bundle = archive(ADMIN, "c-1")
-        with pytest.raises(Forbidden):
-            archive(REGISTRAR, "c-1")
-        with pytest.raises(NotFound):
-            archive(ADMIN, "no-such-ceremony")
+    bundle = call(certificates, "ceremony_archive", ADMIN, "c-1")
+    with pytest.raises(Forbidden):
+        call(certificates, "ceremony_archive", REGISTRAR, "c-1")
+    with pytest.raises(NotFound):
+        call(certificates, "ceremony_archive", ADMIN, "no-such-ceremony")
     [(code1, *_)] = certificate_rows(database_url, "stu-1")
     with zipfile.ZipFile(io.BytesIO(base64.b64decode(bundle["content_b64"]))) as zipped:
         assert zipped.namelist() == [f"cim-certificate-{code1}.pdf"]

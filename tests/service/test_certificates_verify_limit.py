@@ -14,7 +14,7 @@ import requests
 from services.gateway.ratelimit import FailedLookups
 from services.gateway.service import GatewayService
 from tests.service.test_certificates_service import (  # noqa: F401 (fixtures)
-    certificate_rows, certificates, config, issue)
+    certificate_rows, certificates, issue)
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -50,8 +50,8 @@ def gateway(container_factory, rabbit_config, limiter):
 
 
 def test_after_too_many_unknown_codes_a_client_gets_429_with_retry_after_until_the_window_ends(
-        certificates, config, database_url, gateway, limiter):
-    issue(certificates, config["AMQP_URI"], "stu-1")
+        certificates, service_config, database_url, gateway, limiter):
+    issue(certificates, service_config["AMQP_URI"], "stu-1")
     [(valid, *_)] = certificate_rows(database_url, "stu-1")
     for _ in range(5):  # known codes never count
         assert requests.get(f"{gateway}/v1/verify/{valid}", timeout=10).json()["status"] == "valid"

@@ -8,7 +8,7 @@ import redis
 import requests
 
 from services.gateway.auth import issue_dev_token
-from services.gateway.domain import RateLimited
+from services.gateway.errors import RateLimited
 from services.gateway.ratelimit import DEFAULT_REDIS_URL, Rate, RateLimiter
 from services.gateway.service import GatewayService
 

@@ -9,16 +9,21 @@ import uuid
 from email.policy import default as email_policy
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+import sqlalchemy as sa
+from nameko.testing.services import entrypoint_waiter
 
 from services.notifications.service import NotificationsService
-from shared.db import utcnow
 from shared.errors import Forbidden
-from tests.helpers import migrate, publish_event, rows, wait_until
+from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_REJECTED, CERTIFICATE_REVOKED,
+                           STUDENT_REGISTERED)
+from shared.migrations import upgrade
+from tests.builders import a_student_actor, an_admin
+from tests.builders.notifications import (a_decision, a_registration, a_revocation,
+                                          a_withdrawn_approval)
+from tests.helpers import publish_event, rows, wait_until
+from tests.service.conftest import call
 
-PROGRAMME = {"code": "MBIOM", "name_en": "Master's programme in Biomedicine",
-             "name_sv": "Masterprogram i biomedicin"}
-ADMIN = {"issuer": "cim-dev", "subject": "ops-1", "role": "admin"}
+ADMIN = an_admin(subject="ops-1").to_dict()
 
 
 def free_port() -> int:
@@ -70,22 +75,16 @@ def smtp(tmp_path):
 
 
 @pytest.fixture
-def start_notifications(container_factory, service_config, database_url, smtp):
-    migrate("notifications", database_url)
-
+def start_notifications(start_service, smtp):
     def start(**overrides):
-        config = {**service_config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
-                  **overrides}
-        container = container_factory(NotificationsService, config)
-        container.start()
-        return container
+        return start_service(NotificationsService, SMTP_HOST="127.0.0.1",
+                             SMTP_PORT=str(smtp.port), **overrides)
     return start
 
 
-def registered(student_id, language="sv", email_address="asa@example.org"):
-    return {"student_id": student_id, "name": "Åsa Öberg", "email": email_address,
-            "programme": PROGRAMME, "expected_graduation": "2027-06", "language": language,
-            "registered_at": utcnow()}
+def register(amqp_uri, student_id, language, **overrides):
+    return publish_event(amqp_uri, STUDENT_REGISTERED, a_registration(student_id, language),
+                         producer="registration", **overrides)
 
 
 def body(message) -> str:
@@ -96,8 +95,7 @@ def test_a_registration_is_confirmed_by_email_in_the_students_language(
         smtp, start_notifications, service_config, database_url):
     smtp.start()
     start_notifications()
-    publish_event(service_config["AMQP_URI"], "student.registered.v1", registered("s-1", "sv"),
-                  producer="registration")
+    register(service_config["AMQP_URI"], "s-1", "sv")
 
     [mail] = wait_until(smtp.received, message="the confirmation email")
     assert mail["To"] == "asa@example.org"
@@ -120,8 +118,7 @@ def test_the_same_event_delivered_twice_sends_one_email(smtp, start_notification
     with entrypoint_waiter(container, "on_student_registered",
                            callback=lambda *args: calls.append(args) or len(calls) == 2):
         for _ in range(2):
-            publish_event(service_config["AMQP_URI"], "student.registered.v1",
-                          registered("s-1", "en"), producer="registration", event_id=event_id)
+            register(service_config["AMQP_URI"], "s-1", "en", event_id=event_id)
 
     wait_until(smtp.received, message="the confirmation email")
     time.sleep(1)  # room for a second email, were one to come
@@ -134,14 +131,13 @@ def test_a_decision_about_a_student_not_yet_known_is_retried_until_they_are(
     smtp.start()
     container = start_notifications(CIM_RETRY_LIMIT="30")
     amqp = service_config["AMQP_URI"]
-    decision = {"activity_id": "a-1", "student_id": "s-2", "version": 1, "decided_by": "c-1",
-                "decided_at": utcnow(), "comment": "The certificate of attendance is missing."}
+    decision = a_decision("s-2", comment="The certificate of attendance is missing.")
     with entrypoint_waiter(container, "on_activity_rejected",
                            callback=lambda ctx, result, exc_info: exc_info is not None):
-        publish_event(amqp, "activity.rejected.v1", decision, producer="approvals")
+        publish_event(amqp, ACTIVITY_REJECTED, decision, producer="approvals")
     assert rows(database_url, "SELECT count(*) FROM messages")[0][0] == 0
 
-    publish_event(amqp, "student.registered.v1", registered("s-2", "en"), producer="registration")
+    register(amqp, "s-2", "en")
 
     mails = wait_until(lambda: len(smtp.received()) == 2 and smtp.received(),
                        message="the confirmation and the decision emails")
@@ -153,8 +149,7 @@ def test_a_decision_about_a_student_not_yet_known_is_retried_until_they_are(
 def test_a_message_waits_while_the_mail_server_is_down_and_is_sent_when_it_returns(
         smtp, start_notifications, service_config, database_url):
     start_notifications()  # nothing listens on the SMTP port yet
-    publish_event(service_config["AMQP_URI"], "student.registered.v1", registered("s-3", "en"),
-                  producer="registration")
+    register(service_config["AMQP_URI"], "s-3", "en")
 
     [(status, attempts, last_error)] = wait_until(lambda: rows(
         database_url, "SELECT status, attempts, last_error FROM messages WHERE attempts > 0"),
@@ -177,20 +172,17 @@ def test_operators_see_a_students_messages_and_nobody_else_does(smtp, start_noti
                                                                   service_config):
     smtp.start()
     container = start_notifications()
-    publish_event(service_config["AMQP_URI"], "student.registered.v1", registered("s-4", "en"),
-                  producer="registration")
+    register(service_config["AMQP_URI"], "s-4", "en")
     wait_until(smtp.received, message="the confirmation email")
 
-    with entrypoint_hook(container, "list_messages") as list_messages:
-        [message] = wait_until(lambda: [m for m in list_messages(ADMIN, "s-4")
-                                        if m["status"] == "sent"])
-        assert message["subject"] == "Your CIM registration is confirmed"
-        assert message["to"] == "asa@example.org"
-        assert message["created_at"] and message["sent_at"]
-        assert set(message) == {"message_id", "subject", "to", "status", "created_at", "sent_at"}
-        with pytest.raises(Forbidden):
-            list_messages({"issuer": "cim-dev", "subject": "s", "role": "student",
-                           "student_id": "s-4"}, "s-4")
+    [message] = wait_until(lambda: [m for m in call(container, "list_messages", ADMIN, "s-4")
+                                    if m["status"] == "sent"])
+    assert message["subject"] == "Your CIM registration is confirmed"
+    assert message["to"] == "asa@example.org"
+    assert message["created_at"] and message["sent_at"]
+    assert set(message) == {"message_id", "subject", "to", "status", "created_at", "sent_at"}
+    with pytest.raises(Forbidden):
+        call(container, "list_messages", a_student_actor("s-4").to_dict(), "s-4")
 
 
 def test_a_revoked_certificate_is_told_to_its_holder_with_the_reason(
@@ -198,12 +190,11 @@ def test_a_revoked_certificate_is_told_to_its_holder_with_the_reason(
     smtp.start()
     start_notifications()
     amqp = service_config["AMQP_URI"]
-    publish_event(amqp, "student.registered.v1", registered("s-9", "en"), producer="registration")
+    register(amqp, "s-9", "en")
     wait_until(smtp.received, message="the confirmation email")
-    publish_event(amqp, "certificate.revoked.v1", {
-        "certificate_id": "c-1", "code": "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "student_id": "s-9",
-        "reason": "An activity was found not to have taken place.", "revoked_at": utcnow()},
-        producer="certificates")
+    publish_event(amqp, CERTIFICATE_REVOKED, a_revocation(
+        "s-9", "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        reason="An activity was found not to have taken place."), producer="certificates")
 
     mails = wait_until(lambda: len(smtp.received()) == 2 and smtp.received(),
                        message="the revocation email")
@@ -218,12 +209,11 @@ def test_a_withdrawn_approval_is_told_to_the_student_with_the_reason(
     smtp.start()
     start_notifications()
     amqp = service_config["AMQP_URI"]
-    publish_event(amqp, "student.registered.v1", registered("s-10", "sv"), producer="registration")
+    register(amqp, "s-10", "sv")
     wait_until(smtp.received, message="the confirmation email")
-    publish_event(amqp, "activity.approval_withdrawn.v1", {
-        "activity_id": "a-1", "student_id": "s-10", "version": 1, "withdrawn_by": "c-1",
-        "withdrawn_at": utcnow(), "reason": "Utbytet blev inställt.",
-        "activity_requirement_met": False, "was_eligible": False}, producer="approvals")
+    publish_event(amqp, ACTIVITY_APPROVAL_WITHDRAWN,
+                  a_withdrawn_approval("s-10", reason="Utbytet blev inställt."),
+                  producer="approvals")
 
     mails = wait_until(lambda: len(smtp.received()) == 2 and smtp.received(),
                        message="the withdrawal email")
@@ -231,3 +221,25 @@ def test_a_withdrawn_approval_is_told_to_the_student_with_the_reason(
                    if m["Subject"] == "Godkännandet av din CIM-aktivitet har återkallats"]
     assert withdrawn["To"] == "asa@example.org"
     assert "Motivering: Utbytet blev inställt." in body(withdrawn)
+
+
+def test_messages_stored_under_their_event_type_are_renamed_to_their_kind(tmp_path):
+    """Migration 0002: before it a message's kind was its event's type."""
+    url = f"sqlite:///{tmp_path}/notifications.db"
+    upgrade("notifications", url, revision="0001")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO recipients (student_id, name, email, language, as_of) "
+            "VALUES ('s-1', 'Åsa', 'asa@example.org', 'sv', '2026-03-05 10:00:00')")
+        for n, kind in enumerate(("student.registered.v1", "certificate.issued.v1")):
+            conn.exec_driver_sql(
+                "INSERT INTO messages (message_id, event_id, kind, student_id, to_address, "
+                "subject, body, language, status, attempts, created_at) VALUES "
+                f"('m-{n}', 'e-{n}', '{kind}', 's-1', 'asa@example.org', 'S', 'B', 'sv', "
+                "'sent', 1, '2026-03-05 10:00:00')")
+    upgrade("notifications", url)
+    with engine.connect() as conn:
+        kinds = conn.exec_driver_sql("SELECT kind FROM messages ORDER BY message_id").all()
+    engine.dispose()
+    assert kinds == [("welcome",), ("certificate-issued",)]

@@ -4,22 +4,26 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from services.activities import domain
+from services.activities.domain import activities, catalogue, details
+from services.activities.domain.activities import acting_student, log, own_activity
+from services.activities.domain.catalogue import ActivityType, seed_activity_types
+from services.activities.domain.details import Details
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from tests.builders import a_coordinator, a_student_actor
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 LATER = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 
-def catalogue() -> dict[str, domain.ActivityType]:
+def catalogue() -> dict[str, ActivityType]:
     # Built per use: the classes get mapped when a service test imports the ORM.
-    return {t.code: t for t in domain.seed_activity_types()}
+    return {t.code: t for t in seed_activity_types()}
 
-ABROAD = domain.Details(
+ABROAD = Details(
     type_code="exchange_semester", title="Exchange in Leiden", description="A semester of courses",
     location_kind="abroad", location_country="NL", start_date=date(2025, 9, 1),
     end_date=date(2026, 1, 31), evidence_urls=("https://example.org/transcript",))
-CAFE_DETAILS = domain.Details(
+CAFE_DETAILS = Details(
     type_code="language_cafe", title="Spanish café", description="Weekly café at the library",
     location_kind="sweden", location_country=None, start_date=date(2025, 9, 1),
     end_date=date(2025, 12, 20))
@@ -35,7 +39,7 @@ def cafe():
 
 def logged(details=ABROAD, activity_type=None, student_id="stu-1"):
     activity_type = activity_type or catalogue()[details.type_code]
-    return domain.log(student_id=student_id, details=details, activity_type=activity_type, now=NOW)
+    return log(student_id=student_id, details=details, activity_type=activity_type, now=NOW)
 
 
 def decide(activity, decision, version=None, comment="please add evidence"):
@@ -65,7 +69,7 @@ def test_a_logged_activity_is_submitted_as_version_one_with_that_version_kept():
 
 def test_an_unknown_type_is_refused():
     with pytest.raises(Invalid, match="unknown activity type"):
-        domain.log(student_id="stu-1", details=replace(ABROAD, type_code="bungee_jumping"),
+        log(student_id="stu-1", details=replace(ABROAD, type_code="bungee_jumping"),
                    activity_type=None, now=NOW)
 
 
@@ -113,20 +117,20 @@ def test_a_blank_title_is_refused():
 
 
 def test_only_a_student_with_a_student_id_acts_on_activities():
-    assert domain.acting_student("student", "stu-1") == "stu-1"
+    assert acting_student(a_student_actor("stu-1")) == "stu-1"
     with pytest.raises(Forbidden):
-        domain.acting_student("coordinator", "stu-1")
-    with pytest.raises(Forbidden):
-        domain.acting_student("student", None)
+        acting_student(a_coordinator(student_id="stu-1"))
+    with pytest.raises(NotFound):  # not registered: 404, as certificates and ceremony answer
+        acting_student(a_student_actor(None))
 
 
 def test_someone_elses_activity_is_not_found_exactly_like_a_missing_one():
     activity = logged(student_id="stu-1")
-    assert domain.own_activity(activity, "stu-1") is activity
+    assert own_activity(activity, a_student_actor("stu-1")) is activity
     with pytest.raises(NotFound) as other:
-        domain.own_activity(activity, "stu-2")
+        own_activity(activity, a_student_actor("stu-2"))
     with pytest.raises(NotFound) as missing:
-        domain.own_activity(None, "stu-2")
+        own_activity(None, a_student_actor("stu-2"))
     assert str(other.value) == str(missing.value)
 
 
@@ -265,9 +269,13 @@ def test_the_domain_imports_no_framework():
     import ast
     import inspect
 
-    tree = ast.parse(inspect.getsource(domain))
-    imported = {alias.name for node in ast.walk(tree)
-                if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= {"__future__", "re", "uuid", "dataclasses", "datetime", "shared.errors"}
+    imported = set()
+    for module in (activities, catalogue, details):
+        tree = ast.parse(inspect.getsource(module))
+        imported |= {alias.name for node in ast.walk(tree)
+                     if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.module}
+    own = {f"services.activities.domain.{name}" for name in ("activities", "catalogue", "details")}
+    assert imported - own <= {"__future__", "re", "uuid", "dataclasses", "datetime", "typing",
+                              "shared.errors", "shared.permissions"}

@@ -5,17 +5,18 @@
 - a rejected or withdrawn activity (or one whose approval was withdrawn) never counts;
 - replays (an event delivered again) change nothing.
 
-The events are folded exactly as approvals' handlers fold them: `domain.receive_version` for
+The events are folded exactly as approvals' handlers fold them: `receive_version` for
 activity.submitted/resubmitted, a kept withdrawal plus `Activity.withdraw` for activity.withdrawn,
-then `domain.decide_activity` for the coordinator's decisions.
+then `decisions.decide_activity` for the coordinator's decisions.
 """
 from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import given, settings, strategies as st
 
-from services.approvals import domain
-from services.approvals.domain import (
-    APPROVAL_WITHDRAWN, APPROVED, CHANGES_REQUESTED, PENDING, REJECTED, WITHDRAWN, Activity)
+from services.approvals.domain import decisions, rules
+from services.approvals.domain.activities import Activity, receive_version
+from services.approvals.domain.statuses import (
+    APPROVAL_WITHDRAWN, APPROVED, CHANGES_REQUESTED, PENDING, REJECTED, WITHDRAWN)
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
 TYPES = {
@@ -23,7 +24,7 @@ TYPES = {
     "buddy_mentor": 3, "language_cafe": 3, "journal_club": 1, "international_lectures": 3,
 }
 KINDS = ("sweden", "abroad", "digital")
-RULE_SETS = st.sampled_from([domain.STANDARD, domain.DIGITAL_SUBSTITUTION_2022])
+RULE_SETS = st.sampled_from([rules.STANDARD, rules.DIGITAL_SUBSTITUTION_2022])
 
 
 def _type(code):
@@ -45,16 +46,16 @@ def made(index, code, kind, sessions, status):
                     submitted_at=NOW + timedelta(minutes=index),
                     **_values(code, kind, sessions, f"t{index}"))
     if status in (APPROVED, APPROVAL_WITHDRAWN):
-        domain.decide_activity(item, decision=APPROVED, comment=None, version=1, decided_by="c",
+        decisions.decide_activity(item, decision=APPROVED, comment=None, version=1, decided_by="c",
                                now=NOW)
         if status == APPROVAL_WITHDRAWN:
-            domain.withdraw_approval(item, reason="r", decided_by="c", now=NOW)
+            decisions.withdraw_approval(item, reason="r", decided_by="c", now=NOW)
     elif status in (REJECTED, CHANGES_REQUESTED):
-        domain.decide_activity(item, decision=status, comment="why", version=1, decided_by="c",
+        decisions.decide_activity(item, decision=status, comment="why", version=1, decided_by="c",
                                now=NOW)
     elif status == WITHDRAWN:
         if index % 2:  # approved first, then a newer version withdrawn: the approval goes too
-            domain.decide_activity(item, decision=APPROVED, comment=None, version=1,
+            decisions.decide_activity(item, decision=APPROVED, comment=None, version=1,
                                    decided_by="c", now=NOW)
             item.replace_with(2, {"title": "v2"}, NOW)
         item.withdraw()
@@ -73,7 +74,7 @@ def build(entries_, start=0):
 
 
 def outcome(rule_set, activities):
-    standing = domain.assess_activities(rule_set, activities)
+    standing = rules.assess_activities(rule_set, activities)
     return standing.met, [a.activity_id for a in standing.counted], standing.missing
 
 
@@ -83,9 +84,9 @@ def outcome(rule_set, activities):
 def test_adding_an_approved_activity_never_takes_the_requirement_away(rule_set, entries_, code,
                                                                       kind, sessions):
     activities = build(entries_)
-    before = domain.assess_activities(rule_set, activities)
+    before = rules.assess_activities(rule_set, activities)
     extra = made(len(activities), code, kind, sessions, APPROVED)
-    after = domain.assess_activities(rule_set, activities + [extra])
+    after = rules.assess_activities(rule_set, activities + [extra])
     if before.met:
         assert after.met
     assert {a.activity_id for a in before.counted} <= {a.activity_id for a in after.counted}
@@ -144,7 +145,7 @@ def fold(events):
     for event in events:
         if event[0] == "version":
             _, activity_id, version, values, at = event
-            copy, _ = domain.receive_version(
+            copy, _ = receive_version(
                 copies.get(activity_id), withdrawn=activity_id in withdrawn,
                 activity_id=activity_id, student_id="s-1", version=version, values=values,
                 submitted_at=at)
@@ -161,7 +162,7 @@ def decide_all(copies, plan):
     for index, activity_id in enumerate(sorted(copies)):
         copy = copies[activity_id]
         if copy.status == PENDING:
-            domain.decide_activity(copy, decision=plan[index % len(plan)], comment="why",
+            decisions.decide_activity(copy, decision=plan[index % len(plan)], comment="why",
                                    version=copy.version, decided_by="c", now=NOW)
     return copies
 
@@ -197,7 +198,7 @@ def test_replayed_events_change_nothing(histories_, plan, rule_set, rnd):
     before = state(once)
     for event in events:
         if event[0] == "version":
-            copy, changed = domain.receive_version(
+            copy, changed = receive_version(
                 once[event[1]], withdrawn=once[event[1]].status == WITHDRAWN,
                 activity_id=event[1], student_id="s-1", version=event[2], values=event[3],
                 submitted_at=event[4])

@@ -1,5 +1,6 @@
 """The shape the design asks for, kept by tests: pure domains, no service importing another."""
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,24 @@ def test_the_plain_shared_modules_import_no_framework():
             assert imported.split(".")[0] not in FRAMEWORKS, f"{module} imports {imported}"
             if imported.split(".")[0] == "shared":
                 assert imported in PLAIN_SHARED, f"{module} imports {imported}"
+
+
+EVENT_TYPE_LITERAL = re.compile(r"[\"'][a-z_]+\.[a-z_]+\.v\d+[\"']")
+
+
+def _code_modules(*tops: str):
+    for top in tops:
+        for path in (ROOT / top).rglob("*.py"):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def test_event_types_are_named_by_their_constants_outside_the_catalogue():
+    """`grep ACTIVITY_APPROVED` finds the producer and every consumer; a literal would hide one."""
+    catalogue = ROOT / "shared" / "events" / "catalogue.py"
+    found = [f"{path.relative_to(ROOT)}:{number}" for path in _code_modules("services", "shared", "cim")
+             if path != catalogue
+             for number, line in enumerate(path.read_text().splitlines(), 1)
+             if EVENT_TYPE_LITERAL.search(line)]
+    assert found == [], f"use the constants of shared/events/catalogue.py: {found}"
+

@@ -3,6 +3,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from marshmallow import fields
 
 from shared.events import EVENT_SCHEMAS, PRODUCERS, MalformedEvent, make_event, parse_event
 from shared.events.envelope import EVENT_TYPE_PATTERN
@@ -68,3 +69,22 @@ def test_fields_added_later_within_a_major_version_are_ignored_by_readers():
 def test_a_non_object_message_is_malformed():
     with pytest.raises(MalformedEvent):
         parse_event(["not", "an", "object"])
+
+
+def _undescribed(schema, path="") -> list[str]:
+    """The fields of `schema` (nested ones and list items included) that say nothing of themselves."""
+    missing = []
+    for name, field in schema.fields.items():
+        where = f"{path}{name}"
+        if not (field.metadata.get("description") or "").strip():
+            missing.append(where)
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested):
+            missing += _undescribed(inner.schema, f"{where}.")
+    return missing
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_SCHEMAS))
+def test_every_field_of_every_event_says_what_it_holds(event_type):
+    missing = _undescribed(EVENT_SCHEMAS[event_type]())
+    assert not missing, f"{event_type}: give {missing} metadata={{'description': ...}}"

@@ -5,7 +5,7 @@ import jwt
 import pytest
 
 from services.gateway.auth import AUDIENCE, DEV_ISSUER, ROLE_CLAIM, authenticate, issue_dev_token
-from services.gateway.domain import Unauthorized
+from services.gateway.errors import Unauthorized
 from shared.settings import load_settings
 
 SECRET = "unit-test-secret"

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from services.gateway.auth import OidcSettings, OidcVerifier, authenticate, issue_dev_token
-from services.gateway.domain import IdentityProviderUnavailable, Unauthorized
+from services.gateway.errors import IdentityProviderUnavailable, Unauthorized
 from shared.settings import load_settings
 
 AUDIENCE = "cim-api"

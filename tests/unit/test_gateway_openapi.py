@@ -6,8 +6,10 @@ import pytest
 from marshmallow import Schema
 
 from services.gateway import openapi
+from services.gateway.bodies import MAX_JSON_BYTES
 from services.gateway.errors import ERROR_TABLE, problem
-from services.gateway.http import MAX_JSON_BYTES, decode_cursor, encode_cursor, route
+from services.gateway.paging import decode_cursor, encode_cursor
+from services.gateway.routing import route
 from services.gateway.service import GatewayService
 from shared.errors import Invalid
 
@@ -57,7 +59,7 @@ def test_public_routes_need_no_token_and_all_others_a_bearer_token():
 
 def test_every_problem_type_of_the_error_table_is_in_the_document():
     types = set(DOCUMENT["components"]["schemas"]["Problem"]["properties"]["type"]["enum"])
-    assert {f"urn:cim:problem:{code}" for _, code, _ in ERROR_TABLE.values()} <= types
+    assert {f"urn:cim:problem:{kind.code}" for kind in ERROR_TABLE} <= types
 
 
 def test_lists_document_cursor_paging():
@@ -90,6 +92,6 @@ def test_a_route_documents_its_own_success_status_and_defaults_by_method():
 
 
 def test_internal_errors_say_nothing_about_the_inside():
-    status, body = problem("ZeroDivisionError", "Traceback (most recent call last): secret")
+    status, body = problem(ZeroDivisionError("Traceback (most recent call last): secret"))
     assert status == 500 and "secret" not in str(body) and body["type"] == "urn:cim:problem:internal"
     assert MAX_JSON_BYTES == 64 * 1024

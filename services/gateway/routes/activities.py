@@ -1,8 +1,10 @@
 """Routes answered by the activities service."""
 from __future__ import annotations
 
-from services.gateway.domain import ADMIN, STUDENT
-from services.gateway.http import ANY_ROLE, json_body, route, Routes
+from services.gateway.bodies import json_body
+from services.gateway.routes import Routes
+from services.gateway.routing import ANY_ROLE, route
+from shared.permissions import ADMIN, STUDENT
 from shared.rpc.activities import (ActivityRequest, ActivityTypeRequest, ActivityTypeView,
                                    ActivityVersionView, ActivityView, SessionRequest)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from urllib.parse import urlencode
-
 from marshmallow import fields, validate
 from werkzeug.wrappers import Response
 
-from services.gateway.domain import ADMIN, COORDINATOR, STUDENT
-from services.gateway.http import PageQuery, json_body, route, Routes
+from services.gateway.bodies import json_body
+from services.gateway.paging import PageQuery, next_page_headers
+from services.gateway.routes import Routes
+from services.gateway.routing import route
+from shared.permissions import ADMIN, COORDINATOR, STUDENT
 from shared.rpc.approvals import (
     ActivityDecisionRequest, ActivityDecisionView, ActivityDetailView, AlertView,
     ApprovalWithdrawalRequest,
@@ -72,9 +73,7 @@ class ApprovalsRoutes(Routes):
         page = self.approvals.inbox(self._staff(identity), _query(request))
         headers = {"X-Total-Count": str(page["total"])}
         if page["next_cursor"]:
-            args = {**request.args.to_dict(flat=True), "cursor": page["next_cursor"]}
-            headers["X-Next-Cursor"] = page["next_cursor"]
-            headers["Link"] = f'<{request.path}?{urlencode(args)}>; rel="next"'
+            headers.update(next_page_headers(request, page["next_cursor"]))
         return Response(json.dumps(page["items"]), status=200, mimetype="application/json",
                         headers=headers)
 

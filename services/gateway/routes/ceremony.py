@@ -6,12 +6,14 @@ import base64
 from marshmallow import fields, validate
 from werkzeug.wrappers import Response
 
-from services.gateway.domain import (ADMIN, COORDINATOR, STUDENT, BadRequest, PayloadTooLarge,
-                                     UnsupportedMediaType)
-from services.gateway.http import ANY_ROLE, json_body, route, Routes
+from services.gateway.bodies import json_body
+from services.gateway.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from services.gateway.routes import Routes
+from services.gateway.routing import ANY_ROLE, route
+from shared.permissions import ADMIN, COORDINATOR, STUDENT
+from shared.rpc import Payload
 from shared.rpc.ceremony import (BookingView, CeremonyView, PresentationRequest, PresentationView,
                                  ReportDetailView, ReportView, ScheduleRequest)
-from shared.rpc import Payload
 
 
 class ReportUploadQuery(Payload):

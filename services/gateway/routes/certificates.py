@@ -13,8 +13,12 @@ import logging
 
 from werkzeug.wrappers import Response
 
-from services.gateway.domain import ADMIN, REGISTRAR, STUDENT, RateLimited
-from services.gateway.http import json_body, route, Routes
+from services.gateway import ratelimit
+from services.gateway.bodies import json_body
+from services.gateway.errors import RateLimited
+from services.gateway.routes import Routes
+from services.gateway.routing import route
+from shared.permissions import ADMIN, REGISTRAR, STUDENT
 from shared.rpc.certificates import (CertificateView, DiplomaSupplementView, ReissueRequest,
                                      RevocationRequest, ReviewDecisionRequest, ReviewView,
                                      VerificationView)
@@ -35,13 +39,14 @@ class CertificatesRoutes(Routes):
             result = self._verify(request, code)
         except RateLimited as exc:
             return Response(slow_down_page(exc.retry_after), status=429, mimetype="text/html",
-                            headers={"Retry-After": str(exc.retry_after), **PAGE_HEADERS})
+                            headers={**exc.headers, **PAGE_HEADERS})
         return Response(verification_page(result), status=200 if result["status"] != "unknown" else 404,
                         mimetype="text/html", headers=PAGE_HEADERS)
 
     def _verify(self, request, code) -> dict:
         """Look the code up, unless this client has guessed wrong too often lately."""
-        limiter, who = self.security.failed_lookups, client_of(request)
+        # failures count against the client's address (public routes carry no identity)
+        limiter, who = self.security.failed_lookups, ratelimit.caller(request, None)
         wait = limiter.retry_after(who)
         if wait:
             raise RateLimited(f"too many unknown codes from this client; try again in {wait} s",
@@ -115,11 +120,6 @@ class CertificatesRoutes(Routes):
                         headers={"Content-Disposition":
                                  f'attachment; filename="{archive["filename"]}"',
                                  "X-Certificate-Count": str(archive["count"])})
-
-
-def client_of(request) -> str:
-    """Whom failures count against: the client's address as the gateway sees it."""
-    return "ip:" + (getattr(request, "remote_addr", None) or "unknown")
 
 
 _STATUS_TEXT = {

@@ -1,8 +1,10 @@
 """Routes answered by the registration service."""
 from __future__ import annotations
 
-from services.gateway.domain import actor, ADMIN, REGISTRAR, STUDENT
-from services.gateway.http import ANY_ROLE, json_body, route, Routes
+from services.gateway.bodies import json_body
+from services.gateway.routes import Routes
+from services.gateway.routing import ANY_ROLE, route
+from shared.permissions import ADMIN, REGISTRAR, STUDENT
 from shared.rpc.registration import (ProgrammeChangeRequest, ProgrammeView, RegistrationRequest,
                                      StudentView)
 
@@ -16,7 +18,7 @@ class RegistrationRoutes(Routes):
             body["name"] = identity.name
         if identity.email and "email" not in body:
             body["email"] = identity.email
-        return 201, self.registration.register(actor(identity), body)
+        return 201, self.registration.register(self._person(identity), body)
 
     @route("GET", "/v1/me", roles=(STUDENT,), response=StudentView)
     def me(self, request, identity):
@@ -31,4 +33,4 @@ class RegistrationRoutes(Routes):
     def change_programme(self, request, identity, student_id):
         """{programme}: the student moved; their undecided items go to the new coordinators."""
         body = json_body(request)
-        return 200, self.registration.change_programme(actor(identity), student_id, body)
+        return 200, self.registration.change_programme(self._person(identity), student_id, body)

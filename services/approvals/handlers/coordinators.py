@@ -1,0 +1,40 @@
+"""The coordinator directory: who covers what today, read by the gateway; changed by an admin."""
+from __future__ import annotations
+
+import logging
+
+from services.approvals.domain import coordinators
+from services.approvals.handlers.common import today, waiting_items
+from shared.permissions import ADMIN, Actor, ensure_may_have_role
+from shared.rpc.approvals import CoordinatorChange
+
+log = logging.getLogger(__name__)
+
+
+def coordinator_programmes(uow, *, subject: str) -> list[str]:
+    """The programmes a person decides for today (the gateway's source of a coordinator's)."""
+    return sorted(coordinators.programmes_covered(subject, uow.repo.coordinators(), today()))
+
+
+def list_coordinators(uow, *, actor: Actor) -> list[coordinators.Coordinator]:
+    ensure_may_have_role(actor, ADMIN, doing="read the coordinator directory")
+    return uow.repo.coordinators()
+
+
+def put_coordinator(uow, *, actor: Actor, subject: str,
+                    request: CoordinatorChange) -> coordinators.Coordinator:
+    """An admin enters or changes a coordinator of the directory (keyed by their token's `sub`)."""
+    ensure_may_have_role(actor, ADMIN, doing="change the coordinator directory")
+    coordinators.check_leave(subject, request.leave, {c.subject for c in uow.repo.coordinators()})
+    coordinator = uow.repo.coordinator(subject)
+    if coordinator is None:
+        coordinator = coordinators.Coordinator(subject=subject, name=None, email=None, programmes=[])
+        uow.repo.add(coordinator)
+    coordinator.update(programmes=request.programmes, name=request.name, email=request.email,
+                       leave=request.leave)
+    uow.flush()
+    waiting = {item["programme"] for item in waiting_items(uow, None)}
+    for code in sorted(coordinators.uncovered_programmes(waiting, uow.repo.coordinators(), today())):
+        log.error("%s: programme %s has no available coordinator after the change to %s; "
+                  "its work waits", coordinators.ALERT_MARKER, code, subject)
+    return coordinator

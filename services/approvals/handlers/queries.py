@@ -1,0 +1,125 @@
+"""What approvals answers to readers: the inbox, an activity to decide, progress, the audit
+trail, the funnel and the alerts."""
+from __future__ import annotations
+
+from services.approvals.domain import coordinators, decisions, eligibility, funnel as funnels
+from services.approvals.domain import inbox as inboxes, statuses
+from services.approvals.handlers.common import in_directory, today, waiting_items
+from services.approvals.handlers.decisions import DECIDERS
+from services.approvals.handlers.eligibility import standing_of
+from shared.db import utcnow
+from shared.errors import Forbidden, NotFound
+from shared.permissions import (ADMIN, COORDINATOR, STUDENT, Actor, ensure_may_coordinate,
+                                ensure_may_have_role, ensure_may_read_student)
+from shared.rpc.approvals import InboxFilter
+
+
+def _covered(uow, actor: Actor) -> set[str] | None:
+    """The programmes the caller decides for today (None: all, for an admin)."""
+    ensure_may_have_role(actor, *DECIDERS, doing="have the coordinator's view")
+    if actor.is_admin:
+        return None
+    return set(in_directory(uow, actor).programmes)
+
+
+def inbox(uow, *, actor: Actor, query: InboxFilter | None = None) -> dict:
+    """What the caller may decide, oldest first, filtered and paged; each with its waiting time."""
+    query = query or InboxFilter()
+    page = inboxes.inbox_page(
+        waiting_items(uow, _covered(uow, actor)), programme=query.programme,
+        type_code=query.type, kind=query.kind, status=query.status, cursor=query.cursor,
+        limit=query.limit or 100)
+    now = utcnow()
+    for item in page["items"]:
+        item["status"] = inboxes.inbox_status(item["version"])
+        item["waiting_seconds"] = max(0, int((now - item["submitted_at"]).total_seconds()))
+    return page
+
+
+def get_activity(uow, *, actor: Actor, activity_id: str) -> dict:
+    """What a coordinator reads before deciding: the latest version and the decisions so far."""
+    ensure_may_have_role(actor, *DECIDERS, doing="read activities here")
+    activity = uow.repo.activity(activity_id)
+    student = uow.repo.student(activity.student_id) if activity is not None else None
+    if activity is None or student is None:
+        raise NotFound("no such activity")
+    ensure_may_coordinate(in_directory(uow, actor), student.programme_code, "activity")
+    kind = activity.activity_type
+    return {
+        "activity_id": activity.activity_id, "student_id": student.student_id,
+        "student_name": student.name, "programme": student.programme_code,
+        "version": activity.version, "type": kind["code"], "type_name_en": kind["name_en"],
+        "type_name_sv": kind["name_sv"], "sessions_required": kind["sessions_required"],
+        "title": activity.title, "description": activity.description,
+        "location": activity.location, "start_date": activity.start_date,
+        "end_date": activity.end_date, "sessions": activity.sessions, "status": activity.status,
+        "submitted_at": activity.submitted_at,
+        "decisions": [d for d in uow.repo.decisions_of(student.student_id)
+                      if d.kind == decisions.ACTIVITY and d.item_id == activity_id],
+    }
+
+
+def progress(uow, *, actor: Actor) -> eligibility.Standing:
+    """The student's own standing: what counts and what is still missing."""
+    ensure_may_have_role(actor, STUDENT, doing="see progress (it is the student's own view)")
+    student = uow.repo.student(actor.student_id) if actor.student_id else None
+    if student is None:
+        raise NotFound("you are not registered for the CIM (or your registration is on its way)")
+    return standing_of(uow, student)
+
+
+def audit_trail(uow, *, actor: Actor, student_id: str) -> list:
+    """The student's append-only log, oldest first: for them, their coordinators, admins."""
+    ensure_may_have_role(actor, STUDENT, COORDINATOR, ADMIN, doing="read an audit trail")
+    student = uow.repo.student(student_id)
+    if student is None:
+        raise NotFound("no such student")
+    ensure_may_read_student(in_directory(uow, actor), student_id, student.programme_code)
+    return uow.repo.audit_trail(student_id)
+
+
+def funnel(uow, *, actor: Actor, programme: str | None = None) -> list[dict]:
+    """Per programme: how many reached each stage, and the median wait from the stage before."""
+    covered = _covered(uow, actor)
+    if programme is not None and covered is not None and programme not in covered:
+        # A programme is public knowledge (not someone's object): refused, not hidden.
+        raise Forbidden("you do not cover this programme")
+    programmes = sorted({programme} if programme else
+                        (covered if covered is not None else uow.repo.programme_codes()))
+    rows = []
+    for code in programmes:
+        rows += funnels.funnel(code, _journeys(uow, code))
+    return rows
+
+
+def _journeys(uow, programme: str) -> list[dict]:
+    """Per current student of the programme: when they reached each stage of the funnel."""
+    students = [s for s in uow.repo.students(programme) if s.status != statuses.WITHDRAWN]
+    ids = [s.student_id for s in students]
+    journeys = {s.student_id: {"registered": s.registered_at} for s in students}
+    for evaluation in uow.repo.evaluations_of(ids):
+        journeys[evaluation.student_id][evaluation.outcome] = evaluation.evaluated_at
+    for student_id, at in uow.repo.report_acceptances(ids).items():
+        journeys[student_id]["report_accepted"] = at
+    for presentation in uow.repo.presentations_of(ids):
+        journeys[presentation.student_id]["presented"] = presentation.recorded_at
+    for certificate in uow.repo.issued_certificates(ids):
+        journeys[certificate.student_id]["certificate_issued"] = certificate.issued_at
+    for journey in journeys.values():  # a student counts at a stage once they are registered
+        if journey["registered"] is None:
+            journey["registered"] = utcnow()  # (a copy from before the date was kept)
+    return list(journeys.values())
+
+
+def alerts(uow, *, actor: Actor) -> list[dict]:
+    """Programmes nobody can decide for today, with the work waiting for them (admins only)."""
+    ensure_may_have_role(actor, ADMIN, doing="read the alerts (they are for admins)")
+    waiting: dict[str, list] = {}
+    for item in waiting_items(uow, None):
+        waiting.setdefault(item["programme"], []).append(item["submitted_at"])
+    return [{"kind": "no_coordinator_available", "programme": code,
+             "waiting_items": len(waiting.get(code, [])),
+             "oldest_waiting_since": min(waiting[code]) if waiting.get(code) else None,
+             "marker": coordinators.ALERT_MARKER}
+            for code in sorted(coordinators.uncovered_programmes(
+                uow.repo.programme_codes(), uow.repo.coordinators(), today()))]

@@ -1,0 +1,108 @@
+"""The `route` decorator: what every gateway route does around its own few lines.
+
+In order: authenticate the bearer token (unless public), check the route's role rule, count the
+request against its rate limit, validate the query string, call the route, page a list, and turn
+any failure into a problem (errors.py). It also records the route for the OpenAPI document and
+`cim docs` (`handler.cim_route`, `handler.cim_openapi`).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+
+from marshmallow import Schema
+from werkzeug.wrappers import Response
+
+from services.gateway import auth, ratelimit
+from services.gateway.bodies import expect_body, query_values
+from services.gateway.errors import is_expected, problem_response
+from services.gateway.paging import PageQuery, page
+from services.gateway.web import http
+from shared.permissions import ROLES, ensure_may_have_role
+
+log = logging.getLogger(__name__)
+
+ANY_ROLE = ROLES
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_DEFAULT = object()
+
+
+def _is_many(schema) -> bool:
+    return isinstance(schema, Schema) and bool(schema.many)
+
+
+def route(method: str, path: str, roles: tuple[str, ...] | None, *, body=None, query=None,
+          response=None, status: int | None = None, paged: bool | None = None,
+          limit=_DEFAULT, consumes: tuple[str, ...] | None = None,
+          produces: str | tuple[str, ...] | None = None,
+          responses: dict | None = None):
+    """An HTTP route; `roles=None` means public (no token).
+
+    For the OpenAPI document (and checked at run time where it can be):
+    - `body`: the marshmallow schema of the JSON body; `json_body` validates it (422 with the
+      field errors, unknown fields included) before the owning service sees the request;
+    - `query`: the schema of the query string (validated; unknown parameters refused);
+    - `response`: the schema of the success body (`View(many=True)` for a list), `status` its
+      status (default: 201 for POST, else 200); `produces` a media type other than JSON, or
+      several (`("application/json", "text/csv")`);
+    - `consumes`: request media types other than JSON (uploads);
+    - `responses`: further OpenAPI responses by status (beyond success and problem+json);
+    - `paged`: cursor paging (default: when `response` is a list) - `?cursor=&limit=`, the next
+      page's cursor in `X-Next-Cursor` and a `Link: <...>; rel="next"` header;
+    - `limit`: the rate-limit bucket (default: "write" for POST/PUT/PATCH/DELETE, "lookup" for
+      public routes, none for other reads; None for none).
+
+    The route itself is `fn(self, request, identity, **path_values)` (identity None when public)
+    and returns `(status, payload)` for JSON, or a werkzeug Response.
+    """
+    paged = _is_many(response) if paged is None else paged
+    if paged and query is None:
+        query = PageQuery
+    if limit is _DEFAULT:
+        limit = "lookup" if roles is None else "write" if method in WRITE_METHODS else None
+
+    def decorate(fn):
+        @http(method, path)
+        @functools.wraps(fn)
+        def handler(self, request, **path_values):
+            cid = self.correlation_id
+            started = time.monotonic()
+            try:
+                identity = None
+                if roles is not None:
+                    identity = auth.authenticate(request.headers.get("Authorization"), self.settings,
+                                                 self.security.oidc)
+                    ensure_may_have_role(identity.acting(), *roles)
+                if limit:
+                    self.security.limit(limit, ratelimit.caller(request, identity))
+                expect_body(request, body)
+                asked = query_values(request, query) if query is not None else {}
+                result = fn(self, request, identity, **path_values)
+                extra = {}
+                if paged and not isinstance(result, Response) and isinstance(result[1], list):
+                    items, extra = page(request, result[1], asked)
+                    result = (result[0], items)
+            except Exception as exc:
+                if not is_expected(exc):
+                    log.exception("unexpected error on %s %s", method, path)
+                response_ = problem_response(exc, cid)
+            else:
+                if isinstance(result, Response):
+                    response_ = result
+                    response_.headers["X-Correlation-ID"] = cid
+                else:
+                    status_, payload = result
+                    response_ = Response(json.dumps(payload), status=status_, mimetype="application/json",
+                                         headers={"X-Correlation-ID": cid, **extra})
+            log.info("%s %s -> %d (%d ms)", request.method, request.path, response_.status_code,
+                     (time.monotonic() - started) * 1000)
+            return response_
+        handler.cim_route = (method, path, roles)  # read by `cim docs` and the route tests
+        handler.cim_openapi = {"body": body, "query": query, "response": response,
+                               "status": status or (201 if method == "POST" else 200),
+                               "paged": paged, "consumes": consumes, "produces": produces,
+                               "limit": limit, "responses": responses}
+        return handler
+    return decorate

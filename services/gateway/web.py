@@ -1,0 +1,70 @@
+"""The gateway's web server and its `http` entrypoint: problem+json for every failure, even for a
+path or method no route answers (werkzeug's HTML error pages never reach a caller).
+
+Every gateway entrypoint uses `http` from here, not nameko's.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
+
+from services.gateway.errors import (BadRequest, MethodNotAllowed, internal_response,
+                                     problem_response)
+from shared.errors import NotFound
+
+log = logging.getLogger(__name__)
+
+
+def correlation_id_of(request) -> str:
+    """The caller's X-Correlation-ID when it is a sane one, else a new id."""
+    given = request.headers.get("X-Correlation-ID")
+    return given if given and len(given) <= 200 and given.isprintable() else str(uuid.uuid4())
+
+
+def _routing_error(exc: HTTPException) -> Exception:
+    """werkzeug's refusal to route a request, as one of the error table's types."""
+    if exc.code == 404:
+        return NotFound("no such route")
+    if exc.code == 405:
+        return MethodNotAllowed(exc.description, getattr(exc, "valid_methods", None) or ())
+    return BadRequest(exc.description)
+
+
+class ProblemWsgiApp(WsgiApp):
+    """nameko's WSGI app, with werkzeug's HTML error pages replaced by problem+json."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        try:
+            provider, values = self.url_map.bind_to_environ(environ).match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = exc
+            if exc.code and exc.code >= 400:
+                response = problem_response(_routing_error(exc), correlation_id_of(request))
+        except Exception:  # never a stack trace on the wire
+            log.exception("unexpected error outside any route")
+            response = internal_response(correlation_id_of(request))
+        return response(environ, start_response)
+
+
+class ProblemWebServer(WebServer):
+    def get_wsgi_app(self):
+        return ProblemWsgiApp(self)
+
+
+class GatewayHttp(HttpRequestHandler):
+    server = ProblemWebServer()
+
+    def response_from_exception(self, exc):
+        log.error("request failed before reaching its route: %s: %s", type(exc).__name__, exc)
+        return internal_response(str(uuid.uuid4()))
+
+
+http = GatewayHttp.decorator

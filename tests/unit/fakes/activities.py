@@ -1,0 +1,31 @@
+"""An in-memory activities repository with the same methods as services.activities.orm."""
+from __future__ import annotations
+
+from services.activities.domain.activities import Activity
+from services.activities.domain.catalogue import ActivityType, seed_activity_types
+
+
+class FakeActivitiesRepository:
+    def __init__(self, activity_types=None):
+        types = seed_activity_types() if activity_types is None else activity_types
+        self.types: dict[str, ActivityType] = {t.code: t for t in types}
+        self.activities: dict[str, Activity] = {}
+
+    def activity_type(self, code):
+        return self.types.get(code)
+
+    def activity_types(self):
+        return sorted(self.types.values(), key=lambda t: t.code)
+
+    def activity(self, activity_id):
+        return self.activities.get(activity_id)
+
+    def activities_of(self, student_id):
+        return sorted((a for a in self.activities.values() if a.student_id == student_id),
+                      key=lambda a: (a.created_at, a.activity_id))
+
+    def add(self, obj):
+        if isinstance(obj, ActivityType):
+            self.types[obj.code] = obj
+        else:
+            self.activities[obj.activity_id] = obj

@@ -1,0 +1,39 @@
+"""An in-memory notifications repository with the same methods as services.notifications.orm."""
+from __future__ import annotations
+
+from services.notifications.domain.delivery import PENDING, DeliveryAttempt
+from services.notifications.domain.messages import Message
+from services.notifications.domain.recipients import Recipient
+
+
+class FakeNotificationsRepository:
+    def __init__(self):
+        self.recipients: dict[str, Recipient] = {}
+        self.messages: dict[str, Message] = {}
+        self.delivery_log: list[DeliveryAttempt] = []
+
+    def recipient(self, student_id):
+        return self.recipients.get(student_id)
+
+    def messages_to(self, student_id):
+        return sorted((m for m in self.messages.values() if m.student_id == student_id),
+                      key=lambda m: (m.created_at, m.message_id))
+
+    def next_due(self, now, *, skip, only=None):
+        due = [m for m in self.messages.values()
+               if m.status == PENDING and m.next_attempt_at <= now
+               and m.message_id not in skip and only in (None, m.message_id)]
+        return min(due, key=lambda m: (m.next_attempt_at, m.message_id), default=None)
+
+    def add(self, obj):
+        if isinstance(obj, Recipient):
+            self.recipients[obj.student_id] = obj
+        elif isinstance(obj, Message):
+            if any((m.event_id, m.kind) == (obj.event_id, obj.kind)
+                   for m in self.messages.values()):
+                raise ValueError("one message per event and kind")  # uq_messages_event_kind
+            self.messages[obj.message_id] = obj
+        elif isinstance(obj, DeliveryAttempt):
+            self.delivery_log.append(obj)
+        else:
+            raise TypeError(f"the notifications repository keeps no {type(obj).__name__}")
