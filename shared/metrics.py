@@ -99,18 +99,27 @@ def set_render_pool_size(size: int):
     RENDER_POOL_SIZE.set(size)
 
 
+# A timeout arrives as itself or as the cause of the render's own error (RenderFailed wraps
+# subprocess's TimeoutExpired, whose green eventlet class is not the stdlib's: matched by name).
+_TIMEOUTS = ("TimeoutError", "TimeoutExpired", "Timeout")
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return any(type(e).__name__ in _TIMEOUTS for e in (exc, exc.__cause__) if e is not None)
+
+
 @contextmanager
 def rendering():
     """Around one render: counts it busy while it runs and observes its time and outcome
-    ("ok", or "timeout" for a TimeoutError, else "failed", re-raising)."""
+    ("ok"; "timeout" when it or its cause is a timeout; else "failed"), re-raising."""
     RENDER_POOL_BUSY.inc()
     started = time.monotonic()
     outcome = "failed"
     try:
         yield
         outcome = "ok"
-    except TimeoutError:
-        outcome = "timeout"
+    except Exception as exc:
+        outcome = "timeout" if _is_timeout(exc) else "failed"
         raise
     finally:
         RENDER_POOL_BUSY.dec()

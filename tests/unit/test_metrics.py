@@ -1,6 +1,7 @@
 """The metric helpers record into the right families with the right labels (shared/metrics.py)."""
 from __future__ import annotations
 
+import subprocess
 import uuid
 
 import pytest
@@ -76,10 +77,16 @@ def test_a_render_is_timed_by_outcome_and_busy_only_while_it_runs():
     with pytest.raises(ValueError):
         with metrics.rendering():
             raise ValueError
+    with pytest.raises(RuntimeError):  # as services/certificates/pdf.py wraps a child's timeout
+        with metrics.rendering():
+            try:
+                raise subprocess.TimeoutExpired(["render"], 60)
+            except subprocess.TimeoutExpired as exc:
+                raise RuntimeError("rendering the certificate failed") from exc
     metrics.observe_render(1.5)
     assert sample("cim_render_pool_busy") == 0 and sample("cim_render_pool_size") == 4
     assert sample("cim_render_seconds_count", outcome="ok") == ok + 2
-    assert sample("cim_render_seconds_count", outcome="timeout") == timeout + 1
+    assert sample("cim_render_seconds_count", outcome="timeout") == timeout + 2
     assert sample("cim_render_seconds_count", outcome="failed") >= 1
 
 
