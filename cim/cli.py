@@ -1,4 +1,4 @@
-"""`cim` subcommands: dev-token, migrate, up, down, status, demo, dlq."""
+"""`cim` subcommands: dev-token, migrate, up, down, status, demo, dlq (and cim/operate.py's)."""
 from __future__ import annotations
 
 import argparse
@@ -53,31 +53,37 @@ def cmd_migrate(args):
         print("declared the broker topology (queues, retry and dead-letter queues)")
 
 
-def cmd_up(args):
+def local_env() -> dict:
+    """The environment the local platform's processes run with (one database per service, the
+    local SMTP sink unless SMTP_HOST says otherwise)."""
     from cim import platform
+
+    env = _platform_env(load_settings("cim"))
+    env.setdefault("SMTP_HOST", "127.0.0.1")
+    env.setdefault("SMTP_PORT", str(platform.SMTP_PORT))
+    return env
+
+
+def cmd_up(args):
+    """Migrate, then start whatever is not running yet (cim/operate.py)."""
+    from cim import operate, platform
 
     settings = load_settings("cim")
     if not platform.broker_answers(settings.amqp_uri):
         sys.exit(BROKER_HELP.format(uri=settings.amqp_uri.split("@")[-1]))
-    layout = platform.Layout(settings.data_dir)
-    layout.prepare()
-    platform.stop_all(layout)
-    env = _platform_env(settings)
-    os.environ.update(env)
-    cmd_migrate(argparse.Namespace(service=None, skip_broker=False))
-    env.setdefault("SMTP_HOST", "127.0.0.1")
-    env.setdefault("SMTP_PORT", str(platform.SMTP_PORT))
-    platform.start_smtp_sink(layout, int(env["SMTP_PORT"]))
-    for service, port in platform.SERVICE_PORTS.items():
-        platform.start_service(service, layout, env, port)
+    env = local_env()
+    os.environ.update({k: v for k, v in env.items() if k == "DATABASE_URL"})
     try:
-        platform.wait_healthy(platform.SERVICE_PORTS, timeout=args.timeout, layout=layout)
+        started = operate.up(args, env, lambda: cmd_migrate(
+            argparse.Namespace(service=None, skip_broker=False)))
     except TimeoutError as exc:
-        sys.exit(f"{exc}\nLogs: {layout.logs}")
+        sys.exit(f"{exc}\nLogs: {platform.Layout(settings.data_dir).logs}")
+    layout = platform.Layout(settings.data_dir)
     print(f"The CIM platform is up: gateway http://127.0.0.1:{platform.SERVICE_PORTS['gateway']}")
+    print(f"  started: {', '.join(started) or 'nothing (all were running)'}")
     print(f"  logs: {layout.logs}   mail (Maildir): {layout.mail}/new")
     print(f"  database: {env.get('DATABASE_URL') or 'SQLite files in ' + str(settings.data_dir)}")
-    print("  try: cim demo      stop: bin/down")
+    print("  try: cim demo      restart one: cim restart SERVICE      stop: bin/down")
 
 
 def cmd_down(args):
@@ -89,16 +95,9 @@ def cmd_down(args):
 
 
 def cmd_status(args):
-    import requests
+    from cim import operate
 
-    from cim import platform
-
-    for service, port in platform.SERVICE_PORTS.items():
-        try:
-            response = requests.get(f"http://127.0.0.1:{port}/health", timeout=3)
-            print(f"{service:14} {response.status_code} {response.text}")
-        except requests.RequestException as exc:
-            print(f"{service:14} down ({type(exc).__name__})")
+    operate.cmd_status(args)
 
 
 def cmd_demo(args):
@@ -148,12 +147,13 @@ def main(argv=None):
     p.add_argument("--skip-broker", action="store_true")
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("up", help="migrate and start every service, the gateway and an SMTP sink")
+    p = sub.add_parser("up", help="migrate and start what is not running: services, gateway, SMTP sink")
     p.add_argument("--timeout", type=float, default=120)
     p.set_defaults(func=cmd_up)
 
     sub.add_parser("down", help="stop everything `cim up` started").set_defaults(func=cmd_down)
-    sub.add_parser("status", help="each service's /health").set_defaults(func=cmd_status)
+    sub.add_parser("status", help="each service's /health (exit 1 unless all are healthy)"
+                   ).set_defaults(func=cmd_status)
 
     p = sub.add_parser("demo", help="run the whole journey against the running platform")
     p.add_argument("--url", default="http://127.0.0.1:8000")
@@ -168,6 +168,9 @@ def main(argv=None):
     p.add_argument("--limit", type=int, default=1000)
     p.set_defaults(func=cmd_dlq)
 
+    from cim import operate
+
+    operate.register(sub)  # restart, seed, certificate
     args = parser.parse_args(argv)
     args.func(args)
 

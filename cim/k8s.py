@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from cim.k8s_monitoring import monitoring
 from shared import broker_access
 from shared.migrations import SERVICES_WITH_DATABASE as ALL_DATABASES
 from shared.settings import REPO_ROOT
@@ -365,6 +366,7 @@ def base_documents() -> dict[str, list[dict]]:
     files = {
         "deployments.yaml": [d for s in svcs for d in (deployment(s), pod_disruption_budget(s))],
         "network-policies.yaml": [network_policy(s) for s in svcs],
+        "monitoring.yaml": [d for s in svcs for d in monitoring(s.name, s.port, labels(s.name))],
         "broker-users.yaml": [with_wave(d, -2) for a in accesses.values() for d in broker_user(a)]
                              + [with_wave(d, -2) for d in broker_user(
                                  broker_access.BrokerAccess(user="keda"), tags=("monitoring",))],
@@ -384,6 +386,7 @@ def campus_documents() -> dict[str, list[dict]]:
     users = [edge] + [broker_access.campus_publisher_access(s) for s in broker_access.CAMPUS_SOURCES]
     return {
         "campus.yaml": [deployment(campus), pod_disruption_budget(campus), network_policy(campus),
+                        *monitoring(campus.name, campus.port, labels(campus.name)),
                         scaled_object(campus, consumer_queue_regex(edge)),
                         with_wave(database("campus"), -2)],
         "broker-users.yaml": [with_wave(d, -2) for a in users for d in broker_user(a)],

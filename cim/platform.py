@@ -125,19 +125,20 @@ def wait_healthy(ports: dict[str, int], timeout: float = 90,
                        f"{ {k: v for k, v in status.items() if v != 'ok'} }")
 
 
-def stop_all(layout: Layout, timeout: float = 15) -> list[str]:
-    """Ask every process to stop, wait for all together, then kill what is left."""
-    pids, stopped = {}, []
-    for pid_file in sorted(layout.pids.glob("*.pid")):
-        try:
-            pid = int(pid_file.read_text())
-            # aiosmtpd stops on SIGINT only; nameko stops gracefully on SIGTERM
-            os.killpg(pid, signal.SIGINT if pid_file.stem == "smtp" else signal.SIGTERM)
-            pids[pid_file.stem] = pid
-            stopped.append(pid_file.stem)
-        except (ProcessLookupError, ValueError, PermissionError):
-            pass
-        pid_file.unlink(missing_ok=True)
+def _signal(layout: Layout, name: str) -> int | None:
+    """Ask one process to stop; its pid, or None when it was not running."""
+    pid_file = layout.pids / f"{name}.pid"
+    try:
+        pid = int(pid_file.read_text())
+        # aiosmtpd stops on SIGINT only; nameko stops gracefully on SIGTERM
+        os.killpg(pid, signal.SIGINT if name == "smtp" else signal.SIGTERM)
+    except (FileNotFoundError, ProcessLookupError, ValueError, PermissionError):
+        pid = None
+    pid_file.unlink(missing_ok=True)
+    return pid
+
+
+def _wait_then_kill(pids: dict[str, int], timeout: float):
     deadline = time.monotonic() + timeout
     while pids and time.monotonic() < deadline:
         for name, pid in list(pids.items()):
@@ -157,4 +158,23 @@ def stop_all(layout: Layout, timeout: float = 15) -> list[str]:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def stop(layout: Layout, name: str, timeout: float = 15) -> bool:
+    """Stop one process (a service or "smtp"); whether it was running."""
+    pid = _signal(layout, name)
+    if pid is not None:
+        _wait_then_kill({name: pid}, timeout)
+    return pid is not None
+
+
+def stop_all(layout: Layout, timeout: float = 15) -> list[str]:
+    """Ask every process to stop, wait for all together, then kill what is left."""
+    pids = {}
+    for pid_file in sorted(layout.pids.glob("*.pid")):
+        pid = _signal(layout, pid_file.stem)
+        if pid is not None:
+            pids[pid_file.stem] = pid
+    stopped = list(pids)
+    _wait_then_kill(pids, timeout)
     return stopped

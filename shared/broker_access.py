@@ -10,18 +10,20 @@ classes themselves, with nameko 2.14.1's own names:
 - an `RpcProxy` declares its reply queue `rpc.reply-<service>-<uuid4>` on `nameko-rpc` and
   publishes its calls to `nameko-rpc`;
 - an `@on_event(source, type)` handler declares `<source>.events` and its own queue
-  `evt-<source>-<type>--<service>.<method>`, binds one to the other and consumes; when it fails,
-  `shared.messaging.FailureRouter` declares and publishes to the retry exchange and queue
-  `cim.retry.<delay>ms` and to the dead-letter exchange and queue `cim.dead-letter`;
+  `evt-<source>-<type>--<service>.<method>`, binds one to the other (and to the service's return
+  exchange `cim.return.<service>`) and consumes; when it fails, `shared.messaging.FailureRouter`
+  declares and publishes to the service's retry exchange `cim.retry.<service>.<delay>ms` (queue
+  `...ms.waiting`, whose expired copies go back through `cim.return.<service>`) and to the
+  dead-letter exchange `cim.dead-letter` (queue `cim.dead-letters`);
 - a service that produces events (`shared.events.PRODUCERS`) declares and publishes to its own
   `<service>.events` from its outbox relay.
 
-Two grants are wider than least privilege, and only code changes narrow them:
-- a queue and an exchange of the same name cannot be told apart by these regexes: binding the
-  retry queue to the retry exchange needs *read* on `cim.retry.<delay>ms`, and so also permits
-  consuming from the retry queue (the same for `cim.dead-letter`);
-- declaring the retry queue (dead-lettering to the default exchange) needs *write* on
-  `amq.default`, which also permits publishing into any queue by its name.
+Queue names never equal exchange names (shared.topology), so *read* on an exchange (to bind
+from it) never admits consuming a queue. Retried copies return through the service's own
+exchange, not the default one, so no service needs *write* on `amq.default` (which would let
+it publish into any queue by name). Two grants stay wider than wanted: `cim dlq replay`
+(`cim-operator`) publishes back through the default exchange, and every RPC server writes to
+`nameko-rpc` (replies go there, so it could also send calls).
 `docs/operations.md` shows the table (written by `python -m cim.k8s`).
 """
 from __future__ import annotations
@@ -33,19 +35,25 @@ from dataclasses import dataclass, field
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.rpc import RPC_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TEMPLATE, Rpc, RpcProxy
 
-from shared.campus.amqp import CampusEventConsumer, campus_queue
 from shared.events import PRODUCERS
-from shared.messaging import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, handler_queue
 from shared.outbox import event_exchange
 from shared.settings import REPO_ROOT
-from shared.topology import SERVICES, campus_systems, service_class, subscriptions
+from shared.topology import (DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, SERVICES, campus_exchange,
+                             campus_queue, campus_systems, handler_queue, return_exchange,
+                             service_class, subscriptions)
 
 RPC_EXCHANGE = "nameko-rpc"  # nameko.rpc.get_rpc_exchange without an `rpc_exchange` setting
 DEFAULT_EXCHANGE = "amq.default"  # what RabbitMQ checks when a client publishes to ""
 UUID4 = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-RETRY_ENTITY = r"cim\.retry\.[0-9]+ms"  # any CIM_RETRY_DELAY_MS; one exchange and one queue
-WIDE_DEFAULT_EXCHANGE_REASON = ("declare the retry queue, whose x-dead-letter-exchange is the "
-                                "default exchange (WIDE: permits publishing to any queue by name)")
+
+
+def retry_exchange_pattern(service: str) -> str:
+    """The service's retry exchange for any CIM_RETRY_DELAY_MS (shared.topology.retry_topology)."""
+    return re.escape(f"cim.retry.{service}.") + "[0-9]+ms"
+
+
+def retry_queue_pattern(service: str) -> str:
+    return retry_exchange_pattern(service) + re.escape(".waiting")
 
 # The campus edge (services/campus/service.py, written later) and the campus systems publishing
 # into it. Until the edge exists its access is the planned one below; once it exists it is
@@ -116,19 +124,36 @@ def _publish(access: BrokerAccess, exchange: str, why: str, declare: bool = True
     access.add("write", Grant.exact(exchange, f"publish: {why}"))
 
 
-def _failure_routing(access: BrokerAccess):
+def _failure_topology(access: BrokerAccess, service: str):
+    """Declare the service's retry exchange, its waiting queue (expiring to the service's return
+    exchange) and the dead-letter exchange and queue, and bind each queue to its exchange."""
+    retry_x, retry_q = retry_exchange_pattern(service), retry_queue_pattern(service)
+    back = Grant.exact(return_exchange(service).name, "").pattern
+    dl_x, dl_q = re.escape(DEAD_LETTER_EXCHANGE), re.escape(DEAD_LETTER_QUEUE)
+    for pattern, what in ((retry_x, "the retry exchange"), (retry_q, "the retry queue"),
+                          (back, "the return exchange its queues are bound to"),
+                          (dl_x, "the dead-letter exchange"), (dl_q, "the dead-letter queue")):
+        access.add("configure", Grant(pattern, f"declare {what}"))
+    access.add("write", Grant(retry_q, "bind the retry queue to the retry exchange"))
+    access.add("write", Grant(dl_q, "bind the dead-letter queue to its exchange"))
+    access.add("read", Grant(retry_x, "bind the retry queue from the retry exchange"))
+    access.add("read", Grant(dl_x, "bind the dead-letter queue from its exchange"))
+    access.add("read", Grant(back, "bind this service's queues from its return exchange"))
+    # RabbitMQ checks read on a queue declared with a dead-letter exchange, and write on that
+    # exchange: both are this service's own (its waiting copies, its own queues).
+    access.add("read", Grant(retry_q, "declare the retry queue (it dead-letters): this service's "
+                                      "own waiting copies"))
+    access.add("write", Grant(back, "declare the retry queue, which expires copies to this "
+                                    "exchange (reaches this service's own queues only)"))
+
+
+def _failure_routing(access: BrokerAccess, service: str):
     """FailureRouter publishes with declare=[exchange, queue]: declare, bind and publish."""
-    for pattern, name in ((RETRY_ENTITY, "retry"), (re.escape(DEAD_LETTER_EXCHANGE), "dead letter")):
-        access.add("configure", Grant(pattern, f"declare the {name} exchange and queue"))
-        access.add("write", Grant(pattern, f"publish a failed message to the {name} exchange, "
-                                           f"bind the {name} queue"))
-        access.add("read", Grant(pattern, f"bind the {name} queue to its exchange (same name)"))
-    assert DEAD_LETTER_QUEUE == DEAD_LETTER_EXCHANGE  # one regex covers both
-    # The retry queue dead-letters expired copies to the default exchange (back to their own
-    # queue); RabbitMQ refuses to declare such a queue without write on the default exchange.
-    # That write also lets the service publish straight into any queue by name: wider than
-    # wanted, and only a code change removes it (docs/operations.md, "Broker users").
-    access.add("write", Grant.exact(DEFAULT_EXCHANGE, WIDE_DEFAULT_EXCHANGE_REASON))
+    _failure_topology(access, service)
+    access.add("write", Grant(retry_exchange_pattern(service),
+                              "publish a failed message to the retry exchange"))
+    access.add("write", Grant.exact(DEAD_LETTER_EXCHANGE,
+                                    "publish a failed message to the dead-letter exchange"))
 
 
 def derive(service_cls) -> BrokerAccess:
@@ -151,13 +176,14 @@ def derive(service_cls) -> BrokerAccess:
     handled = list(subscriptions(service_cls))
     for source, event_type, method in handled:
         queue = handler_queue(source, event_type, service, method)
-        _consume(access, queue.name, queue.exchange.name, f"{event_type} from {source}")
-    campus = [ep for ep in entrypoints if isinstance(ep, CampusEventConsumer)]
-    for ep in campus:
-        queue = campus_queue(ep.system, service)
-        _consume(access, queue.name, queue.exchange.name, f"CloudEvents from {queue.exchange.name}")
+        _consume(access, queue.name, event_exchange(source).name, f"{event_type} from {source}")
+    campus = list(campus_systems(service_cls))
+    for system in campus:
+        queue = campus_queue(system, service)
+        _consume(access, queue.name, campus_exchange(system).name,
+                 f"CloudEvents from campus.{system}")
     if handled or campus:
-        _failure_routing(access)
+        _failure_routing(access, service)
 
     if any(isinstance(dep, RpcProxy) for _, dep in members):
         reply = re.escape(RPC_REPLY_QUEUE_TEMPLATE.format(service, "")) + UUID4
@@ -177,7 +203,7 @@ def planned_campus_edge_access() -> BrokerAccess:
     for source in CAMPUS_SOURCES:
         exchange = campus_exchange(source)
         _consume(access, f"{exchange}--{CAMPUS_SERVICE}", exchange, f"CloudEvents from {exchange}")
-    _failure_routing(access)
+    _failure_routing(access, CAMPUS_SERVICE)
     reply = re.escape(RPC_REPLY_QUEUE_TEMPLATE.format(CAMPUS_SERVICE, "")) + UUID4
     _consume(access, "", RPC_EXCHANGE, "RPC replies to the commands it sends", queue_pattern=reply)
     _publish(access, RPC_EXCHANGE, "send commands to the owning services by RPC", declare=False)
@@ -209,21 +235,25 @@ def migrate_access(services=SERVICES) -> BrokerAccess:
     (shared.topology.declare); it publishes and consumes nothing."""
     access = BrokerAccess(user="migrate")
     for service in services:
-        cls = service_class(service)
-        queues = [(handler_queue(source, event_type, service, method), f"{service} handles {event_type}")
-                  for source, event_type, method in subscriptions(cls)]
-        queues += [(campus_queue(system, service), f"{service} takes campus.{system}")
-                   for system in campus_systems(cls)]
-        for queue, why in queues:
+        handled = list(subscriptions(service_class(service)))
+        for source, event_type, method in handled:
+            queue = handler_queue(source, event_type, service, method)
+            why = f"{service} handles {event_type}"
             access.add("configure", Grant.exact(queue.name, f"declare the queue: {why}"))
-            access.add("configure", Grant.exact(queue.exchange.name, f"declare the exchange: {why}"))
+            exchange = event_exchange(source).name
+            access.add("configure", Grant.exact(exchange, f"declare the exchange: {why}"))
             access.add("write", Grant.exact(queue.name, f"bind the queue: {why}"))
-            access.add("read", Grant.exact(queue.exchange.name, f"bind from the exchange: {why}"))
-    for pattern, name in ((RETRY_ENTITY, "retry"), (re.escape(DEAD_LETTER_EXCHANGE), "dead letter")):
-        access.add("configure", Grant(pattern, f"declare the {name} exchange and queue"))
-        access.add("write", Grant(pattern, f"bind the {name} queue"))
-        access.add("read", Grant(pattern, f"bind from the {name} exchange"))
-    access.add("write", Grant.exact(DEFAULT_EXCHANGE, WIDE_DEFAULT_EXCHANGE_REASON))
+            access.add("read", Grant.exact(exchange, f"bind from the exchange: {why}"))
+        campus = list(campus_systems(service_class(service)))
+        for system in campus:  # the campus exchanges and queues: publishers may not declare
+            queue, exchange = campus_queue(system, service), campus_exchange(system).name
+            why = f"{service} takes campus.{system}"
+            access.add("configure", Grant.exact(queue.name, f"declare the queue: {why}"))
+            access.add("configure", Grant.exact(exchange, f"declare the exchange: {why}"))
+            access.add("write", Grant.exact(queue.name, f"bind the queue: {why}"))
+            access.add("read", Grant.exact(exchange, f"bind from the exchange: {why}"))
+        if handled or campus:
+            _failure_topology(access, service)
     return access
 
 
@@ -232,9 +262,12 @@ def dead_letter_operator_access() -> BrokerAccess:
     exchange (RabbitMQ checks write on `amq.default`; the target queue is the routing key)."""
     access = BrokerAccess(user="operator")
     dl = re.escape(DEAD_LETTER_QUEUE)
-    access.add("configure", Grant(dl, "declare the dead-letter exchange and queue (idempotent)"))
+    dl_x = re.escape(DEAD_LETTER_EXCHANGE)
+    access.add("configure", Grant(dl, "declare the dead-letter queue (idempotent)"))
+    access.add("configure", Grant(dl_x, "declare the dead-letter exchange (idempotent)"))
     access.add("write", Grant(dl, "bind the dead-letter queue"))
-    access.add("read", Grant(dl, "read dead letters and bind from the dead-letter exchange"))
+    access.add("read", Grant(dl, "read dead letters"))
+    access.add("read", Grant(dl_x, "bind the dead-letter queue from its exchange"))
     access.add("write", Grant.exact(DEFAULT_EXCHANGE, "replay to the original queue"))
     return access
 
@@ -246,7 +279,7 @@ def service_access(services=SERVICES) -> dict[str, BrokerAccess]:
 def all_access(with_campus: bool = True) -> dict[str, BrokerAccess]:
     """Every broker user of the platform, by user name."""
     users = {a.user: a for a in service_access(
-        [s for s in SERVICES if s != CAMPUS_SERVICE]).values()}
+        [s for s in SERVICES if s != CAMPUS_SERVICE]).values()}  # the edge: its own component
     users["migrate"] = migrate_access()
     users["operator"] = dead_letter_operator_access()
     if with_campus:

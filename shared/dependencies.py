@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
 
+from shared import metrics
 from shared.db import AlreadyHandled, UnitOfWork, create_engine, make_session_factory
+from shared.logging import note_service
 from shared.outbox import OutboxRelay
 from shared.settings import Settings, load_settings
 
@@ -48,6 +52,14 @@ class WorkerDatabase:
         with self._provider.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
 
+    def observe_outbox(self):
+        """Reads the outbox backlog into its gauges; a database failure leaves them as they were
+        (the scrape still answers, and /health says what is wrong)."""
+        try:
+            self._provider.relay.observe_backlog()
+        except Exception as exc:
+            log.warning("outbox backlog not read for /metrics: %s", exc)
+
 
 class Database(DependencyProvider):
     """One engine per container (created at start-up from settings), one outbox relay beside it.
@@ -60,11 +72,14 @@ class Database(DependencyProvider):
         self.repository = repository
 
     def setup(self):
+        note_service(self.container.service_name)
         self.settings = load_settings(self.container.service_name, self.container.config)
         self.engine = create_engine(self.settings.database_url)
         self.session_factory = make_session_factory(self.engine)
         self.relay = OutboxRelay(self.engine, self.settings.amqp_uri,
-                                 poll_interval=self.settings.outbox_poll_ms / 1000)
+                                 poll_interval=self.settings.outbox_poll_ms / 1000,
+                                 service=self.container.service_name)
+        self._rpc_started = {}
 
     def start(self):
         self.relay.start()
@@ -79,11 +94,23 @@ class Database(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return WorkerDatabase(self, worker_ctx)
 
+    # Every service with a database has this provider, so it times the service's RPC methods.
+    def worker_setup(self, worker_ctx):
+        if isinstance(worker_ctx.entrypoint, Rpc):
+            self._rpc_started[worker_ctx] = time.monotonic()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._rpc_started.pop(worker_ctx, None)
+        if started is not None:
+            metrics.observe_rpc(self.container.service_name, worker_ctx.entrypoint.method_name,
+                                time.monotonic() - started, ok=exc_info is None)
+
 
 class Config(DependencyProvider):
     """The service's settings, loaded once at start-up (for services without a database)."""
 
     def setup(self):
+        note_service(self.container.service_name)
         self.settings = load_settings(self.container.service_name, self.container.config)
 
     def get_dependency(self, worker_ctx):

@@ -1,10 +1,13 @@
-"""`GET /health` for every service: the broker and (where the service has one) its database."""
+"""`GET /health` for every service (the broker and, where it has one, its database) and, beside
+it on the same port, `GET /metrics` for Prometheus (shared.metrics)."""
 from __future__ import annotations
 
 import json
 
 from kombu import Connection
 from nameko.web.handlers import http
+
+from shared import metrics
 
 
 def broker_reachable(amqp_uri: str) -> tuple[bool, str]:
@@ -31,9 +34,14 @@ def health_report(amqp_uri: str, database_ping=None) -> tuple[int, dict]:
 
 
 class HealthEndpoint:
-    """Mixin for a service class with a `db` dependency: adds `GET /health`."""
+    """Mixin for a service class with a `db` dependency: adds `GET /health` and `GET /metrics`."""
 
     @http("GET", "/health")
     def health(self, request):
         status, body = health_report(self.db.settings.amqp_uri, self.db.ping)
         return status, {"Content-Type": "application/json"}, json.dumps(body)
+
+    @http("GET", "/metrics")
+    def prometheus_metrics(self, request):
+        self.db.observe_outbox()
+        return metrics.exposition()

@@ -5,56 +5,42 @@ nameko acknowledges a failing handler's message (the event is gone) or, with
 with an attempt counter; after `CIM_RETRY_LIMIT` attempts, or at once when the message can
 never succeed (undecodable, not matching its schema), it goes to the dead-letter queue with the
 error, where operators see and replay it (`cim dlq`). The original is acknowledged only after
-the broker confirmed the copy; if that fails the original is requeued instead.
+the broker confirmed the copy; if that fails the original is requeued instead. Each outcome is
+counted in shared.metrics. Also here: RPC proxies whose per-process reply queues stay classic.
 """
 from __future__ import annotations
 
 import logging
+import time
 import traceback
+import uuid
 from datetime import datetime, timezone
 from functools import partial
 
-from kombu import Exchange, Queue
+from kombu import Queue
 from nameko.amqp.publish import Publisher
-from nameko.exceptions import ContainerBeingKilled
 from nameko.events import SERVICE_POOL, EventHandler
+from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import SharedExtension
 from nameko.messaging import QueueConsumer
+from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TTL, ReplyListener, get_rpc_exchange
+from nameko.rpc import RpcProxy as NamekoRpcProxy
+from nameko.standalone.rpc import ClusterRpcProxy as NamekoClusterRpcProxy
+from nameko.standalone.rpc import SingleThreadedReplyListener
 
+from shared import metrics
 from shared.errors import CimError
 from shared.events import PRODUCERS, MalformedEvent, parse_event
-from shared.outbox import event_exchange
 from shared.settings import load_settings
+# The names and arguments of every queue are in shared.topology; re-exported for the callers
+# that know them from here (deadletters, tests).
+from shared.topology import (DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, dead_letter_topology,  # noqa: F401
+                             handler_queue, queue_arguments, queue_type, retry_topology)
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-cim-attempts"
-DEAD_LETTER_EXCHANGE = "cim.dead-letter"
-DEAD_LETTER_QUEUE = "cim.dead-letter"
-
-
-def dead_letter_topology():
-    exchange = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
-    return exchange, Queue(DEAD_LETTER_QUEUE, exchange=exchange, routing_key="#", durable=True)
-
-
-def retry_topology(delay_ms: int):
-    """A fanout exchange into a queue whose messages expire back to their own queue.
-
-    The copy is published with the original queue's name as routing key; when its TTL runs out
-    RabbitMQ dead-letters it to the default exchange with that key, i.e. back to the queue.
-    """
-    exchange = Exchange(f"cim.retry.{delay_ms}ms", type="fanout", durable=True)
-    queue = Queue(f"cim.retry.{delay_ms}ms", exchange=exchange, durable=True,
-                  queue_arguments={"x-message-ttl": delay_ms, "x-dead-letter-exchange": ""})
-    return exchange, queue
-
-
-def handler_queue(source_service: str, event_type: str, service: str, method: str) -> Queue:
-    """The queue nameko gives a SERVICE_POOL event handler (same name, same arguments)."""
-    return Queue(f"evt-{source_service}-{event_type}--{service}.{method}",
-                 exchange=event_exchange(source_service), routing_key=event_type,
-                 durable=True, auto_delete=False, exclusive=False)
+DEAD_LETTER_ID_HEADER = "x-cim-dead-letter-id"
 
 
 class SafeQueueConsumer(QueueConsumer):
@@ -69,18 +55,22 @@ class SafeQueueConsumer(QueueConsumer):
     def _undecodable(self, provider, message, exc):
         log.error("undecodable message on %s: %s", provider.queue.name, exc)
         provider.failures.dead_letter(message, provider.queue.name, f"undecodable message: {exc}", 1)
+        metrics.message_failed(provider.container.service_name, provider.method_name)
+        metrics.message_dead_lettered(provider.container.service_name, provider.method_name,
+                                      "undecodable")
         message.ack()
 
 
 class FailureRouter(SharedExtension):
-    """Publishes failed messages to the retry delay queue or the dead-letter queue, confirmed."""
+    """Publishes failed messages to the service's retry queue or the dead-letter queue, confirmed."""
 
     def setup(self):
-        settings = load_settings(self.container.service_name, self.container.config)
+        service = self.container.service_name
+        settings = load_settings(service, self.container.config)
+        kind = queue_type(service, self.container.config)
         self.limit = settings.retry_limit
-        self.delay_ms = settings.retry_delay_ms
-        self.retry_exchange, self.retry_queue = retry_topology(self.delay_ms)
-        self.dl_exchange, self.dl_queue = dead_letter_topology()
+        self.retry_exchange, self.retry_queue = retry_topology(service, settings.retry_delay_ms, kind)
+        self.dl_exchange, self.dl_queue = dead_letter_topology(kind)
         self.publisher = Publisher(settings.amqp_uri, use_confirms=True, retry=True,
                                    retry_policy={"max_retries": 3})
 
@@ -101,6 +91,7 @@ class FailureRouter(SharedExtension):
                     extra: dict | None = None):
         self._copy(message, self.dl_exchange, queue_name, [self.dl_exchange, self.dl_queue], {
             ATTEMPTS_HEADER: attempts,
+            DEAD_LETTER_ID_HEADER: str(uuid.uuid4()),  # what operators name it by (`cim dlq`)
             "x-cim-error": error[:4000],
             "x-cim-original-queue": queue_name,
             "x-cim-service": self.container.service_name,
@@ -109,24 +100,27 @@ class FailureRouter(SharedExtension):
         })
 
     def route(self, message, queue_name: str, error: str, permanent: bool,
-              extra: dict | None = None):
+              extra: dict | None = None) -> str:
+        """Retry or dead-letter; returns what was done: "retried", "exhausted" or "malformed"."""
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         if permanent or attempts >= self.limit:
             log.error("dead-lettering a message from %s after %d attempt(s): %s",
                       queue_name, attempts, error.splitlines()[-1] if error else "")
             self.dead_letter(message, queue_name, error, attempts, extra)
-        else:
-            log.warning("retrying a message from %s (attempt %d of %d): %s",
-                        queue_name, attempts, self.limit, error.splitlines()[-1] if error else "")
-            self.retry(message, queue_name, attempts)
+            return "malformed" if permanent else "exhausted"
+        log.warning("retrying a message from %s (attempt %d of %d): %s",
+                    queue_name, attempts, self.limit, error.splitlines()[-1] if error else "")
+        self.retry(message, queue_name, attempts)
+        return "retried"
 
 
 class ReliableEventHandler(EventHandler):
     """`@on_event(ACTIVITY_APPROVED)`: the handler receives a checked `Envelope`.
 
     The event type is one of the catalogue's constants; the exchange is its producer's. One
-    queue per (service, method), durable. Success acks; failure retries with a bound, then
-    dead-letters with the error; a malformed event is dead-lettered at once.
+    queue per (service, method), durable, of the configured type (shared.topology). Success
+    acks; failure retries with a bound, then dead-letters with the error; a malformed event is
+    dead-lettered at once. Each outcome is counted (shared.metrics).
     """
 
     queue_consumer = SafeQueueConsumer()
@@ -140,9 +134,11 @@ class ReliableEventHandler(EventHandler):
 
     def setup(self):
         super().setup()
-        # nameko's own queue, bound to the producer's exchange as shared.outbox names it
-        self.queue = handler_queue(self.source_service, self.event_type,
-                                   self.container.service_name, self.method_name)
+        # nameko's queue has the same name but neither the return binding nor the queue type;
+        # the consumer reads `self.queue` only when it starts, so replacing it here is enough.
+        service = self.container.service_name
+        self.queue = handler_queue(self.source_service, self.event_type, service,
+                                   self.method_name, queue_type(service, self.container.config))
 
     def handle_message(self, body, message):
         try:
@@ -153,29 +149,77 @@ class ReliableEventHandler(EventHandler):
         context_data = self.unpack_message_headers(message)
         context_data.setdefault("correlation_id", envelope.correlation_id)
         try:
-            self.container.spawn_worker(self, (envelope,), {}, context_data=context_data,
-                                        handle_result=partial(self.handle_result, message))
+            self.container.spawn_worker(
+                self, (envelope,), {}, context_data=context_data,
+                handle_result=partial(self.handle_result, message, time.monotonic()))
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
-    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+    def handle_result(self, message, started, worker_ctx, result=None, exc_info=None):
+        seconds = time.monotonic() - started
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            metrics.message_handled(self.container.service_name, self.method_name, seconds)
         else:
             error = "".join(traceback.format_exception(*exc_info))
-            # A rule's refusal (shared.errors) will refuse again: recorded once with the reason,
-            # not retried. Anything else may pass on another try.
-            self._settle_failure(message, error, permanent=isinstance(exc_info[1], CimError))
+            # A rule's refusal (shared.errors) would refuse again: it is dead-lettered at once
+            # with its reason, not retried. Anything else may pass on another try.
+            self._settle_failure(message, error, permanent=isinstance(exc_info[1], CimError),
+                                 seconds=seconds)
         return result, exc_info
 
-    def _settle_failure(self, message, error: str, permanent: bool):
+    def _settle_failure(self, message, error: str, permanent: bool, seconds: float | None = None):
+        service = self.container.service_name
+        metrics.message_failed(service, self.method_name, seconds)
         try:
-            self.failures.route(message, self.queue.name, error, permanent)
+            outcome = self.failures.route(message, self.queue.name, error, permanent)
         except Exception:
             log.exception("could not route a failed message; requeueing it")
             self.queue_consumer.requeue_message(message)
             return
+        if outcome == "retried":
+            metrics.message_retried(service, self.method_name)
+        else:
+            metrics.message_dead_lettered(service, self.method_name, outcome)
         self.queue_consumer.ack_message(message)
 
 
 on_event = ReliableEventHandler.decorator
+
+
+# --- RPC with classic reply queues --------------------------------------------------------------
+# A reply queue belongs to one process and expires with it. Under a vhost whose default queue
+# type is quorum, nameko's reply queue (durable, no type argument) would become a replicated Raft
+# group per process; these declare it classic explicitly, whatever the vhost default.
+
+class _ClassicReplyQueue:
+    def setup(self):
+        reply_uuid = uuid.uuid4()
+        self.routing_key = str(reply_uuid)
+        self.queue = Queue(RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, reply_uuid),
+                           exchange=get_rpc_exchange(self.container.config),
+                           routing_key=self.routing_key,
+                           queue_arguments=queue_arguments("classic", **{"x-expires": RPC_REPLY_QUEUE_TTL}))
+        self.queue_consumer.register_provider(self)
+
+
+class ClassicReplyListener(_ClassicReplyQueue, ReplyListener):
+    """nameko's ReplyListener (for `RpcProxy` dependencies) with a classic reply queue."""
+
+
+class ClassicSingleThreadedReplyListener(_ClassicReplyQueue, SingleThreadedReplyListener):
+    """The standalone proxies' reply listener with a classic reply queue."""
+
+
+class RpcProxy(NamekoRpcProxy):
+    """`nameko.rpc.RpcProxy` whose reply queue is classic (use this one in services)."""
+
+    rpc_reply_listener = ClassicReplyListener()
+
+
+class ClusterRpcProxy(NamekoClusterRpcProxy):
+    """`nameko.standalone.rpc.ClusterRpcProxy` whose reply queue is classic (tools, tests)."""
+
+    def __init__(self, config, **kwargs):
+        kwargs.setdefault("reply_listener_cls", ClassicSingleThreadedReplyListener)
+        super().__init__(config, **kwargs)

@@ -2,7 +2,8 @@
 
 A row is marked sent only after the broker confirmed it, so a broker outage between a state
 change and its publication delays events and loses none. Several replicas may relay at once:
-on PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED.
+on PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED. Publications and failures are
+counted, and the backlog read for `/metrics` (shared.metrics).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from eventlet.queue import Empty, LightQueue
 from kombu import Exchange
 from nameko.amqp.publish import Publisher
 
+from shared import metrics
 from shared.db import MESSAGING_TABLES, utcnow
 from shared.events import exchange_name
 
@@ -28,8 +30,9 @@ def event_exchange(producer: str) -> Exchange:
 
 class OutboxRelay:
     def __init__(self, engine: sa.Engine, amqp_uri: str, poll_interval: float = 0.5,
-                 batch_size: int = 100):
+                 batch_size: int = 100, service: str = "-"):
         self.engine = engine
+        self.service = service  # the metrics' label
         self.amqp_uri = amqp_uri
         self.poll_interval = poll_interval
         self.batch_size = batch_size
@@ -94,6 +97,7 @@ class OutboxRelay:
                         delivery_mode=2,
                     )
                 except Exception as exc:
+                    metrics.outbox_publish_failed(self.service)
                     conn.execute(outbox.update().where(outbox.c.id == row.id).values(
                         attempts=outbox.c.attempts + 1, last_error=str(exc)[:2000]))
                     if sent == 0:
@@ -102,10 +106,26 @@ class OutboxRelay:
                 conn.execute(outbox.update().where(outbox.c.id == row.id)
                              .values(published_at=utcnow(), attempts=outbox.c.attempts + 1))
                 sent += 1
+        if sent:
+            metrics.outbox_published(self.service, sent)
         return sent
 
     def pending_count(self) -> int:
+        return self.backlog()[0]
+
+    def backlog(self) -> tuple[int, float]:
+        """Unpublished rows and the age in seconds of the oldest (0 when none)."""
         outbox = MESSAGING_TABLES["outbox"]
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(outbox)
-                                .where(outbox.c.published_at.is_(None))).scalar_one()
+            count, oldest = conn.execute(
+                sa.select(sa.func.count(), sa.func.min(outbox.c.created_at))
+                .where(outbox.c.published_at.is_(None))).one()
+        if oldest is None:
+            return count, 0.0
+        if oldest.tzinfo is None:  # SQLite keeps naive UTC
+            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
+        return count, (utcnow() - oldest).total_seconds()
+
+    def observe_backlog(self):
+        """Sets the backlog gauges (called when Prometheus scrapes)."""
+        metrics.observe_outbox(self.service, *self.backlog())

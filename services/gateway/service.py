@@ -13,7 +13,6 @@ import json
 import re
 from pathlib import Path
 
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
 from services.gateway import openapi
@@ -26,7 +25,9 @@ from services.gateway.routes.certificates import CertificatesRoutes
 from services.gateway.routes.registration import RegistrationRoutes
 from services.gateway.security import GatewaySecurity
 from shared.dependencies import Config, CorrelationId
+from shared import metrics
 from shared.health import health_report
+from shared.messaging import RpcProxy  # nameko's, with a classic reply queue
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -49,6 +50,10 @@ class GatewayService(RegistrationRoutes, ActivitiesRoutes, ApprovalsRoutes, Cere
     def health(self, request):
         status, body = health_report(self.settings.amqp_uri)
         return status, {"Content-Type": "application/json"}, json.dumps(body)
+
+    @http("GET", "/metrics")
+    def prometheus_metrics(self, request):
+        return metrics.exposition()
 
     @http("GET", "/openapi.json")
     def openapi_document(self, request):

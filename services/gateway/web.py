@@ -1,11 +1,13 @@
 """The gateway's web server and its `http` entrypoint: problem+json for every failure, even for a
-path or method no route answers (werkzeug's HTML error pages never reach a caller).
+path or method no route answers (werkzeug's HTML error pages never reach a caller). Every
+request is counted and timed by route template and status (shared.metrics).
 
 Every gateway entrypoint uses `http` from here, not nameko's.
 """
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from nameko.web.handlers import HttpRequestHandler
@@ -15,6 +17,7 @@ from werkzeug.wrappers import Request
 
 from services.gateway.errors import (BadRequest, MethodNotAllowed, internal_response,
                                      problem_response)
+from shared import metrics
 from shared.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -39,9 +42,11 @@ class ProblemWsgiApp(WsgiApp):
     """nameko's WSGI app, with werkzeug's HTML error pages replaced by problem+json."""
 
     def __call__(self, environ, start_response):
+        started, route = time.monotonic(), "<unmatched>"  # the rule's template, never the raw path
         request = Request(environ, shallow=True)
         try:
             provider, values = self.url_map.bind_to_environ(environ).match()
+            route = provider.url
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
@@ -51,6 +56,8 @@ class ProblemWsgiApp(WsgiApp):
         except Exception:  # never a stack trace on the wire
             log.exception("unexpected error outside any route")
             response = internal_response(correlation_id_of(request))
+        metrics.observe_http(route, request.method, getattr(response, "status_code", None)
+                             or getattr(response, "code", 500), time.monotonic() - started)
         return response(environ, start_response)
 
 

@@ -14,13 +14,12 @@ import traceback
 from functools import partial
 
 import kombu.serialization
-from kombu import Exchange, Queue
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 
-from shared.campus.contract import exchange_of
 from shared.campus.envelope import STRUCTURED, Unusable, from_amqp
 from shared.messaging import FailureRouter, SafeQueueConsumer
+from shared.topology import campus_exchange, campus_queue, queue_type  # noqa: F401 (re-exported)
 
 # The media types kombu may decode on the campus queues, with the charset suffix senders add.
 CLOUDEVENTS_SERIALIZERS = {
@@ -35,16 +34,6 @@ def register_serializers():
     for name, content_type in CLOUDEVENTS_SERIALIZERS.items():
         kombu.serialization.register(name, encoder=json.dumps, decoder=json.loads,
                                      content_type=content_type, content_encoding="utf-8")
-
-
-def campus_exchange(system: str) -> Exchange:
-    return Exchange(exchange_of(system), type="topic", durable=True)
-
-
-def campus_queue(system: str, service: str = "campus") -> Queue:
-    """One durable queue per sending system, taking every type the exchange routes."""
-    return Queue(f"{service}.{system}", exchange=campus_exchange(system), routing_key="#",
-                 durable=True, auto_delete=False, exclusive=False)
 
 
 class CampusQueueConsumer(SafeQueueConsumer):
@@ -64,8 +53,17 @@ class CampusEventConsumer(Consumer):
     failures = FailureRouter()
 
     def __init__(self, system: str, **kwargs):
-        self.system = system
-        super().__init__(queue=campus_queue(system), requeue_on_error=False, **kwargs)
+        self.campus_system = system
+        super().__init__(queue=campus_queue(system, kind=""), requeue_on_error=False, **kwargs)
+
+    @property
+    def system(self) -> str:
+        return self.campus_system
+
+    def setup(self):
+        super().setup()
+        service = self.container.service_name  # the queue of this service, of the configured type
+        self.queue = campus_queue(self.system, service, queue_type(service, self.container.config))
 
     def handle_message(self, body, message):
         try:

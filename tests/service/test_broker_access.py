@@ -94,7 +94,7 @@ def test_a_service_user_can_do_what_its_code_does(broker, service):
     for source, event_type, method in handled:
         consume_once(uri, handler_queue(source, event_type, service, method))
     if handled:  # FailureRouter: retry and dead-letter copies, declared as it declares them
-        retry_x, retry_q = retry_topology(1000)
+        retry_x, retry_q = retry_topology(service, 1000)
         dl_x, dl_q = dead_letter_topology()
         publish(uri, retry_x, "some-queue", declare=[retry_x, retry_q])
         publish(uri, dl_x, "some-queue", declare=[dl_x, dl_q])
@@ -142,6 +142,30 @@ def test_a_service_user_cannot_read_another_services_queue(broker, service):
                 Queue(rpc_queue, exchange=get_rpc_exchange({}), routing_key=f"{other}.*",
                       durable=True)(conn.channel()).declare()
             assert refused(lambda: consume_once(uri, Queue(rpc_queue, no_declare=True)))
+
+
+@pytest.mark.parametrize("service", [s for s in SERVICES if s != "gateway"])
+def test_a_service_user_can_neither_publish_by_queue_name_nor_read_dead_letters(broker, service):
+    """Retries return through the service's own exchange, so no service writes to the default
+    exchange; the dead-letter and retry queues are named apart from their exchanges, so binding
+    from those exchanges does not let a service consume the queues."""
+    access = broker_access.derive(service_class(service))
+    uri = broker.user(access)
+    assert not access.allows("write", broker_access.DEFAULT_EXCHANGE)
+    other = next(s for s in SERVICES if s != service and list(subscriptions(service_class(s))))
+    source, event_type, method = next(subscriptions(service_class(other)))
+    with Connection(broker_access_admin(broker)) as conn:
+        channel = conn.channel()
+        handler_queue(source, event_type, other, method)(channel).declare()
+        for entity in (*dead_letter_topology(), *retry_topology(other, 1000)):
+            entity(channel).declare()
+    queue = handler_queue(source, event_type, other, method).name
+    assert refused(lambda: publish(uri, Exchange("", type="direct"), queue))
+    assert refused(lambda: publish(uri, Exchange(f"cim.return.{other}", type="direct"), queue))
+    dl_queue = dead_letter_topology()[1].name
+    assert refused(lambda: consume_once(uri, Queue(dl_queue, no_declare=True)))
+    assert refused(lambda: consume_once(uri, Queue(retry_topology(other, 1000)[1].name,
+                                                   no_declare=True)))
 
 
 def test_a_campus_publisher_writes_its_own_exchange_only(broker):

@@ -243,7 +243,7 @@ def test_what_cannot_be_used_is_dead_lettered_with_its_reason_and_the_flow_goes_
     assert len(letters) == 1
     letter = letters[0]
     assert letter.headers[ATTEMPTS_HEADER] == 1                   # not retried: it cannot pass
-    assert letter.headers["x-cim-original-queue"] == "campus.lms"
+    assert letter.headers["x-cim-original-queue"] == "campus.intake.lms"
     assert letter.headers["x-cim-error"].strip()
     kept = letter.body.encode() if isinstance(letter.body, str) else letter.body
     assert kept == body                                             # kept as sent, for replay
