@@ -38,7 +38,7 @@ from nameko.rpc import RPC_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TEMPLATE, Rpc, RpcPro
 from shared.events import PRODUCERS
 from shared.outbox import event_exchange
 from shared.settings import REPO_ROOT
-from shared.topology import (DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, SERVICES, campus_exchange,
+from shared.topology import (DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, SERVICES,
                              campus_queue, campus_systems, handler_queue, return_exchange,
                              service_class, subscriptions)
 
@@ -180,7 +180,7 @@ def derive(service_cls) -> BrokerAccess:
     campus = list(campus_systems(service_cls))
     for system in campus:
         queue = campus_queue(system, service)
-        _consume(access, queue.name, campus_exchange(system).name,
+        _consume(access, queue.name, campus_exchange(system),
                  f"CloudEvents from campus.{system}")
     if handled or campus:
         _failure_routing(access, service)
@@ -246,7 +246,7 @@ def migrate_access(services=SERVICES) -> BrokerAccess:
             access.add("read", Grant.exact(exchange, f"bind from the exchange: {why}"))
         campus = list(campus_systems(service_class(service)))
         for system in campus:  # the campus exchanges and queues: publishers may not declare
-            queue, exchange = campus_queue(system, service), campus_exchange(system).name
+            queue, exchange = campus_queue(system, service), campus_exchange(system)
             why = f"{service} takes campus.{system}"
             access.add("configure", Grant.exact(queue.name, f"declare the queue: {why}"))
             access.add("configure", Grant.exact(exchange, f"declare the exchange: {why}"))

@@ -10,6 +10,7 @@ passes only a correlation id on, and retries a failing handler a bounded number 
 from __future__ import annotations
 
 import json
+import time
 import traceback
 from functools import partial
 
@@ -17,7 +18,9 @@ import kombu.serialization
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 
+from shared import metrics
 from shared.campus.envelope import STRUCTURED, Unusable, from_amqp
+from shared.errors import CimError
 from shared.messaging import FailureRouter, SafeQueueConsumer
 from shared.topology import campus_exchange, campus_queue, queue_type  # noqa: F401 (re-exported)
 
@@ -75,26 +78,37 @@ class CampusEventConsumer(Consumer):
         # Only the correlation id goes on: message headers must not ride on what the worker sends.
         context_data = {"correlation_id": f"campus:{event.source}:{event.id}"[:200]}
         try:
-            self.container.spawn_worker(self, (event,), {}, context_data=context_data,
-                                        handle_result=partial(self.handle_result, message, event))
+            self.container.spawn_worker(
+                self, (event,), {}, context_data=context_data,
+                handle_result=partial(self.handle_result, message, event, time.monotonic()))
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
-    def handle_result(self, message, event, worker_ctx, result=None, exc_info=None):
+    def handle_result(self, message, event, started, worker_ctx, result=None, exc_info=None):
+        seconds = time.monotonic() - started
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            metrics.message_handled(self.container.service_name, self.method_name, seconds)
         else:
             error = "".join(traceback.format_exception(*exc_info))
-            self._settle_failure(message, error, permanent=False,
-                                 extra={"x-cim-source": event.source, "x-cim-event-id": event.id})
+            self._settle_failure(message, error, permanent=isinstance(exc_info[1], CimError),
+                                 extra={"x-cim-source": event.source, "x-cim-event-id": event.id},
+                                 seconds=seconds)
         return result, exc_info
 
-    def _settle_failure(self, message, error: str, permanent: bool, extra: dict):
+    def _settle_failure(self, message, error: str, permanent: bool, extra: dict,
+                        seconds: float | None = None):
+        service = self.container.service_name
+        metrics.message_failed(service, self.method_name, seconds)
         try:
-            self.failures.route(message, self.queue.name, error, permanent, extra)
+            outcome = self.failures.route(message, self.queue.name, error, permanent, extra)
         except Exception:
             self.queue_consumer.requeue_message(message)
             return
+        if outcome == "retried":
+            metrics.message_retried(service, self.method_name)
+        else:
+            metrics.message_dead_lettered(service, self.method_name, outcome)
         self.queue_consumer.ack_message(message)
 
 

@@ -11,7 +11,7 @@ from tests.unit.test_k8s_manifests import cr_errors
 from tests.unit.test_k8s_rendering import documents
 
 
-@pytest.mark.parametrize("target", ["production", "production+campus"])
+@pytest.mark.parametrize("target", ["dev", "production"])
 def test_every_service_is_scraped_on_its_http_port_at_metrics(target):
     docs = documents(target)
     by_kind = lambda kind: {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
