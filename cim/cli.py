@@ -113,15 +113,46 @@ def cmd_demo(args):
 
 
 def cmd_dlq(args):
+    """list [--source S] [--json] | show ID | replay ID.. | replay --all | discard ID --reason R"""
     from shared import deadletters
 
     settings = load_settings("cim")
+    uri = settings.amqp_uri
     if args.action == "list":
-        for item in deadletters.peek(settings.amqp_uri):
-            print(json.dumps(item, default=str))
-    else:
-        moved = deadletters.replay(settings.amqp_uri, limit=args.limit)
+        letters = deadletters.peek(uri, limit=args.limit, source=args.source)
+        if args.json:
+            print(json.dumps([letter.summary() for letter in letters], default=str, indent=2))
+        for letter in [] if args.json else letters:
+            print(f"{letter.id}  {letter.failed_at or '-':32}  {letter.queue or '-'}\n"
+                  f"    {letter.source or '-'} {letter.event_type or ''}: {letter.reason}")
+        if not args.json:
+            print(f"{len(letters)} dead letter(s)")
+    elif args.action == "show":
+        letter = deadletters.show(uri, _one(args))
+        if letter is None:
+            raise SystemExit(f"no dead letter {args.ids[0]}")
+        print(json.dumps({**letter.summary(), "error": letter.error, "body": letter.body},
+                         default=str, indent=2))
+    elif args.action == "replay":
+        if not args.ids and not args.all:
+            raise SystemExit("name the dead letters to replay, or --all")
+        moved = deadletters.replay(uri, ids=None if args.all else args.ids, source=args.source,
+                                   limit=args.limit)
         print(f"replayed {moved} message(s) to their original queues")
+    else:
+        if not args.reason:
+            raise SystemExit("a discard needs --reason")
+        letter = deadletters.discard(uri, _one(args), args.reason, by=os.environ.get("USER", "cim"),
+                                     journal=settings.data_dir / "dead-letters-discarded.jsonl")
+        if letter is None:
+            raise SystemExit(f"no dead letter {args.ids[0]}")
+        print(f"discarded {letter.id} ({letter.queue}): logged with the reason")
+
+
+def _one(args) -> str:
+    if len(args.ids) != 1:
+        raise SystemExit(f"{args.action} takes one dead letter id")
+    return args.ids[0]
 
 
 def cmd_docs(args):
@@ -163,10 +194,19 @@ def main(argv=None):
     sub.add_parser("docs", help="regenerate docs/events.md, docs/api.md and docs/asyncapi.yaml"
                    ).set_defaults(func=cmd_docs)
 
-    p = sub.add_parser("dlq", help="inspect or replay dead-lettered messages")
-    p.add_argument("action", choices=("list", "replay"))
+    p = sub.add_parser("dlq", help="list, show, replay or discard dead-lettered messages")
+    p.add_argument("action", choices=("list", "show", "replay", "discard"))
+    p.add_argument("ids", nargs="*", help="dead letter id(s) (from `cim dlq list`)")
+    p.add_argument("--source", help="only those of a source (a campus system, a service)")
+    p.add_argument("--json", action="store_true", help="list as JSON")
+    p.add_argument("--all", action="store_true", help="replay every one (of --source)")
+    p.add_argument("--reason", help="why a dead letter is discarded (logged)")
     p.add_argument("--limit", type=int, default=1000)
     p.set_defaults(func=cmd_dlq)
+
+    from cim import campus
+
+    campus.register(sub)  # publisher-user, events, reconcile
 
     from cim import operate
 
