@@ -88,6 +88,8 @@ class Platform:
     secret: str
     issuer: LocalIssuer = field(default=None)
     redis_prefix: str = ""
+    env: dict = field(default_factory=dict)      # what the services were started with
+    ports: dict = field(default_factory=dict)    # service -> its HTTP port
 
     def query(self, service: str, sql: str, **params) -> list:
         engine = sa.create_engine(self.database_urls[service])
@@ -98,12 +100,16 @@ class Platform:
             engine.dispose()
 
 
-def _vhost(action: str, name: str):
+def _vhost(action: str, name: str, default_queue_type: str | None = None):
     api = urlparse(management_url())
     url = f"{api.scheme}://{api.hostname}:{api.port}/api"
     auth = (api.username or "guest", api.password or "guest")
     if action == "create":
-        requests.put(f"{url}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10).raise_for_status()
+        # 3.10 reads `defaultqueuetype`; later versions `default_queue_type`
+        body = {"defaultqueuetype": default_queue_type, "default_queue_type": default_queue_type} \
+            if default_queue_type else {}
+        requests.put(f"{url}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10,
+                     json=body).raise_for_status()
         requests.put(f"{url}/permissions/{quote(name, safe='')}/{auth[0]}", auth=auth, timeout=10,
                      json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
     else:
@@ -122,11 +128,13 @@ def sqlite_platform(tmp_path_factory):
     yield from _platform(tmp_path_factory, on_sqlite=True)
 
 
-def _platform(tmp_path_factory, on_sqlite: bool):
+def _platform(tmp_path_factory, on_sqlite: bool, queue_type: str | None = None, **settings):
+    """The platform started; `queue_type` "quorum" makes every queue quorum, `settings` override
+    the services' environment (the fault suite's retry limits)."""
     run = uuid.uuid4().hex[:8]
     vhost = f"cim-e2e-{run}"
     issuer = LocalIssuer()
-    _vhost("create", vhost)
+    _vhost("create", vhost, queue_type)
     broker = urlparse(amqp_uri())
     amqp = f"{broker.scheme}://{broker.netloc}/{quote(vhost, safe='')}"
     server = sa.engine.make_url(database_server_url())
@@ -150,7 +158,8 @@ def _platform(tmp_path_factory, on_sqlite: bool):
            # a prefix of this run's own, so no other run's counters meet these
            "CIM_RATE_LIMIT_WRITES": "100000/60", "CIM_RATE_LIMIT_LOOKUPS": "100000/60",
            "CIM_VERIFY_FAILURES": "100000/600",
-           "CIM_RATE_LIMIT_PREFIX": f"cim-e2e-{run}:rl"}
+           "CIM_RATE_LIMIT_PREFIX": f"cim-e2e-{run}:rl",
+           **({"CIM_QUEUE_TYPE": queue_type} if queue_type else {}), **settings}
     # Migrations and the broker topology: their own step, through the operators' command.
     subprocess.run([sys.executable, "-m", "cim", "migrate"], cwd=REPO_ROOT, env=env, check=True,
                    capture_output=True, timeout=300)
@@ -166,7 +175,8 @@ def _platform(tmp_path_factory, on_sqlite: bool):
         raise AssertionError(f"the platform did not come up:\n{logs}")
     database_urls = {s: normalise_database_url(template.replace("{service}", s))
                      for s in SERVICES_WITH_DATABASE}
-    yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET, issuer, f"cim-e2e-{run}:rl")
+    yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET, issuer, f"cim-e2e-{run}:rl",
+                   env, ports)
     platform.stop_all(layout)
     issuer.close()
     if not on_sqlite:

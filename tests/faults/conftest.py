@@ -1,0 +1,75 @@
+"""Fixtures of the fault suite: the whole platform (as tests/e2e starts it), ways to break its
+processes, and the figures table every scenario adds its row to (docs/reliability.md)."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from cim import platform
+from tests.e2e.conftest import _platform
+from tests.faults import report
+
+# Retries wide enough to ride out a restart (8 x 0.5 s would not cover a broker restart); the
+# outbox polls often so a drained outbox is seen quickly.
+SETTINGS = {"CIM_RETRY_LIMIT": "12", "CIM_RETRY_DELAY_MS": "1000", "CIM_OUTBOX_POLL_MS": "200"}
+
+
+@pytest.fixture(scope="session")
+def faults_platform(tmp_path_factory):
+    yield from _platform(tmp_path_factory, on_sqlite=False, **SETTINGS)
+
+
+@pytest.fixture(scope="module")
+def quorum_platform(tmp_path_factory):
+    yield from _platform(tmp_path_factory, on_sqlite=False, queue_type="quorum", **SETTINGS)
+
+
+def pid_of(platform_, service: str) -> int:
+    return int((platform_.layout.pids / f"{service}.pid").read_text())
+
+
+def kill9(platform_, service: str):
+    """SIGKILL to the service's process group: no clean-up, no acknowledgement, no goodbye."""
+    os.killpg(pid_of(platform_, service), signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while platform.running(platform_.layout, service) and time.monotonic() < deadline:
+        _reap(pid_of(platform_, service))
+        time.sleep(0.1)
+    assert not platform.running(platform_.layout, service), f"{service} survived SIGKILL"
+
+
+def _reap(pid: int):
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def restart(platform_, service: str, timeout: float = 120):
+    """Start the service again as the platform started it, and wait for its /health."""
+    platform.start_service(service, platform_.layout, platform_.env, platform_.ports[service])
+    platform.wait_healthy({service: platform_.ports[service]}, timeout=timeout,
+                          layout=platform_.layout)
+
+
+def wait_all_healthy(platform_, timeout: float = 180):
+    return platform.wait_healthy(platform_.ports, timeout=timeout, layout=platform_.layout)
+
+
+@pytest.fixture(scope="session")
+def figures():
+    """Scenario rows, written into docs/reliability.md when the session ends."""
+    rows = []
+    yield rows
+    if rows:
+        report.write(rows)
+
+
+def pytest_terminal_summary(terminalreporter):
+    table = report.LAST_TABLE
+    if table:
+        terminalreporter.write_sep("-", "fault suite figures (docs/reliability.md)")
+        terminalreporter.write_line(table)

@@ -1,0 +1,39 @@
+"""One fault scenario: a batch of journeys, a fault injected once part of it is through, then
+the accounting, recorded as a row of the figures table."""
+from __future__ import annotations
+
+import threading
+import time
+
+from tests.faults.accounting import Accounting, account, letter_ids
+from tests.faults.workload import Batch
+
+BATCH = 12          # journeys per scenario; docs/reliability.md says why
+FAULT_AFTER = 3     # journeys completed before the fault is injected
+
+
+def run(platform_, figures: list, name: str, fault, size: int = BATCH, after: int = FAULT_AFTER,
+        during=None, poison=lambda: set()) -> Accounting:
+    """`fault()` runs once `after` journeys are through (the rest in flight); `during()`, if
+    given, runs beside the whole batch; `poison()` sends poison and returns its event ids."""
+    before = letter_ids(platform_)
+    started = time.monotonic()
+    batch = Batch(platform_.gateway_url, platform_.secret, size)
+    reached = threading.Event()
+
+    def progress(done):
+        if done >= after:
+            reached.set()
+    driver = threading.Thread(target=lambda: batch.run(progress), daemon=True)
+    driver.start()
+    poison_ids = poison()
+    if during is not None:
+        during()
+    if not reached.wait(timeout=600):
+        raise AssertionError(f"{name}: {after} journeys not through in 600s: {batch.failures[:3]}")
+    fault()
+    driver.join(timeout=900)
+    result = account(platform_, name, batch, started, before, poison_ids)
+    figures.append(result.row())
+    print(f"\n{name}: {result.row()} {result.detail}")
+    return result
