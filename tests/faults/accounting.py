@@ -53,7 +53,7 @@ class Accounting:
     lost: int = 0              # handlings or effects missing
     duplicated: int = 0        # handlings or effects beyond one each
     dead_lettered: int = 0     # of the batch's messages (poison included)
-    poison: int = 0            # poison messages sent on purpose
+    poison: int = 0            # of the dead letters, the poison sent on purpose
     seconds: float = 0.0
     detail: dict = field(default_factory=dict)
 
@@ -64,6 +64,10 @@ class Accounting:
 
     def row(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k != "detail"}
+
+    def summary(self) -> str:
+        shown = {k: v for k, v in self.detail.items() if k != "letters"}
+        return f"{self.row()} {shown}"
 
 
 def _events_of(platform_, student_ids: set[str]) -> dict[str, tuple[str, str, bool]]:
@@ -100,13 +104,14 @@ def emails_received(platform_, addresses: set[str]) -> Counter:
 
 
 def account(platform_, scenario: str, batch, started: float, letters_before: set[str],
-            poison_ids: set[str] = frozenset(), settle_s: float = 180) -> Accounting:
+            poison_marker: str | None = None, settle_s: float = 180) -> Accounting:
     """Wait until the batch's work has settled (every count at its expected figure, or no
-    change for a while), then count."""
+    change for a while), then count. Every dead letter since the start counts (the platform's
+    vhost is the suite's own); those whose body carries `poison_marker` are the poison."""
     deadline = time.monotonic() + settle_s
     previous, steady_since = None, time.monotonic()
     while True:
-        result = _count(platform_, scenario, batch, letters_before, poison_ids)
+        result = _count(platform_, scenario, batch, letters_before, poison_marker)
         figures = (result.sent, result.processed, result.unpublished, result.dead_lettered,
                    tuple(sorted(result.detail.items())))
         if result.holds() or time.monotonic() > deadline:
@@ -120,10 +125,9 @@ def account(platform_, scenario: str, batch, started: float, letters_before: set
     return result
 
 
-def _count(platform_, scenario, batch, letters_before, poison_ids) -> Accounting:
+def _count(platform_, scenario, batch, letters_before, poison_marker) -> Accounting:
     students = {s["student_id"]: s for s in batch.students}
-    result = Accounting(scenario, journeys=batch.size, completed=len(batch.students),
-                        poison=len(poison_ids))
+    result = Accounting(scenario, journeys=batch.size, completed=len(batch.students))
     events = _events_of(platform_, set(students))
     result.sent = len(events)
     result.unpublished = sum(1 for _, _, published in events.values() if not published)
@@ -150,13 +154,13 @@ def _count(platform_, scenario, batch, letters_before, poison_ids) -> Accounting
         result.duplicated += max(0, got - EMAILS_PER_JOURNEY)
     if sum(received.values()) != EMAILS_PER_JOURNEY * len(students):
         detail["emails received"] = f"{sum(received.values())} of {EMAILS_PER_JOURNEY * len(students)}"
-    ours = set(events) | set(poison_ids)
     letters = [letter for letter in deadletters.peek(platform_.amqp_uri, limit=100_000)
-               if letter.id not in letters_before and (letter.event_id in ours or
-                                                       letter.event_id is None)]
+               if letter.id not in letters_before]
     result.dead_lettered = len(letters)
+    result.poison = sum(1 for letter in letters if poison_marker and poison_marker in letter.body)
     if letters:
         detail["dead letters"] = sorted({letter.reason for letter in letters})[:5]
+        detail["letters"] = letters
     if batch.failures:
         detail["journeys failed"] = batch.failures[:3]
     result.detail = detail

@@ -13,9 +13,9 @@ FAULT_AFTER = 3     # journeys completed before the fault is injected
 
 
 def run(platform_, figures: list, name: str, fault, size: int = BATCH, after: int = FAULT_AFTER,
-        during=None, poison=lambda: set()) -> Accounting:
-    """`fault()` runs once `after` journeys are through (the rest in flight); `during()`, if
-    given, runs beside the whole batch; `poison()` sends poison and returns its event ids."""
+        poison=None, poison_marker: str | None = None) -> Accounting:
+    """`fault()` runs once `after` journeys are through (the rest in flight); `poison()`, if
+    given, runs as the batch starts (its messages carry `poison_marker`)."""
     before = letter_ids(platform_)
     started = time.monotonic()
     batch = Batch(platform_.gateway_url, platform_.secret, size)
@@ -26,14 +26,13 @@ def run(platform_, figures: list, name: str, fault, size: int = BATCH, after: in
             reached.set()
     driver = threading.Thread(target=lambda: batch.run(progress), daemon=True)
     driver.start()
-    poison_ids = poison()
-    if during is not None:
-        during()
+    if poison is not None:
+        poison()
     if not reached.wait(timeout=600):
         raise AssertionError(f"{name}: {after} journeys not through in 600s: {batch.failures[:3]}")
     fault()
     driver.join(timeout=900)
-    result = account(platform_, name, batch, started, before, poison_ids)
+    result = account(platform_, name, batch, started, before, poison_marker)
     figures.append(result.row())
-    print(f"\n{name}: {result.row()} {result.detail}")
+    print(f"\n{name}: {result.summary()}")
     return result

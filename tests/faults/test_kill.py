@@ -25,4 +25,4 @@ def test_kill_9_mid_batch_then_restart_loses_and_duplicates_nothing(faults_platf
                                                                      service):
     result = scenario.run(faults_platform, figures, f"kill -9 {service}",
                           _kill_and_restart(faults_platform, service))
-    assert result.holds(), (result.row(), result.detail)
+    assert result.holds(), result.summary()

@@ -142,15 +142,18 @@ class Batch:
             activity_ids.append(made["id"])
         for activity_id in activity_ids:
             seen = coordinator.read(f"/v1/activities/{activity_id}")
-            coordinator.write("POST", f"/v1/activities/{activity_id}/decision", 200, json={
+            coordinator.write("POST", f"/v1/activities/{activity_id}/decision", 200,
+                              wait_ready=True, json={
                 "decision": "approved", "comment": "Well documented.", "version": seen["version"]})
         student.read("/v1/me/progress", accept=lambda b: b["activity_requirement_met"])
         report = journey.minimal_pdf(f"Final report of {sub}")
         student.write("POST", "/v1/me/report?filename=final-report.pdf", 201,
                       done=lambda: _answer(student, "/v1/me/report", lambda b: b),
                       wait_ready=True, data=report, headers={"Content-Type": "application/pdf"})
-        coordinator.read(f"/v1/students/{student_id}/report")
+        # approvals decides on the report once report.submitted reached it: until then a 409
         coordinator.write("POST", f"/v1/students/{student_id}/report/decision", 200,
+                          wait_ready=True, done=lambda: _answer(
+                              student, "/v1/me/report", lambda b: b["status"] == "accepted"),
                           json={"decision": "accepted", "comment": "A thoughtful report."})
         student.read("/v1/me/report", accept=lambda b: b["status"] == "accepted")
         student.write("POST", f"/v1/ceremonies/{self.ceremony_id}/bookings", 201, wait_ready=True)
