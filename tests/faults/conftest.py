@@ -48,9 +48,10 @@ def _reap(pid: int):
         pass
 
 
-def restart(platform_, service: str, timeout: float = 120):
-    """Start the service again as the platform started it, and wait for its /health."""
-    platform.start_service(service, platform_.layout, platform_.env, platform_.ports[service])
+def restart(platform_, service: str, timeout: float = 120, env: dict | None = None):
+    """Start the service again as the platform started it (or with `env`), wait for /health."""
+    platform.start_service(service, platform_.layout, env or platform_.env,
+                           platform_.ports[service])
     platform.wait_healthy({service: platform_.ports[service]}, timeout=timeout,
                           layout=platform_.layout)
 
