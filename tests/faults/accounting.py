@@ -63,7 +63,8 @@ class Accounting:
                 and self.completed == self.journeys and self.dead_lettered == self.poison)
 
     def row(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "detail"}
+        return {**{k: v for k, v in asdict(self).items() if k != "detail"},
+                "holds": "yes" if self.holds() else "NO"}
 
     def summary(self) -> str:
         shown = {k: v for k, v in self.detail.items() if k != "letters"}
@@ -152,6 +153,8 @@ def _count(platform_, scenario, batch, letters_before, poison_marker) -> Account
         got = received.get(student["email"], 0)
         result.lost += max(0, EMAILS_PER_JOURNEY - got)
         result.duplicated += max(0, got - EMAILS_PER_JOURNEY)
+        if got != EMAILS_PER_JOURNEY:
+            detail[f"emails to {student['email']}"] = f"{got} of {EMAILS_PER_JOURNEY}"
     if sum(received.values()) != EMAILS_PER_JOURNEY * len(students):
         detail["emails received"] = f"{sum(received.values())} of {EMAILS_PER_JOURNEY * len(students)}"
     letters = [letter for letter in deadletters.peek(platform_.amqp_uri, limit=100_000)

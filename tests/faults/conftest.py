@@ -57,7 +57,14 @@ def restart(platform_, service: str, timeout: float = 120, env: dict | None = No
 
 
 def wait_all_healthy(platform_, timeout: float = 180):
-    return platform.wait_healthy(platform_.ports, timeout=timeout, layout=platform_.layout)
+    """Every service healthy again; else the failure says why, from the logs of the ones down."""
+    try:
+        return platform.wait_healthy(platform_.ports, timeout=timeout, layout=platform_.layout)
+    except TimeoutError as exc:
+        down = [name for name in platform_.ports if not platform.running(platform_.layout, name)]
+        tails = "\n".join(f"--- {name}.log\n" + (platform_.layout.logs / f"{name}.log").read_text(
+            errors="replace")[-4000:] for name in down)
+        raise AssertionError(f"{exc}\n{tails}") from None
 
 
 @pytest.fixture(scope="session")

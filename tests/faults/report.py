@@ -10,7 +10,7 @@ from shared.settings import REPO_ROOT
 
 DOCUMENT = REPO_ROOT / "docs" / "reliability.md"
 COLUMNS = ["scenario", "journeys", "completed", "sent", "processed", "lost", "duplicated",
-           "dead_lettered", "poison", "seconds", "run"]
+           "dead_lettered", "poison", "seconds", "holds", "run"]
 BEGIN, END = "<!-- figures: begin (written by tests/faults) -->", "<!-- figures: end -->"
 LAST_TABLE = ""
 

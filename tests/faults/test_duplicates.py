@@ -41,7 +41,7 @@ def test_every_message_twice_and_poison_change_nothing_and_poison_is_parked_with
     with Republisher(faults_platform.amqp_uri) as republisher:
         result = scenario.run(faults_platform, figures, "every message twice, poison mixed in",
                               fault=lambda: None, poison=_poison(faults_platform.amqp_uri, marker),
-                              poison_marker=marker)
+                              poison_marker=marker, size=8)
     assert republisher.copied >= result.sent, "not every event was delivered twice"
     assert result.holds(), result.summary()
     # each poison message and its copy, in each queue that received it, parked once
@@ -68,7 +68,7 @@ def test_with_the_idempotency_key_broken_on_purpose_the_accounting_reports_dupli
     try:
         with Republisher(faults_platform.amqp_uri):
             result = scenario.run(faults_platform, figures,
-                                  "control: every message twice, activities' claim broken",
+                                  "control: activities' claim broken on purpose (must read NO)",
                                   fault=lambda: None, size=3, after=1)
     finally:
         platform.stop(faults_platform.layout, "activities")
