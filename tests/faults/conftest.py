@@ -17,6 +17,16 @@ from tests.faults import report
 SETTINGS = {"CIM_RETRY_LIMIT": "12", "CIM_RETRY_DELAY_MS": "1000", "CIM_OUTBOX_POLL_MS": "200"}
 
 
+SCENARIO_TIMEOUT_S = 900  # a batch with a fault in it (and a platform start) outlasts the usual 300
+
+
+def pytest_collection_modifyitems(items):
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.fspath).startswith(here) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(SCENARIO_TIMEOUT_S))
+
+
 @pytest.fixture(scope="session")
 def faults_platform(tmp_path_factory):
     yield from _platform(tmp_path_factory, on_sqlite=False, **SETTINGS)

@@ -8,7 +8,7 @@ import time
 from tests.faults.accounting import Accounting, account, letter_ids
 from tests.faults.workload import Batch
 
-BATCH = 12          # journeys per scenario; docs/reliability.md says why
+BATCH = 10          # journeys per scenario; docs/reliability.md says why
 FAULT_AFTER = 3     # journeys completed before the fault is injected
 
 
