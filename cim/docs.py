@@ -51,6 +51,10 @@ def consumers() -> dict[str, list[str]]:
     return found
 
 
+def _consumer_list(names: list[str]) -> str:
+    return ", ".join(f"`{c}`" for c in names) or "none inside the platform (campus systems)"
+
+
 def events_markdown() -> str:
     handled = consumers()
     lines = ["# Event catalogue", "",
@@ -64,7 +68,7 @@ def events_markdown() -> str:
     for spec in EVENTS:
         lines += [f"## `{spec.type}`", "", spec.description, "",
                   f"- producer: `{spec.producer}`",
-                  f"- consumers: {', '.join(f'`{c}`' for c in handled.get(spec.type, [])) or 'none inside the platform (campus systems)'}",
+                  f"- consumers: {_consumer_list(handled.get(spec.type, []))}",
                   "- data:"]
         lines += ["  " + line for line in _render_fields(spec.schema())] + [""]
     return "\n".join(lines)

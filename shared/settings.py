@@ -117,7 +117,8 @@ def load_settings(service: str, config: Mapping | None = None,
             try:
                 value = int(value)
             except ValueError:
-                raise ValueError(f"setting {_SPEC[field.name][0]} must be a whole number, got {value!r}")
+                raise ValueError(f"setting {_SPEC[field.name][0]} must be a whole number, "
+                                 f"got {value!r}") from None
         elif field.type == "Path":
             value = Path(value)
         typed[field.name] = value

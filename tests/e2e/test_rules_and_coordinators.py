@@ -10,7 +10,6 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-import requests
 
 from cim import journey
 from services.gateway.auth import issue_dev_token
