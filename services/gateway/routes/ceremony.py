@@ -12,8 +12,9 @@ from services.gateway.routes import Routes
 from services.gateway.routing import ANY_ROLE, route
 from shared.permissions import ADMIN, COORDINATOR, STUDENT
 from shared.rpc import Payload
-from shared.rpc.ceremony import (BookingView, CeremonyView, PresentationRequest, PresentationView,
-                                 ReportDetailView, ReportView, ScheduleRequest)
+from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, ChangeRequest,
+                                 PresentationRequest, PresentationView, ReportDetailView,
+                                 ReportView, RosterView, ScheduleRequest)
 
 
 class ReportUploadQuery(Payload):
@@ -74,6 +75,39 @@ class CeremonyRoutes(Routes):
            response=BookingView)
     def book(self, request, identity, ceremony_id):
         return 201, self.ceremony.book(self._student(identity), ceremony_id)
+
+    @route("GET", "/v1/me/booking", roles=(STUDENT,), response=BookingView)
+    def my_booking(self, request, identity):
+        """The student's booking or waiting place (with its position in line)."""
+        return 200, self.ceremony.my_booking(self._student(identity))
+
+    @route("DELETE", "/v1/me/booking", roles=(STUDENT,), response=BookingView)
+    def cancel_my_booking(self, request, identity):
+        """Cancel the booking or leave the waiting list, until the cancellation deadline; a
+        freed place goes to the first in line."""
+        return 200, self.ceremony.cancel_my_booking(self._student(identity))
+
+    @route("PATCH", "/v1/ceremonies/<string:ceremony_id>", roles=(COORDINATOR, ADMIN),
+           body=ChangeRequest, response=CeremonyView)
+    def change_ceremony(self, request, identity, ceremony_id):
+        """A new time, place or capacity, by a coordinator of a programme it serves; every
+        booked student is told of a new time or place."""
+        body = json_body(request)
+        return 200, self.ceremony.change(self._staff(identity), ceremony_id, body)
+
+    @route("POST", "/v1/ceremonies/<string:ceremony_id>/cancellation", roles=(COORDINATOR, ADMIN),
+           body=CancelRequest, response=CeremonyView, status=200)
+    def cancel_ceremony(self, request, identity, ceremony_id):
+        """Cancel the ceremony with a reason: its bookings and waiting list lapse, and every
+        student on them is told."""
+        body = json_body(request)
+        return 200, self.ceremony.cancel(self._staff(identity), ceremony_id, body)
+
+    @route("GET", "/v1/ceremonies/<string:ceremony_id>/roster", roles=(COORDINATOR, ADMIN),
+           response=RosterView)
+    def roster(self, request, identity, ceremony_id):
+        """Who presents, in booking order, with their report status; then the waiting list."""
+        return 200, self.ceremony.roster(self._staff(identity), ceremony_id)
 
     @route("POST", "/v1/ceremonies", roles=(COORDINATOR, ADMIN), body=ScheduleRequest,
            response=CeremonyView)
