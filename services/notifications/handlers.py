@@ -14,7 +14,9 @@ from services.notifications.domain.messages import Message, new_message
 from services.notifications.domain.recipients import Recipient, UnknownRecipient
 from shared.db import utcnow
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
-                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED,
+                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, BOOKING_CANCELLED,
+                           BOOKING_CHANGED, BOOKING_PROMOTED, BOOKING_WAITLISTED, CEREMONY_BOOKED,
+                           PRESENTATION_MISSED,
                            CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
                            REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED)
 from shared.permissions import ADMIN, Actor, ensure_may_have_role
@@ -32,6 +34,11 @@ MESSAGE_KINDS = {
     REPORT_ACCEPTED: kinds.REPORT_ACCEPTED,
     REPORT_RETURNED: kinds.REPORT_RETURNED,
     CEREMONY_BOOKED: kinds.CEREMONY_BOOKED,
+    BOOKING_WAITLISTED: kinds.BOOKING_WAITLISTED,
+    BOOKING_PROMOTED: kinds.BOOKING_PROMOTED,
+    BOOKING_CHANGED: kinds.CEREMONY_CHANGED,
+    BOOKING_CANCELLED: kinds.BOOKING_CANCELLED,
+    PRESENTATION_MISSED: kinds.PRESENTATION_MISSED,
     CERTIFICATE_ISSUED: kinds.CERTIFICATE_ISSUED,
     CERTIFICATE_REVOKED: kinds.CERTIFICATE_REVOKED,
 }

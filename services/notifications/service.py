@@ -16,7 +16,9 @@ from services.notifications.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
-                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED,
+                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, BOOKING_CANCELLED,
+                           BOOKING_CHANGED, BOOKING_PROMOTED, BOOKING_WAITLISTED, CEREMONY_BOOKED,
+                           PRESENTATION_MISSED,
                            CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
                            REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED,
                            STUDENT_UPDATED)
@@ -77,6 +79,26 @@ class NotificationsService(HealthEndpoint):
 
     @on_event(CEREMONY_BOOKED)
     def on_ceremony_booked(self, event):
+        self._write_and_send(event)
+
+    @on_event(BOOKING_WAITLISTED)
+    def on_booking_waitlisted(self, event):
+        self._write_and_send(event)
+
+    @on_event(BOOKING_PROMOTED)
+    def on_booking_promoted(self, event):
+        self._write_and_send(event)
+
+    @on_event(BOOKING_CHANGED)
+    def on_booking_changed(self, event):
+        self._write_and_send(event)
+
+    @on_event(BOOKING_CANCELLED)
+    def on_booking_cancelled(self, event):
+        self._write_and_send(event)
+
+    @on_event(PRESENTATION_MISSED)
+    def on_presentation_missed(self, event):
         self._write_and_send(event)
 
     @on_event(CERTIFICATE_ISSUED)

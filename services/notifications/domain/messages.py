@@ -11,7 +11,13 @@ from services.notifications.domain import kinds
 from services.notifications.domain.delivery import (FAILED, MAX_ATTEMPTS, PENDING, SENT,
                                                     retry_delay)
 from services.notifications.domain.recipients import Recipient
+from services.notifications.domain.booking_templates import BOOKING_TEMPLATES, HELD
 from services.notifications.domain.templates import GREETING, SIGNATURE, TEMPLATES
+
+ALL_TEMPLATES = {**TEMPLATES, **BOOKING_TEMPLATES}
+# The messages about a booked (or waiting) ceremony: they name it, its time and place.
+ABOUT_A_CEREMONY = (kinds.CEREMONY_BOOKED, kinds.BOOKING_WAITLISTED, kinds.BOOKING_PROMOTED,
+                    kinds.CEREMONY_CHANGED, kinds.BOOKING_CANCELLED)
 
 DEFAULT_LANGUAGE = "en"
 CAMPUS_TIME = ZoneInfo("Europe/Stockholm")  # ceremonies happen on campus: say their local time
@@ -74,10 +80,15 @@ def _values(kind: str, data: dict, language: str) -> dict:
     values = {"reason": data.get("comment")}
     if kind == kinds.WELCOME:
         values["programme"] = data["programme"][f"name_{language}"]
-    elif kind == kinds.CEREMONY_BOOKED:
+    elif kind in ABOUT_A_CEREMONY:
         ceremony = data["ceremony"]
         values.update(ceremony=ceremony["title"], when=format_when(ceremony["starts_at"], language),
-                      place=ceremony["location"])
+                      place=ceremony["location"], position=data.get("position"),
+                      held=HELD[language].get(data.get("was"), HELD[language]["booked"]),
+                      reason=data.get("reason"))
+    elif kind == kinds.PRESENTATION_MISSED:
+        moment = data["ceremony_date"]
+        values["date"] = f"{moment.day} {MONTHS[language][moment.month - 1]} {moment.year}"
     elif kind == kinds.CERTIFICATE_ISSUED:
         values.update(code=data["code"], verify_url=data["verify_url"],
                       supersedes=data.get("supersedes"), reason=data.get("reissue_reason"))
@@ -96,12 +107,14 @@ def template_key(kind: str, data: dict) -> str:
     """The template for a message: its kind's, except a re-issued certificate has its own."""
     if kind == kinds.CERTIFICATE_ISSUED and data.get("supersedes"):
         return kinds.CERTIFICATE_REISSUED
+    if kind == kinds.BOOKING_CANCELLED and data.get("cause") == "ceremony_cancelled":
+        return kinds.CEREMONY_CANCELLED
     return kind
 
 
 def compose(kind: str, language: str, name: str, data: dict) -> tuple[str, str]:
     """The subject and plain-text body telling `name` about an event, in their language."""
-    by_language = TEMPLATES.get(template_key(kind, data))
+    by_language = ALL_TEMPLATES.get(template_key(kind, data))
     if by_language is None:
         raise NoTemplate(f"no message is written for {kind}")
     if language not in by_language:
