@@ -1,9 +1,11 @@
 """The ceremony as a nameko service: validate, call one use case, return a dump."""
+import base64
 from datetime import timedelta
 
 from nameko.rpc import rpc
 
 from services.ceremony import handlers
+from services.ceremony.roster_pdf import render_in_child
 from services.ceremony.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
@@ -57,6 +59,21 @@ class CeremonyService(HealthEndpoint):
         with self.db.unit_of_work() as uow:
             return RosterView().dump(handlers.roster(uow, actor=actor,
                                                      ceremony_id=str(ceremony_id)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def roster_pdf(self, actor, ceremony_id, names=None):
+        """The printable roster; `names` (student id to name) are the registration's, looked
+        up by the gateway: this service keeps no names."""
+        actor = load_actor(actor)
+        with self.db.unit_of_work() as uow:
+            roster = RosterView().dump(handlers.roster(uow, actor=actor,
+                                                       ceremony_id=str(ceremony_id)))
+        names = names if isinstance(names, dict) else {}
+        for entry in roster["presenting"] + roster["waiting"]:
+            entry["name"] = names.get(entry["student_id"])
+        pdf = render_in_child(roster, self.db.settings.render_timeout_s)
+        return {"filename": f"roster-{roster['ceremony']['id']}.pdf",
+                "content_b64": base64.b64encode(pdf).decode("ascii")}
 
     @rpc(expected_exceptions=EXPECTED)
     def book(self, actor, ceremony_id):

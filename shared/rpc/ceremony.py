@@ -138,6 +138,8 @@ class BookingView(Payload):
 class RosterEntryView(Payload):
     position = fields.Integer(metadata={"description": "the order of booking, from 1"})
     student_id = fields.String()
+    name = fields.String(allow_none=True, metadata={
+        "description": "the student's name from registration (the gateway adds it)"})
     booking_id = fields.String()
     booked_at = fields.AwareDateTime()
     status = fields.String(metadata={"description": "`booked`, `presented` or `no_show`"})

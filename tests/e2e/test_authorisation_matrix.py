@@ -99,6 +99,7 @@ RULES: dict[str, Rule] = {
     "POST /v1/ceremonies/{ceremony_id}/cancellation": R({COORDINATOR, ADMIN}, {COORDINATOR},
                                                         body={"reason": "no room"}),
     "GET /v1/ceremonies/{ceremony_id}/roster": R({COORDINATOR, ADMIN}, {COORDINATOR}),
+    "GET /v1/ceremonies/{ceremony_id}/roster.pdf": R({COORDINATOR, ADMIN}, {COORDINATOR}),
     # admin and registrar functions
     "GET /v1/coordinator/alerts": R({ADMIN}),
     "GET /v1/coordinators": R({ADMIN}),

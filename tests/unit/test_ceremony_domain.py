@@ -329,3 +329,18 @@ def test_the_domain_imports_only_the_standard_library_and_shared_errors():
                if name.split(".")[0] not in sys.stdlib_module_names
                and name not in ("shared.errors", "shared.permissions")}
     assert not foreign
+
+
+def test_the_printed_roster_escapes_every_value_and_fetches_nothing():
+    from services.ceremony.roster_pdf import render_pdf, roster_html
+
+    roster = {"ceremony": {"title": "<script>alert(1)</script>", "language": "en",
+                           "starts_at": "2027-06-01T14:00:00+02:00",
+                           "location": '<img src="http://127.0.0.1:9/x">'},
+              "presenting": [{"position": 1, "student_id": "s-1", "name": "Åsa <b>Öberg</b>",
+                              "report_status": "accepted", "status": "booked"}],
+              "waiting": []}
+    html = roster_html(roster)
+    assert "<script>" not in html and "<img" not in html and "&lt;b&gt;Öberg" in html
+    assert "2027-06-01 14:00 (UTC+0200)" in html
+    assert render_pdf(roster).startswith(b"%PDF-")  # the refused image did not stop it

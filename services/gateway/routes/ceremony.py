@@ -10,6 +10,7 @@ from services.gateway.bodies import json_body
 from services.gateway.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from services.gateway.routes import Routes
 from services.gateway.routing import ANY_ROLE, route
+from shared.errors import NotFound
 from shared.permissions import ADMIN, COORDINATOR, STUDENT
 from shared.rpc import Payload
 from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, ChangeRequest,
@@ -107,7 +108,34 @@ class CeremonyRoutes(Routes):
            response=RosterView)
     def roster(self, request, identity, ceremony_id):
         """Who presents, in booking order, with their report status; then the waiting list."""
-        return 200, self.ceremony.roster(self._staff(identity), ceremony_id)
+        roster = self.ceremony.roster(self._staff(identity), ceremony_id)
+        names = self._names(roster)
+        for entry in roster["presenting"] + roster["waiting"]:
+            entry["name"] = names.get(entry["student_id"])
+        return 200, roster
+
+    @route("GET", "/v1/ceremonies/<string:ceremony_id>/roster.pdf", roles=(COORDINATOR, ADMIN),
+           produces="application/pdf")
+    def roster_pdf(self, request, identity, ceremony_id):
+        """The roster, printable: names, booking order, report status, a column to mark."""
+        staff = self._staff(identity)
+        roster = self.ceremony.roster(staff, ceremony_id)  # refuses a foreign coordinator first
+        document = self.ceremony.roster_pdf(staff, ceremony_id, self._names(roster))
+        return Response(base64.b64decode(document["content_b64"]), mimetype="application/pdf",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="{document["filename"]}"',
+                                 "X-Content-Type-Options": "nosniff"})
+
+    def _names(self, roster: dict) -> dict:
+        """Each listed student's name, from registration (the ceremony keeps none)."""
+        names = {}
+        for entry in roster["presenting"] + roster["waiting"]:
+            try:
+                names[entry["student_id"]] = self.registration.get_student(
+                    entry["student_id"])["name"]
+            except NotFound:  # erased or unknown: the roster shows the id
+                continue
+        return names
 
     @route("POST", "/v1/ceremonies", roles=(COORDINATOR, ADMIN), body=ScheduleRequest,
            response=CeremonyView)
