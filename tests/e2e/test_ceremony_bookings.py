@@ -1,5 +1,7 @@
-"""Ceremonies through the gateway, every service its own process, mail over real SMTP: a
-waiting list and its promotion, a change and a cancellation reaching every student."""
+"""The student's last mile through the gateway, every service its own process, mail over real
+SMTP: a waiting list and its promotion, a change and a cancellation reaching every student, and
+a final report carrying JavaScript that staff receive without it."""
+import io
 import mailbox
 import time
 import uuid
@@ -7,9 +9,11 @@ from datetime import datetime, timedelta, timezone
 from email.header import decode_header, make_header
 
 import pytest
+from pypdf import PdfReader
 
 from cim import journey
 from services.gateway.auth import issue_dev_token
+from tests.builders.ceremony import a_pdf_that_can_run_things
 
 pytestmark = pytest.mark.e2e
 
@@ -91,3 +95,21 @@ def test_two_places_three_bookings_the_third_waits_and_is_promoted_when_the_firs
     for address in (second_mail, third_mail):
         _wait_for_subject(running_platform, address, "är inställd")
     third.call("GET", "/v1/me/booking", 404)  # the booking lapsed: free to book another
+
+
+def test_a_report_with_javascript_is_stored_without_it_and_staff_download_it_as_an_attachment(
+        running_platform, coordinator):
+    student, _ = _student_meeting_the_requirement(running_platform, coordinator)
+    student_id = student.call("GET", "/v1/me").json()["student_id"]
+    student.call("POST", "/v1/me/report?filename=../../report.pdf", 422,
+                 data=b"%PDF-1.7 but nothing after", headers={"Content-Type": "application/pdf"})
+    uploaded = student.call("POST", "/v1/me/report?filename=report.pdf", 201,
+                            data=a_pdf_that_can_run_things(),
+                            headers={"Content-Type": "application/pdf"}).json()
+    download = coordinator.until("GET", f"/v1/students/{student_id}/report.pdf")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["X-Content-SHA256"] == uploaded["sha256"]
+    for marker in (b"/JavaScript", b"/JS", b"/OpenAction", b"/Launch", b"/EmbeddedFile"):
+        assert marker not in download.content, marker
+    assert "Final report" in PdfReader(io.BytesIO(download.content)).pages[0].extract_text()

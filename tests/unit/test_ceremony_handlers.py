@@ -1,4 +1,5 @@
 """The ceremony's use cases on a fake unit of work: what they change, publish and refuse."""
+import hashlib
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from shared.events import (BOOKING_CANCELLED, BOOKING_CHANGED, BOOKING_PROMOTED,
                            PRESENTATION_RECORDED, REPORT_SUBMITTED)
 from shared.rpc.ceremony import CeremonyChange
 from tests.builders import a_coordinator, a_registrar, a_student_actor, an_admin
-from tests.builders.ceremony import (PDF, a_plan, a_report_decision, a_requirement_met,
+from tests.builders.ceremony import (PDF, a_pdf_that_can_run_things, a_plan, a_report_decision, a_requirement_met,
                                      an_approval_withdrawn)
 from tests.fakes import FakeUnitOfWork
 from tests.unit.fakes.ceremony import FakeCeremonyRepository
@@ -242,3 +243,20 @@ def test_cancelling_publishes_and_frees_the_student_to_book_another(uow):
     assert cancelled["status"] == "cancelled"
     assert CEREMONY_CANCELLED in uow.types_published()
     assert book(uow, second)["ceremony"]["id"] == second["id"]
+
+
+def test_a_report_with_javascript_is_stored_without_it_and_announced_as_stored(uow):
+    requirement_met(uow)
+    report = submit(uow, content=a_pdf_that_can_run_things())
+    stored = uow.repo.reports[0].content
+    assert b"/JavaScript" not in stored and b"/OpenAction" not in stored
+    event = uow.published[-1]["data"]
+    assert event["sha256"] == hashlib.sha256(stored).hexdigest() == report.sha256
+    assert event["size"] == len(stored)
+
+
+def test_a_report_that_does_not_parse_is_refused_with_the_reason(uow):
+    requirement_met(uow)
+    with pytest.raises(Invalid, match="could not be read as a PDF|no pages"):
+        submit(uow, content=b"%PDF-1.7\nnot really a PDF at all")
+    assert uow.repo.reports == [] and uow.published == []

@@ -1,6 +1,7 @@
 """The final report (submitting and reading it) and the reactions to approvals' events."""
 from __future__ import annotations
 
+from services.ceremony import report_pdf
 from services.ceremony.domain import reports
 from services.ceremony.domain.requirement import RequirementLapse, RequirementMet
 from services.ceremony.handlers.common import student_id_of
@@ -18,6 +19,9 @@ def submit_report(uow, *, actor: Actor, filename: str, content: bytes,
                                    latest=uow.repo.latest_report(student_id), filename=filename,
                                    content=content, max_bytes=max_bytes, now=utcnow(),
                                    lapse=uow.repo.lapse(student_id))
+    cleaned, removed = report_pdf.sanitise(report.content)
+    if removed:
+        report.store_cleaned(cleaned)
     uow.repo.add(report)
     uow.publish(REPORT_SUBMITTED, {
         "student_id": student_id, "report_id": report.report_id, "filename": report.filename,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 from marshmallow import fields, validate
 from werkzeug.wrappers import Response
@@ -16,6 +17,11 @@ from shared.rpc import Payload
 from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, ChangeRequest,
                                  PresentationRequest, PresentationView, ReportDetailView,
                                  ReportView, RosterView, ScheduleRequest)
+
+
+def _header_safe(filename: str) -> str:
+    """A file name fit for a quoted header value: the student's name, its odd characters as _."""
+    return re.sub(r"[^A-Za-z0-9._ -]", "_", filename)[:200] or "final-report.pdf"
 
 
 class ReportUploadQuery(Payload):
@@ -41,9 +47,11 @@ class CeremonyRoutes(Routes):
     def student_report_file(self, request, identity, student_id):
         """The report itself, so the coordinator reads it before accepting or returning it."""
         document = self.ceremony.download_report(self._staff(identity), student_id)
+        # An attachment the browser must not sniff into anything else: saved, never displayed.
         return Response(base64.b64decode(document["content_b64"]), mimetype="application/pdf",
                         headers={"Content-Disposition":
-                                 f'attachment; filename="{document["filename"]}"',
+                                 f'attachment; filename="{_header_safe(document["filename"])}"',
+                                 "X-Content-Type-Options": "nosniff",
                                  "X-Content-SHA256": document["sha256"]})
 
     @route("POST", "/v1/me/report", roles=(STUDENT,), query=ReportUploadQuery, response=ReportView,
