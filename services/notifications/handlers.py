@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from services.notifications.domain import kinds
+from services.notifications.domain import kinds, preferences
+from services.notifications.domain.preferences import Preference
 from services.notifications.domain.delivery import FAILED, MAX_ATTEMPTS, DeliveryFailed, log_attempt
 from services.notifications.domain.messages import Message, new_message
 from services.notifications.domain.recipients import Recipient, UnknownRecipient
@@ -66,7 +67,7 @@ def write_message(uow, data: dict, *, event_id: str, kind: str) -> str:
     if recipient is None:
         raise UnknownRecipient(f"no recipient {data['student_id']} yet for {kind} {event_id}")
     message = new_message(event_id=event_id, kind=kind, recipient=recipient, data=data,
-                          now=utcnow())
+                          now=utcnow(), language=uow.repo.student_language(recipient.student_id))
     uow.repo.add(message)
     return message.message_id
 
@@ -125,6 +126,27 @@ def _log_failure(message: Message, exc: DeliveryFailed):
     else:
         log.warning("message %s not delivered (attempt %d of %d): %s",
                     message.message_id, message.attempts, MAX_ATTEMPTS, exc)
+
+
+def get_preferences(uow, *, actor: Actor) -> Preference:
+    """The caller's choices, or the defaults (a student's language: the one they registered)."""
+    found = uow.repo.preference(actor.issuer, actor.subject)
+    if found is not None:
+        return found
+    recipient = uow.repo.recipient(actor.student_id) if actor.student_id else None
+    return preferences.defaults(issuer=actor.issuer, subject=actor.subject, role=actor.role,
+                                student_id=actor.student_id, now=utcnow(),
+                                language=recipient.language if recipient else None)
+
+
+def set_preferences(uow, *, actor: Actor, language: str | None,
+                    digest_time: str | None) -> Preference:
+    found = uow.repo.preference(actor.issuer, actor.subject, lock=True)
+    if found is None:
+        found = get_preferences(uow, actor=actor)
+        uow.repo.add(found)
+    preferences.change(found, language=language, digest_time=digest_time, now=utcnow())
+    return found
 
 
 def list_messages(uow, *, actor: Actor, student_id: str) -> list[Message]:

@@ -25,7 +25,8 @@ from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.rpc.common import load_actor
-from shared.rpc.notifications import MessageView
+from shared.rpc import load
+from shared.rpc.notifications import MessageView, PreferencesRequest, PreferencesView
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,19 @@ class NotificationsService(HealthEndpoint):
             log.exception("could not deliver message %s now; it stays pending", message_id)
 
     # --- operators ------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_preferences(self, actor):
+        actor = load_actor(actor)
+        with self.db.unit_of_work() as uow:
+            return PreferencesView().dump(handlers.get_preferences(uow, actor=actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_preferences(self, actor, request):
+        actor, request = load_actor(actor), load(PreferencesRequest, request)
+        with self.db.unit_of_work() as uow:
+            return PreferencesView().dump(handlers.set_preferences(
+                uow, actor=actor, language=request.language, digest_time=request.digest_time))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, actor, student_id):

@@ -65,6 +65,8 @@ RULES: dict[str, Rule] = {
     "GET /v1/me/audit": R({STUDENT}),
     "POST /v1/ceremonies/{ceremony_id}/bookings": R({STUDENT}),
     "GET /v1/me/booking": R({STUDENT}),
+    "GET /v1/me/preferences": R(ALL, ok_on_allowed=True),
+    "PUT /v1/me/preferences": R(ALL, body={"language": "sv"}),
     "DELETE /v1/me/booking": R({STUDENT}),
     # a student's object by id: another student's is not found
     "GET /v1/me/activities/{activity_id}": R({STUDENT}, {STUDENT}),
@@ -103,6 +105,7 @@ RULES: dict[str, Rule] = {
     # admin and registrar functions
     "GET /v1/coordinator/alerts": R({ADMIN}),
     "GET /v1/coordinators": R({ADMIN}),
+    "GET /v1/students/{student_id}/messages": R({ADMIN}),
     "PUT /v1/coordinators/{subject}": R({ADMIN}, body={"programmes": ["MPUBH"]}),
     "PUT /v1/activity-types/{code}": R({ADMIN}),
     "GET /v1/students/{student_id}/diploma-supplement": R({REGISTRAR, ADMIN}),

@@ -131,10 +131,12 @@ def compose(kind: str, language: str, name: str, data: dict) -> tuple[str, str]:
 
 
 def new_message(*, event_id: str, kind: str, recipient: Recipient, data: dict,
-                now: datetime) -> Message:
-    """The message an event causes, addressed as the recipient's details stand now."""
-    subject, body = compose(kind, recipient.language, recipient.name, data)
+                now: datetime, language: str | None = None) -> Message:
+    """The message an event causes, addressed as the recipient's details stand now, in
+    `language` when the student chose one in their preferences."""
+    language = language or recipient.language
+    subject, body = compose(kind, language, recipient.name, data)
     return Message(message_id=str(uuid.uuid4()), event_id=event_id, kind=kind,
                    student_id=recipient.student_id, to_address=recipient.email, subject=subject,
-                   body=body, language=recipient.language, status=PENDING, attempts=0,
+                   body=body, language=language, status=PENDING, attempts=0,
                    last_error=None, created_at=now, sent_at=None, next_attempt_at=now)
