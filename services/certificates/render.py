@@ -151,7 +151,8 @@ def render_pdf(content: dict, fetcher: TemplatesOnlyFetcher | None = None,
     fetcher = fetcher or TemplatesOnlyFetcher()
     document = HTML(string=html if html is not None else certificate_html(content),
                     base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
+    # Tagged (a structure tree in reading order) so screen readers can read it.
+    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
 
 
 def seal_pdf(pdf: bytes, key_file: str | Path, cert_file: str | Path) -> bytes:

@@ -1,4 +1,5 @@
-"""The sealed certificate stays what its metadata claims: PDF 1.7, identified as PDF/A-3b."""
+"""The sealed certificate stays what its metadata claims (PDF 1.7, identified as PDF/A-3b), and
+is tagged so screen readers can read it."""
 import io
 import re
 
@@ -34,3 +35,31 @@ def test_the_sealed_certificate_is_pdf_1_7_and_identified_as_pdf_a_3b(tmp_path):
                          .get_object()["/Fields"][0].get_object()["/FT"])
     assert effective_version(sealed) == "1.7"
     assert pdfa_identification(sealed) == ("3", "B")
+
+
+def _struct_texts(node, reader, out):
+    """The structure tree's elements in document order: (type, text of its marked content)."""
+    node = node.get_object()
+    kids = node.get("/K")
+    if kids is None:
+        return out
+    kids = kids if isinstance(kids, list) else [kids]
+    if "/S" in node:
+        out.append(str(node["/S"]))
+    for kid in kids:
+        if hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
+            _struct_texts(kid, reader, out)
+    return out
+
+
+def test_the_certificate_is_tagged_with_a_structure_tree_in_page_order():
+    pdf = render.render_pdf(CONTENT)
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] is True
+    elements = _struct_texts(root["/StructTreeRoot"], reader, [])
+    assert "/Document" in elements or "/Part" in elements, elements[:10]
+    assert any(e in elements for e in ("/H1", "/H2", "/P")), elements[:20]
+    # the text a reader speaks follows the page: the holder's name before the activities
+    text = reader.pages[0].extract_text()
+    assert text.index("Åsa Öberg-Lindqvist") < text.index("Exchange in Leiden")
