@@ -56,7 +56,7 @@ def test_the_certificate_is_tagged_with_a_structure_tree_in_page_order():
     pdf = render.render_pdf(CONTENT)
     reader = PdfReader(io.BytesIO(pdf))
     root = reader.trailer["/Root"]
-    assert root["/MarkInfo"]["/Marked"] is True
+    assert root["/MarkInfo"]["/Marked"].value is True
     elements = _struct_texts(root["/StructTreeRoot"], reader, [])
     assert "/Document" in elements or "/Part" in elements, elements[:10]
     assert any(e in elements for e in ("/H1", "/H2", "/P")), elements[:20]
