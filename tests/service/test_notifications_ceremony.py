@@ -7,7 +7,7 @@ from collections import Counter
 from services.notifications.domain.kinds import BOOKING_CANCELLED, CEREMONY_CHANGED
 from shared.db import utcnow
 from shared.events import BOOKING_CANCELLED as BOOKING_CANCELLED_EVENT
-from shared.events import BOOKING_CHANGED
+from shared.events import BOOKING_CHANGED, STUDENT_REGISTERED
 from tests.builders.notifications import a_ceremony, a_registration
 from tests.helpers import publish_event, rows, wait_until
 from tests.service.test_notifications_service import (  # noqa: F401  (fixtures)
@@ -32,7 +32,7 @@ def test_a_change_and_a_cancellation_reach_thirty_students_once_each_in_their_la
     smtp.start()
     start_notifications()
     for student_id, language in STUDENTS:
-        publish_event(amqp, "student.registered.v1", a_registration(
+        publish_event(amqp, STUDENT_REGISTERED, a_registration(
             student_id, language, email=f"{student_id}@example.org"), producer="registration")
     wait_until(lambda: len(smtp.received()) == 30, timeout=60, message="thirty welcome emails")
     smtp.stop()
@@ -59,6 +59,8 @@ def test_a_change_and_a_cancellation_reach_thirty_students_once_each_in_their_la
             else "cancelled"
         assert mail["Subject"] == SUBJECTS[(what, language[student_id])], mail["Subject"]
         seen[(student_id, what)] += 1
+        html = mail.get_body(("html",)).get_content()
+        assert "Aula Medica, Solna" in html and f'lang="{language[student_id]}"' in html
     assert set(seen.values()) == {1} and len(seen) == 60  # each student, each news, once
     assert rows(database_url, "SELECT kind, count(*) FROM messages WHERE kind IN (:a, :b) "
                 "GROUP BY kind ORDER BY kind", a=BOOKING_CANCELLED, b=CEREMONY_CHANGED) == [

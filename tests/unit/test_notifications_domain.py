@@ -9,7 +9,7 @@ import pytest
 from services.notifications.domain import kinds
 from services.notifications.domain.delivery import (FAILED, LONGEST_RETRY_DELAY, MAX_ATTEMPTS,
                                                     PENDING, SENT, log_attempt)
-from services.notifications.domain.messages import (ALL_TEMPLATES, NoTemplate, compose,
+from services.notifications.domain.messages import (ALL_TEMPLATES, NoTemplate, compose, html_body,
                                                     new_message)
 from services.notifications.domain.recipients import Recipient
 
@@ -214,3 +214,13 @@ def test_the_domain_imports_only_the_standard_library_shared_errors_and_itself()
                 assert (top in sys.stdlib_module_names or module == "shared.errors"
                         or module.startswith("services.notifications.domain")), (path.name, module)
 
+
+
+def test_the_html_part_is_the_text_escaped_with_addresses_as_links():
+    text = ("Hej Åsa!\n\nMotivering: <script>x()</script>\n\nKontrollera det på:\n"
+            "https://cim.example.org/verify/ABC\n")
+    html = html_body(text, "sv")
+    assert '<html lang="sv">' in html and "<script>" not in html
+    assert "&lt;script&gt;x()&lt;/script&gt;" in html
+    assert '<a href="https://cim.example.org/verify/ABC">' in html
+    assert html.count("<p>") == 3

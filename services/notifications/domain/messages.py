@@ -1,8 +1,10 @@
 """The message an event causes: composed from its kind's template, in the recipient's language."""
 from __future__ import annotations
 
+import re
 import string
 import uuid
+from html import escape
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -128,6 +130,21 @@ def compose(kind: str, language: str, name: str, data: dict) -> tuple[str, str]:
         paragraphs.append(paragraph.format(**values))
     paragraphs.append(SIGNATURE[language])
     return template.subject.format(**values), "\n\n".join(paragraphs) + "\n"
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def html_body(text: str, language: str) -> str:
+    """The HTML part of a message: its plain text, escaped, paragraph by paragraph, with each
+    address a link (the student's own words stay text: escaping comes first)."""
+    def paragraph(block: str) -> str:
+        lines = [_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escape(line))
+                 for line in block.split("\n")]
+        return "<p>" + "<br>\n".join(lines) + "</p>"
+    blocks = [b for b in text.strip().split("\n\n") if b.strip()]
+    return (f'<!doctype html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
+            f"</head><body>\n" + "\n".join(paragraph(b) for b in blocks) + "\n</body></html>\n")
 
 
 def new_message(*, event_id: str, kind: str, recipient: Recipient, data: dict,
