@@ -60,7 +60,7 @@ def test_a_change_and_a_cancellation_reach_thirty_students_once_each_in_their_la
         assert mail["Subject"] == SUBJECTS[(what, language[student_id])], mail["Subject"]
         seen[(student_id, what)] += 1
         html = mail.get_body(("html",)).get_content()
-        assert "Aula Medica, Solna" in html and f'lang="{language[student_id]}"' in html
+        assert "CIM Ceremony Spring 2027" in html and f'lang="{language[student_id]}"' in html
     assert set(seen.values()) == {1} and len(seen) == 60  # each student, each news, once
     assert rows(database_url, "SELECT kind, count(*) FROM messages WHERE kind IN (:a, :b) "
                 "GROUP BY kind ORDER BY kind", a=BOOKING_CANCELLED, b=CEREMONY_CHANGED) == [
