@@ -127,12 +127,13 @@ class Repository:
         return list(self.session.scalars(sa.select(Ceremony).where(
             Ceremony.status == SCHEDULED, Ceremony.starts_at > now).order_by(Ceremony.starts_at)))
 
-    def places_taken(self, ceremony_ids: list[str]) -> dict[str, int]:
+    def places_taken(self, ceremony_ids: list[str], status: str = BOOKED) -> dict[str, int]:
+        """How many bookings in `status` each ceremony has (booked: the places taken)."""
         if not ceremony_ids:
             return {}
         result = self.session.execute(
             sa.select(Booking.ceremony_id, sa.func.count()).where(
-                Booking.ceremony_id.in_(ceremony_ids), Booking.status == BOOKED).group_by(
+                Booking.ceremony_id.in_(ceremony_ids), Booking.status == status).group_by(
                     Booking.ceremony_id))
         return {ceremony_id: count for ceremony_id, count in result}
 

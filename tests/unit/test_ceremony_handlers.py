@@ -84,6 +84,8 @@ def test_a_full_ceremony_puts_students_in_line_and_a_cancellation_promotes_the_f
     assert [book(uow, ceremony, s)["status"] for s in ("stu-1", "stu-2")] == ["booked", "booked"]
     third, fourth = book(uow, ceremony, "stu-3"), book(uow, ceremony, "stu-4")
     assert (third["status"], third["position"], fourth["position"]) == ("waiting", 1, 2)
+    [listed] = run(uow, handlers.list_ceremonies)
+    assert (listed["free_places"], listed["waiting"]) == (0, 2)
     assert uow.types_published()[-2:] == [BOOKING_WAITLISTED, BOOKING_WAITLISTED]
     with pytest.raises(Conflict, match="already booked this"):
         book(uow, ceremony, "stu-3")

@@ -30,8 +30,10 @@ def schedule(uow, *, actor: Actor, request: CeremonyPlan) -> dict:
 
 def list_ceremonies(uow) -> list[dict]:
     upcoming = uow.repo.upcoming_ceremonies(utcnow())
-    taken = uow.repo.places_taken([c.ceremony_id for c in upcoming])
-    return [ceremony_view(c, taken.get(c.ceremony_id, 0)) for c in upcoming]
+    ids = [c.ceremony_id for c in upcoming]
+    taken, waiting = uow.repo.places_taken(ids), uow.repo.places_taken(ids, bookings.WAITING)
+    return [ceremony_view(c, taken.get(c.ceremony_id, 0), waiting.get(c.ceremony_id, 0))
+            for c in upcoming]
 
 
 def change(uow, *, actor: Actor, ceremony_id: str, request: CeremonyChange) -> dict:

@@ -49,9 +49,9 @@ class FakeCeremonyRepository:
         return sorted((c for c in self.ceremonies.values() if c.is_upcoming(now)),
                       key=lambda c: c.starts_at)
 
-    def places_taken(self, ceremony_ids):
+    def places_taken(self, ceremony_ids, status=BOOKED):
         counts = Counter(b.ceremony_id for b in self.bookings
-                         if b.ceremony_id in ceremony_ids and b.status == BOOKED)
+                         if b.ceremony_id in ceremony_ids and b.status == status)
         return dict(counts)
 
     def active_booking(self, student_id, lock=False):
