@@ -4,7 +4,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import deferred, registry
 
-from services.ceremony.domain.bookings import Booking
+from services.ceremony.domain.bookings import ACTIVE, BOOKED, WAITING, Booking
 from services.ceremony.domain.ceremonies import SCHEDULED, Ceremony
 from services.ceremony.domain.presentations import Presentation
 from services.ceremony.domain.reports import ACCEPTED, SUBMITTED, FinalReport
@@ -46,6 +46,7 @@ ceremonies = sa.Table(
     sa.Column("scheduled_at", UTCDateTime, nullable=False),
     sa.Column("cancelled_at", UTCDateTime, nullable=True),
     sa.Column("cancel_reason", sa.Text, nullable=True),
+    sa.Column("programmes", sa.JSON, nullable=False, server_default="[]"),
     sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
 )
 
@@ -55,8 +56,14 @@ bookings = sa.Table(
     sa.Column("ceremony_id", sa.String(36), sa.ForeignKey("ceremonies.ceremony_id"), nullable=False),
     sa.Column("student_id", sa.String(36), nullable=False, index=True),
     sa.Column("booked_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("ceremony_id", "student_id", name="uq_bookings_ceremony_student"),
+    sa.Column("status", sa.String(20), nullable=False, server_default=BOOKED),
+    sa.Column("placed_at", UTCDateTime, nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
 )
+# One booking or waiting place per student at a time (concurrent bookings cannot both win).
+sa.Index("uq_bookings_active_per_student", bookings.c.student_id, unique=True,
+         postgresql_where=bookings.c.status.in_(ACTIVE), sqlite_where=bookings.c.status.in_(ACTIVE))
+sa.Index("ix_bookings_ceremony_status", bookings.c.ceremony_id, bookings.c.status)
 
 final_reports = sa.Table(
     "final_reports", metadata,
@@ -120,23 +127,46 @@ class Repository:
         return list(self.session.scalars(sa.select(Ceremony).where(
             Ceremony.status == SCHEDULED, Ceremony.starts_at > now).order_by(Ceremony.starts_at)))
 
-    def places_taken(self, ceremony_ids: list[str]) -> dict[str, int]:
+    def places_taken(self, ceremony_ids: list[str], status: str = BOOKED) -> dict[str, int]:
+        """How many bookings in `status` each ceremony has (booked: the places taken)."""
         if not ceremony_ids:
             return {}
         result = self.session.execute(
             sa.select(Booking.ceremony_id, sa.func.count()).where(
-                Booking.ceremony_id.in_(ceremony_ids)).group_by(Booking.ceremony_id))
+                Booking.ceremony_id.in_(ceremony_ids), Booking.status == status).group_by(
+                    Booking.ceremony_id))
         return {ceremony_id: count for ceremony_id, count in result}
 
-    def upcoming_booking(self, student_id: str, now: datetime) -> Booking | None:
-        return self.session.scalars(
-            sa.select(Booking).join(Ceremony, Ceremony.ceremony_id == Booking.ceremony_id).where(
-                Booking.student_id == student_id, Ceremony.status == SCHEDULED,
-                Ceremony.starts_at > now).order_by(Ceremony.starts_at)).first()
+    def active_booking(self, student_id: str, lock: bool = False) -> Booking | None:
+        """The student's booking or waiting place, if they hold one."""
+        query = sa.select(Booking).where(Booking.student_id == student_id,
+                                         Booking.status.in_(ACTIVE))
+        return self.session.scalars(query.with_for_update() if lock else query).first()
+
+    def bookings_of(self, ceremony_id: str, *statuses: str) -> list[Booking]:
+        """A ceremony's bookings in the given states, in the order the students asked."""
+        return list(self.session.scalars(sa.select(Booking).where(
+            Booking.ceremony_id == ceremony_id, Booking.status.in_(statuses or ACTIVE)).order_by(
+                Booking.booked_at, Booking.booking_id)))
+
+    def waiting_list(self, ceremony_id: str) -> list[Booking]:
+        return self.bookings_of(ceremony_id, WAITING)
 
     def booking(self, ceremony_id: str, student_id: str) -> Booking | None:
+        """The student's latest booking at this ceremony (after a cancellation, they may book
+        the same ceremony again)."""
         return self.session.scalars(sa.select(Booking).where(
-            Booking.ceremony_id == ceremony_id, Booking.student_id == student_id)).one_or_none()
+            Booking.ceremony_id == ceremony_id, Booking.student_id == student_id).order_by(
+                Booking.booked_at.desc())).first()
+
+    def report_statuses(self, student_ids: list[str]) -> dict[str, str]:
+        """Each student's latest report's status (students with none are left out)."""
+        if not student_ids:
+            return {}
+        rows = self.session.execute(sa.select(
+            FinalReport.student_id, FinalReport.status, FinalReport.submitted_at).where(
+                FinalReport.student_id.in_(student_ids)).order_by(FinalReport.submitted_at))
+        return {student_id: status for student_id, status, _ in rows}  # the latest wins
 
     def latest_report(self, student_id: str) -> FinalReport | None:
         return self.session.scalars(sa.select(FinalReport).where(

@@ -151,13 +151,15 @@ def render_pdf(content: dict, fetcher: TemplatesOnlyFetcher | None = None,
     fetcher = fetcher or TemplatesOnlyFetcher()
     document = HTML(string=html if html is not None else certificate_html(content),
                     base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
+    # Tagged (a structure tree in reading order) so screen readers can read it.
+    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
 
 
 def seal_pdf(pdf: bytes, key_file: str | Path, cert_file: str | Path) -> bytes:
     """A PAdES seal over the whole PDF (an incremental update), by the configured key."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
+
+    from services.certificates.seal_version import Pdf17IncrementalWriter
 
     signer = signers.SimpleSigner.load(str(key_file), str(cert_file))
     if signer is None:
@@ -166,7 +168,7 @@ def seal_pdf(pdf: bytes, key_file: str | Path, cert_file: str | Path) -> bytes:
         field_name=SEAL_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
         reason="Certificate of International Merits, issued by the Faculty of Medicine",
         location="Faculty of Medicine")
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer = Pdf17IncrementalWriter(io.BytesIO(pdf))  # PDF/A-3 stays PDF 1.7
     return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
 
 

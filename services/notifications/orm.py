@@ -6,6 +6,7 @@ from sqlalchemy.orm import registry
 
 from services.notifications.domain.delivery import PENDING, DeliveryAttempt
 from services.notifications.domain.messages import Message
+from services.notifications.domain.preferences import Preference
 from services.notifications.domain.recipients import Recipient
 from shared.db import UTCDateTime, service_metadata
 
@@ -54,7 +55,21 @@ delivery_log = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
 )
 
+# A person's own choices (PUT /v1/me/preferences); a student's language here wins over the one
+# registration last sent, from the next message on.
+preferences = sa.Table(
+    "preferences", metadata,
+    sa.Column("issuer", sa.String(300), primary_key=True),
+    sa.Column("subject", sa.String(300), primary_key=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("student_id", sa.String(36), nullable=True, index=True),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("digest_time", sa.String(5), nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
 mapper_registry.map_imperatively(Recipient, recipients)
+mapper_registry.map_imperatively(Preference, preferences)
 mapper_registry.map_imperatively(Message, messages)
 mapper_registry.map_imperatively(DeliveryAttempt, delivery_log)
 
@@ -67,6 +82,14 @@ class Repository:
 
     def recipient(self, student_id: str) -> Recipient | None:
         return self.session.get(Recipient, student_id)
+
+    def preference(self, issuer: str, subject: str, lock: bool = False) -> Preference | None:
+        return self.session.get(Preference, (issuer, subject), with_for_update=lock or None)
+
+    def student_language(self, student_id: str) -> str | None:
+        """The language the student chose in their preferences, if they did."""
+        return self.session.scalars(sa.select(Preference.language).where(
+            Preference.student_id == student_id).order_by(Preference.updated_at.desc())).first()
 
     def messages_to(self, student_id: str) -> list[Message]:
         return list(self.session.scalars(sa.select(Message).where(Message.student_id == student_id)

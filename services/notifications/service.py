@@ -16,14 +16,17 @@ from services.notifications.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
-                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED,
+                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, BOOKING_CANCELLED,
+                           BOOKING_CHANGED, BOOKING_PROMOTED, BOOKING_WAITLISTED, CEREMONY_BOOKED,
+                           PRESENTATION_MISSED,
                            CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
                            REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED,
                            STUDENT_UPDATED)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.rpc.common import load_actor
-from shared.rpc.notifications import MessageView
+from shared.rpc import load
+from shared.rpc.notifications import MessageView, PreferencesRequest, PreferencesView
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,26 @@ class NotificationsService(HealthEndpoint):
     def on_ceremony_booked(self, event):
         self._write_and_send(event)
 
+    @on_event(BOOKING_WAITLISTED)
+    def on_booking_waitlisted(self, event):
+        self._write_and_send(event)
+
+    @on_event(BOOKING_PROMOTED)
+    def on_booking_promoted(self, event):
+        self._write_and_send(event)
+
+    @on_event(BOOKING_CHANGED)
+    def on_booking_changed(self, event):
+        self._write_and_send(event)
+
+    @on_event(BOOKING_CANCELLED)
+    def on_booking_cancelled(self, event):
+        self._write_and_send(event)
+
+    @on_event(PRESENTATION_MISSED)
+    def on_presentation_missed(self, event):
+        self._write_and_send(event)
+
     @on_event(CERTIFICATE_ISSUED)
     def on_certificate_issued(self, event):
         self._write_and_send(event)
@@ -104,6 +127,19 @@ class NotificationsService(HealthEndpoint):
             log.exception("could not deliver message %s now; it stays pending", message_id)
 
     # --- operators ------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_preferences(self, actor):
+        actor = load_actor(actor)
+        with self.db.unit_of_work() as uow:
+            return PreferencesView().dump(handlers.get_preferences(uow, actor=actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_preferences(self, actor, request):
+        actor, request = load_actor(actor), load(PreferencesRequest, request)
+        with self.db.unit_of_work() as uow:
+            return PreferencesView().dump(handlers.set_preferences(
+                uow, actor=actor, language=request.language, digest_time=request.digest_time))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, actor, student_id):
