@@ -10,6 +10,7 @@ from services.ceremony.domain.presentations import Presentation
 from services.ceremony.domain.reports import ACCEPTED, SUBMITTED, FinalReport
 from services.ceremony.domain.requirement import RequirementLapse, RequirementMet
 from shared.db import UTCDateTime, service_metadata
+from shared.personal_data import classified
 
 metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
@@ -20,6 +21,8 @@ requirements_met = sa.Table(
     sa.Column("programme_code", sa.String(50), nullable=False),
     sa.Column("rule_set", sa.String(100), nullable=False),
     sa.Column("met_at", UTCDateTime, nullable=False),
+    info=classified(erasure="kept: ids and dates only",
+        identifier={"student_id": "who met the requirement"}, none=("programme_code", "rule_set", "met_at")),
 )
 
 # The requirement no longer met since an approval was withdrawn (one row per student, the latest).
@@ -30,6 +33,9 @@ requirement_lapses = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("lapsed_at", UTCDateTime, nullable=False),
     sa.Column("lifted_at", UTCDateTime, nullable=True),
+    info=classified(erasure="the student's row is deleted",
+        identifier={"student_id": "whose requirement lapsed"},
+        content={"reason": "why an approval was withdrawn"}, none=("activity_id", "lapsed_at", "lifted_at")),
 )
 
 ceremonies = sa.Table(
@@ -47,6 +53,10 @@ ceremonies = sa.Table(
     sa.Column("cancelled_at", UTCDateTime, nullable=True),
     sa.Column("cancel_reason", sa.Text, nullable=True),
     sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
+    info=classified(erasure="not a student's data",
+        identifier={"scheduled_by": "the coordinator's account"},
+        none=("ceremony_id", "title", "starts_at", "utc_offset_minutes", "location", "capacity", "language",
+              "status", "scheduled_at", "cancelled_at", "cancel_reason")),
 )
 
 bookings = sa.Table(
@@ -56,6 +66,8 @@ bookings = sa.Table(
     sa.Column("student_id", sa.String(36), nullable=False, index=True),
     sa.Column("booked_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("ceremony_id", "student_id", name="uq_bookings_ceremony_student"),
+    info=classified(erasure="the student's bookings are deleted (the place is released)",
+        identifier={"student_id": "who booked"}, none=("booking_id", "ceremony_id", "booked_at")),
 )
 
 final_reports = sa.Table(
@@ -72,6 +84,11 @@ final_reports = sa.Table(
     sa.Column("decided_by", sa.String(300), nullable=True),
     sa.Column("decided_at", UTCDateTime, nullable=True),
     sa.Column("comment", sa.Text, nullable=True),
+    info=classified(erasure="the student's reports are deleted",
+        identifier={"student_id": "whose report", "decided_by": "the coordinator's account"},
+        content={"filename": "the student's file name", "content": "the student's report",
+                 "sha256": "identifies the student's file", "comment": "the coordinator's reason"},
+        none=("report_id", "size", "status", "submitted_at", "decided_at")),
 )
 # At most one report per student that is pending or accepted (concurrent uploads cannot both win).
 sa.Index("uq_final_reports_open_per_student", final_reports.c.student_id, unique=True,
@@ -84,6 +101,9 @@ presentations = sa.Table(
     sa.Column("ceremony_id", sa.String(36), sa.ForeignKey("ceremonies.ceremony_id"), nullable=False),
     sa.Column("recorded_by", sa.String(300), nullable=False),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
+    info=classified(erasure="kept: the ceremony date is stated on an issued certificate",
+        identifier={"student_id": "who presented", "recorded_by": "the coordinator's account"},
+        none=("ceremony_id", "recorded_at")),
 )
 
 mapper_registry.map_imperatively(RequirementMet, requirements_met)
