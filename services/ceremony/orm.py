@@ -125,6 +125,9 @@ class Repository:
     def add(self, obj):
         self.session.add(obj)
 
+    def remove(self, obj):
+        self.session.delete(obj)
+
     def requirement(self, student_id: str, lock: bool = False) -> RequirementMet | None:
         """With `lock`, one student's bookings and uploads are serialised on this row."""
         return self.session.get(RequirementMet, student_id, with_for_update=lock or None)

@@ -16,7 +16,8 @@ from shared.db import utcnow
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
                            ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED,
                            CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
-                           REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED)
+                           REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED,
+                           STUDENT_WITHDRAWN)
 from shared.permissions import ADMIN, Actor, ensure_may_have_role
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ MESSAGE_KINDS = {
     CEREMONY_BOOKED: kinds.CEREMONY_BOOKED,
     CERTIFICATE_ISSUED: kinds.CERTIFICATE_ISSUED,
     CERTIFICATE_REVOKED: kinds.CERTIFICATE_REVOKED,
+    STUDENT_WITHDRAWN: kinds.LEFT_THE_CIM,
 }
 
 

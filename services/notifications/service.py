@@ -10,7 +10,7 @@ from functools import partial
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.notifications import handlers
+from services.notifications import handlers, personal_data
 from services.notifications.mail import Mailer
 from services.notifications.orm import Repository
 from shared.dependencies import Database
@@ -19,9 +19,10 @@ from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
                            ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED,
                            CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
                            REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED,
-                           STUDENT_UPDATED)
+                           STUDENT_UPDATED, STUDENT_WITHDRAWN)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService
 from shared.rpc.common import load_actor
 from shared.rpc.notifications import MessageView
 
@@ -30,9 +31,10 @@ log = logging.getLogger(__name__)
 RETRY_INTERVAL_S = 2  # how often the timer looks for messages due another try
 
 
-class NotificationsService(HealthEndpoint):
+class NotificationsService(HealthEndpoint, PersonalDataService):
     name = "notifications"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
     mailer = Mailer()
 
     # --- recipients ---------------------------------------------------------------------------
@@ -113,3 +115,10 @@ class NotificationsService(HealthEndpoint):
         with self.db.unit_of_work() as uow:
             return MessageView(many=True).dump(
                 handlers.list_messages(uow, actor=actor, student_id=student_id))
+
+    # --- personal data ---------------------------------------------------------------------------
+
+    @on_event(STUDENT_WITHDRAWN)
+    def on_student_withdrawn(self, event):
+        """The student left the CIM: a confirmation of what stays and what does not."""
+        self._write_and_send(event)

@@ -63,6 +63,10 @@ RULES: dict[str, Rule] = {
     "GET /v1/me/certificate.pdf": R({STUDENT}),
     "GET /v1/me/certificate/badge": R({STUDENT}),
     "GET /v1/me/audit": R({STUDENT}),
+    "GET /v1/me/export": R({STUDENT}),
+    "GET /v1/me/report.pdf": R({STUDENT}),
+    # the intruder leaves (an empty body is a withdrawal without a reason); the owner stays
+    "POST /v1/me/withdrawal": R({STUDENT}, body={"reason": "matrix"}),
     "POST /v1/ceremonies/{ceremony_id}/bookings": R({STUDENT}),
     # a student's object by id: another student's is not found
     "GET /v1/me/activities/{activity_id}": R({STUDENT}, {STUDENT}),

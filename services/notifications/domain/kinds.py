@@ -15,3 +15,4 @@ CEREMONY_BOOKED = "ceremony-booked"
 CERTIFICATE_ISSUED = "certificate-issued"
 CERTIFICATE_REISSUED = "certificate-reissued"  # an issue that supersedes a version: its own text
 CERTIFICATE_REVOKED = "certificate-revoked"
+LEFT_THE_CIM = "left-the-cim"  # the student withdrew: what stays, what does not

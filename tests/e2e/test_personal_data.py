@@ -1,0 +1,101 @@
+"""Personal data through the gateway: the export, leaving the CIM, and erasure (RULES.md)."""
+import json
+import time
+import uuid
+
+import pytest
+
+from cim import journey
+from services.gateway.auth import issue_dev_token
+
+pytestmark = pytest.mark.e2e
+
+REGISTRATION = {"programme": "MBIOM", "expected_graduation": "2027-06", "language": "en"}
+
+
+def _student(platform_, label: str):
+    sub = f"s-{label}-{uuid.uuid4().hex[:8]}"
+    email = f"{sub}@student.example.org"
+    client = journey.Client(platform_.gateway_url, issue_dev_token(
+        platform_.secret, sub, "student", name=f"Student {label.title()}", email=email))
+    student_id = client.call("POST", "/v1/registrations", 201, json=REGISTRATION).json()["student_id"]
+    return client, student_id, email
+
+
+def wait_for(predicate, what: str, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        time.sleep(0.3)
+
+
+def _activity(client, secret: str) -> str:
+    return client.call("POST", "/v1/me/activities", 201, json={
+        **journey.ACTIVITIES[1], "description": secret}).json()["id"]
+
+
+@pytest.fixture(scope="module")
+def graduate(running_platform, tmp_path_factory):
+    """A student who went all the way: a certificate, messages, a report, a booking."""
+    return journey.run(running_platform.gateway_url, running_platform.secret,
+                       tmp_path_factory.mktemp("privacy"), name="Greta Graduate", log=lambda *_: None)
+
+
+@pytest.fixture(scope="module")
+def graduate_client(running_platform, graduate):
+    return journey.Client(running_platform.gateway_url, issue_dev_token(
+        running_platform.secret, graduate["student_sub"], "student", name="Greta Graduate",
+        email=graduate["email"]))
+
+
+def test_the_export_holds_everything_about_the_caller_and_nothing_of_anyone_elses(
+        running_platform, graduate, graduate_client):
+    other, other_id, other_email = _student(running_platform, "other")
+    other_secret = f"the other student's own account {uuid.uuid4().hex}"
+    _activity(other, other_secret)
+    coordinator = journey.Client(running_platform.gateway_url,
+                                 issue_dev_token(running_platform.secret, journey.COORDINATOR, "coordinator"))
+    coordinator.until("GET", "/v1/coordinator/inbox", accept=lambda r: other_id in r.text)
+
+    document = graduate_client.until(
+        "GET", "/v1/me/export", accept=lambda r: r.json()["held"]["notifications"]["messages"]).json()
+    text = json.dumps(document)
+    held = document["held"]
+    assert document["student_id"] == graduate["student_id"]
+    assert document["profile"]["email"] == graduate["email"]
+    activities = held["activities"]["activities"]
+    assert {a["activity_id"] for a in activities} == set(graduate["activity_ids"])
+    assert {a["description"] for a in held["activities"]["activity_versions"]} == {
+        a["description"] for a in journey.ACTIVITIES}
+    assert len(held["activities"]["activity_decisions"]) == 3
+    assert held["approvals"]["audit_entries"] and held["approvals"]["decisions"]
+    assert [r["status"] for r in held["ceremony"]["final_reports"]] == ["accepted"]
+    assert "content" not in held["ceremony"]["final_reports"][0]
+    assert len(held["ceremony"]["bookings"]) == 1
+    assert [c["code"] for c in held["certificates"]["certificates"]] == [graduate["certificate"]["code"]]
+    assert held["certificates"]["diploma_supplement_entries"] or held["certificates"]["certificates"]
+    assert {m["to_address"] for m in held["notifications"]["messages"]} == {graduate["email"]}
+    assert graduate_client.call("GET", document["downloads"]["final_report"]).content.startswith(b"%PDF")
+    # nothing of the other student's, though they share the programme and the coordinator
+    for foreign in (other_id, other_email, other_secret, "Student Other"):
+        assert foreign not in text
+
+
+def test_leaving_empties_the_coordinators_inbox_of_the_students_items_and_confirms_it(running_platform):
+    leaving, leaving_id, email = _student(running_platform, "leaving")
+    activity_id = _activity(leaving, "an account that will not be decided")
+    coordinator = journey.Client(running_platform.gateway_url,
+                                 issue_dev_token(running_platform.secret, journey.COORDINATOR, "coordinator"))
+    coordinator.until("GET", "/v1/coordinator/inbox", accept=lambda r: activity_id in r.text)
+
+    answer = leaving.call("POST", "/v1/me/withdrawal", 200, json={"reason": "moving abroad"}).json()
+    assert answer["status"] == "withdrawn"
+    coordinator.until("GET", "/v1/coordinator/inbox", accept=lambda r: leaving_id not in r.text)
+    leaving.until("GET", f"/v1/me/activities/{activity_id}",
+                  accept=lambda r: r.json()["status"] == "withdrawn")
+    def kinds():
+        return {kind for (kind,) in running_platform.query(
+            "notifications", "SELECT kind FROM messages WHERE student_id = :s", s=leaving_id)}
+    wait_for(lambda: "left-the-cim" in kinds(), "the confirmation message")
+    assert kinds() == {"welcome", "left-the-cim"}
