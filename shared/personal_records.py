@@ -14,8 +14,13 @@ from typing import Callable
 
 import sqlalchemy as sa
 
+from shared.events import STUDENT_ERASURE_REQUESTED
+
 DELETE = "delete"
 KEEP = "keep"  # a record the university must keep (what an issued certificate states)
+# What a pseudonymised column holds instead (a required column cannot be emptied).
+ERASED = "(erased)"
+ERASED_EMAIL = "erased@invalid"  # RFC 2606: never delivered
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,10 @@ def through(table: sa.Table, column: str, parent: sa.Table, parent_key: str,
 
 def published_mentioning(outbox: sa.Table) -> Callable[[str], sa.ColumnElement]:
     """The outbox rows already published whose event names the student (unpublished ones must
-    still leave: they go with the next purge)."""
+    still leave: they go with the next purge). The erasure request itself stays: it holds only
+    the id and is how the erasure report finds the erasure."""
     return lambda student_id: sa.and_(outbox.c.published_at.is_not(None),
+                                      outbox.c.event_type != STUDENT_ERASURE_REQUESTED,
                                       outbox.c.payload.contains(student_id))
 
 
@@ -82,3 +89,14 @@ def erase(session, holdings: list[Holding], student_id: str) -> dict[str, dict]:
             counts[holding.table.name] = {"overwritten": session.execute(
                 holding.table.update().where(where).values(**holding.erase)).rowcount}
     return counts
+
+
+def _effect(holding: Holding) -> str:
+    return "kept" if holding.erase == KEEP else "deleted" if holding.erase == DELETE else "overwritten"
+
+
+def remaining(session, holdings: list[Holding], student_id: str) -> dict[str, dict]:
+    """What each table still holds about the student, and what erasure does to it there."""
+    return {h.table.name: {"erasure": _effect(h), "rows": session.scalar(
+                sa.select(sa.func.count()).select_from(h.table).where(h.about(student_id)))}
+            for h in holdings}

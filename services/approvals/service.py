@@ -25,6 +25,7 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
     name = "approvals"
     db = Database(Repository)
     personal_holdings = personal_data.HOLDINGS
+    personal_after_erasure = staticmethod(personal_data.record_erasure)
 
     # --- asked by the gateway -------------------------------------------------------------
 

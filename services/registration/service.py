@@ -11,7 +11,7 @@ from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.common import load_actor
-from shared.rpc.personal_data import WithdrawalRequest
+from shared.rpc.personal_data import ErasureRequest, WithdrawalRequest
 from shared.rpc.registration import (ProgrammeChangeRequest, ProgrammeView, RegistrationRequest,
                                      StudentView)
 
@@ -71,3 +71,18 @@ class RegistrationService(HealthEndpoint, PersonalDataService):
     @on_event(LEGAL_NAME_REPORTED)
     def on_legal_name_reported(self, event):
         self.db.consume(event, handlers.change_legal_name)
+
+    # --- personal data ---------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def request_erasure(self, actor, student_id, request):
+        actor, request = load_actor(actor), load(ErasureRequest, request)
+        with self.db.unit_of_work() as uow:
+            return personal_data.request_erasure(uow, actor=actor, student_id=str(student_id),
+                                                 reason=request["reason"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def latest_erasure(self, actor, student_id):
+        with self.db.unit_of_work() as uow:
+            return personal_data.latest_erasure(uow, actor=load_actor(actor),
+                                                student_id=str(student_id))

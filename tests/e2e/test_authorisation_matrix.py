@@ -107,6 +107,9 @@ RULES: dict[str, Rule] = {
     "POST /v1/certificates/{code}/review": R({ADMIN}, body={"decision": "revoke", "reason": "x"}),
     "GET /v1/certificates/reviews": R({ADMIN}),
     "GET /v1/ceremonies/{ceremony_id}/certificates.zip": R({ADMIN}),
+    # erasure: without a reason (the matrix sends no DELETE body) nothing is erased (422)
+    "DELETE /v1/students/{student_id}/personal-data": R({ADMIN}, body={"reason": "matrix"}),
+    "GET /v1/students/{student_id}/personal-data/erasure": R({ADMIN}),
     # campus systems only (the role campus-system; tests/e2e/test_campus.py): no person may post
     "POST /v1/campus/events": R(),
 }

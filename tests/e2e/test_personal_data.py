@@ -99,3 +99,51 @@ def test_leaving_empties_the_coordinators_inbox_of_the_students_items_and_confir
             "notifications", "SELECT kind FROM messages WHERE student_id = :s", s=leaving_id)}
     wait_for(lambda: "left-the-cim" in kinds(), "the confirmation message")
     assert kinds() == {"welcome", "left-the-cim"}
+
+
+def _rows_naming(platform_, service: str, text: str) -> list[str]:
+    """The tables of a service's database with a row whose text holds `text`."""
+    tables = [t for (t,) in platform_.query(
+        service, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")]
+    return [t for t in tables if platform_.query(
+        service, f'SELECT 1 FROM "{t}" AS r WHERE CAST(r AS text) LIKE :s LIMIT 1', s=f"%{text}%")]
+
+
+def test_after_erasure_no_database_holds_the_student_but_the_certificate_still_verifies(
+        running_platform, graduate, graduate_client):
+    """Runs last in this module: it erases the graduate the other tests read."""
+    admin = journey.Client(running_platform.gateway_url,
+                           issue_dev_token(running_platform.secret, "a-privacy", "admin"))
+    student_id, code = graduate["student_id"], graduate["certificate"]["code"]
+    # the check below finds the student where they are (before), so its empty answer means gone
+    assert {"students", "recipients", "messages"} <= {
+        t for s in running_platform.database_urls for t in _rows_naming(running_platform, s, graduate["email"])}
+    admin.call("DELETE", f"/v1/students/{student_id}/personal-data", 422, json={})
+    asked = admin.call("DELETE", f"/v1/students/{student_id}/personal-data", 202,
+                       json={"reason": "request 2026-117 under GDPR art. 17"}).json()
+    report = admin.until("GET", f"/v1/students/{student_id}/personal-data/erasure",
+                         accept=lambda r: r.json()["complete"]).json()
+    assert report["erasure_id"] == asked["erasure_id"]
+    assert report["services"]["activities"]["tables"]["activities"] == {"erasure": "deleted", "rows": 0}
+    assert report["services"]["certificates"]["tables"]["certificates"]["erasure"] == "kept"
+
+    secrets = [graduate["email"], graduate["student_sub"],
+               *(a["description"] for a in journey.ACTIVITIES)]
+    found = {(service, secret): tables for service in running_platform.database_urls
+             for secret in secrets if (tables := _rows_naming(running_platform, service, secret))}
+    assert found == {}
+    assert running_platform.query("ceremony", "SELECT 1 FROM final_reports WHERE student_id = :s",
+                                  s=student_id) == []
+    assert running_platform.query("notifications", "SELECT 1 FROM messages WHERE student_id = :s",
+                                  s=student_id) == []
+    # the erasure is in the audit trail, with who asked and why, and nothing erased
+    assert running_platform.query(
+        "approvals", "SELECT actor, detail FROM audit_entries WHERE student_id = :s AND "
+        "action = 'personal_data_erased'", s=student_id) == [
+        ("a-privacy", "request 2026-117 under GDPR art. 17")]
+    # what the issued certificate states stays, so it verifies; the person's login finds nothing
+    verification = journey.Client(running_platform.gateway_url, None).call(
+        "GET", f"/v1/verify/{code}").json()
+    assert verification["status"] == "valid" and verification["holder"] == "Greta Graduate"
+    graduate_client.call("GET", "/v1/me", 404)
+    graduate_client.call("GET", "/v1/me/export", 404)

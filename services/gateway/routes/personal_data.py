@@ -9,8 +9,8 @@ from services.gateway.bodies import json_body
 from services.gateway.routes import Routes
 from services.gateway.routing import route
 from shared.db import utcnow
-from shared.permissions import STUDENT
-from shared.rpc.personal_data import ExportView, WithdrawalRequest
+from shared.permissions import ADMIN, STUDENT
+from shared.rpc.personal_data import ErasureRequest, ExportView, WithdrawalRequest
 from shared.rpc.registration import StudentView
 
 # Every service owning data answers `export_personal_data` for the calling student (its own
@@ -47,3 +47,23 @@ class PersonalDataRoutes(Routes):
         confirmation sent; what was issued stays."""
         body = json_body(request) if request.content_length else {}
         return 200, self.registration.withdraw(self._person(identity), body)
+
+    @route("DELETE", "/v1/students/<string:student_id>/personal-data", roles=(ADMIN,),
+           body=ErasureRequest, status=202)
+    def erase(self, request, identity, student_id):
+        """{reason}: erase the student's personal data in every service (what an issued
+        certificate states stays); the report is at .../personal-data/erasure."""
+        return 202, self.registration.request_erasure(self._person(identity), student_id,
+                                                      json_body(request))
+
+    @route("GET", "/v1/students/<string:student_id>/personal-data/erasure", roles=(ADMIN,))
+    def erasure_report(self, request, identity, student_id):
+        """What each service did with the latest erasure: when it erased, and what it still
+        holds (kept: what an issued certificate states; overwritten: pseudonymised rows)."""
+        actor = self._person(identity)
+        erasure = self.registration.latest_erasure(actor, student_id)
+        services = {service: getattr(self, service).erasure_report(actor, student_id,
+                                                                   erasure["erasure_id"])
+                    for service in HOLDERS}
+        return 200, {**erasure, "complete": all(s["erased_at"] for s in services.values()),
+                     "services": services}
