@@ -23,6 +23,10 @@ def markdown() -> str:
              "`shared/personal_data.py`); a test fails when a column is not classified or this page is",
              "stale. The rules are in RULES.md (Personal data): export (`GET /v1/me/export`), withdrawal",
              "(`POST /v1/me/withdrawal`), erasure (`DELETE /v1/students/{id}/personal-data`).", "",
+             "Retention (policy, configurable): a campus event about a person who never registered",
+             "expires after `CIM_CAMPUS_WAITING_DAYS` (default 730) and loses its payload; the body of",
+             "a message that left or was given up is emptied after `CIM_MESSAGE_BODY_DAYS` (default",
+             "365). Timers in the campus and notifications services do it and log how many.", "",
              "Kinds:", ""]
     lines += [f"- **{kind}**: {about}" for kind, about in KINDS.items()] + [""]
     for service, tables in inventory().items():

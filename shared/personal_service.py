@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from shared import personal_records
@@ -21,6 +22,7 @@ from shared.events import STUDENT_ERASURE_REQUESTED
 from shared.messaging import on_event
 from shared.permissions import ADMIN, STUDENT, ensure_may_have_role
 from shared.rpc.common import load_actor
+from shared.settings import SettingsSource
 
 log = logging.getLogger(__name__)
 ERASURE_CONSUMER = "on_erasure_requested"
@@ -64,3 +66,21 @@ class PersonalDataService:
             return {"erased_at": handled_at.isoformat() if handled_at else None,
                     "tables": personal_records.remaining(uow.session, self.personal_holdings,
                                                          student_id)}
+
+
+class RetentionDays(DependencyProvider):
+    """A retention period in days, from the setting `key` (read when the service starts)."""
+
+    def __init__(self, key: str, default: int):
+        self.key, self.default = key, default
+
+    def setup(self):
+        value = SettingsSource(self.container.service_name, self.container.config).get(
+            self.key, str(self.default))
+        try:
+            self.days = int(value)
+        except ValueError:
+            raise ValueError(f"setting {self.key} must be a whole number of days, got {value!r}")
+
+    def get_dependency(self, worker_ctx):
+        return self.days

@@ -1,4 +1,4 @@
-"""Leaving the CIM (student.withdrawn.v1), service by service, on fake units of work."""
+"""Leaving the CIM (student.withdrawn.v1) service by service, and retention, on fake units of work."""
 from datetime import datetime, timezone
 
 from services.activities import handlers as activities
@@ -75,3 +75,20 @@ def test_leaving_releases_the_booking_of_a_ceremony_to_come():
     assert [b.student_id for b in uow.repo.bookings] == ["stu-2"]
     run(uow, ceremony_pd.release_bookings, withdrawn("stu-1"))  # nothing left to release
     assert [b.student_id for b in uow.repo.bookings] == ["stu-2"]
+
+
+def test_an_expired_campus_event_about_someone_never_registered_loses_what_it_said():
+    from datetime import timedelta
+
+    from services.campus import handlers as campus
+    from shared.campus import contract
+    from tests.builders.campus import a_campus_event
+    from tests.unit.fakes.campus import FakeCampusRepository
+    from tests.unit.test_campus_handlers import receive
+
+    uow = FakeUnitOfWork(FakeCampusRepository(), producer="campus")
+    receive(uow, a_campus_event(contract.RECORDS_NAME_CHANGED, student_ref="s-old"))
+    uow.repo.entries[0].received_at -= timedelta(days=31)
+    receive(uow, a_campus_event(contract.RECORDS_NAME_CHANGED, student_ref="s-new"))
+    run(uow, campus.expire_waiting, days=30)
+    assert [e.payload == "{}" for e in uow.repo.entries] == [True, False]
