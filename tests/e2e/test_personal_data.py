@@ -147,3 +147,14 @@ def test_after_erasure_no_database_holds_the_student_but_the_certificate_still_v
     assert verification["status"] == "valid" and verification["holder"] == "Greta Graduate"
     graduate_client.call("GET", "/v1/me", 404)
     graduate_client.call("GET", "/v1/me/export", 404)
+
+
+def test_the_logs_of_a_whole_journey_and_its_erasure_name_no_one(running_platform, graduate):
+    """Ids only: a name or an email address in a log would outlive any erasure."""
+    logs = {path.name: path.read_text(errors="replace")
+            for path in running_platform.layout.logs.glob("*.log")
+            if path.name != "smtp.log"}  # the stand-in mail server, not the platform
+    assert {"gateway.log", "registration.log", "notifications.log"} <= set(logs)
+    assert any(graduate["student_id"] in text for text in logs.values())  # ids are logged
+    for needle in ("Greta Graduate", graduate["email"], "Student Other", "Student Leaving"):
+        assert [name for name, text in logs.items() if needle in text] == [], needle
