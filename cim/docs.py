@@ -1,4 +1,4 @@
-"""Generates docs/events.md, docs/api.md and docs/asyncapi.yaml from the code, so they cannot drift."""
+"""Generates docs/events.md, docs/api.md, docs/asyncapi.yaml and docs/personal-data.md from the code."""
 from __future__ import annotations
 
 import inspect
@@ -102,8 +102,9 @@ def api_markdown() -> str:
 
 
 def write():
-    from cim import asyncapi  # it uses `consumers` from here
+    from cim import asyncapi, personal_data  # asyncapi uses `consumers` from here
 
     (REPO_ROOT / "docs" / "events.md").write_text(events_markdown())
     (REPO_ROOT / "docs" / "api.md").write_text(api_markdown())
     asyncapi.write()
+    personal_data.write()

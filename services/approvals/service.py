@@ -1,6 +1,7 @@
 """Approvals as a nameko service: validate, call one use case, return a dump."""
 from nameko.rpc import rpc
 
+from services.approvals import personal_data
 from services.approvals.handlers import consumers, coordinators, decisions, queries
 from services.approvals.orm import Repository
 from shared.dependencies import Database
@@ -10,6 +11,7 @@ from shared.events import (ACTIVITY_RESUBMITTED, ACTIVITY_SUBMITTED, ACTIVITY_WI
                            STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.approvals import (
     ActivityDecisionRequest, ActivityDecisionView, ActivityDetailView, AlertView,
@@ -19,9 +21,11 @@ from shared.rpc.approvals import (
 from shared.rpc.common import load_actor
 
 
-class ApprovalsService(HealthEndpoint):
+class ApprovalsService(HealthEndpoint, PersonalDataService):
     name = "approvals"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
+    personal_after_erasure = staticmethod(personal_data.record_erasure)
 
     # --- asked by the gateway -------------------------------------------------------------
 

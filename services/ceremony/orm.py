@@ -10,6 +10,7 @@ from services.ceremony.domain.presentations import Presentation
 from services.ceremony.domain.reports import ACCEPTED, SUBMITTED, FinalReport
 from services.ceremony.domain.requirement import RequirementLapse, RequirementMet
 from shared.db import UTCDateTime, service_metadata
+from shared.personal_data import classified
 
 metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
@@ -20,6 +21,8 @@ requirements_met = sa.Table(
     sa.Column("programme_code", sa.String(50), nullable=False),
     sa.Column("rule_set", sa.String(100), nullable=False),
     sa.Column("met_at", UTCDateTime, nullable=False),
+    info=classified(erasure="kept: ids and dates only",
+        identifier={"student_id": "who met the requirement"}, none=("programme_code", "rule_set", "met_at")),
 )
 
 # The requirement no longer met since an approval was withdrawn (one row per student, the latest).
@@ -30,6 +33,9 @@ requirement_lapses = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("lapsed_at", UTCDateTime, nullable=False),
     sa.Column("lifted_at", UTCDateTime, nullable=True),
+    info=classified(erasure="the student's row is deleted",
+        identifier={"student_id": "whose requirement lapsed"},
+        content={"reason": "why an approval was withdrawn"}, none=("activity_id", "lapsed_at", "lifted_at")),
 )
 
 ceremonies = sa.Table(
@@ -48,6 +54,10 @@ ceremonies = sa.Table(
     sa.Column("cancel_reason", sa.Text, nullable=True),
     sa.Column("programmes", sa.JSON, nullable=False, server_default="[]"),
     sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
+    info=classified(erasure="not a student's data",
+        identifier={"scheduled_by": "the coordinator's account"},
+        none=("ceremony_id", "title", "starts_at", "utc_offset_minutes", "location", "capacity", "language",
+              "status", "scheduled_at", "cancelled_at", "cancel_reason")),
 )
 
 bookings = sa.Table(
@@ -59,6 +69,9 @@ bookings = sa.Table(
     sa.Column("status", sa.String(20), nullable=False, server_default=BOOKED),
     sa.Column("placed_at", UTCDateTime, nullable=True),
     sa.Column("closed_at", UTCDateTime, nullable=True),
+    info=classified(erasure="the student's bookings are deleted (the place is released)",
+        identifier={"student_id": "who booked"},
+        none=("booking_id", "ceremony_id", "booked_at", "status", "placed_at", "closed_at")),
 )
 # One booking or waiting place per student at a time (concurrent bookings cannot both win).
 sa.Index("uq_bookings_active_per_student", bookings.c.student_id, unique=True,
@@ -79,6 +92,11 @@ final_reports = sa.Table(
     sa.Column("decided_by", sa.String(300), nullable=True),
     sa.Column("decided_at", UTCDateTime, nullable=True),
     sa.Column("comment", sa.Text, nullable=True),
+    info=classified(erasure="the student's reports are deleted",
+        identifier={"student_id": "whose report", "decided_by": "the coordinator's account"},
+        content={"filename": "the student's file name", "content": "the student's report",
+                 "sha256": "identifies the student's file", "comment": "the coordinator's reason"},
+        none=("report_id", "size", "status", "submitted_at", "decided_at")),
 )
 # At most one report per student that is pending or accepted (concurrent uploads cannot both win).
 sa.Index("uq_final_reports_open_per_student", final_reports.c.student_id, unique=True,
@@ -91,6 +109,9 @@ presentations = sa.Table(
     sa.Column("ceremony_id", sa.String(36), sa.ForeignKey("ceremonies.ceremony_id"), nullable=False),
     sa.Column("recorded_by", sa.String(300), nullable=False),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
+    info=classified(erasure="kept: the ceremony date is stated on an issued certificate",
+        identifier={"student_id": "who presented", "recorded_by": "the coordinator's account"},
+        none=("ceremony_id", "recorded_at")),
 )
 
 mapper_registry.map_imperatively(RequirementMet, requirements_met)
@@ -111,6 +132,9 @@ class Repository:
 
     def add(self, obj):
         self.session.add(obj)
+
+    def remove(self, obj):
+        self.session.delete(obj)
 
     def requirement(self, student_id: str, lock: bool = False) -> RequirementMet | None:
         """With `lock`, one student's bookings and uploads are serialised on this row."""

@@ -4,15 +4,16 @@ from datetime import timedelta
 
 from nameko.rpc import rpc
 
-from services.ceremony import handlers
+from services.ceremony import handlers, personal_data
 from services.ceremony.roster_pdf import render_in_child
 from services.ceremony.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, REPORT_ACCEPTED, REPORT_RETURNED,
-                           STUDENT_ACTIVITY_REQUIREMENT_MET)
+                           STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_WITHDRAWN)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, ChangeRequest,
                                  PresentationRequest, PresentationView, ReportDetailView,
@@ -21,9 +22,10 @@ from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, Chang
 from shared.rpc.common import load_actor
 
 
-class CeremonyService(HealthEndpoint):
+class CeremonyService(HealthEndpoint, PersonalDataService):
     name = "ceremony"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
 
     @rpc(expected_exceptions=EXPECTED)
     def schedule(self, actor, request):
@@ -143,3 +145,9 @@ class CeremonyService(HealthEndpoint):
     @on_event(REPORT_RETURNED)
     def on_report_returned(self, event):
         self.db.consume(event, handlers.record_report_returned)
+
+    # --- personal data ---------------------------------------------------------------------------
+
+    @on_event(STUDENT_WITHDRAWN)
+    def on_student_withdrawn(self, event):
+        self.db.consume(event, personal_data.release_bookings)

@@ -7,7 +7,7 @@ from functools import partial
 
 from nameko.rpc import rpc
 
-from services.certificates import badge
+from services.certificates import badge, personal_data
 from services.certificates.handlers import issuing, queries, revocation
 from services.certificates.keys import Keys
 from services.certificates.orm import Repository
@@ -18,6 +18,7 @@ from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, DEGREE_REPORTED, STUDENT
                            STUDENT_UPDATED)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.certificates import (
     ArchiveView, BadgeView, CertificateFileView, CertificateView, DiplomaSupplementView,
@@ -25,9 +26,10 @@ from shared.rpc.certificates import (
 from shared.rpc.common import load_actor
 
 
-class CertificatesService(HealthEndpoint):
+class CertificatesService(HealthEndpoint, PersonalDataService):
     name = "certificates"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
     keys = Keys()
 
     @property

@@ -21,6 +21,7 @@ from services.gateway.routes.activities import ActivitiesRoutes
 from services.gateway.routes.campus import CampusRoutes
 from services.gateway.routes.approvals import ApprovalsRoutes
 from services.gateway.routes.ceremony import CeremonyRoutes
+from services.gateway.routes.personal_data import PersonalDataRoutes
 from services.gateway.routes.certificates import CertificatesRoutes
 from services.gateway.routes.notifications import NotificationsRoutes
 from services.gateway.routes.registration import RegistrationRoutes
@@ -34,7 +35,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 class GatewayService(RegistrationRoutes, ActivitiesRoutes, ApprovalsRoutes, CeremonyRoutes,
-                     CertificatesRoutes, CampusRoutes, NotificationsRoutes):
+                     CertificatesRoutes, CampusRoutes, NotificationsRoutes, PersonalDataRoutes):
     name = "gateway"
     settings = Config()
     security = GatewaySecurity()

@@ -9,6 +9,7 @@ from services.notifications.domain.messages import Message
 from services.notifications.domain.preferences import Preference
 from services.notifications.domain.recipients import Recipient
 from shared.db import UTCDateTime, service_metadata
+from shared.personal_data import classified
 
 metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
@@ -20,6 +21,10 @@ recipients = sa.Table(
     sa.Column("email", sa.String(254), nullable=False, comment="personal data"),
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("as_of", UTCDateTime, nullable=False),
+    info=classified(erasure="the row is pseudonymised: name and email replaced",
+        identifier={"student_id": "the recipient's id"},
+        contact={"name": "the recipient's name", "email": "where messages go"},
+        none=("language", "as_of")),
 )
 
 messages = sa.Table(
@@ -42,6 +47,13 @@ messages = sa.Table(
     sa.UniqueConstraint("event_id", "kind", name="uq_messages_event_kind"),
     sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
     sa.Index("ix_messages_due", "status", "next_attempt_at"),
+    info=classified(erasure="the student's messages keep their ids and status; address, subject and body are blanked",
+        identifier={"student_id": "the recipient"},
+        contact={"to_address": "the address it went to"},
+        content={"subject": "may name the student's activity", "body": "the message, naming the student",
+                 "last_error": "the mail server's answer, may quote the address"},
+        none=("message_id", "event_id", "kind", "language", "status", "attempts", "created_at",
+              "sent_at", "next_attempt_at")),
 )
 
 delivery_log = sa.Table(
@@ -53,6 +65,9 @@ delivery_log = sa.Table(
     sa.Column("attempted_at", UTCDateTime, nullable=False),
     sa.Column("outcome", sa.String(10), nullable=False),
     sa.Column("error", sa.Text, nullable=True),
+    info=classified(erasure="kept: attempts and outcomes; errors are blanked",
+        content={"error": "the mail server's answer, may quote the address"},
+        none=("attempt_id", "message_id", "attempt", "attempted_at", "outcome")),
 )
 
 # A person's own choices (PUT /v1/me/preferences); a student's language here wins over the one

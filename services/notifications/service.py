@@ -10,9 +10,10 @@ from functools import partial
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.notifications import handlers
+from services.notifications import handlers, personal_data
 from services.notifications.mail import Mailer
 from services.notifications.orm import Repository
+from shared.db import utcnow
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
@@ -21,9 +22,10 @@ from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
                            PRESENTATION_MISSED,
                            CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
                            REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED,
-                           STUDENT_UPDATED)
+                           STUDENT_UPDATED, STUDENT_WITHDRAWN)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService, RetentionDays
 from shared.rpc.common import load_actor
 from shared.rpc import load
 from shared.rpc.notifications import MessageView, PreferencesRequest, PreferencesView
@@ -31,11 +33,14 @@ from shared.rpc.notifications import MessageView, PreferencesRequest, Preference
 log = logging.getLogger(__name__)
 
 RETRY_INTERVAL_S = 2  # how often the timer looks for messages due another try
+RETENTION_INTERVAL_S = 3600  # how often expired message bodies are emptied
 
 
-class NotificationsService(HealthEndpoint):
+class NotificationsService(HealthEndpoint, PersonalDataService):
     name = "notifications"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
+    body_days = RetentionDays("CIM_MESSAGE_BODY_DAYS", personal_data.DEFAULT_BODY_DAYS)
     mailer = Mailer()
 
     # --- recipients ---------------------------------------------------------------------------
@@ -149,3 +154,15 @@ class NotificationsService(HealthEndpoint):
         with self.db.unit_of_work() as uow:
             return MessageView(many=True).dump(
                 handlers.list_messages(uow, actor=actor, student_id=student_id))
+
+    # --- personal data ---------------------------------------------------------------------------
+
+    @on_event(STUDENT_WITHDRAWN)
+    def on_student_withdrawn(self, event):
+        """The student left the CIM: a confirmation of what stays and what does not."""
+        self._write_and_send(event)
+
+    @timer(interval=RETENTION_INTERVAL_S)
+    def expire_message_bodies(self):
+        with self.db.unit_of_work() as uow:
+            personal_data.expire_bodies(uow, days=self.body_days, now=utcnow())

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from marshmallow import Schema
 
-from shared.events import booking_schemas, campus, schemas
+from shared.events import booking_schemas, campus, privacy, schemas
 from shared.events.schemas import LANGUAGES, LOCATION_KINDS  # noqa: F401  (re-exported)
 
 STUDENT_REGISTERED = "student.registered.v1"
 STUDENT_UPDATED = "student.updated.v1"
 STUDENT_WITHDRAWN = "student.withdrawn.v1"
+STUDENT_ERASURE_REQUESTED = "student.erasure_requested.v1"
 ACTIVITY_SUBMITTED = "activity.submitted.v1"
 ACTIVITY_RESUBMITTED = "activity.resubmitted.v1"
 ACTIVITY_WITHDRAWN = "activity.withdrawn.v1"
@@ -73,6 +74,10 @@ EVENTS: tuple[EventSpec, ...] = (
               "(the full state, so a copy is replaced, never patched)."),
     EventSpec(STUDENT_WITHDRAWN, schemas.StudentWithdrawnV1, "registration",
               "The student left the CIM."),
+    EventSpec(STUDENT_ERASURE_REQUESTED, privacy.StudentErasureRequestedV1, "registration",
+              "An admin erased the student's personal data (GDPR art. 17): every service deletes or "
+              "pseudonymises what it holds, except what an issued certificate states. It carries "
+              "no personal data but the id; a service that was down erases when it returns."),
     # --- activities ---
     EventSpec(ACTIVITY_SUBMITTED, schemas.ActivitySubmittedV1, "activities",
               "A student logged an activity for approval."),

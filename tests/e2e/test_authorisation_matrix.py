@@ -63,6 +63,10 @@ RULES: dict[str, Rule] = {
     "GET /v1/me/certificate.pdf": R({STUDENT}),
     "GET /v1/me/certificate/badge": R({STUDENT}),
     "GET /v1/me/audit": R({STUDENT}),
+    "GET /v1/me/export": R({STUDENT}),
+    "GET /v1/me/report.pdf": R({STUDENT}),
+    # the intruder leaves (an empty body is a withdrawal without a reason); the owner stays
+    "POST /v1/me/withdrawal": R({STUDENT}, body={"reason": "matrix"}),
     "POST /v1/ceremonies/{ceremony_id}/bookings": R({STUDENT}),
     "GET /v1/me/booking": R({STUDENT}),
     "GET /v1/me/preferences": R(ALL, ok_on_allowed=True),
@@ -115,6 +119,9 @@ RULES: dict[str, Rule] = {
     "POST /v1/certificates/{code}/review": R({ADMIN}, body={"decision": "revoke", "reason": "x"}),
     "GET /v1/certificates/reviews": R({ADMIN}),
     "GET /v1/ceremonies/{ceremony_id}/certificates.zip": R({ADMIN}),
+    # erasure: without a reason (the matrix sends no DELETE body) nothing is erased (422)
+    "DELETE /v1/students/{student_id}/personal-data": R({ADMIN}, body={"reason": "matrix"}),
+    "GET /v1/students/{student_id}/personal-data/erasure": R({ADMIN}),
     # campus systems only (the role campus-system; tests/e2e/test_campus.py): no person may post
     "POST /v1/campus/events": R(),
 }

@@ -21,3 +21,4 @@ CEREMONY_CHANGED = "ceremony-changed"  # the booked ceremony's time or place cha
 BOOKING_CANCELLED = "booking-cancelled"  # the student cancelled their booking or waiting place
 CEREMONY_CANCELLED = "ceremony-cancelled"  # a booking lapsed because its ceremony was cancelled
 PRESENTATION_MISSED = "presentation-missed"  # a no-show: the student books again
+LEFT_THE_CIM = "left-the-cim"  # the student withdrew: what stays, what does not

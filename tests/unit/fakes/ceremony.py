@@ -35,6 +35,9 @@ class FakeCeremonyRepository:
         else:
             raise TypeError(f"the ceremony keeps no {type(obj).__name__}")
 
+    def remove(self, obj):
+        self.bookings.remove(obj)  # only bookings are ever removed (a released place)
+
     # `lock` serialises on a row in PostgreSQL; one thread here has nothing to serialise.
     def requirement(self, student_id, lock=False):
         return self.requirements.get(student_id)
