@@ -57,6 +57,7 @@ ceremonies = sa.Table(
     info=classified(erasure="not a student's data",
         identifier={"scheduled_by": "the coordinator's account"},
         none=("ceremony_id", "title", "starts_at", "utc_offset_minutes", "location", "capacity", "language",
+              "programmes",
               "status", "scheduled_at", "cancelled_at", "cancel_reason")),
 )
 

@@ -21,10 +21,18 @@ HOLDINGS = [
 
 
 def release_bookings(uow, data: dict):
-    """student.withdrawn.v1: the student's place at a ceremony still to come is freed; a booking
-    of a ceremony that took place stays (a presentation may rest on it)."""
-    booking = uow.repo.upcoming_booking(data["student_id"], utcnow())
-    if booking is not None:
-        uow.repo.remove(booking)
-        log.info("released booking %s of student %s (withdrawn)", booking.booking_id,
-                 booking.student_id)
+    """student.withdrawn.v1: the student's place (or place in line) at a ceremony still to come
+    is freed and goes to the first in line; a booking of a ceremony that took place stays (a
+    presentation may rest on it)."""
+    from services.ceremony.domain import bookings
+    from services.ceremony.handlers.bookings import fill_free_places
+
+    booking = uow.repo.active_booking(data["student_id"], lock=True)
+    ceremony = uow.repo.ceremony(booking.ceremony_id) if booking is not None else None
+    now = utcnow()
+    if booking is None or ceremony is None or not ceremony.is_upcoming(now):
+        return
+    booking.close(bookings.CANCELLED, now)
+    log.info("released booking %s of student %s (withdrawn)", booking.booking_id,
+             booking.student_id)
+    fill_free_places(uow, ceremony)

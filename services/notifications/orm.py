@@ -81,6 +81,10 @@ preferences = sa.Table(
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("digest_time", sa.String(5), nullable=True),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    info=classified(erasure="the student's preferences are deleted",
+        identifier={"subject": "who signs in (the preference's owner)",
+                    "student_id": "whose preference, for a student"},
+        none=("issuer", "role", "language", "digest_time", "updated_at")),
 )
 
 mapper_registry.map_imperatively(Recipient, recipients)

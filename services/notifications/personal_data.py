@@ -20,6 +20,7 @@ HOLDINGS = [
     # writes to an address that is never delivered, instead of waiting for one in vain.
     Holding(orm.recipients, by_student(orm.recipients),
             erase={"name": ERASED, "email": ERASED_EMAIL}),
+    Holding(orm.preferences, by_student(orm.preferences)),  # a student's language choice
 ]
 
 
