@@ -13,6 +13,9 @@ from services.approvals.domain.statuses import ACCEPTED, PENDING, WITHDRAWN
 from shared.db import UTCDateTime
 
 SEARCH_MAX = 100
+# A literal, not a bound parameter: the partial indexes of the pending items name this value, and
+# PostgreSQL uses them for a statement that says it (measured: the inbox page 13.6 -> 4 ms).
+_PENDING = sa.literal_column(f"'{PENDING}'")
 
 
 def _like(text: str) -> str:
@@ -41,7 +44,7 @@ class ReadQueries:
                            students.c.programme_code.label("programme"), *columns,
                            item.c.version, item.c.submitted_at)
                  .join(students, students.c.student_id == item.c.student_id)
-                 .where(item.c.status == PENDING, students.c.status != WITHDRAWN))
+                 .where(item.c.status == _PENDING, students.c.status != WITHDRAWN))
         if criteria.programmes is not None:
             query = query.where(students.c.programme_code.in_(sorted(criteria.programmes)))
         if criteria.programme is not None:
@@ -86,7 +89,7 @@ class ReadQueries:
             rows = self.session.execute(
                 sa.select(students.c.programme_code, sa.func.count(), sa.func.min(item.c.submitted_at))
                 .join(students, students.c.student_id == item.c.student_id)
-                .where(item.c.status == PENDING, students.c.status != WITHDRAWN)
+                .where(item.c.status == _PENDING, students.c.status != WITHDRAWN)
                 .group_by(students.c.programme_code))
             for code, count, oldest in rows:
                 before = result.get(code)
