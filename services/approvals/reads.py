@@ -66,6 +66,9 @@ class ReadQueries:
     def inbox_items(self, criteria: InboxCriteria, after: tuple[datetime, str] | None,
                     limit: int) -> list[dict]:
         """At most `limit` waiting items after the position `after`, oldest first."""
+        filters = (criteria.programme, criteria.type_code, criteria.student_id, criteria.search)
+        if any(value and "\x00" in value for value in filters):
+            return []  # no stored text holds a NUL (PostgreSQL refuses one): nothing matches
         kinds = [criteria.kind] if criteria.kind else [ACTIVITY, REPORT]
         if criteria.type_code is not None:
             kinds = [k for k in kinds if k == ACTIVITY]  # a type filter names activities only

@@ -82,6 +82,9 @@ def test_a_coordinator_finds_one_students_items_by_id_or_by_name(engine):
     none = _run(engine, lambda uow: queries.inbox(
         uow, actor=ADMIN_ACTOR, query=InboxFilter(q="100%_")))["items"]
     assert none == []  # the search's wildcards are the caller's letters, not patterns
+    for odd in ({"type": "\x00"}, {"q": "a\x00"}, {"student": "\x00"}, {"programme": "\x00"}):
+        assert _run(engine, lambda uow: queries.inbox(  # noqa: B023
+            uow, actor=ADMIN_ACTOR, query=InboxFilter(**odd)))["items"] == []
 
 
 def test_the_funnel_the_database_aggregates_is_the_one_the_domain_computes(engine):
