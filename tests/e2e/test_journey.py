@@ -8,10 +8,8 @@ import pytest
 from kombu import Connection
 from pypdf import PdfReader
 
-from bench import seed
 from cim import journey
 from services.gateway.auth import issue_dev_token
-from shared.db import create_engine
 from shared.outbox import event_exchange
 
 pytestmark = pytest.mark.e2e
@@ -83,9 +81,6 @@ def _wait(predicate, timeout=60, what="condition"):
 
 @pytest.fixture(scope="module")
 def completed(running_platform, tmp_path_factory):
-    # a platform that already holds data: more older items wait in the programme than one page
-    # of the inbox shows, so the demo must find its own by filtering, not on the first page
-    seed.seed(create_engine(running_platform.database_urls["approvals"]), 600, 600, "MBIOM")
     result = journey.run(running_platform.gateway_url, running_platform.secret,
                          tmp_path_factory.mktemp("journey"), name=NAME, log=lambda *_: None)
     return result
