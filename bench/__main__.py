@@ -1,6 +1,6 @@
 """The benchmark suite, one command: `.venv/bin/python -m bench [--graduates N] [--sizes ...]`.
 
-Starts the platform (bench.platform: every service its own process on the local RabbitMQ and
+Starts the platform (bench.live: every service its own process on the local RabbitMQ and
 PostgreSQL), then measures, each against a baseline run in the same run:
 - the graduation batch: N eligible students to sealed PDFs, DS records and emails, against
   rendering the same N PDFs bare in one process (ratio: ours / bare, lower is better);
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     from bench import gateway, graduation
-    from bench.platform import running_platform
+    from bench.live import running_platform
 
     rows = []
     with running_platform() as running:

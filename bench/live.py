@@ -1,4 +1,4 @@
-"""The whole platform for a benchmark: every service its own process (as `cim up` runs them) on
+"""The whole platform for a benchmark (live processes): every service its own process (as `cim up` runs them) on
 the local RabbitMQ (a vhost of its own) and PostgreSQL (databases of their own), an SMTP sink,
 generous rate limits; everything removed afterwards. Loopback only."""
 from __future__ import annotations
