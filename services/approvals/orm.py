@@ -6,10 +6,10 @@ from sqlalchemy.orm import registry
 from services.approvals.domain.activities import Activity
 from services.approvals.domain.audit import AuditEntry
 from services.approvals.domain.coordinators import Coordinator
-from services.approvals.domain.decisions import REPORT, Decision
+from services.approvals.domain.decisions import Decision
 from services.approvals.domain.eligibility import Evaluation
-from services.approvals.domain.statuses import ACCEPTED, PENDING, WITHDRAWN
 from services.approvals.domain.students import IssuedCertificate, Presentation, Report, Student
+from services.approvals.reads import ReadQueries
 from shared.db import UTCDateTime, service_metadata
 from shared.errors import Conflict
 from shared.personal_data import classified
@@ -176,6 +176,18 @@ issued_certificates = sa.Table(
         identifier={"student_id": "whose certificate"}, none=("code", "issued_at")),
 )
 
+# The read paths' keyset orders, so a page is read from an index and stops at its limit: the
+# inbox (pending items, oldest first) and a student's audit trail (in the order of appending).
+_PENDING_ACTIVITY = activities.c.status == "pending"
+_PENDING_REPORT = reports.c.status == "pending"
+sa.Index("ix_activities_pending_inbox", activities.c.submitted_at, activities.c.activity_id,
+         postgresql_where=_PENDING_ACTIVITY, sqlite_where=_PENDING_ACTIVITY)
+sa.Index("ix_reports_pending_inbox", reports.c.submitted_at, reports.c.report_id,
+         postgresql_where=_PENDING_REPORT, sqlite_where=_PENDING_REPORT)
+sa.Index("ix_audit_entries_student_seq", audit_entries.c.student_id, audit_entries.c.seq)
+sa.Index("ix_decisions_student_kind", decisions.c.student_id, decisions.c.kind,
+         decisions.c.decision)
+
 mapper_registry.map_imperatively(Student, students)
 mapper_registry.map_imperatively(AuditEntry, audit_entries)
 mapper_registry.map_imperatively(IssuedCertificate, issued_certificates)
@@ -187,7 +199,7 @@ mapper_registry.map_imperatively(Coordinator, coordinators)
 mapper_registry.map_imperatively(Evaluation, evaluations)
 
 
-class Repository:
+class Repository(ReadQueries):
     """Approvals' objects in one session: what the use cases read and add (uow.repo)."""
 
     def __init__(self, session):
@@ -218,27 +230,6 @@ class Repository:
         return self.session.scalars(sa.select(Evaluation).where(
             Evaluation.student_id == student_id, Evaluation.outcome == outcome)).one_or_none()
 
-    def pending_activities(self, programmes: set[str] | None) -> list[tuple[Activity, Student]]:
-        """Pending activities of registered students, in the given programmes (None: all)."""
-        query = (sa.select(Activity, Student).join(Student, Student.student_id == Activity.student_id)
-                 .where(Activity.status == PENDING, Student.status != WITHDRAWN))
-        if programmes is not None:
-            query = query.where(Student.programme_code.in_(sorted(programmes)))
-        return [tuple(row) for row in self.session.execute(query)]
-
-    def pending_reports(self, programmes: set[str] | None) -> list[tuple[Report, Student]]:
-        query = (sa.select(Report, Student).join(Student, Student.student_id == Report.student_id)
-                 .where(Report.status == PENDING, Student.status != WITHDRAWN))
-        if programmes is not None:
-            query = query.where(Student.programme_code.in_(sorted(programmes)))
-        return [tuple(row) for row in self.session.execute(query)]
-
-    def students(self, programme: str | None = None) -> list[Student]:
-        query = sa.select(Student).order_by(Student.student_id)
-        if programme is not None:
-            query = query.where(Student.programme_code == programme)
-        return list(self.session.scalars(query))
-
     def programme_codes(self) -> set[str]:
         """Every programme approvals knows of: the directory's and the students'."""
         codes = set(self.session.scalars(sa.select(Student.programme_code).distinct()))
@@ -258,44 +249,20 @@ class Repository:
             activity_id=activity_id, student_id=student_id, withdrawn_at=withdrawn_at))
         return True
 
-    def audit_trail(self, student_id: str) -> list[AuditEntry]:
-        return list(self.session.scalars(sa.select(AuditEntry).where(
-            AuditEntry.student_id == student_id).order_by(AuditEntry.seq)))
+    def audit_trail(self, student_id: str, after: int | None = None,
+                    limit: int | None = None) -> list[AuditEntry]:
+        """The student's entries in order, those after the seq `after`, at most `limit`."""
+        query = sa.select(AuditEntry).where(AuditEntry.student_id == student_id)
+        if after is not None:
+            query = query.where(AuditEntry.seq > after)
+        return list(self.session.scalars(query.order_by(AuditEntry.seq).limit(limit)))
 
     def decisions_of(self, student_id: str) -> list[Decision]:
         return list(self.session.scalars(sa.select(Decision).where(
             Decision.student_id == student_id).order_by(Decision.decided_at)))
 
-    def evaluations_of(self, student_ids: list[str]) -> list[Evaluation]:
-        if not student_ids:
-            return []
-        return list(self.session.scalars(sa.select(Evaluation).where(
-            Evaluation.student_id.in_(student_ids))))
-
-    def presentations_of(self, student_ids: list[str]) -> list[Presentation]:
-        if not student_ids:
-            return []
-        return list(self.session.scalars(sa.select(Presentation).where(
-            Presentation.student_id.in_(student_ids))))
-
-    def report_acceptances(self, student_ids: list[str]) -> dict:
-        """student_id -> when their final report was (last) accepted."""
-        if not student_ids:
-            return {}
-        rows = self.session.execute(sa.select(Decision.student_id, sa.func.max(Decision.decided_at))
-                                    .where(Decision.kind == REPORT, Decision.decision == ACCEPTED,
-                                           Decision.student_id.in_(student_ids))
-                                    .group_by(Decision.student_id))
-        return {student_id: at for student_id, at in rows}
-
     def issued_certificate(self, student_id: str) -> IssuedCertificate | None:
         return self.session.get(IssuedCertificate, student_id)
-
-    def issued_certificates(self, student_ids: list[str]) -> list[IssuedCertificate]:
-        if not student_ids:
-            return []
-        return list(self.session.scalars(sa.select(IssuedCertificate).where(
-            IssuedCertificate.student_id.in_(student_ids))))
 
     def add(self, obj):
         self.session.add(obj)

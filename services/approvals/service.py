@@ -15,7 +15,8 @@ from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.approvals import (
     ActivityDecisionRequest, ActivityDecisionView, ActivityDetailView, AlertView,
-    ApprovalWithdrawalRequest, ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest,
+    ApprovalWithdrawalRequest, ApprovalWithdrawalView, AuditPageQuery, AuditPageView,
+    BulkDecisionRequest,
     BulkDecisionView, CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView,
     InboxPageView, InboxQuery, ProgressView, ReportDecisionRequest, ReportDecisionView)
 from shared.rpc.common import load_actor
@@ -88,11 +89,13 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
         return ReportDecisionView().dump(decision)
 
     @rpc(expected_exceptions=EXPECTED)
-    def audit_trail(self, actor, student_id):
-        actor = load_actor(actor)
+    def audit_trail(self, actor, student_id, query=None):
+        """One page of the trail: {items, next_cursor} (every entry when the query has no limit)."""
+        actor, query = load_actor(actor), load(AuditPageQuery, query or {})
         with self.db.unit_of_work() as uow:
-            return AuditEntryView(many=True).dump(
-                queries.audit_trail(uow, actor=actor, student_id=student_id))
+            return AuditPageView().dump(queries.audit_trail(
+                uow, actor=actor, student_id=student_id, cursor=query["cursor"],
+                limit=query["limit"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def funnel(self, actor, query=None):

@@ -104,11 +104,11 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
                                   "schema": {"type": "string"}},
                 "Link": {"description": 'rel="next": the next page', "schema": {"type": "string"}}}
         responses = {str(meta.get("status") or 200): success}
-        for status, extra in (meta.get("responses") or {}).items():
-            responses[str(status)] = extra
         if meta.get("limit"):
             responses["429"] = {**problem, "description": "too many requests; see Retry-After",
                                 "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
+        for status, extra in (meta.get("responses") or {}).items():  # a route's own say last
+            responses[str(status)] = extra
         responses["default"] = problem
         operation["responses"] = responses
         if not operation["parameters"]:
