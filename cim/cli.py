@@ -159,7 +159,7 @@ def cmd_docs(args):
     from cim import docs
 
     docs.write()
-    print("wrote docs/events.md, docs/api.md and docs/asyncapi.yaml")
+    print("wrote docs/events.md, docs/api.md, docs/asyncapi.yaml and docs/personal-data.md")
 
 
 def main(argv=None):
@@ -191,7 +191,7 @@ def main(argv=None):
     p.add_argument("--out")
     p.set_defaults(func=cmd_demo)
 
-    sub.add_parser("docs", help="regenerate docs/events.md, docs/api.md and docs/asyncapi.yaml"
+    sub.add_parser("docs", help="regenerate docs/events.md, api.md, asyncapi.yaml, personal-data.md"
                    ).set_defaults(func=cmd_docs)
 
     p = sub.add_parser("dlq", help="list, show, replay or discard dead-lettered messages")

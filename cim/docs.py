@@ -1,4 +1,4 @@
-"""Generates docs/events.md, docs/api.md and docs/asyncapi.yaml from the code, so they cannot drift."""
+"""Generates docs/events.md, docs/api.md, docs/asyncapi.yaml and docs/personal-data.md from the code."""
 from __future__ import annotations
 
 import inspect
@@ -51,6 +51,10 @@ def consumers() -> dict[str, list[str]]:
     return found
 
 
+def _consumer_list(names: list[str]) -> str:
+    return ", ".join(f"`{c}`" for c in names) or "none inside the platform (campus systems)"
+
+
 def events_markdown() -> str:
     handled = consumers()
     lines = ["# Event catalogue", "",
@@ -64,7 +68,7 @@ def events_markdown() -> str:
     for spec in EVENTS:
         lines += [f"## `{spec.type}`", "", spec.description, "",
                   f"- producer: `{spec.producer}`",
-                  f"- consumers: {', '.join(f'`{c}`' for c in handled.get(spec.type, [])) or 'none inside the platform (campus systems)'}",
+                  f"- consumers: {_consumer_list(handled.get(spec.type, []))}",
                   "- data:"]
         lines += ["  " + line for line in _render_fields(spec.schema())] + [""]
     return "\n".join(lines)
@@ -98,8 +102,9 @@ def api_markdown() -> str:
 
 
 def write():
-    from cim import asyncapi  # it uses `consumers` from here
+    from cim import asyncapi, personal_data  # asyncapi uses `consumers` from here
 
     (REPO_ROOT / "docs" / "events.md").write_text(events_markdown())
     (REPO_ROOT / "docs" / "api.md").write_text(api_markdown())
     asyncapi.write()
+    personal_data.write()

@@ -106,9 +106,11 @@ def run(base_url: str, secret: str, out_dir: Path, name: str = "Astrid Example",
     activity_ids = [student.call("POST", "/v1/me/activities", 201, json=a).json()["id"]
                     for a in ACTIVITIES]
 
-    log(f"3. the coordinator ({COORDINATOR}) approves them from the inbox")
-    coordinator.until("GET", "/v1/coordinator/inbox", timeout=timeout, accept=lambda r: set(
-        activity_ids) <= {item["id"] for item in r.json()})
+    log(f"3. the coordinator ({COORDINATOR}) finds them in the inbox and approves them")
+    # the inbox filtered to this student: found however many older items wait before them
+    mine = {"student": student_id, "limit": 500}
+    coordinator.until("GET", "/v1/coordinator/inbox", timeout=timeout, params=mine,
+                      accept=lambda r: set(activity_ids) <= {item["id"] for item in r.json()})
     for activity_id, logged in zip(activity_ids, ACTIVITIES):
         seen = coordinator.call("GET", f"/v1/activities/{activity_id}").json()
         if (seen["title"], seen["description"]) != (logged["title"], logged["description"]):
@@ -125,8 +127,9 @@ def run(base_url: str, secret: str, out_dir: Path, name: str = "Astrid Example",
     report = minimal_pdf(f"Final report of {student_sub}")
     student.until("POST", "/v1/me/report?filename=final-report.pdf", 201, timeout=timeout,
                   data=report, headers={"Content-Type": "application/pdf"})
-    coordinator.until("GET", "/v1/coordinator/inbox", timeout=timeout, accept=lambda r: any(
-        item["kind"] == "report" and item["student_id"] == student_id for item in r.json()))
+    coordinator.until("GET", "/v1/coordinator/inbox", timeout=timeout,
+                      params={**mine, "kind": "report"}, accept=lambda r: any(
+                          item["student_id"] == student_id for item in r.json()))
     if coordinator.call("GET", f"/v1/students/{student_id}/report.pdf").content != report:
         raise JourneyError("the coordinator does not get the report the student uploaded")
     coordinator.call("POST", f"/v1/students/{student_id}/report/decision", 200,

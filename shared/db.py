@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import PRODUCERS, exchange_name, make_event
+from shared.personal_data import classified
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,12 @@ def service_metadata() -> sa.MetaData:
         sa.Column("published_at", UTCDateTime, nullable=True, index=True),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("last_error", sa.Text, nullable=True),
+        info=classified(
+            erasure="published rows that name the student are deleted; retention purges old published rows",
+            content={"payload": "events carry the state they announce (names, emails, titles)",
+                     "last_error": "the broker's answer, may quote the payload"},
+            none=("id", "event_id", "event_type", "exchange", "correlation_id", "created_at",
+                  "published_at", "attempts")),
     )
     sa.Table(
         "processed_events", metadata,
@@ -68,6 +75,7 @@ def service_metadata() -> sa.MetaData:
         sa.Column("event_id", sa.String(36), primary_key=True),
         sa.Column("event_type", sa.String(100), nullable=False),
         sa.Column("handled_at", UTCDateTime, nullable=False),
+        info=classified(none=("consumer", "event_id", "event_type", "handled_at")),
     )
     return metadata
 

@@ -30,6 +30,8 @@ _SPEC = {
     "outbox_poll_ms": ("CIM_OUTBOX_POLL_MS", "500"),
     "render_timeout_s": ("CIM_RENDER_TIMEOUT_S", "60"),
     "max_upload_bytes": ("CIM_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)),
+    # (policy) a student cancels a ceremony booking until this many days before it
+    "ceremony_cancellation_days": ("CIM_CEREMONY_CANCELLATION_DAYS", "7"),
 }
 
 
@@ -50,6 +52,7 @@ class Settings:
     outbox_poll_ms: int
     render_timeout_s: int
     max_upload_bytes: int
+    ceremony_cancellation_days: int
 
     @property
     def is_development(self) -> bool:
@@ -117,7 +120,8 @@ def load_settings(service: str, config: Mapping | None = None,
             try:
                 value = int(value)
             except ValueError:
-                raise ValueError(f"setting {_SPEC[field.name][0]} must be a whole number, got {value!r}")
+                raise ValueError(f"setting {_SPEC[field.name][0]} must be a whole number, "
+                                 f"got {value!r}") from None
         elif field.type == "Path":
             value = Path(value)
         typed[field.name] = value

@@ -9,6 +9,7 @@ from services.activities.domain.activities import (STATUSES, Activity, ActivityV
 from services.activities.domain.catalogue import ActivityType
 from services.activities.domain.details import LOCATION_KINDS
 from shared.db import UTCDateTime, service_metadata
+from shared.personal_data import classified
 
 metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
@@ -29,6 +30,8 @@ activity_types = sa.Table(
     sa.Column("supplement_sv", sa.String(500), nullable=False),
     sa.CheckConstraint("sessions_required >= 1", name="sessions_required_positive"),
     sa.CheckConstraint(_one_of("default_location", LOCATION_KINDS), name="default_location_kind"),
+    info=classified(none=("code", "name_en", "name_sv", "sessions_required", "default_location",
+              "supplement_en", "supplement_sv")),
 )
 
 activities = sa.Table(
@@ -53,6 +56,13 @@ activities = sa.Table(
     sa.CheckConstraint(_one_of("status", STATUSES), name="status_known"),
     sa.CheckConstraint(_one_of("location_kind", LOCATION_KINDS), name="location_kind_known"),
     sa.CheckConstraint("end_date >= start_date", name="dates_in_order"),
+    info=classified(erasure="the student's rows are deleted (an issued certificate keeps its own copy)",
+        identifier={"student_id": "whose activity", "verified_by": "the campus system or person who verified it"},
+        content={"title": "what the student took part in", "description": "the student's own account",
+                 "evidence_urls": "the student's evidence",
+                 "external_ref": "a campus system's reference to the person's record"},
+        none=("activity_id", "type_code", "location_kind", "location_country", "start_date", "end_date",
+              "status", "version", "created_at", "submitted_at")),
 )
 
 # Every submitted version, as it stood: the audit trail behind each decision.
@@ -71,6 +81,11 @@ activity_versions = sa.Table(
     sa.Column("evidence_urls", sa.JSON, nullable=False),
     sa.Column("sessions", sa.JSON, nullable=False),
     sa.Column("submitted_at", UTCDateTime, nullable=False),
+    info=classified(erasure="deleted with the activity",
+        content={"title": "what the student took part in", "description": "the student's own account",
+                 "evidence_urls": "the student's evidence", "sessions": "the dates and titles the student attended"},
+        none=("activity_id", "version", "type_code", "location_kind", "location_country", "start_date",
+              "end_date", "submitted_at")),
 )
 
 activity_sessions = sa.Table(
@@ -83,6 +98,10 @@ activity_sessions = sa.Table(
     sa.Column("added_at", UTCDateTime, nullable=False),
     sa.Column("verified_by", sa.String(300), nullable=True),
     sa.Column("external_ref", sa.String(200), nullable=True, unique=True),
+    info=classified(erasure="deleted with the activity",
+        identifier={"verified_by": "who verified the attendance", "external_ref": "a campus system's reference"},
+        content={"title": "what the student attended"},
+        none=("session_id", "activity_id", "date", "added_at")),
 )
 
 # The decisions that applied, in the order they arrived (outdated ones are not recorded).
@@ -97,6 +116,10 @@ activity_decisions = sa.Table(
     sa.Column("decided_by", sa.String(300), nullable=False),
     sa.Column("decided_at", UTCDateTime, nullable=False),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
+    info=classified(erasure="deleted with the activity",
+        identifier={"decided_by": "the coordinator's account"},
+        content={"comment": "the coordinator's words about the student's activity"},
+        none=("decision_id", "activity_id", "version", "decision", "decided_at", "recorded_at")),
 )
 
 mapper_registry.map_imperatively(ActivityType, activity_types)

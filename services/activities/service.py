@@ -1,24 +1,26 @@
 """Activities as a nameko service: validate, call one use case, return a dump."""
 from nameko.rpc import rpc
 
-from services.activities import handlers
+from services.activities import handlers, personal_data
 from services.activities.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
                            ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, ATTENDANCE_REPORTED,
-                           EXCHANGE_REPORTED)
+                           EXCHANGE_REPORTED, STUDENT_WITHDRAWN)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.activities import (ActivityRequest, ActivityTypeRequest, ActivityTypeView,
                                    ActivityVersionView, ActivityView, SessionRequest)
 from shared.rpc.common import load_actor
 
 
-class ActivitiesService(HealthEndpoint):
+class ActivitiesService(HealthEndpoint, PersonalDataService):
     name = "activities"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
 
     @rpc(expected_exceptions=EXPECTED)
     def log_activity(self, actor, request):
@@ -108,3 +110,9 @@ class ActivitiesService(HealthEndpoint):
     @on_event(ATTENDANCE_REPORTED)
     def on_attendance_reported(self, event):
         self.db.consume(event, handlers.record_reported_attendance)
+
+    # --- personal data ---------------------------------------------------------------------------
+
+    @on_event(STUDENT_WITHDRAWN)
+    def on_student_withdrawn(self, event):
+        self.db.consume(event, personal_data.withdraw_student)

@@ -6,12 +6,13 @@ from sqlalchemy.orm import registry
 from services.approvals.domain.activities import Activity
 from services.approvals.domain.audit import AuditEntry
 from services.approvals.domain.coordinators import Coordinator
-from services.approvals.domain.decisions import REPORT, Decision
+from services.approvals.domain.decisions import Decision
 from services.approvals.domain.eligibility import Evaluation
-from services.approvals.domain.statuses import ACCEPTED, PENDING, WITHDRAWN
 from services.approvals.domain.students import IssuedCertificate, Presentation, Report, Student
+from services.approvals.reads import ReadQueries
 from shared.db import UTCDateTime, service_metadata
 from shared.errors import Conflict
+from shared.personal_data import classified
 
 metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
@@ -28,6 +29,11 @@ students = sa.Table(
     sa.Column("expected_graduation", sa.String(7), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("registered_at", UTCDateTime, nullable=True),
+    info=classified(erasure="the row is pseudonymised: name and email replaced",
+        identifier={"student_id": "the student's id"},
+        contact={"name": "the student's legal name (copy)", "email": "the student's email (copy)"},
+        none=("language", "programme_code", "programme_name_en", "programme_name_sv",
+              "expected_graduation", "status", "registered_at")),
 )
 
 activities = sa.Table(
@@ -47,6 +53,12 @@ activities = sa.Table(
     sa.Column("approved_version", sa.Integer, nullable=True),
     sa.Column("approved_sessions", sa.Integer, nullable=False, server_default="0"),
     sa.Column("approved_location", sa.String(20), nullable=True),
+    info=classified(erasure="the student's rows are deleted",
+        identifier={"student_id": "whose activity"},
+        content={"title": "what the student took part in (copy)", "description": "the student's own account (copy)",
+                 "sessions": "the sessions the student attended (copy)"},
+        none=("activity_id", "version", "activity_type", "location", "start_date", "end_date", "submitted_at",
+              "status", "approved_version", "approved_sessions", "approved_location")),
 )
 
 # The student's withdrawals as they arrived: a withdrawal wins over any version, in any order.
@@ -55,6 +67,8 @@ activity_withdrawals = sa.Table(
     sa.Column("activity_id", sa.String(36), primary_key=True),
     sa.Column("student_id", sa.String(36), nullable=False),
     sa.Column("withdrawn_at", UTCDateTime, nullable=False),
+    info=classified(erasure="the student's rows are deleted",
+        identifier={"student_id": "whose withdrawal"}, none=("activity_id", "withdrawn_at")),
 )
 
 # Append-only: a decision row is never updated or deleted. One decision of each kind per version
@@ -72,6 +86,10 @@ decisions = sa.Table(
     sa.Column("decided_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("kind", "item_id", "version", "decision",
                         name="uq_decisions_item_version_decision"),
+    info=classified(erasure="the student's rows keep their ids; comments are blanked",
+        identifier={"student_id": "whose item", "decided_by": "the coordinator's account"},
+        content={"comment": "the coordinator's reason, which the student sees"},
+        none=("decision_id", "kind", "item_id", "version", "decision", "decided_at")),
 )
 
 reports = sa.Table(
@@ -81,6 +99,8 @@ reports = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("submitted_at", UTCDateTime, nullable=False),
     sa.Column("status", sa.String(20), nullable=False, index=True),
+    info=classified(erasure="the student's row is deleted",
+        identifier={"student_id": "whose report"}, none=("report_id", "version", "submitted_at", "status")),
 )
 
 presentations = sa.Table(
@@ -90,6 +110,9 @@ presentations = sa.Table(
     sa.Column("ceremony_date", sa.Date, nullable=False),
     sa.Column("recorded_by", sa.String(300), nullable=False),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
+    info=classified(erasure="kept: the ceremony date is stated on an issued certificate",
+        identifier={"student_id": "who presented", "recorded_by": "the coordinator's account"},
+        none=("ceremony_id", "ceremony_date", "recorded_at")),
 )
 
 coordinators = sa.Table(
@@ -102,6 +125,10 @@ coordinators = sa.Table(
     sa.Column("leave_from", sa.Date, nullable=True),
     sa.Column("leave_to", sa.Date, nullable=True),
     sa.Column("substitute", sa.String(300), nullable=True),
+    info=classified(erasure="not a student's data: a coordinator is removed by an admin",
+        identifier={"subject": "the coordinator's account", "substitute": "another coordinator's account"},
+        contact={"name": "the coordinator's name", "email": "the coordinator's email"},
+        none=("programmes", "on_leave", "leave_from", "leave_to")),
 )
 
 # One row per student and outcome: the unique key is what makes each announcement happen once.
@@ -115,6 +142,9 @@ evaluations = sa.Table(
     sa.Column("activity_ids", sa.JSON, nullable=False),
     sa.Column("evaluated_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("student_id", "outcome", name="uq_evaluations_student_outcome"),
+    info=classified(erasure="kept: ids and outcomes only, the basis of an issued certificate",
+        identifier={"student_id": "whose evaluation"},
+        none=("evaluation_id", "outcome", "rule_set", "rule_set_version", "activity_ids", "evaluated_at")),
 )
 
 # Append-only: every decision and change per student, in the order it happened.
@@ -130,6 +160,10 @@ audit_entries = sa.Table(
     sa.Column("item_id", sa.String(100), nullable=True),
     sa.Column("version", sa.Integer, nullable=True),
     sa.Column("detail", sa.Text, nullable=True),
+    info=classified(erasure="kept without the erased data: details are blanked, the erasure itself is added",
+        identifier={"student_id": "whom the entry is about", "actor": "who acted"},
+        content={"detail": "what changed (may quote a reason)"},
+        none=("seq", "entry_id", "at", "action", "item_kind", "item_id", "version")),
 )
 
 # certificate.issued.v1 as approvals keeps it: the last stage of the funnel.
@@ -138,7 +172,21 @@ issued_certificates = sa.Table(
     sa.Column("student_id", sa.String(36), primary_key=True),
     sa.Column("code", sa.String(100), nullable=False),
     sa.Column("issued_at", UTCDateTime, nullable=False),
+    info=classified(erasure="kept: an issued certificate is a record the university keeps",
+        identifier={"student_id": "whose certificate"}, none=("code", "issued_at")),
 )
+
+# The read paths' keyset orders, so a page is read from an index and stops at its limit: the
+# inbox (pending items, oldest first) and a student's audit trail (in the order of appending).
+_PENDING_ACTIVITY = activities.c.status == "pending"
+_PENDING_REPORT = reports.c.status == "pending"
+sa.Index("ix_activities_pending_inbox", activities.c.submitted_at, activities.c.activity_id,
+         postgresql_where=_PENDING_ACTIVITY, sqlite_where=_PENDING_ACTIVITY)
+sa.Index("ix_reports_pending_inbox", reports.c.submitted_at, reports.c.report_id,
+         postgresql_where=_PENDING_REPORT, sqlite_where=_PENDING_REPORT)
+sa.Index("ix_audit_entries_student_seq", audit_entries.c.student_id, audit_entries.c.seq)
+sa.Index("ix_decisions_student_kind", decisions.c.student_id, decisions.c.kind,
+         decisions.c.decision)
 
 mapper_registry.map_imperatively(Student, students)
 mapper_registry.map_imperatively(AuditEntry, audit_entries)
@@ -151,7 +199,7 @@ mapper_registry.map_imperatively(Coordinator, coordinators)
 mapper_registry.map_imperatively(Evaluation, evaluations)
 
 
-class Repository:
+class Repository(ReadQueries):
     """Approvals' objects in one session: what the use cases read and add (uow.repo)."""
 
     def __init__(self, session):
@@ -182,27 +230,6 @@ class Repository:
         return self.session.scalars(sa.select(Evaluation).where(
             Evaluation.student_id == student_id, Evaluation.outcome == outcome)).one_or_none()
 
-    def pending_activities(self, programmes: set[str] | None) -> list[tuple[Activity, Student]]:
-        """Pending activities of registered students, in the given programmes (None: all)."""
-        query = (sa.select(Activity, Student).join(Student, Student.student_id == Activity.student_id)
-                 .where(Activity.status == PENDING, Student.status != WITHDRAWN))
-        if programmes is not None:
-            query = query.where(Student.programme_code.in_(sorted(programmes)))
-        return [tuple(row) for row in self.session.execute(query)]
-
-    def pending_reports(self, programmes: set[str] | None) -> list[tuple[Report, Student]]:
-        query = (sa.select(Report, Student).join(Student, Student.student_id == Report.student_id)
-                 .where(Report.status == PENDING, Student.status != WITHDRAWN))
-        if programmes is not None:
-            query = query.where(Student.programme_code.in_(sorted(programmes)))
-        return [tuple(row) for row in self.session.execute(query)]
-
-    def students(self, programme: str | None = None) -> list[Student]:
-        query = sa.select(Student).order_by(Student.student_id)
-        if programme is not None:
-            query = query.where(Student.programme_code == programme)
-        return list(self.session.scalars(query))
-
     def programme_codes(self) -> set[str]:
         """Every programme approvals knows of: the directory's and the students'."""
         codes = set(self.session.scalars(sa.select(Student.programme_code).distinct()))
@@ -222,44 +249,20 @@ class Repository:
             activity_id=activity_id, student_id=student_id, withdrawn_at=withdrawn_at))
         return True
 
-    def audit_trail(self, student_id: str) -> list[AuditEntry]:
-        return list(self.session.scalars(sa.select(AuditEntry).where(
-            AuditEntry.student_id == student_id).order_by(AuditEntry.seq)))
+    def audit_trail(self, student_id: str, after: int | None = None,
+                    limit: int | None = None) -> list[AuditEntry]:
+        """The student's entries in order, those after the seq `after`, at most `limit`."""
+        query = sa.select(AuditEntry).where(AuditEntry.student_id == student_id)
+        if after is not None:
+            query = query.where(AuditEntry.seq > after)
+        return list(self.session.scalars(query.order_by(AuditEntry.seq).limit(limit)))
 
     def decisions_of(self, student_id: str) -> list[Decision]:
         return list(self.session.scalars(sa.select(Decision).where(
             Decision.student_id == student_id).order_by(Decision.decided_at)))
 
-    def evaluations_of(self, student_ids: list[str]) -> list[Evaluation]:
-        if not student_ids:
-            return []
-        return list(self.session.scalars(sa.select(Evaluation).where(
-            Evaluation.student_id.in_(student_ids))))
-
-    def presentations_of(self, student_ids: list[str]) -> list[Presentation]:
-        if not student_ids:
-            return []
-        return list(self.session.scalars(sa.select(Presentation).where(
-            Presentation.student_id.in_(student_ids))))
-
-    def report_acceptances(self, student_ids: list[str]) -> dict:
-        """student_id -> when their final report was (last) accepted."""
-        if not student_ids:
-            return {}
-        rows = self.session.execute(sa.select(Decision.student_id, sa.func.max(Decision.decided_at))
-                                    .where(Decision.kind == REPORT, Decision.decision == ACCEPTED,
-                                           Decision.student_id.in_(student_ids))
-                                    .group_by(Decision.student_id))
-        return {student_id: at for student_id, at in rows}
-
     def issued_certificate(self, student_id: str) -> IssuedCertificate | None:
         return self.session.get(IssuedCertificate, student_id)
-
-    def issued_certificates(self, student_ids: list[str]) -> list[IssuedCertificate]:
-        if not student_ids:
-            return []
-        return list(self.session.scalars(sa.select(IssuedCertificate).where(
-            IssuedCertificate.student_id.in_(student_ids))))
 
     def add(self, obj):
         self.session.add(obj)

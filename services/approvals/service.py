@@ -1,6 +1,7 @@
 """Approvals as a nameko service: validate, call one use case, return a dump."""
 from nameko.rpc import rpc
 
+from services.approvals import personal_data
 from services.approvals.handlers import consumers, coordinators, decisions, queries
 from services.approvals.orm import Repository
 from shared.dependencies import Database
@@ -10,18 +11,22 @@ from shared.events import (ACTIVITY_RESUBMITTED, ACTIVITY_SUBMITTED, ACTIVITY_WI
                            STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.approvals import (
     ActivityDecisionRequest, ActivityDecisionView, ActivityDetailView, AlertView,
-    ApprovalWithdrawalRequest, ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest,
+    ApprovalWithdrawalRequest, ApprovalWithdrawalView, AuditPageQuery, AuditPageView,
+    BulkDecisionRequest,
     BulkDecisionView, CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView,
     InboxPageView, InboxQuery, ProgressView, ReportDecisionRequest, ReportDecisionView)
 from shared.rpc.common import load_actor
 
 
-class ApprovalsService(HealthEndpoint):
+class ApprovalsService(HealthEndpoint, PersonalDataService):
     name = "approvals"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
+    personal_after_erasure = staticmethod(personal_data.record_erasure)
 
     # --- asked by the gateway -------------------------------------------------------------
 
@@ -84,11 +89,13 @@ class ApprovalsService(HealthEndpoint):
         return ReportDecisionView().dump(decision)
 
     @rpc(expected_exceptions=EXPECTED)
-    def audit_trail(self, actor, student_id):
-        actor = load_actor(actor)
+    def audit_trail(self, actor, student_id, query=None):
+        """One page of the trail: {items, next_cursor} (every entry when the query has no limit)."""
+        actor, query = load_actor(actor), load(AuditPageQuery, query or {})
         with self.db.unit_of_work() as uow:
-            return AuditEntryView(many=True).dump(
-                queries.audit_trail(uow, actor=actor, student_id=student_id))
+            return AuditPageView().dump(queries.audit_trail(
+                uow, actor=actor, student_id=student_id, cursor=query["cursor"],
+                limit=query["limit"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def funnel(self, actor, query=None):

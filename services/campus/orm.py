@@ -6,6 +6,7 @@ from sqlalchemy.orm import registry
 from services.campus.domain.inbound import WAITING, InboundEvent
 from services.campus.domain.people import Person
 from shared.db import UTCDateTime, service_metadata
+from shared.personal_data import classified
 
 metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
@@ -29,6 +30,11 @@ inbound_events = sa.Table(
     sa.UniqueConstraint("source", "event_id", name="uq_inbound_events_source_event_id"),
     sa.Index("ix_inbound_events_waiting", "student_ref", "status", "id"),
     sa.Index("ix_inbound_events_system_id", "system", "id"),
+    info=classified(erasure="the person's events are deleted",
+        identifier={"student_ref": "the campus system's reference to the person", "student_id": "the student's id",
+                    "source": "the campus system", "event_id": "the campus system's event id"},
+        content={"payload": "the event as sent (names, emails, activities)", "reason": "why it was parked"},
+        none=("id", "event_type", "system", "status", "channel", "received_at", "applied_at")),
 )
 
 people = sa.Table(
@@ -38,6 +44,9 @@ people = sa.Table(
     sa.Column("subject", sa.String(300), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.UniqueConstraint("issuer", "subject", name="uq_people_person"),
+    info=classified(erasure="the row is deleted",
+        identifier={"student_id": "the student's id", "issuer": "the login's issuer", "subject": "the login's account"},
+        none=("status",)),
 )
 
 mapper_registry.map_imperatively(InboundEvent, inbound_events)

@@ -21,7 +21,8 @@ def campus_settings(source: SettingsSource) -> CampusSettings:
     try:
         waiting_days = int(days)
     except ValueError:
-        raise ValueError(f"setting CIM_CAMPUS_WAITING_DAYS must be a whole number, got {days!r}")
+        raise ValueError(f"setting CIM_CAMPUS_WAITING_DAYS must be a whole number, "
+                         f"got {days!r}") from None
     return CampusSettings(issuer=issuer, waiting_days=waiting_days)
 
 

@@ -8,7 +8,7 @@ import logging
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.campus import handlers
+from services.campus import handlers, personal_data
 from services.campus.orm import Repository
 from services.campus.policy import CampusPolicy
 from shared.campus.amqp import campus_events
@@ -18,6 +18,7 @@ from shared.errors import EXPECTED, Forbidden, Invalid
 from shared.events import STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService
 from shared.permissions import ADMIN, CAMPUS_SYSTEM, ensure_may_have_role
 from shared.rpc import load
 from shared.rpc.campus import InboundEntryView, InboundQuery, IntakeView
@@ -28,9 +29,10 @@ log = logging.getLogger(__name__)
 EXPIRY_INTERVAL_S = 3600
 
 
-class CampusService(HealthEndpoint):
+class CampusService(HealthEndpoint, PersonalDataService):
     name = "campus"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
     policy = CampusPolicy()
 
     # --- the campus exchanges -------------------------------------------------------------

@@ -1,24 +1,31 @@
 """The ceremony as a nameko service: validate, call one use case, return a dump."""
+import base64
+from datetime import timedelta
+
 from nameko.rpc import rpc
 
-from services.ceremony import handlers
+from services.ceremony import handlers, personal_data
+from services.ceremony.roster_pdf import render_in_child
 from services.ceremony.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, REPORT_ACCEPTED, REPORT_RETURNED,
-                           STUDENT_ACTIVITY_REQUIREMENT_MET)
+                           STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_WITHDRAWN)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService
 from shared.rpc import load
-from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, PresentationRequest,
-                                 PresentationView, ReportDetailView, ReportFileView, ReportRequest,
-                                 ReportView, ScheduleRequest)
+from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, ChangeRequest,
+                                 PresentationRequest, PresentationView, ReportDetailView,
+                                 ReportFileView, ReportRequest, ReportView, RosterView,
+                                 ScheduleRequest)
 from shared.rpc.common import load_actor
 
 
-class CeremonyService(HealthEndpoint):
+class CeremonyService(HealthEndpoint, PersonalDataService):
     name = "ceremony"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
 
     @rpc(expected_exceptions=EXPECTED)
     def schedule(self, actor, request):
@@ -41,10 +48,54 @@ class CeremonyService(HealthEndpoint):
         return CeremonyView().dump(ceremony)
 
     @rpc(expected_exceptions=EXPECTED)
+    def change(self, actor, ceremony_id, request):
+        actor, request = load_actor(actor), load(ChangeRequest, request)
+        with self.db.unit_of_work() as uow:
+            ceremony = handlers.change(uow, actor=actor, ceremony_id=str(ceremony_id),
+                                       request=request)
+        return CeremonyView().dump(ceremony)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def roster(self, actor, ceremony_id):
+        actor = load_actor(actor)
+        with self.db.unit_of_work() as uow:
+            return RosterView().dump(handlers.roster(uow, actor=actor,
+                                                     ceremony_id=str(ceremony_id)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def roster_pdf(self, actor, ceremony_id, names=None):
+        """The printable roster; `names` (student id to name) are the registration's, looked
+        up by the gateway: this service keeps no names."""
+        actor = load_actor(actor)
+        with self.db.unit_of_work() as uow:
+            roster = RosterView().dump(handlers.roster(uow, actor=actor,
+                                                       ceremony_id=str(ceremony_id)))
+        names = names if isinstance(names, dict) else {}
+        for entry in roster["presenting"] + roster["waiting"]:
+            entry["name"] = names.get(entry["student_id"])
+        pdf = render_in_child(roster, self.db.settings.render_timeout_s)
+        return {"filename": f"roster-{roster['ceremony']['id']}.pdf",
+                "content_b64": base64.b64encode(pdf).decode("ascii")}
+
+    @rpc(expected_exceptions=EXPECTED)
     def book(self, actor, ceremony_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
             booking = handlers.book(uow, actor=actor, ceremony_id=str(ceremony_id))
+        return BookingView().dump(booking)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def my_booking(self, actor):
+        actor = load_actor(actor)
+        with self.db.unit_of_work() as uow:
+            return BookingView().dump(handlers.my_booking(uow, actor=actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_my_booking(self, actor):
+        actor = load_actor(actor)
+        deadline = timedelta(days=self.db.settings.ceremony_cancellation_days)
+        with self.db.unit_of_work() as uow:
+            booking = handlers.cancel_my_booking(uow, actor=actor, deadline=deadline)
         return BookingView().dump(booking)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -75,7 +126,8 @@ class CeremonyService(HealthEndpoint):
         actor, request = load_actor(actor), load(PresentationRequest, request)
         with self.db.unit_of_work() as uow:
             presentation = handlers.record_presentation(
-                uow, actor=actor, ceremony_id=str(ceremony_id), student_id=request.student_id)
+                uow, actor=actor, ceremony_id=str(ceremony_id), student_id=request.student_id,
+                outcome=request.outcome)
         return PresentationView().dump(presentation)
 
     @on_event(STUDENT_ACTIVITY_REQUIREMENT_MET)
@@ -93,3 +145,9 @@ class CeremonyService(HealthEndpoint):
     @on_event(REPORT_RETURNED)
     def on_report_returned(self, event):
         self.db.consume(event, handlers.record_report_returned)
+
+    # --- personal data ---------------------------------------------------------------------------
+
+    @on_event(STUDENT_WITHDRAWN)
+    def on_student_withdrawn(self, event):
+        self.db.consume(event, personal_data.release_bookings)

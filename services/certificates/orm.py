@@ -7,6 +7,7 @@ from services.certificates.domain.reviews import CertificateReview
 from services.certificates.domain.degrees import Degree
 from services.certificates.domain.supplement import DiplomaSupplementEntry
 from shared.db import UTCDateTime, service_metadata
+from shared.personal_data import classified
 
 metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
@@ -40,6 +41,14 @@ certificates = sa.Table(
     # and both PostgreSQL and SQLite (the local run's database) support it.
     sa.Index("uq_certificates_one_valid_per_student", "student_id", unique=True,
              postgresql_where=sa.text("state = 'valid'"), sqlite_where=sa.text("state = 'valid'")),
+    info=classified(erasure="kept: what an issued certificate states is a record the university keeps (RULES.md)",
+        identifier={"student_id": "whose certificate", "code": "the verification code printed on it"},
+        contact={"holder_name": "the holder's legal name at issue"},
+        content={"activities": "the activities that counted, with their titles",
+                 "revoked_reason": "why it was revoked", "reissue_reason": "why it was reissued"},
+        none=("certificate_id", "version", "state", "programme_code", "programme_name_en",
+              "programme_name_sv", "ceremony_date", "issued_at", "revoked_at", "ceremony_id",
+              "supersedes", "superseded_at")),
 )
 
 # The PDF lives apart from the certificate row so listing or verifying never loads the bytes.
@@ -51,6 +60,9 @@ certificate_documents = sa.Table(
     sa.Column("media_type", sa.String(100), nullable=False),
     sa.Column("content", sa.LargeBinary, nullable=False, comment="personal data"),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    info=classified(erasure="kept: the PDF of an issued certificate",
+        content={"content": "the certificate's PDF, with the holder's name"},
+        none=("certificate_id", "filename", "media_type", "created_at")),
 )
 
 diploma_supplement_entries = sa.Table(
@@ -63,6 +75,10 @@ diploma_supplement_entries = sa.Table(
     sa.Column("text_en", sa.Text, nullable=False, comment="personal data"),
     sa.Column("text_sv", sa.Text, nullable=False, comment="personal data"),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
+    info=classified(erasure="kept: the Diploma Supplement line of an issued certificate",
+        identifier={"student_id": "whose line"},
+        content={"text_en": "the line, naming the activities", "text_sv": "the line, naming the activities"},
+        none=("entry_id", "certificate_code", "section", "recorded_at")),
 )
 
 # Degrees student records conferred (campus events): the supplement line goes with each.
@@ -75,6 +91,10 @@ degrees = sa.Table(
     sa.Column("reported_by", sa.String(300), nullable=False),
     sa.Column("received_at", UTCDateTime, nullable=False),
     sa.Column("supplement_sent_for", sa.String(64), nullable=True),
+    info=classified(erasure="kept: ids and dates only",
+        identifier={"degree_ref": "student records' reference to the degree", "student_id": "whose degree",
+                    "reported_by": "the campus system"},
+        none=("programme", "conferred_on", "received_at", "supplement_sent_for")),
 )
 
 # A valid certificate flagged for an admin after one of its activities lost its approval.
@@ -93,6 +113,11 @@ certificate_reviews = sa.Table(
     sa.Column("decided_by", sa.String(200), nullable=True),
     sa.Column("decided_at", UTCDateTime, nullable=True),
     sa.CheckConstraint("decision IS NULL OR decision IN ('keep', 'revoke')", name="decision"),
+    info=classified(erasure="the student's reviews keep their ids; reasons are blanked",
+        identifier={"student_id": "whose certificate", "certificate_code": "the certificate",
+                    "decided_by": "the admin's account"},
+        content={"withdrawal_reason": "why an approval was withdrawn", "decision_reason": "the admin's reason"},
+        none=("review_id", "certificate_id", "activity_id", "requested_at", "decision", "decided_at")),
 )
 
 mapper_registry.map_imperatively(Certificate, certificates)

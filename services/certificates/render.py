@@ -1,9 +1,9 @@
 """The certificate PDF: an HTML template with every user text escaped, rendered by WeasyPrint.
 
 Run as `python -m services.certificates.render [--seal-key K --seal-cert C]`: reads the
-certificate's content as JSON on stdin, writes the (sealed) PDF bytes to stdout. The service
-runs it in a child process (services/certificates/pdf.py) so a long render never blocks the
-eventlet hub.
+certificate's content as JSON on stdin, writes the (sealed) PDF bytes to stdout; with `--serve`
+it is a warm worker of the service's render pool (services/certificates/pdf.py), answering one
+render after another, so a render never blocks the eventlet hub and never pays start-up.
 
 What the PDF is made of:
 - the template `templates/programmes/<programme code>.html` when the programme has one, else
@@ -151,13 +151,15 @@ def render_pdf(content: dict, fetcher: TemplatesOnlyFetcher | None = None,
     fetcher = fetcher or TemplatesOnlyFetcher()
     document = HTML(string=html if html is not None else certificate_html(content),
                     base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
+    # Tagged (a structure tree in reading order) so screen readers can read it.
+    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
 
 
 def seal_pdf(pdf: bytes, key_file: str | Path, cert_file: str | Path) -> bytes:
     """A PAdES seal over the whole PDF (an incremental update), by the configured key."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
+
+    from services.certificates.seal_version import Pdf17IncrementalWriter
 
     signer = signers.SimpleSigner.load(str(key_file), str(cert_file))
     if signer is None:
@@ -166,7 +168,7 @@ def seal_pdf(pdf: bytes, key_file: str | Path, cert_file: str | Path) -> bytes:
         field_name=SEAL_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
         reason="Certificate of International Merits, issued by the Faculty of Medicine",
         location="Faculty of Medicine")
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer = Pdf17IncrementalWriter(io.BytesIO(pdf))  # PDF/A-3 stays PDF 1.7
     return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
 
 
@@ -174,12 +176,43 @@ def render_sealed(content: dict, key_file, cert_file) -> bytes:
     return seal_pdf(render_pdf(content), key_file, cert_file)
 
 
+def _read_exactly(stream, size: int) -> bytes | None:
+    data = stream.read(size)
+    return data if len(data) == size else None
+
+
+def serve(stdin, stdout) -> int:
+    """A warm pool worker (`--serve`): WeasyPrint and pyHanko are loaded once, then each request
+    (4-byte length, JSON {content, seal_key, seal_cert}) gets one answer (1 byte: 0 a PDF follows,
+    1 an error message; 4-byte length; the bytes). Ends when its stdin closes."""
+    from pyhanko.sign import signers  # noqa: F401  (loaded now, not at the first seal)
+
+    stdout.write(b"R")  # ready: the imports are done
+    stdout.flush()
+    while True:
+        header = _read_exactly(stdin, 4)
+        if header is None:
+            return 0
+        request = json.loads(_read_exactly(stdin, int.from_bytes(header, "big")) or b"{}")
+        try:
+            answer, status = render_pdf(request["content"]), 0
+            if request.get("seal_key") and request.get("seal_cert"):
+                answer = seal_pdf(answer, request["seal_key"], request["seal_cert"])
+        except Exception as exc:  # the caller learns why; the worker stays for the next render
+            answer, status = f"{type(exc).__name__}: {exc}".encode("utf-8"), 1
+        stdout.write(bytes([status]) + len(answer).to_bytes(4, "big") + answer)
+        stdout.flush()
+
+
 def main(argv=None) -> int:
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
     parser = argparse.ArgumentParser(prog="python -m services.certificates.render")
     parser.add_argument("--seal-key")
     parser.add_argument("--seal-cert")
+    parser.add_argument("--serve", action="store_true", help="a warm pool worker (see serve)")
     args = parser.parse_args(argv)
+    if args.serve:
+        return serve(sys.stdin.buffer, sys.stdout.buffer)
     content = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     pdf = render_pdf(content)
     if args.seal_key and args.seal_cert:

@@ -7,17 +7,18 @@ from functools import partial
 
 from nameko.rpc import rpc
 
-from services.certificates import badge
+from services.certificates import badge, personal_data
 from services.certificates.handlers import issuing, queries, revocation
 from services.certificates.keys import Keys
 from services.certificates.orm import Repository
-from services.certificates.pdf import render_in_child
+from services.certificates.pdf import Renderer
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, DEGREE_REPORTED, STUDENT_ELIGIBLE,
                            STUDENT_UPDATED)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.certificates import (
     ArchiveView, BadgeView, CertificateFileView, CertificateView, DiplomaSupplementView,
@@ -25,18 +26,21 @@ from shared.rpc.certificates import (
 from shared.rpc.common import load_actor
 
 
-class CertificatesService(HealthEndpoint):
+class CertificatesService(HealthEndpoint, PersonalDataService):
     name = "certificates"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
     keys = Keys()
+    renderer = Renderer()  # the warm, bounded render pool (pdf.py)
 
     @property
     def _base_url(self) -> str:
         return self.db.settings.public_base_url
 
     def _render(self, content):
-        """Render and seal in a child process (off the hub), within the configured time."""
-        return render_in_child(content, self.db.settings.render_timeout_s, self.keys)
+        """Render and seal in the pool (off the hub), within the configured time; while every
+        worker is busy this delivery waits for one, so a backlog starts no more renders."""
+        return self.renderer.render(content, self.keys)
 
     # --- events -------------------------------------------------------------------------------
 

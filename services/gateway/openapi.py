@@ -87,7 +87,11 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
             content = {}
             if body is not None:
                 content["application/json"] = {"schema": body}
-            for media_type in consumes or ():
+            schemas = consumes if isinstance(consumes, dict) else dict.fromkeys(consumes or ())
+            for media_type, given in schemas.items():
+                if given is not None:  # a route that documents its own body per media type
+                    content[media_type] = {"schema": given}
+                    continue
                 content[media_type] = {"schema": {"type": "object", "properties": {"file": _BINARY},
                                                   "required": ["file"]}
                                        if media_type == "multipart/form-data" else dict(_BINARY)}
@@ -100,11 +104,11 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
                                   "schema": {"type": "string"}},
                 "Link": {"description": 'rel="next": the next page', "schema": {"type": "string"}}}
         responses = {str(meta.get("status") or 200): success}
-        for status, extra in (meta.get("responses") or {}).items():
-            responses[str(status)] = extra
         if meta.get("limit"):
             responses["429"] = {**problem, "description": "too many requests; see Retry-After",
                                 "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
+        for status, extra in (meta.get("responses") or {}).items():  # a route's own say last
+            responses[str(status)] = extra
         responses["default"] = problem
         operation["responses"] = responses
         if not operation["parameters"]:

@@ -1,5 +1,10 @@
 """Cursor paging of every list: `?cursor=&limit=`, the next page's cursor in X-Next-Cursor and a
-`Link: <...>; rel="next"` header. A cursor is opaque to the caller (an offset, encoded)."""
+`Link: <...>; rel="next"` header. A cursor is opaque to the caller (here an offset, encoded; a
+service paging at the source gives out its own keyset cursors); a string that is not a cursor
+this API gave out names no page: 404, like any other address that names nothing.
+
+This module slices a list the owning service returned whole: only for the short lists (a
+student's own activities, the directory); the big ones page at the source (routing.SOURCE)."""
 from __future__ import annotations
 
 import base64
@@ -9,16 +14,17 @@ from urllib.parse import urlencode
 
 from marshmallow import fields, validate
 
-from shared.errors import Invalid
-from shared.rpc import Payload
+from shared.errors import NotFound
+from shared.rpc import CURSOR_DESCRIPTION, Payload
 
 PAGE_MAX = 500
+NO_PAGE = "no such page: the cursor is not one this list gave out"
 
 
 class PageQuery(Payload):
     """`?cursor=&limit=` of every list: `limit` items after the position `cursor` names."""
     cursor = fields.String(validate=validate.Length(min=1, max=200),
-                           metadata={"description": "opaque; from X-Next-Cursor of the previous page"})
+                           metadata={"description": CURSOR_DESCRIPTION})
     limit = fields.Integer(validate=validate.Range(min=1, max=PAGE_MAX),
                            metadata={"description": f"page size, at most {PAGE_MAX}; all when absent"})
 
@@ -32,9 +38,9 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         offset = json.loads(raw)["o"]
     except (binascii.Error, ValueError, KeyError, TypeError):
-        raise Invalid({"cursor": ["not a cursor given by this API"]}) from None
+        raise NotFound(NO_PAGE) from None
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise Invalid({"cursor": ["not a cursor given by this API"]})
+        raise NotFound(NO_PAGE)
     return offset
 
 

@@ -25,6 +25,7 @@ from shared.permissions import ROLES, ensure_may_have_role
 log = logging.getLogger(__name__)
 
 ANY_ROLE = ROLES
+SOURCE = "source"  # `paged=SOURCE`: the owning service cuts the page (keyset), not the gateway
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _DEFAULT = object()
 
@@ -50,7 +51,9 @@ def route(method: str, path: str, roles: tuple[str, ...] | None, *, body=None, q
     - `consumes`: request media types other than JSON (uploads);
     - `responses`: further OpenAPI responses by status (beyond success and problem+json);
     - `paged`: cursor paging (default: when `response` is a list) - `?cursor=&limit=`, the next
-      page's cursor in `X-Next-Cursor` and a `Link: <...>; rel="next"` header;
+      page's cursor in `X-Next-Cursor` and a `Link: <...>; rel="next"` header; `SOURCE` when
+      the owning service reads one page at the source and the route sets those headers itself
+      (a big list: the gateway would otherwise receive all of it to slice it);
     - `limit`: the rate-limit bucket (default: "write" for POST/PUT/PATCH/DELETE, "lookup" for
       public routes, none for other reads; None for none).
 
@@ -81,7 +84,7 @@ def route(method: str, path: str, roles: tuple[str, ...] | None, *, body=None, q
                 asked = query_values(request, query) if query is not None else {}
                 result = fn(self, request, identity, **path_values)
                 extra = {}
-                if paged and not isinstance(result, Response) and isinstance(result[1], list):
+                if paged is True and not isinstance(result, Response) and isinstance(result[1], list):
                     items, extra = page(request, result[1], asked)
                     result = (result[0], items)
             except Exception as exc:

@@ -21,7 +21,9 @@ from services.gateway.routes.activities import ActivitiesRoutes
 from services.gateway.routes.campus import CampusRoutes
 from services.gateway.routes.approvals import ApprovalsRoutes
 from services.gateway.routes.ceremony import CeremonyRoutes
+from services.gateway.routes.personal_data import PersonalDataRoutes
 from services.gateway.routes.certificates import CertificatesRoutes
+from services.gateway.routes.notifications import NotificationsRoutes
 from services.gateway.routes.registration import RegistrationRoutes
 from services.gateway.security import GatewaySecurity
 from shared.dependencies import Config, CorrelationId
@@ -33,7 +35,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 class GatewayService(RegistrationRoutes, ActivitiesRoutes, ApprovalsRoutes, CeremonyRoutes,
-                     CertificatesRoutes, CampusRoutes):
+                     CertificatesRoutes, CampusRoutes, NotificationsRoutes, PersonalDataRoutes):
     name = "gateway"
     settings = Config()
     security = GatewaySecurity()

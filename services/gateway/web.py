@@ -13,6 +13,7 @@ import uuid
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, UnicodeConverter
 from werkzeug.wrappers import Request
 
 from services.gateway.errors import (BadRequest, MethodNotAllowed, internal_response,
@@ -61,9 +62,23 @@ class ProblemWsgiApp(WsgiApp):
         return response(environ, start_response)
 
 
+class ItemIdConverter(UnicodeConverter):
+    """`<item_id:...>`: one path segment that is not a fixed word of a sibling route, so
+    `/v1/activities/decisions` belongs to the bulk route alone (its Allow lists POST only)."""
+    regex = r"(?!decisions(?:/|$))[^/]+"
+
+
 class ProblemWebServer(WebServer):
     def get_wsgi_app(self):
         return ProblemWsgiApp(self)
+
+    def make_url_map(self):
+        url_map = Map(converters={"item_id": ItemIdConverter})
+        for provider in self._providers:
+            rule = provider.get_url_rule()
+            rule.endpoint = provider
+            url_map.add(rule)
+        return url_map
 
 
 class GatewayHttp(HttpRequestHandler):

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import logging
 
-from services.notifications.domain import kinds
+from services.notifications.domain import kinds, preferences
+from services.notifications.domain.preferences import Preference
 from services.notifications.domain.delivery import FAILED, MAX_ATTEMPTS, DeliveryFailed, log_attempt
 from services.notifications.domain.messages import Message, new_message
 from services.notifications.domain.recipients import Recipient, UnknownRecipient
 from shared.db import utcnow
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
-                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED,
+                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, BOOKING_CANCELLED,
+                           BOOKING_CHANGED, BOOKING_PROMOTED, BOOKING_WAITLISTED, CEREMONY_BOOKED,
+                           PRESENTATION_MISSED,
                            CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
-                           REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED)
+                           REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED,
+                           STUDENT_WITHDRAWN)
 from shared.permissions import ADMIN, Actor, ensure_may_have_role
 
 log = logging.getLogger(__name__)
@@ -32,8 +36,14 @@ MESSAGE_KINDS = {
     REPORT_ACCEPTED: kinds.REPORT_ACCEPTED,
     REPORT_RETURNED: kinds.REPORT_RETURNED,
     CEREMONY_BOOKED: kinds.CEREMONY_BOOKED,
+    BOOKING_WAITLISTED: kinds.BOOKING_WAITLISTED,
+    BOOKING_PROMOTED: kinds.BOOKING_PROMOTED,
+    BOOKING_CHANGED: kinds.CEREMONY_CHANGED,
+    BOOKING_CANCELLED: kinds.BOOKING_CANCELLED,
+    PRESENTATION_MISSED: kinds.PRESENTATION_MISSED,
     CERTIFICATE_ISSUED: kinds.CERTIFICATE_ISSUED,
     CERTIFICATE_REVOKED: kinds.CERTIFICATE_REVOKED,
+    STUDENT_WITHDRAWN: kinds.LEFT_THE_CIM,
 }
 
 
@@ -59,7 +69,7 @@ def write_message(uow, data: dict, *, event_id: str, kind: str) -> str:
     if recipient is None:
         raise UnknownRecipient(f"no recipient {data['student_id']} yet for {kind} {event_id}")
     message = new_message(event_id=event_id, kind=kind, recipient=recipient, data=data,
-                          now=utcnow())
+                          now=utcnow(), language=uow.repo.student_language(recipient.student_id))
     uow.repo.add(message)
     return message.message_id
 
@@ -118,6 +128,27 @@ def _log_failure(message: Message, exc: DeliveryFailed):
     else:
         log.warning("message %s not delivered (attempt %d of %d): %s",
                     message.message_id, message.attempts, MAX_ATTEMPTS, exc)
+
+
+def get_preferences(uow, *, actor: Actor) -> Preference:
+    """The caller's choices, or the defaults (a student's language: the one they registered)."""
+    found = uow.repo.preference(actor.issuer, actor.subject)
+    if found is not None:
+        return found
+    recipient = uow.repo.recipient(actor.student_id) if actor.student_id else None
+    return preferences.defaults(issuer=actor.issuer, subject=actor.subject, role=actor.role,
+                                student_id=actor.student_id, now=utcnow(),
+                                language=recipient.language if recipient else None)
+
+
+def set_preferences(uow, *, actor: Actor, language: str | None,
+                    digest_time: str | None) -> Preference:
+    found = uow.repo.preference(actor.issuer, actor.subject, lock=True)
+    if found is None:
+        found = get_preferences(uow, actor=actor)
+        uow.repo.add(found)
+    preferences.change(found, language=language, digest_time=digest_time, now=utcnow())
+    return found
 
 
 def list_messages(uow, *, actor: Actor, student_id: str) -> list[Message]:

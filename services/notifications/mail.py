@@ -15,7 +15,7 @@ from email.utils import format_datetime, parseaddr
 from nameko.extensions import DependencyProvider
 
 from services.notifications.domain.delivery import DeliveryFailed
-from services.notifications.domain.messages import Message
+from services.notifications.domain.messages import Message, html_body
 from shared.db import utcnow
 from shared.settings import load_settings
 
@@ -34,6 +34,7 @@ class SmtpMailer:
         email["Message-ID"] = f"<{message.message_id}@{self.domain}>"
         email["Auto-Submitted"] = "auto-generated"  # out-of-office replies should not answer
         email.set_content(message.body)  # text/plain; charset utf-8
+        email.add_alternative(html_body(message.body, message.language), subtype="html")
         email["Content-Language"] = message.language  # after set_content, which clears Content-*
         return email
 

@@ -6,8 +6,10 @@ from sqlalchemy.orm import registry
 
 from services.notifications.domain.delivery import PENDING, DeliveryAttempt
 from services.notifications.domain.messages import Message
+from services.notifications.domain.preferences import Preference
 from services.notifications.domain.recipients import Recipient
 from shared.db import UTCDateTime, service_metadata
+from shared.personal_data import classified
 
 metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
@@ -19,6 +21,10 @@ recipients = sa.Table(
     sa.Column("email", sa.String(254), nullable=False, comment="personal data"),
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("as_of", UTCDateTime, nullable=False),
+    info=classified(erasure="the row is pseudonymised: name and email replaced",
+        identifier={"student_id": "the recipient's id"},
+        contact={"name": "the recipient's name", "email": "where messages go"},
+        none=("language", "as_of")),
 )
 
 messages = sa.Table(
@@ -41,6 +47,13 @@ messages = sa.Table(
     sa.UniqueConstraint("event_id", "kind", name="uq_messages_event_kind"),
     sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
     sa.Index("ix_messages_due", "status", "next_attempt_at"),
+    info=classified(erasure="the student's messages keep their ids and status; address, subject and body are blanked",
+        identifier={"student_id": "the recipient"},
+        contact={"to_address": "the address it went to"},
+        content={"subject": "may name the student's activity", "body": "the message, naming the student",
+                 "last_error": "the mail server's answer, may quote the address"},
+        none=("message_id", "event_id", "kind", "language", "status", "attempts", "created_at",
+              "sent_at", "next_attempt_at")),
 )
 
 delivery_log = sa.Table(
@@ -52,9 +65,30 @@ delivery_log = sa.Table(
     sa.Column("attempted_at", UTCDateTime, nullable=False),
     sa.Column("outcome", sa.String(10), nullable=False),
     sa.Column("error", sa.Text, nullable=True),
+    info=classified(erasure="kept: attempts and outcomes; errors are blanked",
+        content={"error": "the mail server's answer, may quote the address"},
+        none=("attempt_id", "message_id", "attempt", "attempted_at", "outcome")),
+)
+
+# A person's own choices (PUT /v1/me/preferences); a student's language here wins over the one
+# registration last sent, from the next message on.
+preferences = sa.Table(
+    "preferences", metadata,
+    sa.Column("issuer", sa.String(300), primary_key=True),
+    sa.Column("subject", sa.String(300), primary_key=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("student_id", sa.String(36), nullable=True, index=True),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("digest_time", sa.String(5), nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    info=classified(erasure="the student's preferences are deleted",
+        identifier={"subject": "who signs in (the preference's owner)",
+                    "student_id": "whose preference, for a student"},
+        none=("issuer", "role", "language", "digest_time", "updated_at")),
 )
 
 mapper_registry.map_imperatively(Recipient, recipients)
+mapper_registry.map_imperatively(Preference, preferences)
 mapper_registry.map_imperatively(Message, messages)
 mapper_registry.map_imperatively(DeliveryAttempt, delivery_log)
 
@@ -67,6 +101,14 @@ class Repository:
 
     def recipient(self, student_id: str) -> Recipient | None:
         return self.session.get(Recipient, student_id)
+
+    def preference(self, issuer: str, subject: str, lock: bool = False) -> Preference | None:
+        return self.session.get(Preference, (issuer, subject), with_for_update=lock or None)
+
+    def student_language(self, student_id: str) -> str | None:
+        """The language the student chose in their preferences, if they did."""
+        return self.session.scalars(sa.select(Preference.language).where(
+            Preference.student_id == student_id).order_by(Preference.updated_at.desc())).first()
 
     def messages_to(self, student_id: str) -> list[Message]:
         return list(self.session.scalars(sa.select(Message).where(Message.student_id == student_id)

@@ -10,29 +10,37 @@ from functools import partial
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.notifications import handlers
+from services.notifications import handlers, personal_data
 from services.notifications.mail import Mailer
 from services.notifications.orm import Repository
+from shared.db import utcnow
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
-                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, CEREMONY_BOOKED,
+                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, BOOKING_CANCELLED,
+                           BOOKING_CHANGED, BOOKING_PROMOTED, BOOKING_WAITLISTED, CEREMONY_BOOKED,
+                           PRESENTATION_MISSED,
                            CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
                            REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED,
-                           STUDENT_UPDATED)
+                           STUDENT_UPDATED, STUDENT_WITHDRAWN)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService, RetentionDays
 from shared.rpc.common import load_actor
-from shared.rpc.notifications import MessageView
+from shared.rpc import load
+from shared.rpc.notifications import MessageView, PreferencesRequest, PreferencesView
 
 log = logging.getLogger(__name__)
 
 RETRY_INTERVAL_S = 2  # how often the timer looks for messages due another try
+RETENTION_INTERVAL_S = 3600  # how often expired message bodies are emptied
 
 
-class NotificationsService(HealthEndpoint):
+class NotificationsService(HealthEndpoint, PersonalDataService):
     name = "notifications"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
+    body_days = RetentionDays("CIM_MESSAGE_BODY_DAYS", personal_data.DEFAULT_BODY_DAYS)
     mailer = Mailer()
 
     # --- recipients ---------------------------------------------------------------------------
@@ -79,6 +87,26 @@ class NotificationsService(HealthEndpoint):
     def on_ceremony_booked(self, event):
         self._write_and_send(event)
 
+    @on_event(BOOKING_WAITLISTED)
+    def on_booking_waitlisted(self, event):
+        self._write_and_send(event)
+
+    @on_event(BOOKING_PROMOTED)
+    def on_booking_promoted(self, event):
+        self._write_and_send(event)
+
+    @on_event(BOOKING_CHANGED)
+    def on_booking_changed(self, event):
+        self._write_and_send(event)
+
+    @on_event(BOOKING_CANCELLED)
+    def on_booking_cancelled(self, event):
+        self._write_and_send(event)
+
+    @on_event(PRESENTATION_MISSED)
+    def on_presentation_missed(self, event):
+        self._write_and_send(event)
+
     @on_event(CERTIFICATE_ISSUED)
     def on_certificate_issued(self, event):
         self._write_and_send(event)
@@ -106,6 +134,19 @@ class NotificationsService(HealthEndpoint):
     # --- operators ------------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
+    def get_preferences(self, actor):
+        actor = load_actor(actor)
+        with self.db.unit_of_work() as uow:
+            return PreferencesView().dump(handlers.get_preferences(uow, actor=actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_preferences(self, actor, request):
+        actor, request = load_actor(actor), load(PreferencesRequest, request)
+        with self.db.unit_of_work() as uow:
+            return PreferencesView().dump(handlers.set_preferences(
+                uow, actor=actor, language=request.language, digest_time=request.digest_time))
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, actor, student_id):
         actor = load_actor(actor)
         if not isinstance(student_id, str) or not student_id:
@@ -113,3 +154,15 @@ class NotificationsService(HealthEndpoint):
         with self.db.unit_of_work() as uow:
             return MessageView(many=True).dump(
                 handlers.list_messages(uow, actor=actor, student_id=student_id))
+
+    # --- personal data ---------------------------------------------------------------------------
+
+    @on_event(STUDENT_WITHDRAWN)
+    def on_student_withdrawn(self, event):
+        """The student left the CIM: a confirmation of what stays and what does not."""
+        self._write_and_send(event)
+
+    @timer(interval=RETENTION_INTERVAL_S)
+    def expire_message_bodies(self):
+        with self.db.unit_of_work() as uow:
+            personal_data.expire_bodies(uow, days=self.body_days, now=utcnow())

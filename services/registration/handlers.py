@@ -68,10 +68,12 @@ def get_student(uow, *, student_id: str) -> dict:
     return view(student, uow.repo.programme(student.programme_code))
 
 
-def withdraw(uow, *, actor: Actor) -> dict:
+def withdraw(uow, *, actor: Actor, reason: str | None = None) -> dict:
+    """The student leaves the CIM (POST /v1/me/withdrawal); the others hear student.withdrawn.v1."""
     student = _registered(uow, actor)
     student.withdraw()
-    uow.publish(STUDENT_WITHDRAWN, {"student_id": student.student_id, "withdrawn_at": utcnow()})
+    uow.publish(STUDENT_WITHDRAWN, {"student_id": student.student_id, "withdrawn_at": utcnow(),
+                                    "reason": reason})
     return view(student, uow.repo.programme(student.programme_code))
 
 

@@ -4,6 +4,7 @@ from sqlalchemy.orm import registry
 
 from services.registration.domain import Programme, Student
 from shared.db import UTCDateTime, service_metadata
+from shared.personal_data import classified
 
 metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
@@ -13,6 +14,7 @@ programmes = sa.Table(
     sa.Column("code", sa.String(50), primary_key=True),
     sa.Column("name_en", sa.String(200), nullable=False),
     sa.Column("name_sv", sa.String(200), nullable=False),
+    info=classified(none=("code", "name_en", "name_sv")),
 )
 
 students = sa.Table(
@@ -28,6 +30,11 @@ students = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("registered_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("issuer", "subject", name="uq_students_person"),
+    info=classified(erasure="the row is pseudonymised: name, email and login replaced, status erased",
+        identifier={"student_id": "the student's id everywhere", "issuer": "the login's issuer",
+                    "subject": "the login's account"},
+        contact={"name": "the student's legal name", "email": "where messages go"},
+        none=("programme_code", "expected_graduation", "language", "status", "registered_at")),
 )
 
 mapper_registry.map_imperatively(Programme, programmes)

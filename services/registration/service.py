@@ -1,22 +1,25 @@
 """Registration as a nameko service: validate, call one use case, return a dump."""
 from nameko.rpc import rpc
 
-from services.registration import handlers
+from services.registration import handlers, personal_data
 from services.registration.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
 from shared.events import ENROLMENT_REPORTED, LEGAL_NAME_REPORTED, UNENROLMENT_REPORTED
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
+from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.common import load_actor
+from shared.rpc.personal_data import ErasureRequest, WithdrawalRequest
 from shared.rpc.registration import (ProgrammeChangeRequest, ProgrammeView, RegistrationRequest,
                                      StudentView)
 
 
-class RegistrationService(HealthEndpoint):
+class RegistrationService(HealthEndpoint, PersonalDataService):
     name = "registration"
     db = Database(Repository)
+    personal_holdings = personal_data.HOLDINGS
 
     @rpc(expected_exceptions=EXPECTED)
     def register(self, actor, request):
@@ -36,10 +39,10 @@ class RegistrationService(HealthEndpoint):
             return StudentView().dump(handlers.get_student(uow, student_id=student_id))
 
     @rpc(expected_exceptions=EXPECTED)
-    def withdraw(self, actor):
-        actor = load_actor(actor)
+    def withdraw(self, actor, request=None):
+        actor, request = load_actor(actor), load(WithdrawalRequest, request or {})
         with self.db.unit_of_work() as uow:
-            student = handlers.withdraw(uow, actor=actor)
+            student = handlers.withdraw(uow, actor=actor, reason=request.get("reason"))
         return StudentView().dump(student)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -68,3 +71,18 @@ class RegistrationService(HealthEndpoint):
     @on_event(LEGAL_NAME_REPORTED)
     def on_legal_name_reported(self, event):
         self.db.consume(event, handlers.change_legal_name)
+
+    # --- personal data ---------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def request_erasure(self, actor, student_id, request):
+        actor, request = load_actor(actor), load(ErasureRequest, request)
+        with self.db.unit_of_work() as uow:
+            return personal_data.request_erasure(uow, actor=actor, student_id=str(student_id),
+                                                 reason=request["reason"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def latest_erasure(self, actor, student_id):
+        with self.db.unit_of_work() as uow:
+            return personal_data.latest_erasure(uow, actor=load_actor(actor),
+                                                student_id=str(student_id))

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from marshmallow import Schema
 
-from shared.events import campus, schemas
+from shared.events import booking_schemas, campus, privacy, schemas
 from shared.events.schemas import LANGUAGES, LOCATION_KINDS  # noqa: F401  (re-exported)
 
 STUDENT_REGISTERED = "student.registered.v1"
 STUDENT_UPDATED = "student.updated.v1"
 STUDENT_WITHDRAWN = "student.withdrawn.v1"
+STUDENT_ERASURE_REQUESTED = "student.erasure_requested.v1"
 ACTIVITY_SUBMITTED = "activity.submitted.v1"
 ACTIVITY_RESUBMITTED = "activity.resubmitted.v1"
 ACTIVITY_WITHDRAWN = "activity.withdrawn.v1"
@@ -32,6 +33,12 @@ STUDENT_ELIGIBLE = "student.eligible.v1"
 CEREMONY_SCHEDULED = "ceremony.scheduled.v1"
 CEREMONY_BOOKED = "ceremony.booked.v1"
 CEREMONY_CANCELLED = "ceremony.cancelled.v1"
+CEREMONY_CHANGED = "ceremony.changed.v1"
+BOOKING_WAITLISTED = "booking.waitlisted.v1"
+BOOKING_PROMOTED = "booking.promoted.v1"
+BOOKING_CHANGED = "booking.changed.v1"
+BOOKING_CANCELLED = "booking.cancelled.v1"
+PRESENTATION_MISSED = "presentation.missed.v1"
 REPORT_SUBMITTED = "report.submitted.v1"
 PRESENTATION_RECORDED = "presentation.recorded.v1"
 CERTIFICATE_ISSUED = "certificate.issued.v1"
@@ -67,6 +74,10 @@ EVENTS: tuple[EventSpec, ...] = (
               "(the full state, so a copy is replaced, never patched)."),
     EventSpec(STUDENT_WITHDRAWN, schemas.StudentWithdrawnV1, "registration",
               "The student left the CIM."),
+    EventSpec(STUDENT_ERASURE_REQUESTED, privacy.StudentErasureRequestedV1, "registration",
+              "An admin erased the student's personal data (GDPR art. 17): every service deletes or "
+              "pseudonymises what it holds, except what an issued certificate states. It carries "
+              "no personal data but the id; a service that was down erases when it returns."),
     # --- activities ---
     EventSpec(ACTIVITY_SUBMITTED, schemas.ActivitySubmittedV1, "activities",
               "A student logged an activity for approval."),
@@ -101,10 +112,25 @@ EVENTS: tuple[EventSpec, ...] = (
               "A student booked a place at a ceremony."),
     EventSpec(CEREMONY_CANCELLED, schemas.CeremonyCancelledV1, "ceremony",
               "A ceremony was cancelled; its bookings lapse."),
+    EventSpec(CEREMONY_CHANGED, booking_schemas.CeremonyChangedV1, "ceremony",
+              "A coordinator changed a ceremony's time, place or capacity."),
+    EventSpec(BOOKING_WAITLISTED, booking_schemas.BookingWaitlistedV1, "ceremony",
+              "A student asked for a place at a full ceremony and is on its waiting list."),
+    EventSpec(BOOKING_PROMOTED, booking_schemas.BookingPromotedV1, "ceremony",
+              "A place freed and the first student in line got it."),
+    EventSpec(BOOKING_CHANGED, booking_schemas.BookingChangedV1, "ceremony",
+              "The time or place of a ceremony a student is booked at changed: one per booked "
+              "student."),
+    EventSpec(BOOKING_CANCELLED, booking_schemas.BookingCancelledV1, "ceremony",
+              "A booking or waiting place ended before the ceremony: the student cancelled it, "
+              "or the ceremony was cancelled (one per student on it)."),
     EventSpec(REPORT_SUBMITTED, schemas.ReportSubmittedV1, "ceremony",
               "The student uploaded a version of the final report."),
     EventSpec(PRESENTATION_RECORDED, schemas.PresentationRecordedV1, "ceremony",
               "The coordinator recorded the student's oral presentation at a ceremony."),
+    EventSpec(PRESENTATION_MISSED, booking_schemas.PresentationMissedV1, "ceremony",
+              "The coordinator recorded that a booked student did not present (a no-show): "
+              "the booking is closed and the student books again."),
     # --- certificates ---
     EventSpec(CERTIFICATE_ISSUED, schemas.CertificateIssuedV1, "certificates",
               "A certificate was issued, or re-issued as a new version."),

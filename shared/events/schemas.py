@@ -117,6 +117,8 @@ class StudentWithdrawnV1(EventData):
     student_id = fields.String(required=True, metadata={"description": _STUDENT_ID})
     withdrawn_at = fields.AwareDateTime(required=True, metadata={
         "description": "When the student left the CIM."})
+    reason = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "Why, in the student's words, when they gave a reason (POST /v1/me/withdrawal)."})
 
 
 # --- activities ---------------------------------------------------------------------------

@@ -11,6 +11,11 @@ from shared.errors import EXPECTED
 for _error in EXPECTED:
     deserialize_to_instance(_error)
 
+# Every list's `cursor` parameter: it names a position in that list; a string the list never gave
+# out names no page (404), so any string is a well-formed request.
+CURSOR_DESCRIPTION = ("opaque: the X-Next-Cursor of the previous page; a string that is not one "
+                      "names no page (404)")
+
 
 class Payload(Schema):
     """Strict by default: an unknown field is an error, not something silently dropped.

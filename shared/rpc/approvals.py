@@ -6,7 +6,7 @@ from datetime import date
 
 from marshmallow import fields, validate
 
-from shared.rpc import Payload
+from shared.rpc import CURSOR_DESCRIPTION, Payload
 
 ACTIVITY_DECISIONS = ("approved", "rejected", "changes_requested")
 REPORT_DECISIONS = ("accepted", "returned")
@@ -49,6 +49,8 @@ class InboxFilter:
     type: str | None = None
     kind: str | None = None
     status: str | None = None
+    student: str | None = None
+    q: str | None = None
     cursor: str | None = None
     limit: int = 100
 
@@ -129,7 +131,12 @@ class InboxQuery(Payload):
     kind = fields.String(load_default=None, validate=validate.OneOf(("activity", "report")))
     # "new": a first version; "resubmitted": a later one (changes made, sessions added)
     status = fields.String(load_default=None, validate=validate.OneOf(("new", "resubmitted")))
-    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=300))
+    student = fields.String(load_default=None, validate=validate.Length(min=1, max=36),
+                            metadata={"description": "one student's items (their student_id)"})
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
+                      metadata={"description": "part of the student's name, any case"})
+    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=300),
+                           metadata={"description": CURSOR_DESCRIPTION})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -195,7 +202,6 @@ class ActivityDetailView(Payload):
 
 class InboxPageView(Payload):
     items = fields.List(fields.Nested(InboxItemView))
-    total = fields.Integer()
     next_cursor = fields.String(allow_none=True)
 
 
@@ -248,6 +254,19 @@ class AuditEntryView(Payload):
     item_id = fields.String(allow_none=True)
     version = fields.Integer(allow_none=True)
     detail = fields.String(allow_none=True)
+
+
+class AuditPageQuery(Payload):
+    """One page of an audit trail: `limit` entries after the position `cursor` names (all when
+    no limit)."""
+    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
+                           metadata={"description": CURSOR_DESCRIPTION})
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
+
+
+class AuditPageView(Payload):
+    items = fields.List(fields.Nested(AuditEntryView))
+    next_cursor = fields.String(allow_none=True)
 
 
 class FunnelQuery(Payload):

@@ -6,7 +6,7 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.events.catalogue import LANGUAGES
 from shared.rpc import Payload
@@ -35,6 +35,15 @@ class CeremonyPlan:
     location: str
     capacity: int
     language: str
+    programmes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CeremonyChange:
+    """What a coordinator changes; None: unchanged."""
+    starts_at: datetime | None = None
+    location: str | None = None
+    capacity: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,10 @@ class ReportUpload:
 @dataclass(frozen=True)
 class PresentationRecord:
     student_id: str
+    outcome: str = "presented"
+
+
+OUTCOMES = ("presented", "no_show")
 
 
 class ScheduleRequest(Payload):
@@ -61,6 +74,24 @@ class ScheduleRequest(Payload):
     location = fields.String(required=True, validate=validate.Length(min=1, max=200))
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    programmes = fields.List(
+        fields.String(validate=validate.Length(min=1, max=50)), load_default=(),
+        validate=validate.Length(max=50), metadata={
+            "description": "the programmes whose students it is for; a coordinator's default: "
+                           "their own; an admin's ceremony without any serves every programme"})
+
+
+
+class ChangeRequest(Payload):
+    command = CeremonyChange
+    starts_at = fields.AwareDateTime()
+    location = fields.String(validate=validate.Length(min=1, max=200))
+    capacity = fields.Integer(strict=True, validate=validate.Range(min=1, max=10000))
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give at least one of starts_at, location, capacity")
 
 
 class CancelRequest(Payload):
@@ -77,6 +108,7 @@ class ReportRequest(Payload):
 class PresentationRequest(Payload):
     command = PresentationRecord
     student_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    outcome = fields.String(load_default="presented", validate=validate.OneOf(OUTCOMES))
 
 
 class CeremonyView(Payload):
@@ -87,7 +119,10 @@ class CeremonyView(Payload):
     capacity = fields.Integer()
     language = fields.String()
     free_places = fields.Integer()
+    waiting = fields.Integer(metadata={"description": "students on the waiting list"})
     status = fields.String()
+    programmes = fields.List(fields.String(), metadata={
+        "description": "the programmes it serves; empty: every programme"})
 
 
 class BookingView(Payload):
@@ -95,6 +130,30 @@ class BookingView(Payload):
     ceremony = fields.Nested(CeremonyView)
     student_id = fields.String()
     booked_at = fields.AwareDateTime()
+    status = fields.String(metadata={"description": "`booked` or `waiting`"})
+    position = fields.Integer(allow_none=True, metadata={
+        "description": "the place in the waiting list, from 1 (null when booked)"})
+
+
+class RosterEntryView(Payload):
+    position = fields.Integer(metadata={"description": "the order of booking, from 1"})
+    student_id = fields.String()
+    name = fields.String(allow_none=True, metadata={
+        "description": "the student's name from registration (the gateway adds it)"})
+    booking_id = fields.String()
+    booked_at = fields.AwareDateTime()
+    status = fields.String(metadata={"description": "`booked`, `presented` or `no_show`"})
+    report_status = fields.String(metadata={
+        "description": "the latest final report's status: `submitted`, `accepted`, `returned`, "
+                       "or `none`"})
+
+
+class RosterView(Payload):
+    ceremony = fields.Nested(CeremonyView)
+    presenting = fields.List(fields.Nested(RosterEntryView), metadata={
+        "description": "the booked students, in booking order"})
+    waiting = fields.List(fields.Nested(RosterEntryView), metadata={
+        "description": "the waiting list, in order"})
 
 
 class ReportView(Payload):
@@ -124,6 +183,7 @@ class ReportFileView(Payload):
 
 class PresentationView(Payload):
     student_id = fields.String()
+    outcome = fields.String(metadata={"description": "`presented` or `no_show`"})
     ceremony_id = fields.String()
     ceremony_date = fields.Date()
     recorded_by = fields.String()

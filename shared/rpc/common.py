@@ -1,8 +1,15 @@
 """Payloads every service shares: the acting person as the gateway established them."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from marshmallow import fields, validate
 
 from shared.permissions import ROLES
 from shared.rpc import Payload
+
+if TYPE_CHECKING:
+    from shared.permissions import Actor
 
 
 class ActorSchema(Payload):
@@ -14,7 +21,7 @@ class ActorSchema(Payload):
     programmes = fields.List(fields.String(), load_default=list)
 
 
-def load_actor(data) -> "Actor":
+def load_actor(data) -> Actor:
     """The acting person from an RPC argument: checked by ActorSchema, typed as an Actor."""
     from shared.permissions import Actor
     from shared.rpc import load

@@ -2,13 +2,46 @@
 from __future__ import annotations
 
 import base64
+import io
 from datetime import datetime, timedelta, timezone
 
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (ArrayObject, DictionaryObject, NameObject, NumberObject,
+                           TextStringObject)
+
+from cim.journey import minimal_pdf
 from shared.db import utcnow
 from shared.rpc.ceremony import CeremonyPlan
 
 STOCKHOLM_SUMMER = timezone(timedelta(hours=2))
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+PDF = minimal_pdf("Final report")  # a real one-page PDF: reports are parsed before storage
+
+
+def a_pdf_that_can_run_things() -> bytes:
+    """A one-page PDF with everything a final report may not carry: document JavaScript, an
+    open action, page and annotation actions, a launch action and an embedded file."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(PDF)))
+    writer.add_attachment("payload.exe", b"MZ not really")
+
+    def script(code):
+        return writer._add_object(DictionaryObject({
+            NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject(code)}))
+    names = writer._root_object["/Names"].get_object()
+    names[NameObject("/JavaScript")] = writer._add_object(DictionaryObject({NameObject(
+        "/Names"): ArrayObject([TextStringObject("hello"), script("app.alert('document');")])}))
+    writer._root_object[NameObject("/OpenAction")] = script("app.alert('open');")
+    page = writer.pages[0]
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): script("app.alert('page');")})
+    launch = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+        NameObject("/Rect"): ArrayObject([NumberObject(0), NumberObject(0), NumberObject(100),
+                                          NumberObject(100)]),
+        NameObject("/A"): DictionaryObject({NameObject("/S"): NameObject("/Launch"),
+                                            NameObject("/F"): TextStringObject("calc.exe")})})
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(launch)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def a_ceremony_plan(**overrides) -> dict:

@@ -172,7 +172,7 @@ def _platform(tmp_path_factory, on_sqlite: bool, queue_type: str | None = None, 
         logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in layout.logs.glob("*.log"))
         platform.stop_all(layout)
         issuer.close()
-        raise AssertionError(f"the platform did not come up:\n{logs}")
+        raise AssertionError(f"the platform did not come up:\n{logs}") from None
     database_urls = {s: normalise_database_url(template.replace("{service}", s))
                      for s in SERVICES_WITH_DATABASE}
     yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET, issuer, f"cim-e2e-{run}:rl",

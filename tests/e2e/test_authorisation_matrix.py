@@ -63,7 +63,15 @@ RULES: dict[str, Rule] = {
     "GET /v1/me/certificate.pdf": R({STUDENT}),
     "GET /v1/me/certificate/badge": R({STUDENT}),
     "GET /v1/me/audit": R({STUDENT}),
+    "GET /v1/me/export": R({STUDENT}),
+    "GET /v1/me/report.pdf": R({STUDENT}),
+    # the intruder leaves (an empty body is a withdrawal without a reason); the owner stays
+    "POST /v1/me/withdrawal": R({STUDENT}, body={"reason": "matrix"}),
     "POST /v1/ceremonies/{ceremony_id}/bookings": R({STUDENT}),
+    "GET /v1/me/booking": R({STUDENT}),
+    "GET /v1/me/preferences": R(ALL, ok_on_allowed=True),
+    "PUT /v1/me/preferences": R(ALL, body={"language": "sv"}),
+    "DELETE /v1/me/booking": R({STUDENT}),
     # a student's object by id: another student's is not found
     "GET /v1/me/activities/{activity_id}": R({STUDENT}, {STUDENT}),
     "PUT /v1/me/activities/{activity_id}": R({STUDENT}, {STUDENT}, body=ACTIVITY),
@@ -91,9 +99,17 @@ RULES: dict[str, Rule] = {
     "POST /v1/ceremonies/{ceremony_id}/presentations": R({COORDINATOR, ADMIN}, {COORDINATOR},
                                                          body=lambda ctx: {"student_id": ctx["student_id"]}),
     "POST /v1/ceremonies": R({COORDINATOR, ADMIN}),
+    # a ceremony of programmes the coordinator does not cover: not theirs to know of
+    "PATCH /v1/ceremonies/{ceremony_id}": R({COORDINATOR, ADMIN}, {COORDINATOR},
+                                            body={"location": "Elsewhere"}),
+    "POST /v1/ceremonies/{ceremony_id}/cancellation": R({COORDINATOR, ADMIN}, {COORDINATOR},
+                                                        body={"reason": "no room"}),
+    "GET /v1/ceremonies/{ceremony_id}/roster": R({COORDINATOR, ADMIN}, {COORDINATOR}),
+    "GET /v1/ceremonies/{ceremony_id}/roster.pdf": R({COORDINATOR, ADMIN}, {COORDINATOR}),
     # admin and registrar functions
     "GET /v1/coordinator/alerts": R({ADMIN}),
     "GET /v1/coordinators": R({ADMIN}),
+    "GET /v1/students/{student_id}/messages": R({ADMIN}),
     "PUT /v1/coordinators/{subject}": R({ADMIN}, body={"programmes": ["MPUBH"]}),
     "PUT /v1/activity-types/{code}": R({ADMIN}),
     "GET /v1/students/{student_id}/diploma-supplement": R({REGISTRAR, ADMIN}),
@@ -103,6 +119,9 @@ RULES: dict[str, Rule] = {
     "POST /v1/certificates/{code}/review": R({ADMIN}, body={"decision": "revoke", "reason": "x"}),
     "GET /v1/certificates/reviews": R({ADMIN}),
     "GET /v1/ceremonies/{ceremony_id}/certificates.zip": R({ADMIN}),
+    # erasure: without a reason (the matrix sends no DELETE body) nothing is erased (422)
+    "DELETE /v1/students/{student_id}/personal-data": R({ADMIN}, body={"reason": "matrix"}),
+    "GET /v1/students/{student_id}/personal-data/erasure": R({ADMIN}),
     # campus systems only (the role campus-system; tests/e2e/test_campus.py): no person may post
     "POST /v1/campus/events": R(),
 }
@@ -125,7 +144,7 @@ def world(running_platform):
     admin = person(ADMIN)
     ceremony = admin.call("POST", "/v1/ceremonies", 201, json={
         "title": "Matrix ceremony", "starts_at": "2027-06-01T14:00:00+02:00", "location": "Aula",
-        "capacity": 10, "language": "en"}).json()
+        "capacity": 10, "language": "en", "programmes": ["MPUBH"]}).json()
     callers = {STUDENT: intruder, COORDINATOR: person(COORDINATOR, sub="c-biomed"), ADMIN: admin,
                REGISTRAR: person(REGISTRAR), None: journey.Client(url, None)}
     # the coordinator covering A's programme sees A's activity: the outsider's empty view is not

@@ -95,7 +95,7 @@ def test_lists_page_with_a_cursor(running_platform):
         assert r.headers["Link"].endswith('rel="next"')
         path = f"/v1/programmes?limit=2&cursor={r.headers['X-Next-Cursor']}"
     assert seen == everything
-    _problem(client.session.get(client.base_url + "/v1/programmes?cursor=bogus"), 422, "invalid")
+    _problem(client.session.get(client.base_url + "/v1/programmes?cursor=bogus"), 404, "not-found")
     _problem(client.session.get(client.base_url + "/v1/programmes?limit=0"), 422, "invalid")
 
 

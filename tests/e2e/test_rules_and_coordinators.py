@@ -10,7 +10,6 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-import requests
 
 from cim import journey
 from services.gateway.auth import issue_dev_token
@@ -169,7 +168,6 @@ def test_the_coordinators_inbox_filters_pages_and_bulk_approves(running_platform
     while True:
         page = coordinator.call("GET", "/v1/coordinator/inbox", params=params)
         seen += [i["id"] for i in page.json()]
-        assert int(page.headers["X-Total-Count"]) >= len(ids)
         if "X-Next-Cursor" not in page.headers:
             break
         params = {"limit": 1, "cursor": page.headers["X-Next-Cursor"]}

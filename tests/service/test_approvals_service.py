@@ -238,7 +238,10 @@ def test_withdrawing_an_approval_after_eligibility_tells_the_certificate_side(
     assert sorted(rows(database_url, "SELECT outcome, rule_set, rule_set_version FROM evaluations "
                                      "WHERE student_id = :s", s=student_id)) == [
         ("eligible", "standard", 1)]
-    actions = [e["action"] for e in call(approvals, "audit_trail", ADMIN, student_id)]
+    actions = [e["action"] for e in call(approvals, "audit_trail", ADMIN, student_id)["items"]]
+    first = call(approvals, "audit_trail", ADMIN, student_id, {"limit": 2})
+    rest = call(approvals, "audit_trail", ADMIN, student_id, {"cursor": first["next_cursor"]})
+    assert [e["action"] for e in first["items"] + rest["items"]] == actions
     assert actions[-2:] == ["activity_approval_withdrawn", "requirement_lapsed"]
     assert actions[:4] == ["registered", "activity_submitted", "activity_submitted",
                            "activity_submitted"]

@@ -177,7 +177,8 @@ def test_a_campus_publisher_writes_its_own_exchange_only(broker):
     assert refused(lambda: publish(lms, Exchange("campus.records", type="topic"), "x"))
     assert refused(lambda: publish(lms, Exchange("campus.lms", type="topic", durable=True), "x",
                                    declare=[Exchange("campus.lms", type="topic", durable=True)]))
-    assert refused(lambda: consume_once(lms, Queue("campus.lms.probe", exchange=Exchange("campus.lms", type="topic", durable=True))))
+    probe = Queue("campus.lms.probe", exchange=Exchange("campus.lms", type="topic", durable=True))
+    assert refused(lambda: consume_once(lms, probe))
 
 
 def test_the_migrate_user_declares_the_whole_topology(broker):

@@ -6,7 +6,6 @@ the rest into the owning services' events on `campus-edge.events`. What it canno
 the dead-letter queue with the reason while later events flow.
 """
 import json
-import uuid
 
 import eventlet
 import pytest

@@ -2,7 +2,6 @@
 user that can do nothing but publish to its own exchange, reconciliation with an export."""
 import argparse
 import json
-import time
 import uuid
 from urllib.parse import urlparse
 

@@ -7,7 +7,8 @@ from nameko.testing.services import entrypoint_waiter
 
 from services.ceremony.service import CeremonyService
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, CEREMONY_BOOKED, CEREMONY_SCHEDULED,
+from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, BOOKING_CANCELLED, BOOKING_PROMOTED,
+                           CEREMONY_BOOKED, CEREMONY_SCHEDULED,
                            PRESENTATION_RECORDED, REPORT_RETURNED, REPORT_SUBMITTED,
                            STUDENT_ACTIVITY_REQUIREMENT_MET, make_event)
 from tests.builders import a_coordinator, a_student_actor
@@ -77,15 +78,40 @@ def test_booking_opens_only_once_the_activity_requirement_is_met(ceremony, servi
     assert event["data"]["ceremony"]["ceremony_id"] == scheduled["id"]
 
 
-def test_a_full_ceremony_refuses_further_bookings(ceremony, service_config, database_url):
-    scheduled = schedule(ceremony, capacity=1)
-    for student_id in ("s-1", "s-2"):
+def test_a_full_ceremony_puts_the_third_in_line_and_promotes_them_when_the_first_cancels(
+        ceremony, service_config, database_url):
+    tap = EventTap(service_config["AMQP_URI"], [("ceremony", "booking.#")])
+    scheduled = schedule(ceremony, capacity=2)
+    for student_id in ("s-1", "s-2", "s-3"):
         feed_requirement_met(service_config, database_url, student_id)
-    call(ceremony, "book", student("s-1"), scheduled["id"])
-    with pytest.raises(Conflict, match="fully booked"):
-        call(ceremony, "book", student("s-2"), scheduled["id"])
+    booked = [call(ceremony, "book", student(s), scheduled["id"]) for s in ("s-1", "s-2", "s-3")]
+    assert [(b["status"], b["position"]) for b in booked] == [
+        ("booked", None), ("booked", None), ("waiting", 1)]
     assert call(ceremony, "list_ceremonies")[0]["free_places"] == 0
-    assert rows(database_url, "SELECT student_id FROM bookings") == [("s-1",)]
+    with pytest.raises(Conflict, match="already booked"):  # one booking or waiting place
+        call(ceremony, "book", student("s-3"), schedule(ceremony)["id"])
+
+    call(ceremony, "cancel_my_booking", student("s-1"))
+    assert call(ceremony, "my_booking", student("s-3"))["status"] == "booked"
+    promoted = tap.wait_for(BOOKING_PROMOTED)[0]["data"]
+    assert promoted["student_id"] == "s-3" and promoted["ceremony"]["ceremony_id"] == scheduled["id"]
+    assert tap.wait_for(BOOKING_CANCELLED)[0]["data"]["cause"] == "student"
+    assert rows(database_url, "SELECT student_id, status FROM bookings ORDER BY booked_at") == [
+        ("s-1", "cancelled"), ("s-2", "booked"), ("s-3", "booked")]
+    with pytest.raises(NotFound):
+        call(ceremony, "roster", OTHER_COORDINATOR, scheduled["id"])
+    roster = call(ceremony, "roster", COORDINATOR, scheduled["id"])
+    assert [e["student_id"] for e in roster["presenting"]] == ["s-2", "s-3"]
+
+
+def test_a_student_cannot_cancel_after_the_deadline(start_service, service_config, database_url):
+    container = start_service(CeremonyService, CIM_CEREMONY_CANCELLATION_DAYS="60")
+    scheduled = schedule(container)  # forty days ahead: inside the sixty-day deadline
+    feed_requirement_met(service_config, database_url, "s-1")
+    call(container, "book", student("s-1"), scheduled["id"])
+    with pytest.raises(Conflict, match="until 60 days before"):
+        call(container, "cancel_my_booking", student("s-1"))
+    assert rows(database_url, "SELECT status FROM bookings") == [("booked",)]
 
 
 def test_a_report_that_is_not_a_pdf_is_refused_and_nothing_is_stored(ceremony, service_config,

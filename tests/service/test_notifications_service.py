@@ -17,6 +17,7 @@ from shared.errors import Forbidden
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_REJECTED, CERTIFICATE_REVOKED,
                            STUDENT_REGISTERED)
 from shared.migrations import upgrade
+from shared.settings import REPO_ROOT
 from tests.builders import a_student_actor, an_admin
 from tests.builders.notifications import (a_decision, a_registration, a_revocation,
                                           a_withdrawn_approval)
@@ -40,11 +41,15 @@ class SmtpServer:
         self.maildir = maildir
         self.process = None
 
-    def start(self):
+    def start(self, refusing_first: int = 0):
+        """Listen; with `refusing_first`, the first that many messages get a 451 (try later)."""
+        handler = ["aiosmtpd.handlers.Mailbox", str(self.maildir)]
+        if refusing_first:
+            handler = ["tests.service.refusing_smtp.RefuseFirst", str(self.maildir),
+                       str(refusing_first)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
-             "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}", "-c",
+             *handler], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO_ROOT)
         wait_until(self._answers, timeout=15, message="the SMTP server listening")
 
     def _answers(self):
@@ -58,6 +63,7 @@ class SmtpServer:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(10)
+            self.process = None
 
     def received(self) -> list[email.message.EmailMessage]:
         if not self.maildir.exists():

@@ -79,3 +79,29 @@ def test_an_admin_or_registrar_moves_a_student_to_another_programme(registration
     assert updated[0]["data"]["student_id"] == student["student_id"]
     with pytest.raises(AssertionError):  # the same programme again announces nothing
         tap.wait_for("student.updated.v1", count=2, timeout=1)
+
+
+def _enrolment(subject, programme="MBIOM"):
+    from shared.db import utcnow
+
+    return {"issuer": "https://idp.example.org", "subject": subject, "name": "Grace Example",
+            "email": "grace@example.org", "programme": programme, "expected_graduation": "2027-06",
+            "language": "en", "enrolled_at": utcnow(), "reported_by": "urn:lms"}
+
+
+def test_an_enrolment_the_rules_refuse_is_dead_lettered_at_once_with_the_reason(
+        registration, service_config, database_url):
+    from shared import deadletters
+    from shared.events import ENROLMENT_REPORTED
+    from tests.helpers import publish_event, wait_until
+
+    amqp = service_config["AMQP_URI"]
+    tap = EventTap(amqp, [("registration", "student.#")])
+    refused = publish_event(amqp, ENROLMENT_REPORTED, _enrolment("s-refused", "NOPE"), "campus")
+    publish_event(amqp, ENROLMENT_REPORTED, _enrolment("s-after"), "campus")
+    [registered] = tap.wait_for("student.registered.v1")
+    assert registered["data"]["subject"] == "s-after"              # the flow goes on
+    [letter] = wait_until(lambda: deadletters.peek(amqp), message="the refusal parked")
+    assert letter.event_id == refused["event_id"] and letter.attempts == 1  # not retried
+    assert "Invalid" in letter.error and "programme" in letter.reason
+    assert rows(database_url, "SELECT count(*) FROM students WHERE subject = 's-refused'")[0][0] == 0

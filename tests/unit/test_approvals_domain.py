@@ -431,31 +431,48 @@ def test_a_withdrawal_by_the_student_wins_over_versions_arriving_before_or_after
 
 def _item(n, programme="MBIOM", kind="activity", type_code="conference", version=1):
     return {"kind": kind, "id": f"i-{n:02d}", "programme": programme, "type": type_code,
-            "version": version, "submitted_at": datetime(2027, 1, 1 + n, tzinfo=timezone.utc)}
+            "version": version, "student_id": f"s-{n % 5}", "student_name": f"Åsa Berg {n % 5}",
+            "submitted_at": datetime(2027, 1, 1 + n, tzinfo=timezone.utc)}
+
+
+def _pages(items, criteria, limit):
+    """Page through the items as the repository would (rows after the cursor, limit + 1)."""
+    ordered = sorted((i for i in items if inbox.matches(i, criteria)), key=inbox.position)
+    seen, cursor = [], None
+    while True:
+        after = inbox.decode_cursor(cursor) if cursor else None
+        rows = [i for i in ordered if after is None or inbox.position(i) > after][:limit + 1]
+        page = inbox.page_of(rows, limit)
+        seen.append([i["id"] for i in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return seen
 
 
 def test_the_inbox_is_oldest_first_filtered_and_paged_without_losing_an_item():
     items = [_item(n, programme="MBIOM" if n % 2 else "BBIOM",
                    type_code="language_cafe" if n % 3 == 0 else "conference",
                    version=2 if n % 4 == 0 else 1) for n in range(20, 0, -1)]
-    page = inbox.inbox_page(items, limit=7)
-    assert [i["id"] for i in page["items"]] == [f"i-{n:02d}" for n in range(1, 8)]
-    seen, cursor = [], None
-    while True:
-        page = inbox.inbox_page(items, cursor=cursor, limit=6)
-        seen += [i["id"] for i in page["items"]]
-        assert page["total"] == 20
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert seen == sorted(i["id"] for i in items)
-    assert {i["programme"] for i in inbox.inbox_page(items, programme="BBIOM")["items"]} == {"BBIOM"}
-    assert all(i["type"] == "language_cafe"
-               for i in inbox.inbox_page(items, type_code="language_cafe")["items"])
-    assert {i["version"] for i in inbox.inbox_page(items, status="resubmitted")["items"]} == {2}
-    assert inbox.inbox_page(items, kind="report")["items"] == []
-    with pytest.raises(Invalid):
-        inbox.inbox_page(items, cursor="not-a-cursor!")
+    pages = _pages(items, inbox.InboxCriteria(), 6)
+    assert [len(p) for p in pages] == [6, 6, 6, 2]
+    assert sum(pages, []) == sorted(i["id"] for i in items)
+    chosen = lambda **kw: [i for i in items if inbox.matches(i, inbox.InboxCriteria(**kw))]  # noqa
+    assert {i["programme"] for i in chosen(programme="BBIOM")} == {"BBIOM"}
+    assert {i["programme"] for i in chosen(programmes=frozenset({"MBIOM"}))} == {"MBIOM"}
+    assert {i["type"] for i in chosen(type_code="language_cafe")} == {"language_cafe"}
+    assert {i["version"] for i in chosen(status="resubmitted")} == {2}
+    assert chosen(kind="report") == []
+    assert {i["student_id"] for i in chosen(student_id="s-3")} == {"s-3"}
+    assert len(chosen(search="berg 3")) == 4 and len(chosen(search="ÅSA")) == 20
+
+
+def test_a_string_the_inbox_never_gave_out_as_a_cursor_names_no_page():
+    for cursor in ("0", "not-a-cursor!", "MjAyNw", inbox.encode_cursor(
+            (datetime(2027, 1, 1), "x"))):  # the last: a position without a time zone
+        with pytest.raises(NotFound):
+            inbox.decode_cursor(cursor)
+    at = (datetime(2027, 1, 1, tzinfo=timezone.utc), "i-01")
+    assert inbox.decode_cursor(inbox.encode_cursor(at)) == at
 
 
 def test_the_funnel_counts_each_stage_and_the_median_wait_from_the_stage_before():

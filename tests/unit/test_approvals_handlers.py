@@ -7,7 +7,8 @@ from services.approvals.handlers import consumers, decisions, queries
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED, REPORT_ACCEPTED,
                            STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_ELIGIBLE)
-from shared.rpc.approvals import ActivityDecision, ApprovalWithdrawal, BulkItem, ReportDecision
+from shared.rpc.approvals import (ActivityDecision, ApprovalWithdrawal, BulkItem, InboxFilter,
+                                  ReportDecision)
 from tests.builders import a_coordinator, a_programme, a_student, a_student_actor, an_admin
 from tests.builders.approvals import (BIOMED, HEALTH, a_presentation_event, a_report_event,
                                       an_activity_event)
@@ -135,10 +136,17 @@ def test_the_inbox_shows_the_callers_programmes_oldest_first(uow):
     submitted(uow, other, "abroad")
     with uow:
         page = queries.inbox(uow, actor=biomed())
-    assert [i["id"] for i in page["items"]] == activity_ids and page["total"] == 2
+    assert [i["id"] for i in page["items"]] == activity_ids and page["next_cursor"] is None
     assert page["items"][0]["status"] == "new" and page["items"][0]["waiting_seconds"] > 0
     with uow:
-        assert queries.inbox(uow, actor=an_admin())["total"] == 3
+        assert len(queries.inbox(uow, actor=an_admin())["items"]) == 3
+    with uow:
+        first = queries.inbox(uow, actor=an_admin(), query=InboxFilter(limit=2))
+        rest = queries.inbox(uow, actor=an_admin(), query=InboxFilter(cursor=first["next_cursor"]))
+    assert len(first["items"]) == 2 and len(rest["items"]) == 1 and rest["next_cursor"] is None
+    with uow:
+        mine = queries.inbox(uow, actor=an_admin(), query=InboxFilter(student=other))
+    assert [i["student_id"] for i in mine["items"]] == [other]
     with pytest.raises(Forbidden):
         with uow:
             queries.inbox(uow, actor=a_student_actor(student_id))

@@ -88,6 +88,7 @@ def test_the_plain_shared_modules_import_no_framework():
 
 
 EVENT_TYPE_LITERAL = re.compile(r"[\"'][a-z_]+\.[a-z_]+\.v\d+[\"']")
+MAX_MODULE_LINES = 400
 
 
 def _code_modules(*tops: str):
@@ -106,3 +107,8 @@ def test_event_types_are_named_by_their_constants_outside_the_catalogue():
              if EVENT_TYPE_LITERAL.search(line)]
     assert found == [], f"use the constants of shared/events/catalogue.py: {found}"
 
+
+def test_no_module_is_too_long_to_hold_in_mind():
+    long = {str(path.relative_to(ROOT)): n for path in _code_modules("services", "shared", "cim")
+            if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert long == {}, f"split these modules (at most {MAX_MODULE_LINES} lines): {long}"

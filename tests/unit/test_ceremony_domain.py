@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from services.ceremony import domain
-from services.ceremony.domain.bookings import Booking, book as book_a_place
-from services.ceremony.domain.ceremonies import schedule
+from services.ceremony.domain.bookings import (BOOKED, WAITING, Booking, book as book_a_place,
+                                               ensure_may_cancel, position, promote)
+from services.ceremony.domain.ceremonies import ensure_may_organise, schedule, served_programmes
 from services.ceremony.domain.presentations import record_presentation
 from services.ceremony.domain.reports import (ACCEPTED, RETURNED, SUBMITTED, may_see_report,
                                               submit_report)
@@ -34,9 +35,9 @@ def met(student_id="s-1", programme="MBIOM"):
                                  rule_set="standard", met_at=NOW)
 
 
-def book(ceremony, requirement=None, places_taken=0, upcoming_booking=None, presented=False):
+def book(ceremony, requirement=None, places_taken=0, active_booking=None, presented=False):
     return book_a_place(ceremony=ceremony, student_id="s-1", requirement=requirement or met(),
-                       places_taken=places_taken, upcoming_booking=upcoming_booking,
+                       places_taken=places_taken, active_booking=active_booking,
                        presented=presented, now=NOW)
 
 
@@ -77,7 +78,7 @@ def test_a_ceremony_in_the_past_or_without_a_zone_is_refused():
 def test_booking_before_the_activity_requirement_is_met_is_refused():
     with pytest.raises(Conflict, match="activity requirement is not met"):
         book_a_place(ceremony=a_ceremony(), student_id="s-1", requirement=None, places_taken=0,
-                    upcoming_booking=None, presented=False, now=NOW)
+                    active_booking=None, presented=False, now=NOW)
 
 
 def test_booking_an_upcoming_ceremony_with_room_gives_a_booking():
@@ -86,9 +87,72 @@ def test_booking_an_upcoming_ceremony_with_room_gives_a_booking():
     assert booking.ceremony_id == ceremony.ceremony_id and booking.student_id == "s-1"
 
 
-def test_booking_past_capacity_is_refused():
-    with pytest.raises(Conflict, match="fully booked"):
-        book(a_ceremony(capacity=2), places_taken=2)
+def test_booking_past_capacity_gives_a_waiting_place():
+    booking = book(a_ceremony(capacity=2), places_taken=2)
+    assert booking.status == WAITING and booking.placed_at is None
+    assert book(a_ceremony(capacity=2), places_taken=1).status == BOOKED
+
+
+def test_a_ceremony_for_other_programmes_is_not_bookable():
+    ceremony = schedule(title="T", starts_at=NOW + timedelta(days=30), location="Aula",
+                        capacity=2, language="en", scheduled_by="c-1", now=NOW,
+                        programmes=["MPUBH"])
+    with pytest.raises(Conflict, match="other programmes"):
+        book(ceremony)
+    assert book(ceremony, requirement=met(programme="MPUBH")).status == BOOKED
+
+
+def test_the_first_in_line_are_promoted_into_the_free_places_only():
+    line = [Booking(f"b-{n}", "c", f"s-{n}", NOW + timedelta(minutes=n), status=WAITING)
+            for n in range(3)]
+    promoted = promote(line, 2, NOW)
+    assert [b.student_id for b in promoted] == ["s-0", "s-1"]
+    assert [b.status for b in line] == [BOOKED, BOOKED, WAITING]
+    assert promote(line[2:], 0, NOW) == [] and position(line[2], line[2:]) == 1
+
+
+def test_a_student_cancels_only_until_the_deadline():
+    ceremony = a_ceremony(starts_at=NOW + timedelta(days=8))
+    ensure_may_cancel(ceremony, now=NOW, deadline=timedelta(days=7))
+    with pytest.raises(Conflict, match="until 7 days before"):
+        ensure_may_cancel(ceremony, now=NOW + timedelta(days=1, minutes=1),
+                          deadline=timedelta(days=7))
+
+
+def test_a_change_reports_what_changed_and_keeps_capacity_above_the_places_held():
+    ceremony = a_ceremony(capacity=3)
+    later = (NOW + timedelta(days=40)).astimezone(STOCKHOLM_SUMMER)
+    assert ceremony.change(now=NOW, places_taken=2, starts_at=later, location="Aula",
+                           capacity=3) == ["starts_at"]
+    assert ceremony.utc_offset_minutes == 120 and ceremony.starts_at == later
+    with pytest.raises(Conflict, match="cannot be less"):
+        ceremony.change(now=NOW, places_taken=2, capacity=1)
+    with pytest.raises(Invalid):
+        ceremony.change(now=NOW, places_taken=0, starts_at=NOW - timedelta(days=1))
+    ceremony.cancel(reason="x", now=NOW)
+    with pytest.raises(Conflict, match="cancelled"):
+        ceremony.change(now=NOW, places_taken=0, location="Elsewhere")
+
+
+def test_only_coordinators_of_a_served_programme_organise_a_ceremony():
+    ceremony = schedule(title="T", starts_at=NOW + timedelta(days=30), location="Aula",
+                        capacity=2, language="en", scheduled_by="c-1", now=NOW,
+                        programmes=["MPUBH"])
+    ensure_may_organise(an_actor("coordinator", programmes=("MPUBH", "MBIOM")), ceremony)
+    ensure_may_organise(an_actor("admin"), ceremony)
+    with pytest.raises(NotFound):
+        ensure_may_organise(an_actor("coordinator", programmes=("MBIOM",)), ceremony)
+    with pytest.raises(Forbidden):
+        ensure_may_organise(an_actor("student"), ceremony)
+
+
+def test_a_coordinator_schedules_for_their_own_programmes_and_an_admin_for_any():
+    coordinator = an_actor("coordinator", programmes=("MBIOM", "MPUBH"))
+    assert served_programmes(coordinator, []) == ["MBIOM", "MPUBH"]
+    assert served_programmes(coordinator, ["MPUBH"]) == ["MPUBH"]
+    with pytest.raises(Invalid):
+        served_programmes(coordinator, ["MMEDS"])
+    assert served_programmes(an_actor("admin"), []) == []
 
 
 def test_booking_a_cancelled_ceremony_is_refused():
@@ -109,9 +173,9 @@ def test_a_student_books_at_most_one_upcoming_ceremony():
     first, second = a_ceremony(), a_ceremony()
     existing = Booking("b-1", first.ceremony_id, "s-1", NOW)
     with pytest.raises(Conflict, match="already booked an upcoming"):
-        book(second, upcoming_booking=existing)
+        book(second, active_booking=existing)
     with pytest.raises(Conflict, match="already booked this"):
-        book(first, upcoming_booking=existing)
+        book(first, active_booking=existing)
 
 
 def test_a_student_already_presented_needs_no_new_booking():
@@ -186,7 +250,7 @@ def test_while_the_requirement_has_lapsed_booking_and_report_are_refused_with_th
     lapse = lapsed()
     with pytest.raises(Conflict, match="no longer met.*the exchange did not take place"):
         book_a_place(ceremony=a_ceremony(), student_id="s-1", requirement=met(), places_taken=0,
-                    upcoming_booking=None, presented=False, now=NOW, lapse=lapse)
+                    active_booking=None, presented=False, now=NOW, lapse=lapse)
     with pytest.raises(Conflict, match="no longer met"):
         submit_report(student_id="s-1", requirement=met(), latest=None,
                              filename="report.pdf", content=PDF, max_bytes=MAX, now=NOW,
@@ -200,7 +264,7 @@ def test_a_lapse_is_lifted_by_the_requirement_met_at_a_later_moment_only():
     lapse.lift(met_at=NOW + timedelta(minutes=1))
     assert not lapse.in_force
     booking = book_a_place(ceremony=a_ceremony(), student_id="s-1", requirement=met(),
-                          places_taken=0, upcoming_booking=None, presented=False, now=NOW,
+                          places_taken=0, active_booking=None, presented=False, now=NOW,
                           lapse=lapse)
     assert booking.student_id == "s-1"
 
@@ -265,3 +329,18 @@ def test_the_domain_imports_only_the_standard_library_and_shared_errors():
                if name.split(".")[0] not in sys.stdlib_module_names
                and name not in ("shared.errors", "shared.permissions")}
     assert not foreign
+
+
+def test_the_printed_roster_escapes_every_value_and_fetches_nothing():
+    from services.ceremony.roster_pdf import render_pdf, roster_html
+
+    roster = {"ceremony": {"title": "<script>alert(1)</script>", "language": "en",
+                           "starts_at": "2027-06-01T14:00:00+02:00",
+                           "location": '<img src="http://127.0.0.1:9/x">'},
+              "presenting": [{"position": 1, "student_id": "s-1", "name": "Åsa <b>Öberg</b>",
+                              "report_status": "accepted", "status": "booked"}],
+              "waiting": []}
+    html = roster_html(roster)
+    assert "<script>" not in html and "<img" not in html and "&lt;b&gt;Öberg" in html
+    assert "2027-06-01 14:00 (UTC+0200)" in html
+    assert render_pdf(roster).startswith(b"%PDF-")  # the refused image did not stop it

@@ -1,13 +1,19 @@
 """The ceremony's use cases on a fake unit of work: what they change, publish and refuse."""
+import hashlib
+from datetime import datetime, timedelta
+
 import pytest
 
 from services.ceremony import handlers
 from services.ceremony.domain.reports import RETURNED, SUBMITTED
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events import (CEREMONY_BOOKED, CEREMONY_CANCELLED, CEREMONY_SCHEDULED,
+from shared.events import (BOOKING_CANCELLED, BOOKING_CHANGED, BOOKING_PROMOTED,
+                           BOOKING_WAITLISTED, CEREMONY_BOOKED, CEREMONY_CANCELLED,
+                           CEREMONY_CHANGED, CEREMONY_SCHEDULED, PRESENTATION_MISSED,
                            PRESENTATION_RECORDED, REPORT_SUBMITTED)
+from shared.rpc.ceremony import CeremonyChange
 from tests.builders import a_coordinator, a_registrar, a_student_actor, an_admin
-from tests.builders.ceremony import (PDF, a_plan, a_report_decision, a_requirement_met,
+from tests.builders.ceremony import (PDF, a_pdf_that_can_run_things, a_plan, a_report_decision, a_requirement_met,
                                      an_approval_withdrawn)
 from tests.fakes import FakeUnitOfWork
 from tests.unit.fakes.ceremony import FakeCeremonyRepository
@@ -71,14 +77,82 @@ def test_booking_is_refused_until_the_requirement_is_met_and_then_published(uow)
     assert uow.published[-1]["data"]["ceremony"]["ceremony_id"] == ceremony["id"]
 
 
-def test_a_full_ceremony_is_a_conflict(uow):
+def test_a_full_ceremony_puts_students_in_line_and_a_cancellation_promotes_the_first(uow):
+    ceremony = scheduled(uow, capacity=2)
+    for student in ("stu-1", "stu-2", "stu-3", "stu-4"):
+        requirement_met(uow, student)
+    assert [book(uow, ceremony, s)["status"] for s in ("stu-1", "stu-2")] == ["booked", "booked"]
+    third, fourth = book(uow, ceremony, "stu-3"), book(uow, ceremony, "stu-4")
+    assert (third["status"], third["position"], fourth["position"]) == ("waiting", 1, 2)
+    [listed] = run(uow, handlers.list_ceremonies)
+    assert (listed["free_places"], listed["waiting"]) == (0, 2)
+    assert uow.types_published()[-2:] == [BOOKING_WAITLISTED, BOOKING_WAITLISTED]
+    with pytest.raises(Conflict, match="already booked this"):
+        book(uow, ceremony, "stu-3")
+    cancelled = run(uow, handlers.cancel_my_booking, actor=a_student_actor("stu-1"))
+    assert cancelled["status"] == "cancelled"
+    assert uow.types_published()[-2:] == [BOOKING_CANCELLED, BOOKING_PROMOTED]
+    assert uow.published[-1]["data"]["student_id"] == "stu-3"
+    mine = run(uow, handlers.my_booking, actor=a_student_actor("stu-3"))
+    assert (mine["status"], mine["position"]) == ("booked", None)
+    assert run(uow, handlers.my_booking, actor=a_student_actor("stu-4"))["position"] == 1
+    with pytest.raises(NotFound):
+        run(uow, handlers.my_booking, actor=a_student_actor("stu-1"))
+
+
+def test_a_larger_capacity_promotes_the_line_and_a_new_time_is_told_to_the_booked_only(uow):
     ceremony = scheduled(uow, capacity=1)
-    requirement_met(uow, "stu-1")
-    requirement_met(uow, "stu-2")
-    book(uow, ceremony, "stu-1")
-    with pytest.raises(Conflict, match="fully booked"):
-        book(uow, ceremony, "stu-2")
-    assert [b.student_id for b in uow.repo.bookings] == ["stu-1"]
+    for student in ("stu-1", "stu-2", "stu-3"):
+        requirement_met(uow, student)
+        book(uow, ceremony, student)
+    later = datetime.fromisoformat(ceremony["starts_at"].isoformat()) + timedelta(days=1)
+    view = run(uow, handlers.change, actor=COORDINATOR, ceremony_id=ceremony["id"],
+               request=CeremonyChange(capacity=2, starts_at=later))
+    assert (view["capacity"], view["free_places"], view["waiting"]) == (2, 0, 1)
+    changed = [e["data"]["student_id"] for e in uow.published if e["event_type"] == BOOKING_CHANGED]
+    assert changed == ["stu-1"]  # the time changed before stu-2 got the new place
+    promoted = [e["data"]["student_id"] for e in uow.published if e["event_type"] == BOOKING_PROMOTED]
+    assert promoted == ["stu-2"] and CEREMONY_CHANGED in uow.types_published()
+    with pytest.raises(NotFound):  # a coordinator of a programme it does not serve
+        run(uow, handlers.change, actor=a_coordinator("MPUBH"), ceremony_id=ceremony["id"],
+            request=CeremonyChange(location="Elsewhere"))
+
+
+def test_a_cancelled_ceremony_tells_everyone_booked_or_waiting_with_the_reason(uow):
+    ceremony = scheduled(uow, capacity=1)
+    for student in ("stu-1", "stu-2"):
+        requirement_met(uow, student)
+        book(uow, ceremony, student)
+    run(uow, handlers.cancel, actor=COORDINATOR, ceremony_id=ceremony["id"], reason="flooded")
+    told = [(e["data"]["student_id"], e["data"]["was"], e["data"]["reason"])
+            for e in uow.published if e["event_type"] == BOOKING_CANCELLED]
+    assert told == [("stu-1", "booked", "flooded"), ("stu-2", "waiting", "flooded")]
+    assert all(b.status == "lapsed" for b in uow.repo.bookings)
+
+
+def test_a_no_show_closes_the_booking_and_the_student_books_again(uow):
+    first, second = scheduled(uow), scheduled(uow)
+    requirement_met(uow)
+    book(uow, first)
+    recorded = run(uow, handlers.record_presentation, actor=COORDINATOR, ceremony_id=first["id"],
+                   student_id="stu-1", outcome="no_show")
+    assert recorded["outcome"] == "no_show" and uow.types_published()[-1] == PRESENTATION_MISSED
+    assert uow.repo.presentations == {}
+    assert book(uow, second)["status"] == "booked"
+
+
+def test_the_roster_lists_the_booked_in_order_with_their_report_status_then_the_line(uow):
+    ceremony = scheduled(uow, capacity=2)
+    for student in ("stu-1", "stu-2", "stu-3"):
+        requirement_met(uow, student)
+        book(uow, ceremony, student)
+    submit(uow, "stu-2")
+    roster = run(uow, handlers.roster, actor=COORDINATOR, ceremony_id=ceremony["id"])
+    assert [(e["position"], e["student_id"], e["report_status"]) for e in roster["presenting"]] == [
+        (1, "stu-1", "none"), (2, "stu-2", "submitted")]
+    assert [e["student_id"] for e in roster["waiting"]] == ["stu-3"]
+    with pytest.raises(NotFound):
+        run(uow, handlers.roster, actor=a_coordinator("MPUBH"), ceremony_id=ceremony["id"])
 
 
 def test_an_approval_withdrawn_below_the_requirement_stops_booking_until_it_is_met_again(uow):
@@ -171,3 +245,20 @@ def test_cancelling_publishes_and_frees_the_student_to_book_another(uow):
     assert cancelled["status"] == "cancelled"
     assert CEREMONY_CANCELLED in uow.types_published()
     assert book(uow, second)["ceremony"]["id"] == second["id"]
+
+
+def test_a_report_with_javascript_is_stored_without_it_and_announced_as_stored(uow):
+    requirement_met(uow)
+    report = submit(uow, content=a_pdf_that_can_run_things())
+    stored = uow.repo.reports[0].content
+    assert b"/JavaScript" not in stored and b"/OpenAction" not in stored
+    event = uow.published[-1]["data"]
+    assert event["sha256"] == hashlib.sha256(stored).hexdigest() == report.sha256
+    assert event["size"] == len(stored)
+
+
+def test_a_report_that_does_not_parse_is_refused_with_the_reason(uow):
+    requirement_met(uow)
+    with pytest.raises(Invalid, match="could not be read as a PDF|no pages"):
+        submit(uow, content=b"%PDF-1.7\nnot really a PDF at all")
+    assert uow.repo.reports == [] and uow.published == []

@@ -11,7 +11,7 @@ from services.gateway.errors import ERROR_TABLE, problem
 from services.gateway.paging import decode_cursor, encode_cursor
 from services.gateway.routing import route
 from services.gateway.service import GatewayService
-from shared.errors import Invalid
+from shared.errors import NotFound
 
 ROUTES = openapi.routes(GatewayService)
 DOCUMENT = openapi.build(GatewayService)
@@ -69,10 +69,10 @@ def test_lists_document_cursor_paging():
     assert listing["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
 
 
-def test_a_cursor_is_opaque_and_a_forged_one_is_invalid():
+def test_a_cursor_is_opaque_and_a_forged_one_names_no_page():
     assert decode_cursor(encode_cursor(40)) == 40
-    for forged in ("bogus", encode_cursor(-1), "eyJvIjoiYSJ9", ""):
-        with pytest.raises(Invalid):
+    for forged in ("bogus", "0", encode_cursor(-1), "eyJvIjoiYSJ9", ""):
+        with pytest.raises(NotFound):
             decode_cursor(forged)
 
 

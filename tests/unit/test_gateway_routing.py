@@ -241,9 +241,15 @@ def test_without_paging_arguments_a_list_is_whole():
     assert len(response.get_json()) == 5 and "Link" not in response.headers
 
 
-@pytest.mark.parametrize("query", [{"cursor": "bogus"}, {"limit": "0"}, {"page": "2"}])
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"page": "2"}])
 def test_a_bad_or_unknown_query_parameter_is_invalid(query):
     _problem(_call(Group.listing, _request(path="/things", query_string=query)), 422, "invalid")
+
+
+@pytest.mark.parametrize("cursor", ["bogus", "0"])
+def test_a_well_formed_cursor_the_list_never_gave_out_names_no_page(cursor):
+    _problem(_call(Group.listing, _request(path="/things", query_string={"cursor": cursor})),
+             404, "not-found")
 
 
 def test_a_response_a_route_builds_itself_gets_the_correlation_id():

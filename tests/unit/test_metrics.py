@@ -67,7 +67,8 @@ def test_the_outbox_gauges_hold_the_last_reading_and_age_is_never_negative(servi
 
 
 def test_a_render_is_timed_by_outcome_and_busy_only_while_it_runs():
-    ok, timeout = sample("cim_render_seconds_count", outcome="ok"), sample("cim_render_seconds_count", outcome="timeout")
+    ok = sample("cim_render_seconds_count", outcome="ok")
+    timeout = sample("cim_render_seconds_count", outcome="timeout")
     metrics.set_render_pool_size(4)
     with metrics.rendering():
         assert sample("cim_render_pool_busy") == 1

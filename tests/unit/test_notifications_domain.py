@@ -1,7 +1,7 @@
 """Notifications' domain without broker or database: templates, recipients, delivery rules."""
 import ast
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -9,9 +9,9 @@ import pytest
 from services.notifications.domain import kinds
 from services.notifications.domain.delivery import (FAILED, LONGEST_RETRY_DELAY, MAX_ATTEMPTS,
                                                     PENDING, SENT, log_attempt)
-from services.notifications.domain.messages import NoTemplate, compose, new_message
+from services.notifications.domain.messages import (ALL_TEMPLATES, NoTemplate, compose, html_body,
+                                                    new_message)
 from services.notifications.domain.recipients import Recipient
-from services.notifications.domain.templates import TEMPLATES
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
 PROGRAMME = {"code": "MBIOM", "name_en": "Master's programme in Biomedicine",
@@ -76,7 +76,7 @@ def test_a_decision_without_a_comment_has_no_empty_reason_line():
 
 
 def test_every_kind_is_written_in_both_languages():
-    for kind, by_language in TEMPLATES.items():
+    for kind, by_language in ALL_TEMPLATES.items():
         assert set(by_language) == {"en", "sv"}, kind
 
 
@@ -97,6 +97,34 @@ def test_a_booking_names_the_ceremony_and_its_campus_time_and_place():
     assert "Aula Medica, Solna" in body
     _, body = compose(kinds.CEREMONY_BOOKED, "sv", "Åsa", data)
     assert "12 juni 2027 kl. 14:00" in body and "Plats: Aula Medica, Solna" in body
+
+
+@pytest.mark.parametrize("kind, data, en, sv", [
+    (kinds.BOOKING_WAITLISTED, {"position": 3}, "number 3 in line", "som nummer 3"),
+    (kinds.BOOKING_PROMOTED, {}, "you have it now", "är den nu din"),
+    (kinds.CEREMONY_CHANGED, {"changes": ["location"]}, "Place: Aula Medica", "Plats: Aula Medica"),
+    (kinds.BOOKING_CANCELLED, {"was": "waiting", "cause": "student", "reason": None},
+     "your place on the waiting list for", "din plats på väntelistan till"),
+    (kinds.BOOKING_CANCELLED, {"was": "booked", "cause": "ceremony_cancelled",
+                               "reason": "The hall is flooded."},
+     "Reason: The hall is flooded.", "Motivering: The hall is flooded."),
+])
+def test_the_booking_messages_name_the_ceremony_in_the_students_language(kind, data, en, sv):
+    data = {"booking_id": "b-1", "ceremony": CEREMONY, "student_id": "s-1", **data}
+    subject, body = compose(kind, "en", "Åsa", data)
+    assert en in body and "CIM Ceremony Spring 2027" in subject + body and "{" not in body
+    subject, body = compose(kind, "sv", "Åsa", data)
+    assert sv in body and "CIM Ceremony Spring 2027" in subject + body and "{" not in body
+
+
+def test_a_cancelled_ceremony_and_a_no_show_ask_the_student_to_book_again():
+    data = {"booking_id": "b-1", "ceremony": CEREMONY, "student_id": "s-1", "was": "booked",
+            "cause": "ceremony_cancelled", "reason": "flooded"}
+    subject, body = compose(kinds.BOOKING_CANCELLED, "en", "Åsa", data)
+    assert subject == "CIM Ceremony Spring 2027 is cancelled" and "book another" in body
+    missed = {"student_id": "s-1", "ceremony_id": "c-1", "ceremony_date": date(2027, 6, 12)}
+    _, body = compose(kinds.PRESENTATION_MISSED, "sv", "Åsa", missed)
+    assert "12 juni 2027" in body and "Boka en ny ceremoni" in body
 
 
 def test_an_issued_certificate_links_to_its_verification_page():
@@ -169,7 +197,7 @@ def test_a_delivered_message_records_when_it_was_sent_and_logs_the_attempt():
 
 def test_every_kind_has_a_template_and_every_template_a_kind():
     named = {value for name, value in vars(kinds).items() if name.isupper()}
-    assert named == set(TEMPLATES)
+    assert named == set(ALL_TEMPLATES)
 
 
 def test_the_domain_imports_only_the_standard_library_shared_errors_and_itself():
@@ -186,3 +214,13 @@ def test_the_domain_imports_only_the_standard_library_shared_errors_and_itself()
                 assert (top in sys.stdlib_module_names or module == "shared.errors"
                         or module.startswith("services.notifications.domain")), (path.name, module)
 
+
+
+def test_the_html_part_is_the_text_escaped_with_addresses_as_links():
+    text = ("Hej Åsa!\n\nMotivering: <script>x()</script>\n\nKontrollera det på:\n"
+            "https://cim.example.org/verify/ABC\n")
+    html = html_body(text, "sv")
+    assert '<html lang="sv">' in html and "<script>" not in html
+    assert "&lt;script&gt;x()&lt;/script&gt;" in html
+    assert '<a href="https://cim.example.org/verify/ABC">' in html
+    assert html.count("<p>") == 3

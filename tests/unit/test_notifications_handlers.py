@@ -5,9 +5,9 @@ from services.notifications import handlers
 from services.notifications.domain import kinds
 from services.notifications.domain.delivery import FAILED, PENDING, SENT, DeliveryFailed
 from services.notifications.domain.recipients import UnknownRecipient
-from services.notifications.domain.templates import TEMPLATES
+from services.notifications.domain.messages import ALL_TEMPLATES
 from shared.db import AlreadyHandled, utcnow
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Invalid
 from shared.events import (ACTIVITY_REJECTED, CERTIFICATE_ISSUED, STUDENT_REGISTERED,
                            STUDENT_UPDATED)
 from tests.builders import a_coordinator, a_student_actor, an_admin
@@ -52,7 +52,7 @@ class Mailbox:
 # --- which message an event writes ---------------------------------------------------------------
 
 def test_every_event_that_tells_a_student_something_has_a_kind_with_a_template():
-    assert set(handlers.MESSAGE_KINDS.values()) <= set(TEMPLATES)
+    assert set(handlers.MESSAGE_KINDS.values()) <= set(ALL_TEMPLATES)
     assert STUDENT_UPDATED not in handlers.MESSAGE_KINDS  # a profile change is kept, not told
 
 
@@ -175,3 +175,28 @@ def test_operators_see_a_students_messages_and_nobody_else_does(uow):
         for other in (a_student_actor("s-1"), a_coordinator()):
             with pytest.raises(Forbidden):
                 handlers.list_messages(uow, actor=other, student_id="s-1")
+
+
+def test_a_students_chosen_language_is_used_from_the_next_message_on(uow):
+    register(uow, "s-1", language="sv")
+    student = a_student_actor("s-1")
+    with uow:
+        assert handlers.get_preferences(uow, actor=student).language == "sv"  # as registered
+        chosen = handlers.set_preferences(uow, actor=student, language="en", digest_time=None)
+    assert (chosen.language, chosen.digest_time) == ("en", None)
+    message_id = handle(uow, ACTIVITY_REJECTED, a_decision("s-1", comment="Too short."))
+    message = uow.repo.messages[message_id]
+    assert message.language == "en" and message.subject == "Your CIM activity was not approved"
+
+
+def test_a_coordinator_chooses_the_digest_time_and_nobody_else_has_one(uow):
+    coordinator = a_coordinator("MBIOM", subject="c-1")
+    with uow:
+        assert handlers.get_preferences(uow, actor=coordinator).digest_time == "08:00"
+        assert handlers.set_preferences(uow, actor=coordinator, language=None,
+                                        digest_time="07:30").digest_time == "07:30"
+    assert uow.repo.preferences[(coordinator.issuer, "c-1")].digest_time == "07:30"
+    register(uow, "s-2")
+    with pytest.raises(Invalid, match="only coordinators"), uow:
+        handlers.set_preferences(uow, actor=a_student_actor("s-2"), language=None,
+                                 digest_time="07:30")

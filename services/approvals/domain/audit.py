@@ -1,9 +1,12 @@
 """A student's audit trail: every decision and change, appended and never altered."""
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+
+from shared.errors import NotFound
 
 
 @dataclass(eq=False)
@@ -27,3 +30,19 @@ def audit(student_id: str, action: str, *, at: datetime, actor: str, item_kind: 
     return AuditEntry(entry_id=str(uuid.uuid4()), student_id=student_id, at=at, actor=actor,
                       action=action, item_kind=item_kind, item_id=item_id, version=version,
                       detail=detail)
+
+
+def encode_cursor(seq: int) -> str:
+    """The page after the entry `seq`, as an opaque cursor."""
+    return base64.urlsafe_b64encode(f"audit|{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The seq a cursor names; a string this trail never gave out names no page (404)."""
+    try:
+        kind, seq = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
+        if kind == "audit" and seq.isdigit():
+            return int(seq)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise NotFound("no such page: the cursor is not one this trail gave out")

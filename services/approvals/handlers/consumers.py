@@ -67,11 +67,17 @@ def _undecided_of(uow, student_id: str) -> list:
 
 
 def withdraw_student(uow, data: dict):
+    """The student left the CIM: their undecided activities leave the inboxes with them (the
+    activities service withdraws them too; each activity.withdrawn.v1 then finds them so)."""
     student = uow.repo.student(data["student_id"])
     if student is not None:
         student.status = statuses.WITHDRAWN
+        for activity in uow.repo.activities_of(student.student_id):
+            if activity.status == statuses.PENDING:
+                activity.withdraw()
         note(uow, student.student_id, "left_the_cim", at=data["withdrawn_at"],
-             actor="registration", item_kind="student", item_id=student.student_id)
+             actor="registration", item_kind="student", item_id=student.student_id,
+             detail=data.get("reason"))
 
 
 def _activity_values(data: dict) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from services.approvals.domain import coordinators
-from services.approvals.handlers.common import today, waiting_items
+from services.approvals.handlers.common import today
 from shared.permissions import ADMIN, Actor, ensure_may_have_role
 from shared.rpc.approvals import CoordinatorChange
 
@@ -33,7 +33,7 @@ def put_coordinator(uow, *, actor: Actor, subject: str,
     coordinator.update(programmes=request.programmes, name=request.name, email=request.email,
                        leave=request.leave)
     uow.flush()
-    waiting = {item["programme"] for item in waiting_items(uow, None)}
+    waiting = set(uow.repo.waiting_by_programme())
     for code in sorted(coordinators.uncovered_programmes(waiting, uow.repo.coordinators(), today())):
         log.error("%s: programme %s has no available coordinator after the change to %s; "
                   "its work waits", coordinators.ALERT_MARKER, code, subject)

@@ -2,9 +2,9 @@
 trail, the funnel and the alerts."""
 from __future__ import annotations
 
-from services.approvals.domain import coordinators, decisions, eligibility, funnel as funnels
-from services.approvals.domain import inbox as inboxes, statuses
-from services.approvals.handlers.common import in_directory, today, waiting_items
+from services.approvals.domain import audit as audits, coordinators, decisions, eligibility
+from services.approvals.domain import inbox as inboxes
+from services.approvals.handlers.common import in_directory, today
 from services.approvals.handlers.decisions import DECIDERS
 from services.approvals.handlers.eligibility import standing_of
 from shared.db import utcnow
@@ -23,12 +23,17 @@ def _covered(uow, actor: Actor) -> set[str] | None:
 
 
 def inbox(uow, *, actor: Actor, query: InboxFilter | None = None) -> dict:
-    """What the caller may decide, oldest first, filtered and paged; each with its waiting time."""
+    """What the caller may decide, oldest first, filtered; one page read at the source, each
+    item with its waiting time."""
     query = query or InboxFilter()
-    page = inboxes.inbox_page(
-        waiting_items(uow, _covered(uow, actor)), programme=query.programme,
-        type_code=query.type, kind=query.kind, status=query.status, cursor=query.cursor,
-        limit=query.limit or 100)
+    covered = _covered(uow, actor)
+    criteria = inboxes.InboxCriteria(
+        programmes=None if covered is None else frozenset(covered), programme=query.programme,
+        type_code=query.type, kind=query.kind, status=query.status, student_id=query.student,
+        search=query.q)
+    after = inboxes.decode_cursor(query.cursor) if query.cursor else None
+    limit = query.limit or 100
+    page = inboxes.page_of(uow.repo.inbox_items(criteria, after, limit + 1), limit)
     now = utcnow()
     for item in page["items"]:
         item["status"] = inboxes.inbox_status(item["version"])
@@ -68,14 +73,21 @@ def progress(uow, *, actor: Actor) -> eligibility.Standing:
     return standing_of(uow, student)
 
 
-def audit_trail(uow, *, actor: Actor, student_id: str) -> list:
-    """The student's append-only log, oldest first: for them, their coordinators, admins."""
+def audit_trail(uow, *, actor: Actor, student_id: str, cursor: str | None = None,
+                limit: int | None = None) -> dict:
+    """The student's append-only log, oldest first, one page (all when no limit): for them,
+    their coordinators, admins."""
     ensure_may_have_role(actor, STUDENT, COORDINATOR, ADMIN, doing="read an audit trail")
     student = uow.repo.student(student_id)
     if student is None:
         raise NotFound("no such student")
     ensure_may_read_student(in_directory(uow, actor), student_id, student.programme_code)
-    return uow.repo.audit_trail(student_id)
+    after = audits.decode_cursor(cursor) if cursor else None
+    entries = uow.repo.audit_trail(student_id, after, None if limit is None else limit + 1)
+    more = limit is not None and len(entries) > limit
+    entries = entries[:limit] if limit is not None else entries
+    return {"items": entries,
+            "next_cursor": audits.encode_cursor(entries[-1].seq) if more else None}
 
 
 def funnel(uow, *, actor: Actor, programme: str | None = None) -> list[dict]:
@@ -86,40 +98,16 @@ def funnel(uow, *, actor: Actor, programme: str | None = None) -> list[dict]:
         raise Forbidden("you do not cover this programme")
     programmes = sorted({programme} if programme else
                         (covered if covered is not None else uow.repo.programme_codes()))
-    rows = []
-    for code in programmes:
-        rows += funnels.funnel(code, _journeys(uow, code))
-    return rows
-
-
-def _journeys(uow, programme: str) -> list[dict]:
-    """Per current student of the programme: when they reached each stage of the funnel."""
-    students = [s for s in uow.repo.students(programme) if s.status != statuses.WITHDRAWN]
-    ids = [s.student_id for s in students]
-    journeys = {s.student_id: {"registered": s.registered_at} for s in students}
-    for evaluation in uow.repo.evaluations_of(ids):
-        journeys[evaluation.student_id][evaluation.outcome] = evaluation.evaluated_at
-    for student_id, at in uow.repo.report_acceptances(ids).items():
-        journeys[student_id]["report_accepted"] = at
-    for presentation in uow.repo.presentations_of(ids):
-        journeys[presentation.student_id]["presented"] = presentation.recorded_at
-    for certificate in uow.repo.issued_certificates(ids):
-        journeys[certificate.student_id]["certificate_issued"] = certificate.issued_at
-    for journey in journeys.values():  # a student counts at a stage once they are registered
-        if journey["registered"] is None:
-            journey["registered"] = utcnow()  # (a copy from before the date was kept)
-    return list(journeys.values())
+    return uow.repo.funnel_rows(programmes, utcnow())
 
 
 def alerts(uow, *, actor: Actor) -> list[dict]:
     """Programmes nobody can decide for today, with the work waiting for them (admins only)."""
     ensure_may_have_role(actor, ADMIN, doing="read the alerts (they are for admins)")
-    waiting: dict[str, list] = {}
-    for item in waiting_items(uow, None):
-        waiting.setdefault(item["programme"], []).append(item["submitted_at"])
+    waiting = uow.repo.waiting_by_programme()
     return [{"kind": "no_coordinator_available", "programme": code,
-             "waiting_items": len(waiting.get(code, [])),
-             "oldest_waiting_since": min(waiting[code]) if waiting.get(code) else None,
+             "waiting_items": waiting.get(code, (0, None))[0],
+             "oldest_waiting_since": waiting.get(code, (0, None))[1],
              "marker": coordinators.ALERT_MARKER}
             for code in sorted(coordinators.uncovered_programmes(
                 uow.repo.programme_codes(), uow.repo.coordinators(), today()))]

@@ -42,6 +42,7 @@ class InboundEvent:
     def expire(self, now: datetime, days: int):
         self.status, self.applied_at = EXPIRED, now
         self.reason = f"the person did not register within {days} days; discarded by policy"
+        self.payload = "{}"  # what it said about the person goes with it (retention, RULES.md)
 
 
 def waiting_deadline(now: datetime, days: int = DEFAULT_WAITING_DAYS) -> datetime:

@@ -33,6 +33,11 @@ class FinalReport:
     decided_at: datetime | None = None
     comment: str | None = None
 
+    def store_cleaned(self, content: bytes):
+        """Keep `content` (the file with its active content removed) in place of the upload."""
+        self.content, self.size = content, len(content)
+        self.sha256 = hashlib.sha256(content).hexdigest()
+
     def record_decision(self, *, status: str, decided_by: str, decided_at: datetime,
                         comment: str | None):
         """Approvals decides; this copy follows its word (a replayed decision changes nothing)."""

@@ -85,7 +85,7 @@ def ceremony_archive(uow, *, actor: Actor, ceremony_id: str) -> dict:
         raise NotFound("no certificates were issued for this ceremony")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for certificate, document in pairs:
+        for _certificate, document in pairs:
             archive.writestr(document.filename, document.content)
     return {"filename": f"cim-certificates-{ceremony_id}.zip",
             "content_b64": base64.b64encode(buffer.getvalue()).decode("ascii"),

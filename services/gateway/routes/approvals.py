@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from services.gateway.bodies import json_body
 from services.gateway.paging import PageQuery, next_page_headers
 from services.gateway.routes import Routes
-from services.gateway.routing import route
+from services.gateway.routing import SOURCE, route
 from shared.permissions import ADMIN, COORDINATOR, STUDENT
 from shared.rpc.approvals import (
     ActivityDecisionRequest, ActivityDecisionView, ActivityDetailView, AlertView,
@@ -45,6 +45,13 @@ def _query(request, *drop: str) -> dict:
     return {name: value for name, value in request.args.items() if name not in drop}
 
 
+def _page_response(request, page: dict) -> Response:
+    """One page the owning service cut: its items, and the headers that point at the next one."""
+    headers = next_page_headers(request, page["next_cursor"]) if page["next_cursor"] else {}
+    return Response(json.dumps(page["items"]), status=200, mimetype="application/json",
+                    headers=headers)
+
+
 def csv_response(rows: list[dict], columns: tuple[str, ...], filename: str) -> Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
@@ -66,18 +73,15 @@ class ApprovalsRoutes(Routes):
         return 200, self.approvals.progress(self._student(identity))
 
     @route("GET", "/v1/coordinator/inbox", roles=(COORDINATOR, ADMIN), query=InboxQuery,
-           response=InboxItemView(many=True), paged=False)
+           response=InboxItemView(many=True), paged=SOURCE)
     def inbox(self, request, identity):
-        """Filters: programme, type, kind (activity|report), status (new|resubmitted); paging:
-        limit and cursor (the X-Next-Cursor header of the previous page). Oldest first."""
+        """Filters: programme, type, kind (activity|report), status (new|resubmitted), student
+        (one student's items), q (part of the student's name); paging: limit and cursor (the
+        X-Next-Cursor header of the previous page). Oldest first."""
         page = self.approvals.inbox(self._staff(identity), _query(request))
-        headers = {"X-Total-Count": str(page["total"])}
-        if page["next_cursor"]:
-            headers.update(next_page_headers(request, page["next_cursor"]))
-        return Response(json.dumps(page["items"]), status=200, mimetype="application/json",
-                        headers=headers)
+        return _page_response(request, page)
 
-    @route("GET", "/v1/activities/<string:activity_id>", roles=(COORDINATOR, ADMIN),
+    @route("GET", "/v1/activities/<item_id:activity_id>", roles=(COORDINATOR, ADMIN),
            response=ActivityDetailView)
     def activity_to_decide(self, request, identity, activity_id):
         """An activity as its coordinator decides on it: the latest version and every decision."""
@@ -110,23 +114,25 @@ class ApprovalsRoutes(Routes):
         return 200, self.approvals.decide_report(self._staff(identity), student_id, body)
 
     @route("GET", "/v1/students/<string:student_id>/audit", roles=(STUDENT, COORDINATOR, ADMIN),
-           query=AuditQuery, response=AuditEntryView(many=True),
+           query=AuditQuery, response=AuditEntryView(many=True), paged=SOURCE,
            produces=("application/json", "text/csv"))
     def audit_trail(self, request, identity, student_id):
         """The student's audit trail (JSON, or CSV with ?format=csv or Accept: text/csv)."""
-        entries = self.approvals.audit_trail(self._anyone(identity), student_id)
+        page = self.approvals.audit_trail(self._anyone(identity), student_id,
+                                          _query(request, "format"))
         if _wants_csv(request):
-            return csv_response(entries, AUDIT_COLUMNS, f"audit-{student_id}.csv")
-        return 200, entries
+            return csv_response(page["items"], AUDIT_COLUMNS, f"audit-{student_id}.csv")
+        return _page_response(request, page)
 
     @route("GET", "/v1/me/audit", roles=(STUDENT,), query=AuditQuery,
-           response=AuditEntryView(many=True), produces=("application/json", "text/csv"))
+           response=AuditEntryView(many=True), paged=SOURCE,
+           produces=("application/json", "text/csv"))
     def my_audit_trail(self, request, identity):
         student = self._student(identity)
-        entries = self.approvals.audit_trail(student, student["student_id"])
+        page = self.approvals.audit_trail(student, student["student_id"], _query(request, "format"))
         if _wants_csv(request):
-            return csv_response(entries, AUDIT_COLUMNS, "audit.csv")
-        return 200, entries
+            return csv_response(page["items"], AUDIT_COLUMNS, "audit.csv")
+        return _page_response(request, page)
 
     @route("GET", "/v1/coordinator/funnel", roles=(COORDINATOR, ADMIN), query=FunnelRouteQuery,
            response=FunnelRowView(many=True), paged=False,

@@ -11,10 +11,21 @@ from shared.rpc.campus import IntakeView
 
 MAX_CAMPUS_BYTES = 1024 * 1024  # a batch of 100 events with room to spare
 
+# The CloudEvents HTTP binding's three modes, as the OpenAPI document shows them (docs/campus.md).
+_CLOUDEVENT = {"type": "object", "required": ["specversion", "id", "source", "type", "data"],
+               "properties": {"specversion": {"const": "1.0"}, "id": {"type": "string"},
+                              "source": {"type": "string"}, "type": {"type": "string"},
+                              "time": {"type": "string", "format": "date-time"},
+                              "datacontenttype": {"type": "string"}, "data": {"type": "object"}}}
+BODIES = {STRUCTURED: _CLOUDEVENT,
+          BATCH: {"type": "array", "minItems": 1, "maxItems": 100, "items": _CLOUDEVENT},
+          "application/json": {"type": "object", "description": "binary mode: the event's data; "
+                               "its attributes in ce-id, ce-source, ce-type, ce-specversion"}}
+
 
 class CampusRoutes(Routes):
     @route("POST", "/v1/campus/events", roles=(CAMPUS_SYSTEM,), response=IntakeView, status=202,
-           consumes=(STRUCTURED, BATCH, "application/json"))
+           consumes=BODIES)
     def campus_events(self, request, identity):
         """CloudEvents from a campus system: structured, binary (ce- headers) or batch mode."""
         if (request.content_length or 0) > MAX_CAMPUS_BYTES:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 from marshmallow import fields, validate
 from werkzeug.wrappers import Response
@@ -10,10 +11,17 @@ from services.gateway.bodies import json_body
 from services.gateway.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from services.gateway.routes import Routes
 from services.gateway.routing import ANY_ROLE, route
+from shared.errors import NotFound
 from shared.permissions import ADMIN, COORDINATOR, STUDENT
 from shared.rpc import Payload
-from shared.rpc.ceremony import (BookingView, CeremonyView, PresentationRequest, PresentationView,
-                                 ReportDetailView, ReportView, ScheduleRequest)
+from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, ChangeRequest,
+                                 PresentationRequest, PresentationView, ReportDetailView,
+                                 ReportView, RosterView, ScheduleRequest)
+
+
+def _header_safe(filename: str) -> str:
+    """A file name fit for a quoted header value: the student's name, its odd characters as _."""
+    return re.sub(r"[^A-Za-z0-9._ -]", "_", filename)[:200] or "final-report.pdf"
 
 
 class ReportUploadQuery(Payload):
@@ -39,9 +47,11 @@ class CeremonyRoutes(Routes):
     def student_report_file(self, request, identity, student_id):
         """The report itself, so the coordinator reads it before accepting or returning it."""
         document = self.ceremony.download_report(self._staff(identity), student_id)
+        # An attachment the browser must not sniff into anything else: saved, never displayed.
         return Response(base64.b64decode(document["content_b64"]), mimetype="application/pdf",
                         headers={"Content-Disposition":
-                                 f'attachment; filename="{document["filename"]}"',
+                                 f'attachment; filename="{_header_safe(document["filename"])}"',
+                                 "X-Content-Type-Options": "nosniff",
                                  "X-Content-SHA256": document["sha256"]})
 
     @route("POST", "/v1/me/report", roles=(STUDENT,), query=ReportUploadQuery, response=ReportView,
@@ -74,6 +84,66 @@ class CeremonyRoutes(Routes):
            response=BookingView)
     def book(self, request, identity, ceremony_id):
         return 201, self.ceremony.book(self._student(identity), ceremony_id)
+
+    @route("GET", "/v1/me/booking", roles=(STUDENT,), response=BookingView)
+    def my_booking(self, request, identity):
+        """The student's booking or waiting place (with its position in line)."""
+        return 200, self.ceremony.my_booking(self._student(identity))
+
+    @route("DELETE", "/v1/me/booking", roles=(STUDENT,), response=BookingView)
+    def cancel_my_booking(self, request, identity):
+        """Cancel the booking or leave the waiting list, until the cancellation deadline; a
+        freed place goes to the first in line."""
+        return 200, self.ceremony.cancel_my_booking(self._student(identity))
+
+    @route("PATCH", "/v1/ceremonies/<string:ceremony_id>", roles=(COORDINATOR, ADMIN),
+           body=ChangeRequest, response=CeremonyView)
+    def change_ceremony(self, request, identity, ceremony_id):
+        """A new time, place or capacity, by a coordinator of a programme it serves; every
+        booked student is told of a new time or place."""
+        body = json_body(request)
+        return 200, self.ceremony.change(self._staff(identity), ceremony_id, body)
+
+    @route("POST", "/v1/ceremonies/<string:ceremony_id>/cancellation", roles=(COORDINATOR, ADMIN),
+           body=CancelRequest, response=CeremonyView, status=200)
+    def cancel_ceremony(self, request, identity, ceremony_id):
+        """Cancel the ceremony with a reason: its bookings and waiting list lapse, and every
+        student on them is told."""
+        body = json_body(request)
+        return 200, self.ceremony.cancel(self._staff(identity), ceremony_id, body)
+
+    @route("GET", "/v1/ceremonies/<string:ceremony_id>/roster", roles=(COORDINATOR, ADMIN),
+           response=RosterView)
+    def roster(self, request, identity, ceremony_id):
+        """Who presents, in booking order, with their report status; then the waiting list."""
+        roster = self.ceremony.roster(self._staff(identity), ceremony_id)
+        names = self._names(roster)
+        for entry in roster["presenting"] + roster["waiting"]:
+            entry["name"] = names.get(entry["student_id"])
+        return 200, roster
+
+    @route("GET", "/v1/ceremonies/<string:ceremony_id>/roster.pdf", roles=(COORDINATOR, ADMIN),
+           produces="application/pdf")
+    def roster_pdf(self, request, identity, ceremony_id):
+        """The roster, printable: names, booking order, report status, a column to mark."""
+        staff = self._staff(identity)
+        roster = self.ceremony.roster(staff, ceremony_id)  # refuses a foreign coordinator first
+        document = self.ceremony.roster_pdf(staff, ceremony_id, self._names(roster))
+        return Response(base64.b64decode(document["content_b64"]), mimetype="application/pdf",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="{document["filename"]}"',
+                                 "X-Content-Type-Options": "nosniff"})
+
+    def _names(self, roster: dict) -> dict:
+        """Each listed student's name, from registration (the ceremony keeps none)."""
+        names = {}
+        for entry in roster["presenting"] + roster["waiting"]:
+            try:
+                names[entry["student_id"]] = self.registration.get_student(
+                    entry["student_id"])["name"]
+            except NotFound:  # erased or unknown: the roster shows the id
+                continue
+        return names
 
     @route("POST", "/v1/ceremonies", roles=(COORDINATOR, ADMIN), body=ScheduleRequest,
            response=CeremonyView)

@@ -33,6 +33,10 @@ class CertificatesRoutes(Routes):
 
     @route("GET", "/verify/<string:code>", roles=None, produces="text/html",
            responses={404: {"description": "unknown code (the page says so)",
+                            "content": {"text/html": {"schema": {"type": "string"}}}},
+                      429: {"description": "too many unknown codes from this client lately: a "
+                                           "page asking to wait (see Retry-After)",
+                            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                             "content": {"text/html": {"schema": {"type": "string"}}}}})
     def verify_page(self, request, identity, code):
         try:

@@ -1,8 +1,10 @@
 """The message an event causes: composed from its kind's template, in the recipient's language."""
 from __future__ import annotations
 
+import re
 import string
 import uuid
+from html import escape
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +13,13 @@ from services.notifications.domain import kinds
 from services.notifications.domain.delivery import (FAILED, MAX_ATTEMPTS, PENDING, SENT,
                                                     retry_delay)
 from services.notifications.domain.recipients import Recipient
+from services.notifications.domain.booking_templates import BOOKING_TEMPLATES, HELD
 from services.notifications.domain.templates import GREETING, SIGNATURE, TEMPLATES
+
+ALL_TEMPLATES = {**TEMPLATES, **BOOKING_TEMPLATES}
+# The messages about a booked (or waiting) ceremony: they name it, its time and place.
+ABOUT_A_CEREMONY = (kinds.CEREMONY_BOOKED, kinds.BOOKING_WAITLISTED, kinds.BOOKING_PROMOTED,
+                    kinds.CEREMONY_CHANGED, kinds.BOOKING_CANCELLED)
 
 DEFAULT_LANGUAGE = "en"
 CAMPUS_TIME = ZoneInfo("Europe/Stockholm")  # ceremonies happen on campus: say their local time
@@ -74,10 +82,15 @@ def _values(kind: str, data: dict, language: str) -> dict:
     values = {"reason": data.get("comment")}
     if kind == kinds.WELCOME:
         values["programme"] = data["programme"][f"name_{language}"]
-    elif kind == kinds.CEREMONY_BOOKED:
+    elif kind in ABOUT_A_CEREMONY:
         ceremony = data["ceremony"]
         values.update(ceremony=ceremony["title"], when=format_when(ceremony["starts_at"], language),
-                      place=ceremony["location"])
+                      place=ceremony["location"], position=data.get("position"),
+                      held=HELD[language].get(data.get("was"), HELD[language]["booked"]),
+                      reason=data.get("reason"))
+    elif kind == kinds.PRESENTATION_MISSED:
+        moment = data["ceremony_date"]
+        values["date"] = f"{moment.day} {MONTHS[language][moment.month - 1]} {moment.year}"
     elif kind == kinds.CERTIFICATE_ISSUED:
         values.update(code=data["code"], verify_url=data["verify_url"],
                       supersedes=data.get("supersedes"), reason=data.get("reissue_reason"))
@@ -96,12 +109,14 @@ def template_key(kind: str, data: dict) -> str:
     """The template for a message: its kind's, except a re-issued certificate has its own."""
     if kind == kinds.CERTIFICATE_ISSUED and data.get("supersedes"):
         return kinds.CERTIFICATE_REISSUED
+    if kind == kinds.BOOKING_CANCELLED and data.get("cause") == "ceremony_cancelled":
+        return kinds.CEREMONY_CANCELLED
     return kind
 
 
 def compose(kind: str, language: str, name: str, data: dict) -> tuple[str, str]:
     """The subject and plain-text body telling `name` about an event, in their language."""
-    by_language = TEMPLATES.get(template_key(kind, data))
+    by_language = ALL_TEMPLATES.get(template_key(kind, data))
     if by_language is None:
         raise NoTemplate(f"no message is written for {kind}")
     if language not in by_language:
@@ -117,11 +132,28 @@ def compose(kind: str, language: str, name: str, data: dict) -> tuple[str, str]:
     return template.subject.format(**values), "\n\n".join(paragraphs) + "\n"
 
 
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def html_body(text: str, language: str) -> str:
+    """The HTML part of a message: its plain text, escaped, paragraph by paragraph, with each
+    address a link (the student's own words stay text: escaping comes first)."""
+    def paragraph(block: str) -> str:
+        lines = [_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escape(line))
+                 for line in block.split("\n")]
+        return "<p>" + "<br>\n".join(lines) + "</p>"
+    blocks = [b for b in text.strip().split("\n\n") if b.strip()]
+    return (f'<!doctype html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
+            f"</head><body>\n" + "\n".join(paragraph(b) for b in blocks) + "\n</body></html>\n")
+
+
 def new_message(*, event_id: str, kind: str, recipient: Recipient, data: dict,
-                now: datetime) -> Message:
-    """The message an event causes, addressed as the recipient's details stand now."""
-    subject, body = compose(kind, recipient.language, recipient.name, data)
+                now: datetime, language: str | None = None) -> Message:
+    """The message an event causes, addressed as the recipient's details stand now, in
+    `language` when the student chose one in their preferences."""
+    language = language or recipient.language
+    subject, body = compose(kind, language, recipient.name, data)
     return Message(message_id=str(uuid.uuid4()), event_id=event_id, kind=kind,
                    student_id=recipient.student_id, to_address=recipient.email, subject=subject,
-                   body=body, language=recipient.language, status=PENDING, attempts=0,
+                   body=body, language=language, status=PENDING, attempts=0,
                    last_error=None, created_at=now, sent_at=None, next_attempt_at=now)

@@ -165,4 +165,20 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             "Om du har frågor, kontakta ditt programs internationella koordinator.",
         )),
     },
+    kinds.LEFT_THE_CIM: {
+        "en": Template("You have left the CIM", (
+            "You have withdrawn from the Certificate of International Merits (CIM). Activities "
+            "and a report that were still waiting for a decision are withdrawn, and a booked "
+            "ceremony place is released.",
+            "A certificate already issued stays valid. You can download everything the CIM holds "
+            "about you from your page at any time.",
+        )),
+        "sv": Template("Du har lämnat CIM", (
+            "Du har lämnat Certificate of International Merits (CIM). Aktiviteter och en rapport "
+            "som ännu inte var beslutade har dragits tillbaka, och en bokad plats vid en "
+            "ceremoni har släppts.",
+            "Ett certifikat som redan utfärdats gäller fortfarande. Du kan när som helst ladda "
+            "ner allt CIM har om dig från din sida.",
+        )),
+    },
 }

@@ -6,7 +6,8 @@ from itertools import count
 from services.approvals.domain.activities import Activity
 from services.approvals.domain.audit import AuditEntry
 from services.approvals.domain.coordinators import Coordinator
-from services.approvals.domain.decisions import REPORT, Decision
+from services.approvals.domain import funnel, inbox
+from services.approvals.domain.decisions import ACTIVITY, REPORT, Decision
 from services.approvals.domain.eligibility import Evaluation
 from services.approvals.domain.statuses import ACCEPTED, PENDING, WITHDRAWN
 from services.approvals.domain.students import IssuedCertificate, Presentation, Report, Student
@@ -58,23 +59,55 @@ class FakeApprovalsRepository:
         return next((e for e in self.evaluations
                      if (e.student_id, e.outcome) == (student_id, outcome)), None)
 
-    def _pending(self, items, programmes):
-        pairs = [(item, self.students_by_id.get(item.student_id)) for item in items
-                 if item.status == PENDING]
-        return [(item, student) for item, student in pairs
-                if student is not None and student.status != WITHDRAWN
-                and (programmes is None or student.programme_code in programmes)]
+    def _waiting(self):
+        """Every waiting item as the inbox shows it (what orm's inbox query selects)."""
+        items = []
+        for kind, pool, key in ((ACTIVITY, self.activities, "activity_id"),
+                                (REPORT, self.reports, "report_id")):
+            for item in pool.values():
+                student = self.students_by_id.get(item.student_id)
+                if item.status != PENDING or student is None or student.status == WITHDRAWN:
+                    continue
+                row = {"kind": kind, "id": getattr(item, key), "student_id": student.student_id,
+                       "student_name": student.name, "programme": student.programme_code,
+                       "version": item.version, "submitted_at": item.submitted_at}
+                if kind == ACTIVITY:
+                    row.update(type=item.type_code, title=item.title, sessions=len(item.sessions))
+                items.append(row)
+        return sorted(items, key=inbox.position)
 
-    def pending_activities(self, programmes):
-        return self._pending(self.activities.values(), programmes)
+    def inbox_items(self, criteria, after, limit):
+        return [i for i in self._waiting() if inbox.matches(i, criteria)
+                and (after is None or inbox.position(i) > after)][:limit]
 
-    def pending_reports(self, programmes):
-        return self._pending(self.reports.values(), programmes)
+    def waiting_by_programme(self):
+        found = {}
+        for item in self._waiting():
+            count, oldest = found.get(item["programme"], (0, item["submitted_at"]))
+            found[item["programme"]] = (count + 1, min(oldest, item["submitted_at"]))
+        return found
 
-    def students(self, programme=None):
-        return sorted((s for s in self.students_by_id.values()
-                       if programme is None or s.programme_code == programme),
-                      key=lambda s: s.student_id)
+    def funnel_rows(self, programmes, now):
+        rows = []
+        for code in programmes:
+            journeys = []
+            for s in self.students_by_id.values():
+                if s.programme_code != code or s.status == WITHDRAWN:
+                    continue
+                journey = {"registered": s.registered_at or now}
+                for e in self.evaluations:
+                    if e.student_id == s.student_id:
+                        journey[e.outcome] = e.evaluated_at
+                accepted = [d.decided_at for d in self.decisions if d.student_id == s.student_id
+                            and d.kind == REPORT and d.decision == ACCEPTED]
+                journey["report_accepted"] = max(accepted) if accepted else None
+                presentation = self.presentations.get(s.student_id)
+                journey["presented"] = presentation.recorded_at if presentation else None
+                certificate = self.certificates.get(s.student_id)
+                journey["certificate_issued"] = certificate.issued_at if certificate else None
+                journeys.append(journey)
+            rows += funnel.funnel(code, journeys)
+        return rows
 
     def programme_codes(self):
         codes = {s.programme_code for s in self.students_by_id.values()}
@@ -91,31 +124,16 @@ class FakeApprovalsRepository:
         self.withdrawals[activity_id] = (student_id, withdrawn_at)
         return True
 
-    def audit_trail(self, student_id):
-        return [e for e in self.entries if e.student_id == student_id]
+    def audit_trail(self, student_id, after=None, limit=None):
+        return [e for e in self.entries if e.student_id == student_id
+                and (after is None or e.seq > after)][:limit]
 
     def decisions_of(self, student_id):
         return sorted((d for d in self.decisions if d.student_id == student_id),
                       key=lambda d: d.decided_at)
 
-    def evaluations_of(self, student_ids):
-        return [e for e in self.evaluations if e.student_id in student_ids]
-
-    def presentations_of(self, student_ids):
-        return [p for p in self.presentations.values() if p.student_id in student_ids]
-
-    def report_acceptances(self, student_ids):
-        accepted = {}
-        for d in self.decisions:
-            if d.kind == REPORT and d.decision == ACCEPTED and d.student_id in student_ids:
-                accepted[d.student_id] = max(d.decided_at, accepted.get(d.student_id, d.decided_at))
-        return accepted
-
     def issued_certificate(self, student_id):
         return self.certificates.get(student_id)
-
-    def issued_certificates(self, student_ids):
-        return [c for c in self.certificates.values() if c.student_id in student_ids]
 
     def add(self, obj):
         if isinstance(obj, AuditEntry):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from services.ceremony.domain.bookings import Booking
+from services.ceremony.domain.bookings import ACTIVE, BOOKED, WAITING, Booking
 from services.ceremony.domain.ceremonies import Ceremony
 from services.ceremony.domain.presentations import Presentation
 from services.ceremony.domain.reports import FinalReport
@@ -35,6 +35,9 @@ class FakeCeremonyRepository:
         else:
             raise TypeError(f"the ceremony keeps no {type(obj).__name__}")
 
+    def remove(self, obj):
+        self.bookings.remove(obj)  # only bookings are ever removed (a released place)
+
     # `lock` serialises on a row in PostgreSQL; one thread here has nothing to serialise.
     def requirement(self, student_id, lock=False):
         return self.requirements.get(student_id)
@@ -49,18 +52,30 @@ class FakeCeremonyRepository:
         return sorted((c for c in self.ceremonies.values() if c.is_upcoming(now)),
                       key=lambda c: c.starts_at)
 
-    def places_taken(self, ceremony_ids):
-        counts = Counter(b.ceremony_id for b in self.bookings if b.ceremony_id in ceremony_ids)
+    def places_taken(self, ceremony_ids, status=BOOKED):
+        counts = Counter(b.ceremony_id for b in self.bookings
+                         if b.ceremony_id in ceremony_ids and b.status == status)
         return dict(counts)
 
-    def upcoming_booking(self, student_id, now):
-        upcoming = [b for b in self.bookings if b.student_id == student_id
-                    and self.ceremonies[b.ceremony_id].is_upcoming(now)]
-        return min(upcoming, key=lambda b: self.ceremonies[b.ceremony_id].starts_at, default=None)
+    def active_booking(self, student_id, lock=False):
+        return next((b for b in self.bookings if b.student_id == student_id
+                     and b.status in ACTIVE), None)
+
+    def bookings_of(self, ceremony_id, *statuses):
+        return sorted((b for b in self.bookings if b.ceremony_id == ceremony_id
+                       and b.status in (statuses or ACTIVE)),
+                      key=lambda b: (b.booked_at, b.booking_id))
+
+    def waiting_list(self, ceremony_id):
+        return self.bookings_of(ceremony_id, WAITING)
 
     def booking(self, ceremony_id, student_id):
-        return next((b for b in self.bookings
-                     if (b.ceremony_id, b.student_id) == (ceremony_id, student_id)), None)
+        mine = [b for b in self.bookings if (b.ceremony_id, b.student_id) == (ceremony_id, student_id)]
+        return max(mine, key=lambda b: b.booked_at, default=None)
+
+    def report_statuses(self, student_ids):
+        return {r.student_id: r.status for r in sorted(self.reports, key=lambda r: r.submitted_at)
+                if r.student_id in student_ids}
 
     def latest_report(self, student_id):
         mine = [r for r in self.reports if r.student_id == student_id]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from services.notifications.domain.delivery import PENDING, DeliveryAttempt
 from services.notifications.domain.messages import Message
+from services.notifications.domain.preferences import Preference
 from services.notifications.domain.recipients import Recipient
 
 
@@ -11,6 +12,14 @@ class FakeNotificationsRepository:
         self.recipients: dict[str, Recipient] = {}
         self.messages: dict[str, Message] = {}
         self.delivery_log: list[DeliveryAttempt] = []
+        self.preferences: dict[tuple[str, str], Preference] = {}
+
+    def preference(self, issuer, subject, lock=False):
+        return self.preferences.get((issuer, subject))
+
+    def student_language(self, student_id):
+        return next((p.language for p in self.preferences.values()
+                     if p.student_id == student_id), None)
 
     def recipient(self, student_id):
         return self.recipients.get(student_id)
@@ -33,6 +42,8 @@ class FakeNotificationsRepository:
                    for m in self.messages.values()):
                 raise ValueError("one message per event and kind")  # uq_messages_event_kind
             self.messages[obj.message_id] = obj
+        elif isinstance(obj, Preference):
+            self.preferences[(obj.issuer, obj.subject)] = obj
         elif isinstance(obj, DeliveryAttempt):
             self.delivery_log.append(obj)
         else:

@@ -1,0 +1,119 @@
+"""The benchmark suite, one command: `.venv/bin/python -m bench [--graduates N] [--sizes ...]`.
+
+Starts the platform (bench.live: every service its own process on the local RabbitMQ and
+PostgreSQL), then measures, each against a baseline run in the same run:
+- the graduation batch: N eligible students to sealed PDFs, DS records and emails, against
+  rendering the same N PDFs bare in one process (ratio: ours / bare, lower is better);
+- the gateway at a fixed offered rate (hey, loopback, bounded in time): progress and the inbox
+  against the gateway's own /health (p50/p95/p99; throughput ratio: route / health), at each data
+  size (students, with three pending activities each, seeded in bulk).
+Prints a table and writes it into docs/benchmarks.md (between the "results" markers) with the
+machine. Run by hand; the test suite only checks the table's formatting.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform as host
+import re
+import sys
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+START, END = "<!-- results: written by python -m bench -->", "<!-- end of results -->"
+
+
+def _fmt(value, unit="") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.1f}{unit}" if value < 100 else f"{value:.0f}{unit}"
+    return f"{value}{unit}"
+
+
+def table(rows: list[dict]) -> str:
+    """A Markdown table: figure, value, baseline, its value, ratio."""
+    lines = ["| figure | value | baseline (same run) | baseline value | ratio |",
+             "|---|---|---|---|---|"]
+    for r in rows:
+        ratio = "-" if r.get("ratio") is None else f"{r['ratio']:.2f}"
+        lines.append(f"| {r['figure']} | {r['value']} | {r['baseline']} | {r['baseline_value']} "
+                     f"| {ratio} |")
+    return "\n".join(lines)
+
+
+def graduation_rows(result: dict, bare_s: float, n: int) -> list[dict]:
+    per = result["seconds"] / n
+    return [{"figure": f"graduation batch, N={n}: s per certificate (sealed PDF, DS record, email; "
+                       f"done: {result['certificates']} certificates, {result['supplement']} DS, "
+                       f"{result['emails']} emails)",
+             "value": _fmt(per * 1000, " ms"), "baseline": "bare WeasyPrint render, one process",
+             "baseline_value": _fmt(bare_s / n * 1000, " ms"), "ratio": per / (bare_s / n)}]
+
+
+def gateway_rows(results: list[dict], rate: int) -> list[dict]:
+    rows = []
+    health = {r["size"]: r for r in results if r["route"] == "health"}
+    for r in results:
+        if r["route"] == "health":
+            continue
+        h = health[r["size"]]
+        latency = lambda x: f"p50 {_fmt(x['p50'])} / p95 {_fmt(x['p95'])} / p99 {_fmt(x['p99'])} ms"  # noqa
+        rows.append({"figure": f"{r['route']} at {rate} req/s offered, {r['size']:,} students "
+                               f"({r['size'] * 3:,} activities): latency; served req/s",
+                     "value": f"{latency(r)}; {r['rps']:.0f}/s",
+                     "baseline": "GET /health, same rate", "baseline_value":
+                     f"{latency(h)}; {h['rps']:.0f}/s",
+                     "ratio": r["rps"] / h["rps"] if h["rps"] else None})
+    return rows
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), host.processor())
+    return (f"{os.cpu_count()} cores ({cpu}), {host.system()} {host.release()}, Python "
+            f"{host.python_version()}; run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+
+
+def write_doc(text: str):
+    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    block = f"{START}\n{text}\n{END}"
+    if START in doc:
+        doc = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, doc, flags=re.S)
+    else:
+        doc = doc.rstrip() + "\n\n## Results\n\n" + block + "\n"
+    DOC.write_text(doc)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--graduates", type=int, default=200)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    from bench import gateway, graduation
+    from bench.live import running_platform
+
+    rows = []
+    with running_platform() as running:
+        if args.graduates:
+            result = graduation.through_the_platform(running, args.graduates)
+            rows += graduation_rows(result, graduation.bare(args.graduates), args.graduates)
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+        if sizes:
+            rows += gateway_rows(gateway.at_sizes(running, sizes, args.rate, args.seconds), args.rate)
+    text = f"Machine: {machine()}.\n\n{table(rows)}"
+    print(text)
+    if not args.no_write:
+        write_doc(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
