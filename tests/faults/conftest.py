@@ -17,6 +17,15 @@ from tests.faults import report
 SETTINGS = {"CIM_RETRY_LIMIT": "12", "CIM_RETRY_DELAY_MS": "1000", "CIM_OUTBOX_POLL_MS": "200"}
 
 
+# Not yet in the default run (`bin/test`): two scenarios fail on real findings (a service that
+# dies when an RPC reply meets a broker restart; an email sent twice after a kill -9 between the
+# SMTP hand-over and the commit: docs/reliability.md) and the tier takes ~30 minutes on a loaded
+# 2-core machine. Run it with `CIM_FAULTS=1 bin/test tests/faults`. The table's format test runs
+# always.
+SCENARIOS = ["test_broker.py", "test_database.py", "test_duplicates.py", "test_kill.py",
+             "test_mail.py", "test_quorum.py", "test_stop.py"]
+collect_ignore = [] if os.environ.get("CIM_FAULTS") == "1" else SCENARIOS
+
 SCENARIO_TIMEOUT_S = 900  # a batch with a fault in it (and a platform start) outlasts the usual 300
 
 
