@@ -10,6 +10,7 @@ PostgreSQL), then measures, each against a baseline run in the same run:
 Prints a table and writes it into docs/benchmarks.md (between the "results" markers) with the
 machine. Run by hand; the test suite only checks the table's formatting.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,22 +38,26 @@ def _fmt(value, unit="") -> str:
 
 def table(rows: list[dict]) -> str:
     """A Markdown table: figure, value, baseline, its value, ratio."""
-    lines = ["| figure | value | baseline (same run) | baseline value | ratio |",
-             "|---|---|---|---|---|"]
+    lines = ["| figure | value | baseline (same run) | baseline value | ratio |", "|---|---|---|---|---|"]
     for r in rows:
         ratio = "-" if r.get("ratio") is None else f"{r['ratio']:.2f}"
-        lines.append(f"| {r['figure']} | {r['value']} | {r['baseline']} | {r['baseline_value']} "
-                     f"| {ratio} |")
+        lines.append(f"| {r['figure']} | {r['value']} | {r['baseline']} | {r['baseline_value']} | {ratio} |")
     return "\n".join(lines)
 
 
 def graduation_rows(result: dict, bare_s: float, n: int) -> list[dict]:
     per = result["seconds"] / n
-    return [{"figure": f"graduation batch, N={n}: s per certificate (sealed PDF, DS record, email; "
-                       f"done: {result['certificates']} certificates, {result['supplement']} DS, "
-                       f"{result['emails']} emails)",
-             "value": _fmt(per * 1000, " ms"), "baseline": "bare WeasyPrint render, one process",
-             "baseline_value": _fmt(bare_s / n * 1000, " ms"), "ratio": per / (bare_s / n)}]
+    return [
+        {
+            "figure": f"graduation batch, N={n}: s per certificate (sealed PDF, DS record, email; "
+            f"done: {result['certificates']} certificates, {result['supplement']} DS, "
+            f"{result['emails']} emails)",
+            "value": _fmt(per * 1000, " ms"),
+            "baseline": "bare WeasyPrint render, one process",
+            "baseline_value": _fmt(bare_s / n * 1000, " ms"),
+            "ratio": per / (bare_s / n),
+        }
+    ]
 
 
 def gateway_rows(results: list[dict], rate: int) -> list[dict]:
@@ -63,20 +68,32 @@ def gateway_rows(results: list[dict], rate: int) -> list[dict]:
             continue
         h = health[r["size"]]
         latency = lambda x: f"p50 {_fmt(x['p50'])} / p95 {_fmt(x['p95'])} / p99 {_fmt(x['p99'])} ms"  # noqa
-        rows.append({"figure": f"{r['route']} at {rate} req/s offered, {r['size']:,} students "
-                               f"({r['size'] * 3:,} activities): latency; served req/s",
-                     "value": f"{latency(r)}; {r['rps']:.0f}/s",
-                     "baseline": "GET /health, same rate", "baseline_value":
-                     f"{latency(h)}; {h['rps']:.0f}/s",
-                     "ratio": r["rps"] / h["rps"] if h["rps"] else None})
+        rows.append(
+            {
+                "figure": f"{r['route']} at {rate} req/s offered, {r['size']:,} students "
+                f"({r['size'] * 3:,} activities): latency; served req/s",
+                "value": f"{latency(r)}; {r['rps']:.0f}/s",
+                "baseline": "GET /health, same rate",
+                "baseline_value": f"{latency(h)}; {h['rps']:.0f}/s",
+                "ratio": r["rps"] / h["rps"] if h["rps"] else None,
+            }
+        )
     return rows
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), host.processor())
-    return (f"{os.cpu_count()} cores ({cpu}), {host.system()} {host.release()}, Python "
-            f"{host.python_version()}; run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        host.processor(),
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {host.system()} {host.release()}, Python "
+        f"{host.python_version()}; run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+    )
 
 
 def write_doc(text: str):

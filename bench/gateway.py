@@ -1,6 +1,7 @@
 """Gateway latencies at a fixed offered rate (hey on loopback, bounded in time): `/health` as the
 baseline, a student's progress and the coordinator's inbox, at growing data sizes seeded
 straight into approvals' database (bench.seed)."""
+
 from __future__ import annotations
 
 import csv
@@ -20,12 +21,10 @@ def hey(url: str, token: str | None, rate: int, seconds: int, concurrency: int =
     """p50/p95/p99 (ms) and the throughput served at `rate` requests/s offered."""
     if shutil.which("hey") is None:
         raise SystemExit("the gateway benchmark needs hey: apt-get install -y hey")
-    command = ["hey", "-z", f"{seconds}s", "-c", str(concurrency),
-               "-q", str(max(1, rate // concurrency)), "-o", "csv"]
+    command = ["hey", "-z", f"{seconds}s", "-c", str(concurrency), "-q", str(max(1, rate // concurrency)), "-o", "csv"]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
-    out = subprocess.run(command + [url], capture_output=True, text=True, check=True,
-                         timeout=seconds + 60).stdout
+    out = subprocess.run(command + [url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     times = sorted(float(r["response-time"]) * 1000 for r in rows)
     ok = sum(1 for r in rows if r["status-code"] == "200")
@@ -37,11 +36,14 @@ def hey(url: str, token: str | None, rate: int, seconds: int, concurrency: int =
 
 def one_student(running) -> str:
     """A registered student of the platform (through the API), once approvals knows them."""
-    token = issue_dev_token(running.secret, "s-bench-1", "student", name="Bench Student",
-                            email="bench@example.org")
+    token = issue_dev_token(running.secret, "s-bench-1", "student", name="Bench Student", email="bench@example.org")
     client = Client(running.gateway_url, token)
-    client.call("POST", "/v1/registrations", 201, json={
-        "programme": "MPUBH", "expected_graduation": "2027-06", "language": "en"})
+    client.call(
+        "POST",
+        "/v1/registrations",
+        201,
+        json={"programme": "MPUBH", "expected_graduation": "2027-06", "language": "en"},
+    )
     client.until("GET", "/v1/me/progress", timeout=120)
     return token
 
@@ -58,10 +60,13 @@ def at_sizes(running, sizes: list[int], rate: int, seconds: int, per_student: in
         seeded_s = time.monotonic() - started
         loaded = size
         base = running.gateway_url
-        for name, path, token in (("health", "/health", None),
-                                  ("progress", "/v1/me/progress", student),
-                                  ("inbox", "/v1/coordinator/inbox?limit=50", admin)):
-            results.append({"size": size, "route": name, "seeded_s": seeded_s,
-                            **hey(base + path, token, rate, seconds)})
+        for name, path, token in (
+            ("health", "/health", None),
+            ("progress", "/v1/me/progress", student),
+            ("inbox", "/v1/coordinator/inbox?limit=50", admin),
+        ):
+            results.append(
+                {"size": size, "route": name, "seeded_s": seeded_s, **hey(base + path, token, rate, seconds)}
+            )
     engine.dispose()
     return results

@@ -1,5 +1,6 @@
 """The graduation batch: N eligible students through the running platform to sealed PDFs,
 Diploma Supplement records and emails, against rendering the same N PDFs bare in one process."""
+
 from __future__ import annotations
 
 import json
@@ -34,10 +35,12 @@ def through_the_platform(running, n: int, timeout_s: float = 1800) -> dict:
     records and certificate emails (the students registered beforehand, not timed)."""
     ids = [f"stu-grad-{i:05d}" for i in range(n)]
     for student_id in ids:
-        envelope = make_event(STUDENT_REGISTERED, a_student(
-            student_id=student_id, email=f"{student_id}@example.org"), producer="registration")
-        publish_raw(running.amqp, "registration", STUDENT_REGISTERED,
-                    json.dumps(envelope).encode(), "application/json")
+        envelope = make_event(
+            STUDENT_REGISTERED,
+            a_student(student_id=student_id, email=f"{student_id}@example.org"),
+            producer="registration",
+        )
+        publish_raw(running.amqp, "registration", STUDENT_REGISTERED, json.dumps(envelope).encode(), "application/json")
     cert_url, mail_url = running.database_urls["certificates"], running.database_urls["notifications"]
     deadline = time.monotonic() + 300
     while _count(mail_url, "SELECT count(*) FROM recipients") < n and time.monotonic() < deadline:
@@ -45,16 +48,18 @@ def through_the_platform(running, n: int, timeout_s: float = 1800) -> dict:
     before = _emails(running.layout)
     started = time.monotonic()
     for student_id in ids:
-        envelope = make_event(STUDENT_ELIGIBLE, an_eligibility(
-            student_id, email=f"{student_id}@example.org"), producer="approvals")
-        publish_raw(running.amqp, "approvals", STUDENT_ELIGIBLE, json.dumps(envelope).encode(),
-                    "application/json")
+        envelope = make_event(
+            STUDENT_ELIGIBLE, an_eligibility(student_id, email=f"{student_id}@example.org"), producer="approvals"
+        )
+        publish_raw(running.amqp, "approvals", STUDENT_ELIGIBLE, json.dumps(envelope).encode(), "application/json")
     deadline = started + timeout_s
     done = {}
     while time.monotonic() < deadline:
-        done = {"certificates": _count(cert_url, "SELECT count(*) FROM certificates WHERE state = 'valid'"),
-                "supplement": _count(cert_url, "SELECT count(*) FROM diploma_supplement_entries"),
-                "emails": _emails(running.layout) - before}
+        done = {
+            "certificates": _count(cert_url, "SELECT count(*) FROM certificates WHERE state = 'valid'"),
+            "supplement": _count(cert_url, "SELECT count(*) FROM diploma_supplement_entries"),
+            "emails": _emails(running.layout) - before,
+        }
         if min(done.values()) >= n:
             break
         time.sleep(0.5)
@@ -73,4 +78,5 @@ def bare(n: int) -> float:
 
 def an_eligibility_content() -> dict:
     from bench.render import CONTENT
+
     return CONTENT

@@ -1,6 +1,7 @@
 """The whole platform for a benchmark (live processes): every service its own process (as `cim up` runs them) on
 the local RabbitMQ (a vhost of its own) and PostgreSQL (databases of their own), an SMTP sink,
 generous rate limits; everything removed afterwards. Loopback only."""
+
 from __future__ import annotations
 
 import contextlib
@@ -50,22 +51,43 @@ def running_platform(extra_env: dict | None = None):
         ports = {name: free_port() for name in platform.SERVICE_PORTS}
         smtp_port = free_port()
         gateway_url = f"http://127.0.0.1:{ports['gateway']}"
-        env = {**os.environ, "AMQP_URI": amqp, "DATABASE_URL": template, "CIM_DATA_DIR": data_dir,
-               "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "CIM_ENV": "development",
-               "CIM_DEV_ISSUER_SECRET": SECRET, "CIM_PUBLIC_BASE_URL": gateway_url,
-               "CIM_RATE_LIMIT_WRITES": "1000000/60", "CIM_RATE_LIMIT_LOOKUPS": "1000000/60",
-               "CIM_RATE_LIMIT_PREFIX": f"cim-bench-{run}:rl", "LOG_LEVEL": "WARNING",
-               **(extra_env or {})}
-        subprocess.run([sys.executable, "-m", "cim", "migrate"], cwd=REPO_ROOT, env=env,
-                       check=True, capture_output=True, timeout=300)
+        env = {
+            **os.environ,
+            "AMQP_URI": amqp,
+            "DATABASE_URL": template,
+            "CIM_DATA_DIR": data_dir,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "CIM_ENV": "development",
+            "CIM_DEV_ISSUER_SECRET": SECRET,
+            "CIM_PUBLIC_BASE_URL": gateway_url,
+            "CIM_RATE_LIMIT_WRITES": "1000000/60",
+            "CIM_RATE_LIMIT_LOOKUPS": "1000000/60",
+            "CIM_RATE_LIMIT_PREFIX": f"cim-bench-{run}:rl",
+            "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
+        }
+        subprocess.run(
+            [sys.executable, "-m", "cim", "migrate"],
+            cwd=REPO_ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         platform.start_smtp_sink(layout, smtp_port)
         for service, port in ports.items():
             platform.start_service(service, layout, env, port)
         try:
             platform.wait_healthy(ports, timeout=180, layout=layout)
-            yield Running(gateway_url, amqp, {
-                s: normalise_database_url(template.replace("{service}", s))
-                for s in SERVICES_WITH_DATABASE}, layout, SECRET, ports)
+            yield Running(
+                gateway_url,
+                amqp,
+                {s: normalise_database_url(template.replace("{service}", s)) for s in SERVICES_WITH_DATABASE},
+                layout,
+                SECRET,
+                ports,
+            )
         finally:
             platform.stop_all(layout)
             _vhost("delete", vhost)

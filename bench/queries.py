@@ -8,6 +8,7 @@ migrated to head and seeded by bench.seed: N students in one programme with one 
 activity each. Prints, per use case and size: median ms per call, statements per call, and the
 share of that time spent inside the database driver (the SQL hop).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,9 +77,15 @@ def measure(url: str, size: int, runs: int) -> list[dict]:
             times.append(time.perf_counter() - started)
             statements, sql = counter.count, sql + [counter.seconds]
         total = statistics.median(times[1:])
-        rows.append({"use case": name, "size": size, "ms": round(total * 1000, 1),
-                     "statements": statements,
-                     "sql share": f"{min(1.0, statistics.median(sql[1:]) / total):.0%}"})
+        rows.append(
+            {
+                "use case": name,
+                "size": size,
+                "ms": round(total * 1000, 1),
+                "statements": statements,
+                "sql share": f"{min(1.0, statistics.median(sql[1:]) / total):.0%}",
+            }
+        )
     engine.dispose()
     return rows
 
@@ -97,8 +104,10 @@ def main(argv=None):
         url = create_database(server, name)
         try:
             for row in measure(url, size, args.runs):
-                print(f"{row['use case']:22} {row['size']:>7} {row['ms']:>8} "
-                      f"{row['statements']:>10} {row['sql share']:>9}")
+                print(
+                    f"{row['use case']:22} {row['size']:>7} {row['ms']:>8} "
+                    f"{row['statements']:>10} {row['sql share']:>9}"
+                )
         finally:
             drop_database(server, name)
 

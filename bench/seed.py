@@ -7,6 +7,7 @@ approvals database migrated to head; every student is in programme MPUBH unless 
 activity pending, one audit line per activity. Used by the benchmarks and the statement-count
 tests, so both see the same shape of data.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,13 +20,18 @@ from services.approvals import orm
 
 CHUNK = 2000
 EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
-TYPE = {"code": "exchange_semester", "name_en": "Exchange semester", "name_sv": "Utbytestermin",
-        "sessions_required": 1, "location_rule": "abroad"}
+TYPE = {
+    "code": "exchange_semester",
+    "name_en": "Exchange semester",
+    "name_sv": "Utbytestermin",
+    "sessions_required": 1,
+    "location_rule": "abroad",
+}
 
 
 def _chunks(rows):
     for start in range(0, len(rows), CHUNK):
-        yield rows[start:start + CHUNK]
+        yield rows[start : start + CHUNK]
 
 
 def _insert(conn, table, rows):
@@ -34,30 +40,52 @@ def _insert(conn, table, rows):
 
 
 def student_row(index: int, programme: str) -> dict:
-    return {"student_id": f"stu-{index:07d}", "name": f"Student {index:07d}",
-            "email": f"s{index}@example.org", "language": "en", "programme_code": programme,
-            "programme_name_en": programme, "programme_name_sv": programme,
-            "expected_graduation": "2027-06", "status": "registered",
-            "registered_at": EPOCH + timedelta(seconds=index)}
+    return {
+        "student_id": f"stu-{index:07d}",
+        "name": f"Student {index:07d}",
+        "email": f"s{index}@example.org",
+        "language": "en",
+        "programme_code": programme,
+        "programme_name_en": programme,
+        "programme_name_sv": programme,
+        "expected_graduation": "2027-06",
+        "status": "registered",
+        "registered_at": EPOCH + timedelta(seconds=index),
+    }
 
 
 def activity_row(index: int, student_id: str) -> dict:
-    return {"activity_id": str(uuid.UUID(int=index + 1)), "student_id": student_id, "version": 1,
-            "activity_type": TYPE, "title": f"Exchange {index}", "description": "seeded",
-            "location": {"kind": "abroad", "country": "DE"}, "start_date": date(2025, 1, 1),
-            "end_date": date(2025, 6, 1), "sessions": [],
-            "submitted_at": EPOCH + timedelta(seconds=index), "status": "pending",
-            "approved_sessions": 0}
+    return {
+        "activity_id": str(uuid.UUID(int=index + 1)),
+        "student_id": student_id,
+        "version": 1,
+        "activity_type": TYPE,
+        "title": f"Exchange {index}",
+        "description": "seeded",
+        "location": {"kind": "abroad", "country": "DE"},
+        "start_date": date(2025, 1, 1),
+        "end_date": date(2025, 6, 1),
+        "sessions": [],
+        "submitted_at": EPOCH + timedelta(seconds=index),
+        "status": "pending",
+        "approved_sessions": 0,
+    }
 
 
 def audit_row(index: int, student_id: str) -> dict:
-    return {"entry_id": str(uuid.UUID(int=10**12 + index)), "student_id": student_id,
-            "at": EPOCH + timedelta(seconds=index), "actor": "student", "action": "submitted",
-            "item_kind": "activity", "item_id": str(uuid.UUID(int=index + 1)), "version": 1}
+    return {
+        "entry_id": str(uuid.UUID(int=10**12 + index)),
+        "student_id": student_id,
+        "at": EPOCH + timedelta(seconds=index),
+        "actor": "student",
+        "action": "submitted",
+        "item_kind": "activity",
+        "item_id": str(uuid.UUID(int=index + 1)),
+        "version": 1,
+    }
 
 
-def seed(engine: sa.Engine, students: int, activities: int, programme: str = "MPUBH",
-         start: int = 0) -> list[str]:
+def seed(engine: sa.Engine, students: int, activities: int, programme: str = "MPUBH", start: int = 0) -> list[str]:
     """Add `students` students and `activities` pending activities (spread over them round
     robin) with one audit line each; returns the new students' ids. `start` offsets the ids so
     a second call adds more."""
@@ -67,8 +95,7 @@ def seed(engine: sa.Engine, students: int, activities: int, programme: str = "MP
         first = start * 10
         rows = [activity_row(first + i, ids[i % students]) for i in range(activities)]
         _insert(conn, orm.activities, rows)
-        _insert(conn, orm.audit_entries,
-                [audit_row(first + i, ids[i % students]) for i in range(activities)])
+        _insert(conn, orm.audit_entries, [audit_row(first + i, ids[i % students]) for i in range(activities)])
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("ANALYZE"))
@@ -83,6 +110,7 @@ def main(argv=None):
     parser.add_argument("--programme", default="MPUBH")
     args = parser.parse_args(argv)
     from shared.db import create_engine
+
     seed(create_engine(args.database_url), args.students, args.activities, args.programme)
 
 

@@ -1,4 +1,5 @@
 """`python -m cim` is the `cim` command."""
+
 from cim.cli import main
 
 main()

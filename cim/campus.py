@@ -1,4 +1,5 @@
 """`cim campus ...`: broker users for campus publishers, the inbound log, reconciliation."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,7 @@ def management(amqp_uri: str) -> tuple[str, tuple[str, str], str]:
     broker = urlparse(amqp_uri)
     vhost = unquote(broker.path[1:]) if broker.path not in ("", "/") else "/"
     given = SettingsSource("cim").get("CIM_RABBIT_MANAGEMENT_URL")
-    api = urlparse(given) if given else broker._replace(scheme="http",
-                                                        netloc=f"{broker.hostname}:15672")
+    api = urlparse(given) if given else broker._replace(scheme="http", netloc=f"{broker.hostname}:15672")
     auth = (api.username or broker.username or "guest", api.password or broker.password or "guest")
     return f"{api.scheme}://{api.hostname}:{api.port or 15672}/api", auth, vhost
 
@@ -35,11 +35,13 @@ def publisher_user(amqp_uri: str, name: str, password: str | None = None) -> tup
     api, auth, vhost = management(amqp_uri)
     password = password or secrets.token_urlsafe(24)
     user = access.user
-    requests.put(f"{api}/users/{quote(user, safe='')}", auth=auth, timeout=10,
-                 json={"password": password, "tags": ""}).raise_for_status()
+    requests.put(
+        f"{api}/users/{quote(user, safe='')}", auth=auth, timeout=10, json={"password": password, "tags": ""}
+    ).raise_for_status()
     permissions = access.regexes()
-    requests.put(f"{api}/permissions/{quote(vhost, safe='')}/{quote(user, safe='')}", auth=auth,
-                 timeout=10, json=permissions).raise_for_status()
+    requests.put(
+        f"{api}/permissions/{quote(vhost, safe='')}/{quote(user, safe='')}", auth=auth, timeout=10, json=permissions
+    ).raise_for_status()
     return user, password, permissions
 
 
@@ -58,8 +60,16 @@ def _edge(method: str, *args):
 
 
 def cmd_events(args):
-    query = {k: v for k, v in {"system": args.system, "status": args.status,
-                               "student_ref": args.student, "limit": args.limit}.items() if v}
+    query = {
+        k: v
+        for k, v in {
+            "system": args.system,
+            "status": args.status,
+            "student_ref": args.student,
+            "limit": args.limit,
+        }.items()
+        if v
+    }
     for entry in _edge("inbound_log", query):
         print(json.dumps(entry))
 
@@ -71,8 +81,10 @@ def cmd_reconcile(args):
     if args.apply and not (args.student or args.since or args.all):
         raise SystemExit("--apply needs --student, --since or --all (what to correct)")
     found = reconcile.compare(args.source, rows, _edge("reported", args.source))
-    print(f"{args.source}: {len(rows)} row(s); {found.same} the same, {len(found.missing)} "
-          f"missing, {len(found.different)} different, {len(found.extra)} only in the platform")
+    print(
+        f"{args.source}: {len(rows)} row(s); {found.same} the same, {len(found.missing)} "
+        f"missing, {len(found.different)} different, {len(found.extra)} only in the platform"
+    )
     for kind, items in (("missing", found.missing), ("different", found.different)):
         for row in items:
             print(f"  {kind}: {json.dumps(row, ensure_ascii=False)}")
@@ -93,8 +105,9 @@ def cmd_reconcile(args):
 def register(sub):
     campus = sub.add_parser("campus", help="campus systems: publisher users, inbound log, reconcile")
     commands = campus.add_subparsers(dest="campus_command", required=True)
-    p = commands.add_parser("publisher-user", help="create a campus system's broker user "
-                                                   "(write on its own exchange, nothing else)")
+    p = commands.add_parser(
+        "publisher-user", help="create a campus system's broker user (write on its own exchange, nothing else)"
+    )
     p.add_argument("name", help="lms, mobility, events or records")
     p.add_argument("--password", help="default: a new random one, printed once")
     p.set_defaults(func=cmd_publisher_user)
@@ -104,8 +117,7 @@ def register(sub):
     p.add_argument("--student", help="a student_ref")
     p.add_argument("--limit", type=int, default=100)
     p.set_defaults(func=cmd_events)
-    p = commands.add_parser("reconcile", help="compare a snapshot export with the platform; "
-                                              "dry run unless --apply")
+    p = commands.add_parser("reconcile", help="compare a snapshot export with the platform; dry run unless --apply")
     p.add_argument("--source", required=True, choices=("lms", "mobility", "events", "records"))
     p.add_argument("--file", required=True, help="CSV with a header row: the event's data fields")
     p.add_argument("--apply", action="store_true", help="send the corrections")

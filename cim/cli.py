@@ -1,4 +1,5 @@
 """`cim` subcommands: dev-token, migrate, up, down, status, demo, dlq (and cim/operate.py's)."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,8 @@ from shared.settings import load_settings
 BROKER_HELP = (
     "RabbitMQ does not answer at {uri}.\n"
     "Start one: `rabbitmq-server -detached` (Debian package rabbitmq-server), or\n"
-    "`docker compose up -d rabbitmq`, or set AMQP_URI to a broker that runs.")
+    "`docker compose up -d rabbitmq`, or set AMQP_URI to a broker that runs."
+)
 
 
 def _platform_env(settings) -> dict:
@@ -32,8 +34,7 @@ def cmd_dev_token(args):
     from services.gateway.auth import issue_dev_token
 
     settings = load_settings("gateway")
-    print(issue_dev_token(settings.dev_issuer_secret, args.sub, args.role, name=args.name,
-                          email=args.email))
+    print(issue_dev_token(settings.dev_issuer_secret, args.sub, args.role, name=args.name, email=args.email))
 
 
 def cmd_migrate(args):
@@ -74,8 +75,7 @@ def cmd_up(args):
     env = local_env()
     os.environ.update({k: v for k, v in env.items() if k == "DATABASE_URL"})
     try:
-        started = operate.up(args, env, lambda: cmd_migrate(
-            argparse.Namespace(service=None, skip_broker=False)))
+        started = operate.up(args, env, lambda: cmd_migrate(argparse.Namespace(service=None, skip_broker=False)))
     except TimeoutError as exc:
         sys.exit(f"{exc}\nLogs: {platform.Layout(settings.data_dir).logs}")
     layout = platform.Layout(settings.data_dir)
@@ -123,27 +123,32 @@ def cmd_dlq(args):
         if args.json:
             print(json.dumps([letter.summary() for letter in letters], default=str, indent=2))
         for letter in [] if args.json else letters:
-            print(f"{letter.id}  {letter.failed_at or '-':32}  {letter.queue or '-'}\n"
-                  f"    {letter.source or '-'} {letter.event_type or ''}: {letter.reason}")
+            print(
+                f"{letter.id}  {letter.failed_at or '-':32}  {letter.queue or '-'}\n"
+                f"    {letter.source or '-'} {letter.event_type or ''}: {letter.reason}"
+            )
         if not args.json:
             print(f"{len(letters)} dead letter(s)")
     elif args.action == "show":
         letter = deadletters.show(uri, _one(args))
         if letter is None:
             raise SystemExit(f"no dead letter {args.ids[0]}")
-        print(json.dumps({**letter.summary(), "error": letter.error, "body": letter.body},
-                         default=str, indent=2))
+        print(json.dumps({**letter.summary(), "error": letter.error, "body": letter.body}, default=str, indent=2))
     elif args.action == "replay":
         if not args.ids and not args.all:
             raise SystemExit("name the dead letters to replay, or --all")
-        moved = deadletters.replay(uri, ids=None if args.all else args.ids, source=args.source,
-                                   limit=args.limit)
+        moved = deadletters.replay(uri, ids=None if args.all else args.ids, source=args.source, limit=args.limit)
         print(f"replayed {moved} message(s) to their original queues")
     else:
         if not args.reason:
             raise SystemExit("a discard needs --reason")
-        letter = deadletters.discard(uri, _one(args), args.reason, by=os.environ.get("USER", "cim"),
-                                     journal=settings.data_dir / "dead-letters-discarded.jsonl")
+        letter = deadletters.discard(
+            uri,
+            _one(args),
+            args.reason,
+            by=os.environ.get("USER", "cim"),
+            journal=settings.data_dir / "dead-letters-discarded.jsonl",
+        )
         if letter is None:
             raise SystemExit(f"no dead letter {args.ids[0]}")
         print(f"discarded {letter.id} ({letter.queue}): logged with the reason")
@@ -183,16 +188,18 @@ def main(argv=None):
     p.set_defaults(func=cmd_up)
 
     sub.add_parser("down", help="stop everything `cim up` started").set_defaults(func=cmd_down)
-    sub.add_parser("status", help="each service's /health (exit 1 unless all are healthy)"
-                   ).set_defaults(func=cmd_status)
+    sub.add_parser("status", help="each service's /health (exit 1 unless all are healthy)").set_defaults(
+        func=cmd_status
+    )
 
     p = sub.add_parser("demo", help="run the whole journey against the running platform")
     p.add_argument("--url", default="http://127.0.0.1:8000")
     p.add_argument("--out")
     p.set_defaults(func=cmd_demo)
 
-    sub.add_parser("docs", help="regenerate docs/events.md, api.md, asyncapi.yaml, personal-data.md"
-                   ).set_defaults(func=cmd_docs)
+    sub.add_parser("docs", help="regenerate docs/events.md, api.md, asyncapi.yaml, personal-data.md").set_defaults(
+        func=cmd_docs
+    )
 
     p = sub.add_parser("dlq", help="list, show, replay or discard dead-lettered messages")
     p.add_argument("action", choices=("list", "show", "replay", "discard"))

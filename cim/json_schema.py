@@ -1,4 +1,5 @@
 """Marshmallow schemas as JSON Schema (draft 07, which AsyncAPI's Schema Object extends)."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate

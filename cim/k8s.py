@@ -4,6 +4,7 @@
 and the broker table in `docs/operations.md`; tests/unit/test_k8s_generated.py fails when the
 committed files differ from what this writes (run it again after changing a service).
 """
+
 from __future__ import annotations
 
 import re
@@ -17,6 +18,7 @@ from shared import broker_access
 from shared.migrations import SERVICES_WITH_DATABASE as ALL_DATABASES
 from shared.settings import REPO_ROOT
 from shared.topology import SERVICES
+
 # The campus edge's database, user and Deployment are in its own component (components/campus).
 SERVICES_WITH_DATABASE = tuple(s for s in ALL_DATABASES if s != broker_access.CAMPUS_SERVICE)
 
@@ -55,13 +57,27 @@ def services(with_campus: bool = False) -> list[Service]:
     """Every service with its port (docker-compose.yml) and `nameko run` target."""
     from shared.topology import service_class
 
-    ports = {"gateway": 8000, "registration": 8001, "activities": 8002, "approvals": 8003,
-             "ceremony": 8004, "certificates": 8005, "notifications": 8006}
+    ports = {
+        "gateway": 8000,
+        "registration": 8001,
+        "activities": 8002,
+        "approvals": 8003,
+        "ceremony": 8004,
+        "certificates": 8005,
+        "notifications": 8006,
+    }
     out = []
     for name in (s for s in SERVICES if s != broker_access.CAMPUS_SERVICE):  # its own component
         cls = service_class(name)
-        out.append(Service(name, ports[name], f"{cls.__module__}:{cls.__name__}",
-                           database=name in ALL_DATABASES, keys=name == "certificates"))
+        out.append(
+            Service(
+                name,
+                ports[name],
+                f"{cls.__module__}:{cls.__name__}",
+                database=name in ALL_DATABASES,
+                keys=name == "certificates",
+            )
+        )
     if with_campus:
         out.append(campus_service())
     return out
@@ -72,8 +88,7 @@ def campus_service() -> Service:
 
 
 def labels(service: str) -> dict:
-    return {"app.kubernetes.io/name": f"cim-{service}", "app.kubernetes.io/component": service,
-            **PART_OF}
+    return {"app.kubernetes.io/name": f"cim-{service}", "app.kubernetes.io/component": service, **PART_OF}
 
 
 def secret_env(name: str, secret: str, key: str) -> dict:
@@ -83,26 +98,40 @@ def secret_env(name: str, secret: str, key: str) -> dict:
 def amqp_env(user: str) -> list[dict]:
     """AMQP_URI composed from the broker user's credentials secret (`$(VAR)` composition)."""
     secret = f"cim-amqp-{user}"
-    return [secret_env("AMQP_USERNAME", secret, "username"),
-            secret_env("AMQP_PASSWORD", secret, "password"),
-            {"name": "AMQP_URI",
-             "value": f"amqp://$(AMQP_USERNAME):$(AMQP_PASSWORD)@{RABBITMQ_CLUSTER}:5672/{VHOST}"}]
+    return [
+        secret_env("AMQP_USERNAME", secret, "username"),
+        secret_env("AMQP_PASSWORD", secret, "password"),
+        {"name": "AMQP_URI", "value": f"amqp://$(AMQP_USERNAME):$(AMQP_PASSWORD)@{RABBITMQ_CLUSTER}:5672/{VHOST}"},
+    ]
 
 
 def database_env(service: str, variable: str = "DATABASE_URL", prefix: str = "DB") -> list[dict]:
     """DATABASE_URL from the service role's secret (the one CloudNativePG's managed role reads)."""
     secret = f"cim-db-{service}"
-    return [secret_env(f"{prefix}_USERNAME", secret, "username"),
-            secret_env(f"{prefix}_PASSWORD", secret, "password"),
-            {"name": variable, "value": f"postgresql://$({prefix}_USERNAME):$({prefix}_PASSWORD)"
-                                        f"@{PG_CLUSTER}-rw:5432/cim_{service}"}]
+    return [
+        secret_env(f"{prefix}_USERNAME", secret, "username"),
+        secret_env(f"{prefix}_PASSWORD", secret, "password"),
+        {
+            "name": variable,
+            "value": f"postgresql://$({prefix}_USERNAME):$({prefix}_PASSWORD)@{PG_CLUSTER}-rw:5432/cim_{service}",
+        },
+    ]
 
 
-POD_SECURITY = {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
-                "seccompProfile": {"type": "RuntimeDefault"}}
-CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                      "privileged": False, "runAsNonRoot": True,
-                      "capabilities": {"drop": ["ALL"]}}
+POD_SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": 10001,
+    "runAsGroup": 10001,
+    "fsGroup": 10001,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+CONTAINER_SECURITY = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "privileged": False,
+    "runAsNonRoot": True,
+    "capabilities": {"drop": ["ALL"]},
+}
 # Writable places on a read-only root: /tmp (WeasyPrint, tempfile), fontconfig's cache
 # (XDG_CACHE_HOME) and CIM_DATA_DIR. Documents are kept in PostgreSQL, not here
 # (docs/operations.md, "Where documents live"), so these are emptyDirs.
@@ -115,18 +144,26 @@ def wait_init(service: Service) -> dict:
     if service.database:
         args += ["--migrated", service.name]
     env = amqp_env(service.name) + (database_env(service.name) if service.database else [])
-    return {"name": "wait-for-dependencies", "image": IMAGE, "imagePullPolicy": "Always",
-            "command": args, "env": env,
-            "resources": {"requests": {"cpu": "50m", "memory": "128Mi"},
-                          "limits": {"cpu": "200m", "memory": "256Mi"}},
-            "securityContext": CONTAINER_SECURITY,
-            "volumeMounts": [{"name": "wait-script", "mountPath": "/opt/cim-wait", "readOnly": True},
-                             {"name": "tmp", "mountPath": "/tmp"}]}
+    return {
+        "name": "wait-for-dependencies",
+        "image": IMAGE,
+        "imagePullPolicy": "Always",
+        "command": args,
+        "env": env,
+        "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
+        "securityContext": CONTAINER_SECURITY,
+        "volumeMounts": [
+            {"name": "wait-script", "mountPath": "/opt/cim-wait", "readOnly": True},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ],
+    }
 
 
 def deployment(service: Service) -> dict:
-    env = [{"name": "WEB_SERVER_ADDRESS", "value": f"0.0.0.0:{service.port}"},
-           {"name": "XDG_CACHE_HOME", "value": "/var/cache/cim"}]
+    env = [
+        {"name": "WEB_SERVER_ADDRESS", "value": f"0.0.0.0:{service.port}"},
+        {"name": "XDG_CACHE_HOME", "value": "/var/cache/cim"},
+    ]
     env += amqp_env(service.name)
     if service.database:
         env += database_env(service.name)
@@ -134,16 +171,21 @@ def deployment(service: Service) -> dict:
     volumes = [{"name": name, "emptyDir": {"sizeLimit": "256Mi"}} for name, _ in SCRATCH_VOLUMES]
     volumes.append({"name": "wait-script", "configMap": {"name": "cim-wait-script"}})
     if service.keys:
-        env += [{"name": "CIM_SEAL_KEY_FILE", "value": "/etc/cim/keys/seal.key"},
-                {"name": "CIM_SEAL_CERT_FILE", "value": "/etc/cim/keys/seal.crt"},
-                {"name": "CIM_BADGE_KEY_FILE", "value": "/etc/cim/keys/badge.key"}]
+        env += [
+            {"name": "CIM_SEAL_KEY_FILE", "value": "/etc/cim/keys/seal.key"},
+            {"name": "CIM_SEAL_CERT_FILE", "value": "/etc/cim/keys/seal.crt"},
+            {"name": "CIM_BADGE_KEY_FILE", "value": "/etc/cim/keys/badge.key"},
+        ]
         mounts.append({"name": "signing-keys", "mountPath": "/etc/cim/keys", "readOnly": True})
-        volumes.append({"name": "signing-keys",
-                        "secret": {"secretName": "cim-certificates-keys", "defaultMode": 0o440}})
+        volumes.append(
+            {"name": "signing-keys", "secret": {"secretName": "cim-certificates-keys", "defaultMode": 0o440}}
+        )
     heavy = service.name in ("certificates", "ceremony")
     probe = {"httpGet": {"path": "/health", "port": "http"}, "timeoutSeconds": 5}
     container = {
-        "name": service.name, "image": IMAGE, "imagePullPolicy": "Always",
+        "name": service.name,
+        "image": IMAGE,
+        "imagePullPolicy": "Always",
         # exec form: nameko is PID 1 and receives SIGTERM itself
         "command": service.command,
         "ports": [{"name": "http", "containerPort": service.port, "protocol": "TCP"}],
@@ -152,23 +194,23 @@ def deployment(service: Service) -> dict:
         "readinessProbe": {**probe, "periodSeconds": 10, "failureThreshold": 3},
         # /health also reports the broker and database: a long failure count, so an outage of
         # either does not restart every pod at once
-        "livenessProbe": {**probe, "initialDelaySeconds": 30, "periodSeconds": 20,
-                          "failureThreshold": 6},
-        "resources": {"requests": {"cpu": "250m" if heavy else "100m",
-                                   "memory": "512Mi" if heavy else "256Mi"},
-                      "limits": {"cpu": "1", "memory": "1Gi" if heavy else "512Mi"}},
+        "livenessProbe": {**probe, "initialDelaySeconds": 30, "periodSeconds": 20, "failureThreshold": 6},
+        "resources": {
+            "requests": {"cpu": "250m" if heavy else "100m", "memory": "512Mi" if heavy else "256Mi"},
+            "limits": {"cpu": "1", "memory": "1Gi" if heavy else "512Mi"},
+        },
         "securityContext": CONTAINER_SECURITY,
         "volumeMounts": mounts,
     }
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": f"cim-{service.name}", "labels": labels(service.name)},
         "spec": {
             "replicas": 2,
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": {"app.kubernetes.io/name": f"cim-{service.name}"}},
-            "strategy": {"type": "RollingUpdate",
-                         "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
                 "metadata": {"labels": labels(service.name)},
                 "spec": {
@@ -186,102 +228,38 @@ def deployment(service: Service) -> dict:
     }
 
 
-def broker_user(access: broker_access.BrokerAccess, tags=()) -> list[dict]:
-    name = f"cim-{access.user}"
-    meta_labels = {**PART_OF, "cim.example.org/broker-user": access.user}
-    user = {"apiVersion": "rabbitmq.com/v1beta1", "kind": "User",
-            "metadata": {"name": name, "labels": meta_labels},
-            "spec": {"tags": list(tags), "rabbitmqClusterReference": {"name": RABBITMQ_CLUSTER},
-                     "importCredentialsSecret": {"name": f"cim-amqp-{access.user}"}}}
-    permission = {"apiVersion": "rabbitmq.com/v1beta1", "kind": "Permission",
-                  "metadata": {"name": name, "labels": meta_labels},
-                  "spec": {"vhost": VHOST, "userReference": {"name": name},
-                           "permissions": access.regexes(),
-                           "rabbitmqClusterReference": {"name": RABBITMQ_CLUSTER}}}
-    return [user, permission]
-
-
 def database(service: str) -> dict:
-    return {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Database",
-            "metadata": {"name": f"cim-{service}", "labels": PART_OF},
-            "spec": {"name": f"cim_{service}", "owner": f"cim_{service}", "ensure": "present",
-                     "cluster": {"name": PG_CLUSTER}}}
+    return {
+        "apiVersion": "postgresql.cnpg.io/v1",
+        "kind": "Database",
+        "metadata": {"name": f"cim-{service}", "labels": PART_OF},
+        "spec": {
+            "name": f"cim_{service}",
+            "owner": f"cim_{service}",
+            "ensure": "present",
+            "cluster": {"name": PG_CLUSTER},
+        },
+    }
 
 
 def managed_roles(names) -> list[dict]:
     """CloudNativePG managed roles: one login role per service database, password from a
     basic-auth secret `cim-db-<service>` (which the services read too)."""
-    return [{"name": f"cim_{service}", "ensure": "present", "login": True, "inherit": True,
-             "connectionLimit": 50, "passwordSecret": {"name": f"cim-db-{service}"},
-             "comment": f"the {service} service"} for service in names]
+    return [
+        {
+            "name": f"cim_{service}",
+            "ensure": "present",
+            "login": True,
+            "inherit": True,
+            "connectionLimit": 50,
+            "passwordSecret": {"name": f"cim-db-{service}"},
+            "comment": f"the {service} service",
+        }
+        for service in names
+    ]
 
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
-
-
-def migrate_job() -> dict:
-    """`cim migrate` once per rollout, before the services (Argo CD: a Sync hook in wave -1;
-    plain `kubectl apply`: it waits for the broker and databases, the services wait for it)."""
-    env = amqp_env("migrate")
-    databases = []
-    for service in SERVICES_WITH_DATABASE:
-        upper = service.upper()
-        env += database_env(service, variable=f"{upper}_DATABASE_URL", prefix=f"{upper}_DB")
-        databases += ["--database", service]
-    security = CONTAINER_SECURITY
-    scratch = [{"name": "tmp", "mountPath": "/tmp"}]
-    resources = {"requests": {"cpu": "100m", "memory": "256Mi"},
-                 "limits": {"cpu": "500m", "memory": "512Mi"}}
-    return {
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {"name": "cim-migrate", "labels": labels("migrate"),
-                     "annotations": {SYNC_WAVE: "-1", "argocd.argoproj.io/hook": "Sync",
-                                     "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation"}},
-        "spec": {
-            "backoffLimit": 6, "activeDeadlineSeconds": 3600, "ttlSecondsAfterFinished": 86400,
-            "template": {
-                "metadata": {"labels": labels("migrate")},
-                "spec": {
-                    "restartPolicy": "Never", "serviceAccountName": "cim",
-                    "automountServiceAccountToken": False, "enableServiceLinks": False,
-                    "securityContext": POD_SECURITY,
-                    "initContainers": [{
-                        "name": "wait-for-dependencies", "image": IMAGE, "imagePullPolicy": "Always",
-                        "command": ["python", "/opt/cim-wait/wait_for_dependencies.py", *databases],
-                        "env": env, "resources": resources, "securityContext": security,
-                        "volumeMounts": scratch + [{"name": "wait-script", "mountPath": "/opt/cim-wait",
-                                                    "readOnly": True}]}],
-                    "containers": [{
-                        "name": "migrate", "image": IMAGE, "imagePullPolicy": "Always",
-                        "command": ["cim", "migrate"],
-                        "envFrom": [{"configMapRef": {"name": "cim-config"}}],
-                        "env": env, "resources": resources, "securityContext": security,
-                        "volumeMounts": scratch}],
-                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
-                                {"name": "wait-script", "configMap": {"name": "cim-wait-script"}}],
-                },
-            },
-        },
-    }
-
-
-def dev_secrets(with_campus: bool = True) -> list[dict]:
-    """The dev overlay's secrets, with obvious development values (never used in production,
-    whose overlay only references secrets made by the operators' secret store)."""
-    def secret(name, data, kind="Opaque"):
-        return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "type": kind,
-                "stringData": data}
-
-    users = list(broker_access.all_access(with_campus=with_campus)) + ["keda"]
-    docs = [secret(f"cim-amqp-{u}", {"username": f"cim-{u}", "password": f"dev-{u}"}) for u in users]
-    names = list(SERVICES_WITH_DATABASE)
-    names += ["campus"] if with_campus else []
-    docs += [secret(f"cim-db-{s}", {"username": f"cim_{s}", "password": f"dev-{s}"},
-                    "kubernetes.io/basic-auth") for s in names]
-    docs.append(secret("cim-keda-rabbitmq",
-                       {"host": f"http://cim-keda:dev-keda@{RABBITMQ_CLUSTER}:15672/{VHOST}"}))
-    docs.append(secret("cim-backup-s3", {"ACCESS_KEY_ID": "dev", "ACCESS_SECRET_KEY": "dev"}))
-    return docs
 
 
 def with_wave(doc: dict, wave: int) -> dict:
@@ -290,8 +268,9 @@ def with_wave(doc: dict, wave: int) -> dict:
 
 
 def base_documents() -> dict[str, list[dict]]:
-    from cim.k8s_policies import (consumer_queue_regex, network_policy, pod_disruption_budget,
-                                  scaled_object)
+    from cim import k8s_jobs
+
+    from cim.k8s_policies import consumer_queue_regex, network_policy, pod_disruption_budget, scaled_object
 
     svcs = services()
     accesses = broker_access.all_access(with_campus=False)
@@ -299,34 +278,44 @@ def base_documents() -> dict[str, list[dict]]:
         "deployments.yaml": [d for s in svcs for d in (deployment(s), pod_disruption_budget(s))],
         "network-policies.yaml": [network_policy(s) for s in svcs],
         "monitoring.yaml": [d for s in svcs for d in monitoring(s.name, s.port, labels(s.name))],
-        "broker-users.yaml": [with_wave(d, -2) for a in accesses.values() for d in broker_user(a)]
-                             + [with_wave(d, -2) for d in broker_user(
-                                 broker_access.BrokerAccess(user="keda"), tags=("monitoring",))],
+        "broker-users.yaml": [with_wave(d, -2) for a in accesses.values() for d in k8s_jobs.broker_user(a)]
+        + [
+            with_wave(d, -2)
+            for d in k8s_jobs.broker_user(broker_access.BrokerAccess(user="keda"), tags=("monitoring",))
+        ],
         "databases.yaml": [with_wave(database(s), -2) for s in SERVICES_WITH_DATABASE],
-        "migrate-job.yaml": [migrate_job()],
-        "managed-roles.yaml": [{"op": "add", "path": "/spec/managed",
-                                "value": {"roles": managed_roles(SERVICES_WITH_DATABASE)}}],
-        "scaled-objects.yaml": [scaled_object(s, consumer_queue_regex(accesses[s.name]))
-                                for s in svcs if s.name in QUEUE_SCALED],
+        "migrate-job.yaml": [k8s_jobs.migrate_job()],
+        "managed-roles.yaml": [
+            {"op": "add", "path": "/spec/managed", "value": {"roles": managed_roles(SERVICES_WITH_DATABASE)}}
+        ],
+        "scaled-objects.yaml": [
+            scaled_object(s, consumer_queue_regex(accesses[s.name])) for s in svcs if s.name in QUEUE_SCALED
+        ],
     }
     return files
 
 
 def campus_documents() -> dict[str, list[dict]]:
-    from cim.k8s_policies import (consumer_queue_regex, network_policy, pod_disruption_budget,
-                                  scaled_object)
+    from cim import k8s_jobs
+
+    from cim.k8s_policies import consumer_queue_regex, network_policy, pod_disruption_budget, scaled_object
 
     campus = campus_service()
     edge = broker_access.campus_edge_access()
     users = [edge] + [broker_access.campus_publisher_access(s) for s in broker_access.CAMPUS_SOURCES]
     return {
-        "campus.yaml": [deployment(campus), pod_disruption_budget(campus), network_policy(campus),
-                        *monitoring(campus.name, campus.port, labels(campus.name)),
-                        scaled_object(campus, consumer_queue_regex(edge)),
-                        with_wave(database("campus"), -2)],
-        "broker-users.yaml": [with_wave(d, -2) for a in users for d in broker_user(a)],
-        "managed-roles.yaml": [{"op": "add", "path": "/spec/managed/roles/-", "value": role}
-                               for role in managed_roles(["campus"])],
+        "campus.yaml": [
+            deployment(campus),
+            pod_disruption_budget(campus),
+            network_policy(campus),
+            *monitoring(campus.name, campus.port, labels(campus.name)),
+            scaled_object(campus, consumer_queue_regex(edge)),
+            with_wave(database("campus"), -2),
+        ],
+        "broker-users.yaml": [with_wave(d, -2) for a in users for d in k8s_jobs.broker_user(a)],
+        "managed-roles.yaml": [
+            {"op": "add", "path": "/spec/managed/roles/-", "value": role} for role in managed_roles(["campus"])
+        ],
     }
 
 
@@ -341,14 +330,15 @@ def render(docs: list[dict], one_document: bool = False) -> str:
 
 def broker_table() -> str:
     """Markdown: what each broker user may do, and why, from shared.broker_access."""
-    lines = ["| user | configure (declare) | write (publish, bind to) | read (consume, bind from) |",
-             "|---|---|---|---|"]
+    lines = [
+        "| user | configure (declare) | write (publish, bind to) | read (consume, bind from) |",
+        "|---|---|---|---|",
+    ]
 
     def cell(grants):
         if not grants:
             return "nothing"
-        return "<br>".join(f"`{_readable(g.pattern)}`: {g.reason}" for g in
-                           sorted(grants, key=lambda g: g.pattern))
+        return "<br>".join(f"`{_readable(g.pattern)}`: {g.reason}" for g in sorted(grants, key=lambda g: g.pattern))
 
     for access in broker_access.all_access().values():
         user = f"cim-{access.user}" + (" (planned: campus edge not written yet)" if access.planned else "")
@@ -362,17 +352,19 @@ def _readable(pattern: str) -> str:
 
 
 def outputs() -> dict[Path, str]:
-    out = {BASE_OUT / name: render(docs, name.startswith("managed-roles"))
-           for name, docs in base_documents().items()}
-    out.update({CAMPUS_OUT / name: render(docs, name.startswith("managed-roles"))
-                for name, docs in campus_documents().items()})
-    out[DEV_OUT / "dev-secrets.yaml"] = render(dev_secrets())
+    from cim import k8s_jobs
+
+    out = {BASE_OUT / name: render(docs, name.startswith("managed-roles")) for name, docs in base_documents().items()}
+    out.update(
+        {CAMPUS_OUT / name: render(docs, name.startswith("managed-roles")) for name, docs in campus_documents().items()}
+    )
+    out[DEV_OUT / "dev-secrets.yaml"] = render(k8s_jobs.dev_secrets())
     return out
 
 
 def docs_with_table(text: str) -> str:
     begin, end = text.index(TABLE_BEGIN), text.index(TABLE_END)
-    return text[:begin + len(TABLE_BEGIN)] + "\n" + broker_table() + text[end:]
+    return text[: begin + len(TABLE_BEGIN)] + "\n" + broker_table() + text[end:]
 
 
 def write():
@@ -384,5 +376,7 @@ def write():
 
 if __name__ == "__main__":
     write()
-    print(f"wrote {BASE_OUT.relative_to(REPO_ROOT)}, {CAMPUS_OUT.relative_to(REPO_ROOT)} and the "
-          f"broker table in {DOCS.relative_to(REPO_ROOT)}")
+    print(
+        f"wrote {BASE_OUT.relative_to(REPO_ROOT)}, {CAMPUS_OUT.relative_to(REPO_ROOT)} and the "
+        f"broker table in {DOCS.relative_to(REPO_ROOT)}"
+    )

@@ -6,6 +6,7 @@ Changes go through the owning service's RPC wherever one exists (coordinators: a
 Study programmes have no RPC (a migration seeds them), so `cim seed` writes them into
 registration's own `programmes` table, as that migration does.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,6 +32,7 @@ def rpc_config() -> dict:
 
 
 # --- the local platform: up, restart, status ----------------------------------------------------
+
 
 def up(args, env: dict, migrate) -> list[str]:
     """Start every process that is not running (the others keep running); returns those started."""
@@ -94,6 +96,7 @@ def cmd_restart(args):
 
 # --- seed the directory ---------------------------------------------------------------------
 
+
 def read_seed(path: Path) -> dict:
     """The seed file: `programmes` (code, name_en, name_sv) and `coordinators` (subject,
     programmes, optional name, email, leave), each a list; anything else is refused."""
@@ -103,12 +106,18 @@ def read_seed(path: Path) -> dict:
     programmes = data.get("programmes") or []
     coordinators = data.get("coordinators") or []
     for item in programmes:
-        if not isinstance(item, dict) or set(item) != set(PROGRAMME_FIELDS) \
-                or not all(isinstance(item[k], str) and item[k] for k in PROGRAMME_FIELDS):
+        if (
+            not isinstance(item, dict)
+            or set(item) != set(PROGRAMME_FIELDS)
+            or not all(isinstance(item[k], str) and item[k] for k in PROGRAMME_FIELDS)
+        ):
             raise ValueError(f"a programme has exactly {', '.join(PROGRAMME_FIELDS)}: {item!r}")
     for item in coordinators:
-        if not isinstance(item, dict) or not isinstance(item.get("subject"), str) \
-                or not isinstance(item.get("programmes"), list):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("subject"), str)
+            or not isinstance(item.get("programmes"), list)
+        ):
             raise ValueError(f"a coordinator has a subject and a list of programmes: {item!r}")
     return {"programmes": programmes, "coordinators": coordinators}
 
@@ -125,8 +134,7 @@ def seed_programmes(database_url: str, programmes: list[dict]) -> int:
         with engine.begin() as conn:
             for item in programmes:
                 names = {"name_en": item["name_en"], "name_sv": item["name_sv"]}
-                changed = conn.execute(table.update().where(table.c.code == item["code"])
-                                       .values(**names)).rowcount
+                changed = conn.execute(table.update().where(table.c.code == item["code"]).values(**names)).rowcount
                 if not changed:
                     conn.execute(table.insert().values(code=item["code"], **names))
     finally:
@@ -136,9 +144,10 @@ def seed_programmes(database_url: str, programmes: list[dict]) -> int:
 
 def seed_coordinators(approvals, actor: dict, coordinators: list[dict]) -> list[dict]:
     """Each coordinator through approvals' `put_coordinator` RPC (it validates and alerts)."""
-    return [approvals.put_coordinator(actor, item["subject"],
-                                      {k: v for k, v in item.items() if k != "subject"})
-            for item in coordinators]
+    return [
+        approvals.put_coordinator(actor, item["subject"], {k: v for k, v in item.items() if k != "subject"})
+        for item in coordinators
+    ]
 
 
 def cmd_seed(args):
@@ -152,12 +161,12 @@ def cmd_seed(args):
         print(f"programmes: {seed_programmes(url, seed['programmes'])} written to registration")
     if seed["coordinators"]:
         with ClusterRpcProxy(rpc_config(), timeout=30) as cluster:
-            done = seed_coordinators(cluster.approvals, operator_actor(args.operator),
-                                     seed["coordinators"])
+            done = seed_coordinators(cluster.approvals, operator_actor(args.operator), seed["coordinators"])
         print(f"coordinators: {', '.join(c['subject'] for c in done)} put through approvals")
 
 
 # --- certificates -----------------------------------------------------------------------------
+
 
 def certificate_call(certificates, action: str, code: str, reason: str, operator: str) -> dict:
     method = {"revoke": certificates.revoke, "reissue": certificates.reissue}[action]
@@ -168,8 +177,7 @@ def cmd_certificate(args):
     from shared.messaging import ClusterRpcProxy
 
     with ClusterRpcProxy(rpc_config(), timeout=args.timeout) as cluster:
-        result = certificate_call(cluster.certificates, args.action, args.code, args.reason,
-                                  args.operator)
+        result = certificate_call(cluster.certificates, args.action, args.code, args.reason, args.operator)
     print(json.dumps(result, default=str, indent=2))
 
 

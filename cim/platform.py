@@ -1,4 +1,5 @@
 """Starting and stopping the platform's processes: seven services and a local SMTP sink."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,14 @@ import requests
 from shared.settings import REPO_ROOT
 
 SERVICE_PORTS = {
-    "gateway": 8000, "registration": 8001, "activities": 8002, "approvals": 8003,
-    "ceremony": 8004, "certificates": 8005, "notifications": 8006, "campus": 8007,
+    "gateway": 8000,
+    "registration": 8001,
+    "activities": 8002,
+    "approvals": 8003,
+    "ceremony": 8004,
+    "certificates": 8005,
+    "notifications": 8006,
+    "campus": 8007,
 }
 SMTP_PORT = 1025
 
@@ -25,6 +32,7 @@ SMTP_PORT = 1025
 @dataclass
 class Layout:
     """Where one running platform keeps its files."""
+
     data_dir: Path
 
     @property
@@ -61,26 +69,52 @@ def broker_answers(amqp_uri: str) -> bool:
 
 def _spawn(name: str, argv: list[str], env: dict, layout: Layout) -> int:
     log = open(layout.logs / f"{name}.log", "ab")
-    process = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        argv,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     (layout.pids / f"{name}.pid").write_text(str(process.pid))
     return process.pid
 
 
 def start_smtp_sink(layout: Layout, port: int = SMTP_PORT) -> int:
     """aiosmtpd storing every mail in a Maildir a person can open (var/mail/new/*)."""
-    return _spawn("smtp", [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-                           "-c", "aiosmtpd.handlers.Mailbox", str(layout.mail)],
-                  dict(os.environ), layout)
+    return _spawn(
+        "smtp",
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(layout.mail),
+        ],
+        dict(os.environ),
+        layout,
+    )
 
 
 def start_service(service: str, layout: Layout, env: dict, port: int) -> int:
     env = {**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "PYTHONUNBUFFERED": "1"}
     from shared.topology import service_class
 
-    argv = [sys.executable, "-m", "nameko", "run",
-            f"services.{service}.service:{service_class(service).__name__}",
-            "--config", str(REPO_ROOT / "config.yaml")]
+    argv = [
+        sys.executable,
+        "-m",
+        "nameko",
+        "run",
+        f"services.{service}.service:{service_class(service).__name__}",
+        "--config",
+        str(REPO_ROOT / "config.yaml"),
+    ]
     return _spawn(service, argv, env, layout)
 
 
@@ -97,8 +131,7 @@ def running(layout: Layout, name: str) -> bool:
         return True
 
 
-def wait_healthy(ports: dict[str, int], timeout: float = 90,
-                 layout: Layout | None = None) -> dict[str, str]:
+def wait_healthy(ports: dict[str, int], timeout: float = 90, layout: Layout | None = None) -> dict[str, str]:
     """Wait until every service's /health says ok; returns the last status of each.
 
     With a layout, a process that has died fails the wait at once (its log says why).
@@ -121,8 +154,7 @@ def wait_healthy(ports: dict[str, int], timeout: float = 90,
         if all(value == "ok" for value in status.values()):
             return status
         time.sleep(0.5)
-    raise TimeoutError(f"services not healthy after {timeout}s: "
-                       f"{ {k: v for k, v in status.items() if v != 'ok'} }")
+    raise TimeoutError(f"services not healthy after {timeout}s: { {k: v for k, v in status.items() if v != 'ok'} }")
 
 
 def _signal(layout: Layout, name: str) -> int | None:

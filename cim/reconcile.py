@@ -6,6 +6,7 @@ edge's intake), never deletes anything, and refuses to run without a filter or `
 A correction's CloudEvent id is derived from its row, so applying the same export twice sends
 nothing the second time (a duplicate by source and id).
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,16 +20,20 @@ from shared.campus import contract
 SOURCE = "urn:cim:reconcile:{system}"
 # The type each system's export rows become; records' rows are degrees, or name changes
 # (a `legal_name` column).
-ROW_TYPES = {"lms": contract.LMS_ENROLMENT_CREATED, "mobility": contract.MOBILITY_EXCHANGE_COMPLETED,
-             "events": contract.EVENTS_ATTENDANCE_RECORDED, "records": contract.RECORDS_DEGREE_CONFERRED}
+ROW_TYPES = {
+    "lms": contract.LMS_ENROLMENT_CREATED,
+    "mobility": contract.MOBILITY_EXCHANGE_COMPLETED,
+    "events": contract.EVENTS_ATTENDANCE_RECORDED,
+    "records": contract.RECORDS_DEGREE_CONFERRED,
+}
 DATE_COLUMNS = ("enrolled_at", "end_date", "date", "conferred_on", "effective_at", "unenrolled_at")
 
 
 @dataclass
 class Differences:
-    missing: list[dict] = field(default_factory=list)     # in the export, not in the platform
-    different: list[dict] = field(default_factory=list)   # in both, with other values
-    extra: list[str] = field(default_factory=list)        # in the platform, not in the export
+    missing: list[dict] = field(default_factory=list)  # in the export, not in the platform
+    different: list[dict] = field(default_factory=list)  # in both, with other values
+    extra: list[str] = field(default_factory=list)  # in the platform, not in the export
     same: int = 0
 
     def corrections(self) -> list[dict]:
@@ -82,8 +87,9 @@ def compare(system: str, rows: list[dict], held: dict) -> Differences:
             found.different.append(row)
         else:
             found.same += 1
-    found.extra = sorted("/".join(key[1]) for key in known if key not in seen
-                         and contract.INBOUND_SPECS[key[0]].system == system)
+    found.extra = sorted(
+        "/".join(key[1]) for key in known if key not in seen and contract.INBOUND_SPECS[key[0]].system == system
+    )
     return found
 
 
@@ -93,6 +99,11 @@ def correction(system: str, row: dict) -> dict:
     schema = contract.INBOUND_SPECS[event_type].schema()
     data = {k: v for k, v in row.items() if v != "" and k in schema.fields}
     digest = hashlib.sha256(json.dumps([event_type, data], sort_keys=True).encode()).hexdigest()
-    return {"specversion": "1.0", "id": f"reconcile-{digest[:32]}", "type": event_type,
-            "source": SOURCE.format(system=system), "datacontenttype": "application/json",
-            "data": data}
+    return {
+        "specversion": "1.0",
+        "id": f"reconcile-{digest[:32]}",
+        "type": event_type,
+        "source": SOURCE.format(system=system),
+        "datacontenttype": "application/json",
+        "data": data,
+    }

@@ -26,6 +26,7 @@ it publish into any queue by name). Two grants stay wider than wanted: `cim dlq 
 `nameko-rpc` (replies go there, so it could also send calls).
 `docs/operations.md` shows the table (written by `python -m cim.k8s`).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -38,9 +39,17 @@ from nameko.rpc import RPC_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TEMPLATE, Rpc, RpcPro
 from shared.events import PRODUCERS
 from shared.outbox import event_exchange
 from shared.settings import REPO_ROOT
-from shared.topology import (DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, SERVICES,
-                             campus_queue, campus_systems, handler_queue, return_exchange,
-                             service_class, subscriptions)
+from shared.topology import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    SERVICES,
+    campus_queue,
+    campus_systems,
+    handler_queue,
+    return_exchange,
+    service_class,
+    subscriptions,
+)
 
 RPC_EXCHANGE = "nameko-rpc"  # nameko.rpc.get_rpc_exchange without an `rpc_exchange` setting
 DEFAULT_EXCHANGE = "amq.default"  # what RabbitMQ checks when a client publishes to ""
@@ -54,6 +63,7 @@ def retry_exchange_pattern(service: str) -> str:
 
 def retry_queue_pattern(service: str) -> str:
     return retry_exchange_pattern(service) + re.escape(".waiting")
+
 
 # The campus edge (services/campus/service.py, written later) and the campus systems publishing
 # into it. Until the edge exists its access is the planned one below; once it exists it is
@@ -70,6 +80,7 @@ def campus_exchange(source: str) -> str:
 @dataclass(frozen=True)
 class Grant:
     """One name (or a pattern of names) a permission admits, with the reason it is needed."""
+
     pattern: str  # a regex fragment, already escaped
     reason: str
 
@@ -81,6 +92,7 @@ class Grant:
 @dataclass
 class BrokerAccess:
     """configure / write / read for one broker user, as grants and as RabbitMQ regexes."""
+
     user: str
     configure: list[Grant] = field(default_factory=list)
     write: list[Grant] = field(default_factory=list)
@@ -130,9 +142,13 @@ def _failure_topology(access: BrokerAccess, service: str):
     retry_x, retry_q = retry_exchange_pattern(service), retry_queue_pattern(service)
     back = Grant.exact(return_exchange(service).name, "").pattern
     dl_x, dl_q = re.escape(DEAD_LETTER_EXCHANGE), re.escape(DEAD_LETTER_QUEUE)
-    for pattern, what in ((retry_x, "the retry exchange"), (retry_q, "the retry queue"),
-                          (back, "the return exchange its queues are bound to"),
-                          (dl_x, "the dead-letter exchange"), (dl_q, "the dead-letter queue")):
+    for pattern, what in (
+        (retry_x, "the retry exchange"),
+        (retry_q, "the retry queue"),
+        (back, "the return exchange its queues are bound to"),
+        (dl_x, "the dead-letter exchange"),
+        (dl_q, "the dead-letter queue"),
+    ):
         access.add("configure", Grant(pattern, f"declare {what}"))
     access.add("write", Grant(retry_q, "bind the retry queue to the retry exchange"))
     access.add("write", Grant(dl_q, "bind the dead-letter queue to its exchange"))
@@ -141,19 +157,21 @@ def _failure_topology(access: BrokerAccess, service: str):
     access.add("read", Grant(back, "bind this service's queues from its return exchange"))
     # RabbitMQ checks read on a queue declared with a dead-letter exchange, and write on that
     # exchange: both are this service's own (its waiting copies, its own queues).
-    access.add("read", Grant(retry_q, "declare the retry queue (it dead-letters): this service's "
-                                      "own waiting copies"))
-    access.add("write", Grant(back, "declare the retry queue, which expires copies to this "
-                                    "exchange (reaches this service's own queues only)"))
+    access.add("read", Grant(retry_q, "declare the retry queue (it dead-letters): this service's own waiting copies"))
+    access.add(
+        "write",
+        Grant(
+            back,
+            "declare the retry queue, which expires copies to this exchange (reaches this service's own queues only)",
+        ),
+    )
 
 
 def _failure_routing(access: BrokerAccess, service: str):
     """FailureRouter publishes with declare=[exchange, queue]: declare, bind and publish."""
     _failure_topology(access, service)
-    access.add("write", Grant(retry_exchange_pattern(service),
-                              "publish a failed message to the retry exchange"))
-    access.add("write", Grant.exact(DEAD_LETTER_EXCHANGE,
-                                    "publish a failed message to the dead-letter exchange"))
+    access.add("write", Grant(retry_exchange_pattern(service), "publish a failed message to the retry exchange"))
+    access.add("write", Grant.exact(DEAD_LETTER_EXCHANGE, "publish a failed message to the dead-letter exchange"))
 
 
 def derive(service_cls) -> BrokerAccess:
@@ -161,16 +179,15 @@ def derive(service_cls) -> BrokerAccess:
     service = service_cls.name
     access = BrokerAccess(user=service)
     members = inspect.getmembers(service_cls)
-    entrypoints = [ep for _, member in members if inspect.isfunction(member)
-                   for ep in getattr(member, "nameko_entrypoints", ())]
+    entrypoints = [
+        ep for _, member in members if inspect.isfunction(member) for ep in getattr(member, "nameko_entrypoints", ())
+    ]
 
     if any(isinstance(ep, Rpc) for ep in entrypoints):
-        _consume(access, RPC_QUEUE_TEMPLATE.format(service), RPC_EXCHANGE,
-                 f"answer RPC calls to {service}")
+        _consume(access, RPC_QUEUE_TEMPLATE.format(service), RPC_EXCHANGE, f"answer RPC calls to {service}")
         _publish(access, RPC_EXCHANGE, "send RPC replies", declare=False)
 
-    unknown = [ep for ep in entrypoints if isinstance(ep, EventHandler)
-               and ep.handler_type != SERVICE_POOL]
+    unknown = [ep for ep in entrypoints if isinstance(ep, EventHandler) and ep.handler_type != SERVICE_POOL]
     if unknown:
         raise NotImplementedError(f"{service}: only SERVICE_POOL event handlers are modelled: {unknown}")
     handled = list(subscriptions(service_cls))
@@ -180,8 +197,7 @@ def derive(service_cls) -> BrokerAccess:
     campus = list(campus_systems(service_cls))
     for system in campus:
         queue = campus_queue(system, service)
-        _consume(access, queue.name, campus_exchange(system),
-                 f"CloudEvents from campus.{system}")
+        _consume(access, queue.name, campus_exchange(system), f"CloudEvents from campus.{system}")
     if handled or campus:
         _failure_routing(access, service)
 
@@ -278,8 +294,9 @@ def service_access(services=SERVICES) -> dict[str, BrokerAccess]:
 
 def all_access(with_campus: bool = True) -> dict[str, BrokerAccess]:
     """Every broker user of the platform, by user name."""
-    users = {a.user: a for a in service_access(
-        [s for s in SERVICES if s != CAMPUS_SERVICE]).values()}  # the edge: its own component
+    users = {
+        a.user: a for a in service_access([s for s in SERVICES if s != CAMPUS_SERVICE]).values()
+    }  # the edge: its own component
     users["migrate"] = migrate_access()
     users["operator"] = dead_letter_operator_access()
     if with_campus:

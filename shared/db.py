@@ -3,6 +3,7 @@
 PostgreSQL is reached through pg8000, a pure-Python driver whose sockets eventlet makes green
 (docs/decisions/0003-database-driver.md); SQLite is the zero-setup default of the local run.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,6 +28,7 @@ def utcnow() -> datetime:
 
 class UTCDateTime(sa.types.TypeDecorator):
     """Timestamps stored as UTC and always read back timezone-aware (SQLite forgets zones)."""
+
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
@@ -43,15 +45,18 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 def service_metadata() -> sa.MetaData:
     """A service's MetaData, holding the outbox and the processed-events tables it needs."""
-    metadata = sa.MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    })
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
     sa.Table(
-        "outbox", metadata,
+        "outbox",
+        metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("event_id", sa.String(36), nullable=False, unique=True),
         sa.Column("event_type", sa.String(100), nullable=False),
@@ -64,13 +69,25 @@ def service_metadata() -> sa.MetaData:
         sa.Column("last_error", sa.Text, nullable=True),
         info=classified(
             erasure="published rows that name the student are deleted; retention purges old published rows",
-            content={"payload": "events carry the state they announce (names, emails, titles)",
-                     "last_error": "the broker's answer, may quote the payload"},
-            none=("id", "event_id", "event_type", "exchange", "correlation_id", "created_at",
-                  "published_at", "attempts")),
+            content={
+                "payload": "events carry the state they announce (names, emails, titles)",
+                "last_error": "the broker's answer, may quote the payload",
+            },
+            none=(
+                "id",
+                "event_id",
+                "event_type",
+                "exchange",
+                "correlation_id",
+                "created_at",
+                "published_at",
+                "attempts",
+            ),
+        ),
     )
     sa.Table(
-        "processed_events", metadata,
+        "processed_events",
+        metadata,
         sa.Column("consumer", sa.String(200), primary_key=True),
         sa.Column("event_id", sa.String(36), primary_key=True),
         sa.Column("event_type", sa.String(100), nullable=False),
@@ -93,6 +110,7 @@ def create_engine(url: str) -> sa.Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -109,8 +127,9 @@ class UnitOfWork:
     Use cases never call `commit()` themselves.
     """
 
-    def __init__(self, session_factory, producer: str, correlation_id: str | None = None,
-                 on_commit=None, repository=None):
+    def __init__(
+        self, session_factory, producer: str, correlation_id: str | None = None, on_commit=None, repository=None
+    ):
         self._session_factory = session_factory
         self._repository = repository
         self.producer = producer
@@ -150,12 +169,20 @@ class UnitOfWork:
         producer = PRODUCERS.get(event_type)
         if producer != self.producer:
             raise ValueError(f"{self.producer} may not publish {event_type} (its producer is {producer})")
-        envelope = make_event(event_type, data, producer=self.producer,
-                              correlation_id=self.correlation_id)
-        self.session.execute(MESSAGING_TABLES["outbox"].insert().values(
-            event_id=envelope["event_id"], event_type=event_type,
-            exchange=exchange_name(self.producer), payload=json.dumps(envelope),
-            correlation_id=envelope["correlation_id"], created_at=utcnow(), attempts=0))
+        envelope = make_event(event_type, data, producer=self.producer, correlation_id=self.correlation_id)
+        self.session.execute(
+            MESSAGING_TABLES["outbox"]
+            .insert()
+            .values(
+                event_id=envelope["event_id"],
+                event_type=event_type,
+                exchange=exchange_name(self.producer),
+                payload=json.dumps(envelope),
+                correlation_id=envelope["correlation_id"],
+                created_at=utcnow(),
+                attempts=0,
+            )
+        )
         self._events_added = True
         return envelope
 
@@ -167,8 +194,9 @@ class UnitOfWork:
         """
         table = MESSAGING_TABLES["processed_events"]
         try:
-            self.session.execute(table.insert().values(
-                consumer=consumer, event_id=event_id, event_type=event_type, handled_at=utcnow()))
+            self.session.execute(
+                table.insert().values(consumer=consumer, event_id=event_id, event_type=event_type, handled_at=utcnow())
+            )
         except IntegrityError:
             self.session.rollback()  # the failed insert aborted the transaction; nothing of it stays
             raise AlreadyHandled(f"{consumer} already handled {event_id}") from None

@@ -5,6 +5,7 @@ older letters get one derived from their content). Reading never loses one: mess
 without acknowledgement and, unless replayed or discarded, returned to the queue. A discard is
 logged with its reason, who asked, and what was discarded, then dropped.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,14 +28,14 @@ class DeadLetter:
     id: str
     queue: str | None
     service: str | None
-    source: str | None       # the CloudEvents source, or the producer of one of our events
+    source: str | None  # the CloudEvents source, or the producer of one of our events
     event_id: str | None
     event_type: str | None
     attempts: int | None
     failed_at: str | None
-    reason: str               # the error's last line
-    error: str                # the whole error as recorded
-    body: str                 # as it was sent (text; at most 64 KiB shown)
+    reason: str  # the error's last line
+    error: str  # the whole error as recorded
+    body: str  # as it was sent (text; at most 64 KiB shown)
 
     def summary(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k not in ("error", "body")}
@@ -54,25 +55,34 @@ def describe(message) -> DeadLetter:
         envelope = parsed if isinstance(parsed, dict) else {}
     except ValueError:
         pass
-    letter_id = headers.get(DEAD_LETTER_ID_HEADER) or hashlib.sha256(
-        f"{headers.get('x-cim-failed-at')}|{headers.get('x-cim-original-queue')}|{body}".encode()
-    ).hexdigest()[:32]
+    letter_id = (
+        headers.get(DEAD_LETTER_ID_HEADER)
+        or hashlib.sha256(
+            f"{headers.get('x-cim-failed-at')}|{headers.get('x-cim-original-queue')}|{body}".encode()
+        ).hexdigest()[:32]
+    )
     return DeadLetter(
-        id=str(letter_id), queue=headers.get("x-cim-original-queue"),
+        id=str(letter_id),
+        queue=headers.get("x-cim-original-queue"),
         service=headers.get("x-cim-service"),
         source=headers.get("x-cim-source") or envelope.get("source") or envelope.get("producer"),
         event_id=headers.get("x-cim-event-id") or envelope.get("id") or envelope.get("event_id"),
         event_type=envelope.get("type") or envelope.get("event_type"),
-        attempts=headers.get(ATTEMPTS_HEADER), failed_at=headers.get("x-cim-failed-at"),
-        reason=error.splitlines()[-1] if error else "", error=error, body=body[:65536])
+        attempts=headers.get(ATTEMPTS_HEADER),
+        failed_at=headers.get("x-cim-failed-at"),
+        reason=error.splitlines()[-1] if error else "",
+        error=error,
+        body=body[:65536],
+    )
 
 
 def matches(letter: DeadLetter, source: str | None) -> bool:
     """`--source S`: the sending system's source URI, its short name (`lms`), or a producer."""
     if not source:
         return True
-    queue_system = (letter.queue or "").rpartition(".")[2] if (letter.queue or "").startswith(
-        "campus.intake.") else None
+    queue_system = (
+        (letter.queue or "").rpartition(".")[2] if (letter.queue or "").startswith("campus.intake.") else None
+    )
     return source in (letter.source, letter.service, queue_system)
 
 
@@ -110,13 +120,13 @@ def peek(amqp_uri: str, limit: int = 1000, source: str | None = None) -> list[De
         if matches(letter, source) and len(found) < limit:
             found.append(letter)
         return False
+
     _scan(amqp_uri, collect)
     return found
 
 
 def show(amqp_uri: str, letter_id: str) -> DeadLetter | None:
-    return next((letter for letter in peek(amqp_uri, limit=SCAN_LIMIT) if letter.id == letter_id),
-                None)
+    return next((letter for letter in peek(amqp_uri, limit=SCAN_LIMIT) if letter.id == letter_id), None)
 
 
 def _send_back(conn, message) -> bool:
@@ -125,14 +135,18 @@ def _send_back(conn, message) -> bool:
         return False
     headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-cim-")}
     conn.Producer(channel=conn.default_channel).publish(
-        message.body, exchange="", routing_key=target, headers=headers,
+        message.body,
+        exchange="",
+        routing_key=target,
+        headers=headers,
         content_type=message.content_type or "application/octet-stream",
-        content_encoding=message.content_encoding or "binary", delivery_mode=2)
+        content_encoding=message.content_encoding or "binary",
+        delivery_mode=2,
+    )
     return True
 
 
-def replay(amqp_uri: str, ids: list[str] | None = None, source: str | None = None,
-           limit: int = SCAN_LIMIT) -> int:
+def replay(amqp_uri: str, ids: list[str] | None = None, source: str | None = None, limit: int = SCAN_LIMIT) -> int:
     """Send dead letters back to the queue they failed in, with a fresh attempt count:
     the ones named by `ids`, or all (of `source`) when `ids` is None."""
     wanted = set(ids) if ids is not None else None
@@ -141,11 +155,11 @@ def replay(amqp_uri: str, ids: list[str] | None = None, source: str | None = Non
         if (wanted is None and matches(letter, source)) or (wanted and letter.id in wanted):
             return _send_back(conn, message)
         return False
+
     return _scan(amqp_uri, back, limit)
 
 
-def discard(amqp_uri: str, letter_id: str, reason: str, by: str,
-            journal: Path | None = None) -> DeadLetter | None:
+def discard(amqp_uri: str, letter_id: str, reason: str, by: str, journal: Path | None = None) -> DeadLetter | None:
     """Drop one dead letter for good, logged (and written to `journal`) with the reason."""
     if not reason or not reason.strip():
         raise ValueError("a discard needs a reason")
@@ -156,11 +170,16 @@ def discard(amqp_uri: str, letter_id: str, reason: str, by: str,
             dropped.append(letter)
             return True
         return False
+
     _scan(amqp_uri, drop)
     if dropped:
-        entry = {"discarded_at": datetime.now(timezone.utc).isoformat(), "by": by,
-                 "reason": reason, "letter": dropped[0].summary(),
-                 "body_sha256": hashlib.sha256(dropped[0].body.encode()).hexdigest()}
+        entry = {
+            "discarded_at": datetime.now(timezone.utc).isoformat(),
+            "by": by,
+            "reason": reason,
+            "letter": dropped[0].summary(),
+            "body_sha256": hashlib.sha256(dropped[0].body.encode()).hexdigest(),
+        }
         log.warning("discarded dead letter %s from %s: %s", letter_id, dropped[0].queue, reason)
         if journal is not None:
             journal.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
 """nameko dependency providers shared by every service: the database (with its outbox relay)."""
+
 from __future__ import annotations
 
 import logging
@@ -30,9 +31,13 @@ class WorkerDatabase:
 
     def unit_of_work(self) -> UnitOfWork:
         ctx = self._worker_ctx
-        return UnitOfWork(self._provider.session_factory, producer=self._provider.container.service_name,
-                          correlation_id=ctx.context_data.get("correlation_id") or ctx.call_id,
-                          on_commit=self._provider.relay.wake, repository=self._provider.repository)
+        return UnitOfWork(
+            self._provider.session_factory,
+            producer=self._provider.container.service_name,
+            correlation_id=ctx.context_data.get("correlation_id") or ctx.call_id,
+            on_commit=self._provider.relay.wake,
+            repository=self._provider.repository,
+        )
 
     def consume(self, envelope, handler):
         """Apply `handler(uow, data)` once per (this entrypoint, event_id); duplicates do nothing.
@@ -76,9 +81,12 @@ class Database(DependencyProvider):
         self.settings = load_settings(self.container.service_name, self.container.config)
         self.engine = create_engine(self.settings.database_url)
         self.session_factory = make_session_factory(self.engine)
-        self.relay = OutboxRelay(self.engine, self.settings.amqp_uri,
-                                 poll_interval=self.settings.outbox_poll_ms / 1000,
-                                 service=self.container.service_name)
+        self.relay = OutboxRelay(
+            self.engine,
+            self.settings.amqp_uri,
+            poll_interval=self.settings.outbox_poll_ms / 1000,
+            service=self.container.service_name,
+        )
         self._rpc_started = {}
 
     def start(self):
@@ -102,8 +110,12 @@ class Database(DependencyProvider):
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         started = self._rpc_started.pop(worker_ctx, None)
         if started is not None:
-            metrics.observe_rpc(self.container.service_name, worker_ctx.entrypoint.method_name,
-                                time.monotonic() - started, ok=exc_info is None)
+            metrics.observe_rpc(
+                self.container.service_name,
+                worker_ctx.entrypoint.method_name,
+                time.monotonic() - started,
+                ok=exc_info is None,
+            )
 
 
 class Config(DependencyProvider):

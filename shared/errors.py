@@ -7,6 +7,7 @@ registers them with nameko, so the gateway catches `NotFound`, not a RemoteError
 
 class CimError(Exception):
     """Base: a refusal with a message (or field errors, a dict) fit to show the caller."""
+
     status = 500
     code = "internal"
 
@@ -17,21 +18,25 @@ class CimError(Exception):
 
 class NotFound(CimError):
     """The object does not exist, or the caller may not know it exists."""
+
     status, code = 404, "not-found"
 
 
 class Forbidden(CimError):
     """The caller's role may not do this."""
+
     status, code = 403, "forbidden"
 
 
 class Conflict(CimError):
     """The object's state does not allow this now."""
+
     status, code = 409, "conflict"
 
 
 class Invalid(CimError):
     """The input is well-formed but breaks a rule."""
+
     status, code = 422, "invalid"
 
 

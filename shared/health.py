@@ -1,5 +1,6 @@
 """`GET /health` for every service (the broker and, where it has one, its database) and, beside
 it on the same port, `GET /metrics` for Prometheus (shared.metrics)."""
+
 from __future__ import annotations
 
 import json

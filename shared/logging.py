@@ -15,6 +15,7 @@ config.yaml's LOGGING:
     formatters: {console: {(): shared.logging.console_formatter, fmt: ...}}
     handlers: {console: {..., formatter: console, filters: [correlation]}}
 """
+
 from __future__ import annotations
 
 import json

@@ -8,6 +8,7 @@ error, where operators see and replay it (`cim dlq`). The original is acknowledg
 the broker confirmed the copy; if that fails the original is requeued instead. Each outcome is
 counted in shared.metrics. Also here: RPC proxies whose per-process reply queues stay classic.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,10 +33,18 @@ from shared import metrics
 from shared.errors import CimError
 from shared.events import PRODUCERS, MalformedEvent, parse_event
 from shared.settings import load_settings
+
 # The names and arguments of every queue are in shared.topology; re-exported for the callers
 # that know them from here (deadletters, tests).
-from shared.topology import (DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, dead_letter_topology,  # noqa: F401
-                             handler_queue, queue_arguments, queue_type, retry_topology)
+from shared.topology import (  # noqa: F401
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    dead_letter_topology,
+    handler_queue,
+    queue_arguments,
+    queue_type,
+    retry_topology,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +65,7 @@ class SafeQueueConsumer(QueueConsumer):
         log.error("undecodable message on %s: %s", provider.queue.name, exc)
         provider.failures.dead_letter(message, provider.queue.name, f"undecodable message: {exc}", 1)
         metrics.message_failed(provider.container.service_name, provider.method_name)
-        metrics.message_dead_lettered(provider.container.service_name, provider.method_name,
-                                      "undecodable")
+        metrics.message_dead_lettered(provider.container.service_name, provider.method_name, "undecodable")
         message.ack()
 
 
@@ -71,45 +79,68 @@ class FailureRouter(SharedExtension):
         self.limit = settings.retry_limit
         self.retry_exchange, self.retry_queue = retry_topology(service, settings.retry_delay_ms, kind)
         self.dl_exchange, self.dl_queue = dead_letter_topology(kind)
-        self.publisher = Publisher(settings.amqp_uri, use_confirms=True, retry=True,
-                                   retry_policy={"max_retries": 3})
+        self.publisher = Publisher(settings.amqp_uri, use_confirms=True, retry=True, retry_policy={"max_retries": 3})
 
     def _copy(self, message, exchange, routing_key, declare, headers):
         base = dict(message.headers or {})
         base.update(headers)
         self.publisher.publish(
-            message.body, exchange=exchange, routing_key=routing_key, declare=declare,
-            headers=base, content_type=message.content_type or "application/octet-stream",
-            content_encoding=message.content_encoding or "binary", serializer=None,
-            delivery_mode=2)
+            message.body,
+            exchange=exchange,
+            routing_key=routing_key,
+            declare=declare,
+            headers=base,
+            content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary",
+            serializer=None,
+            delivery_mode=2,
+        )
 
     def retry(self, message, queue_name: str, attempts: int):
-        self._copy(message, self.retry_exchange, queue_name, [self.retry_exchange, self.retry_queue],
-                   {ATTEMPTS_HEADER: attempts})
+        self._copy(
+            message,
+            self.retry_exchange,
+            queue_name,
+            [self.retry_exchange, self.retry_queue],
+            {ATTEMPTS_HEADER: attempts},
+        )
 
-    def dead_letter(self, message, queue_name: str, error: str, attempts: int,
-                    extra: dict | None = None):
-        self._copy(message, self.dl_exchange, queue_name, [self.dl_exchange, self.dl_queue], {
-            ATTEMPTS_HEADER: attempts,
-            DEAD_LETTER_ID_HEADER: str(uuid.uuid4()),  # what operators name it by (`cim dlq`)
-            "x-cim-error": error[:4000],
-            "x-cim-original-queue": queue_name,
-            "x-cim-service": self.container.service_name,
-            "x-cim-failed-at": datetime.now(timezone.utc).isoformat(),
-            **(extra or {}),
-        })
+    def dead_letter(self, message, queue_name: str, error: str, attempts: int, extra: dict | None = None):
+        self._copy(
+            message,
+            self.dl_exchange,
+            queue_name,
+            [self.dl_exchange, self.dl_queue],
+            {
+                ATTEMPTS_HEADER: attempts,
+                DEAD_LETTER_ID_HEADER: str(uuid.uuid4()),  # what operators name it by (`cim dlq`)
+                "x-cim-error": error[:4000],
+                "x-cim-original-queue": queue_name,
+                "x-cim-service": self.container.service_name,
+                "x-cim-failed-at": datetime.now(timezone.utc).isoformat(),
+                **(extra or {}),
+            },
+        )
 
-    def route(self, message, queue_name: str, error: str, permanent: bool,
-              extra: dict | None = None) -> str:
+    def route(self, message, queue_name: str, error: str, permanent: bool, extra: dict | None = None) -> str:
         """Retry or dead-letter; returns what was done: "retried", "exhausted" or "malformed"."""
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         if permanent or attempts >= self.limit:
-            log.error("dead-lettering a message from %s after %d attempt(s): %s",
-                      queue_name, attempts, error.splitlines()[-1] if error else "")
+            log.error(
+                "dead-lettering a message from %s after %d attempt(s): %s",
+                queue_name,
+                attempts,
+                error.splitlines()[-1] if error else "",
+            )
             self.dead_letter(message, queue_name, error, attempts, extra)
             return "malformed" if permanent else "exhausted"
-        log.warning("retrying a message from %s (attempt %d of %d): %s",
-                    queue_name, attempts, self.limit, error.splitlines()[-1] if error else "")
+        log.warning(
+            "retrying a message from %s (attempt %d of %d): %s",
+            queue_name,
+            attempts,
+            self.limit,
+            error.splitlines()[-1] if error else "",
+        )
         self.retry(message, queue_name, attempts)
         return "retried"
 
@@ -129,16 +160,23 @@ class ReliableEventHandler(EventHandler):
     def __init__(self, event_type, **kwargs):
         if event_type not in PRODUCERS:
             raise ValueError(f"unknown event type {event_type!r}: add it to shared/events/catalogue.py")
-        super().__init__(PRODUCERS[event_type], event_type, handler_type=SERVICE_POOL,
-                         reliable_delivery=True, requeue_on_error=False, **kwargs)
+        super().__init__(
+            PRODUCERS[event_type],
+            event_type,
+            handler_type=SERVICE_POOL,
+            reliable_delivery=True,
+            requeue_on_error=False,
+            **kwargs,
+        )
 
     def setup(self):
         super().setup()
         # nameko's queue has the same name but neither the return binding nor the queue type;
         # the consumer reads `self.queue` only when it starts, so replacing it here is enough.
         service = self.container.service_name
-        self.queue = handler_queue(self.source_service, self.event_type, service,
-                                   self.method_name, queue_type(service, self.container.config))
+        self.queue = handler_queue(
+            self.source_service, self.event_type, service, self.method_name, queue_type(service, self.container.config)
+        )
 
     def handle_message(self, body, message):
         try:
@@ -150,8 +188,12 @@ class ReliableEventHandler(EventHandler):
         context_data.setdefault("correlation_id", envelope.correlation_id)
         try:
             self.container.spawn_worker(
-                self, (envelope,), {}, context_data=context_data,
-                handle_result=partial(self.handle_result, message, time.monotonic()))
+                self,
+                (envelope,),
+                {},
+                context_data=context_data,
+                handle_result=partial(self.handle_result, message, time.monotonic()),
+            )
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
@@ -164,8 +206,7 @@ class ReliableEventHandler(EventHandler):
             error = "".join(traceback.format_exception(*exc_info))
             # A rule's refusal (shared.errors) would refuse again: it is dead-lettered at once
             # with its reason, not retried. Anything else may pass on another try.
-            self._settle_failure(message, error, permanent=isinstance(exc_info[1], CimError),
-                                 seconds=seconds)
+            self._settle_failure(message, error, permanent=isinstance(exc_info[1], CimError), seconds=seconds)
         return result, exc_info
 
     def _settle_failure(self, message, error: str, permanent: bool, seconds: float | None = None):
@@ -192,14 +233,17 @@ on_event = ReliableEventHandler.decorator
 # type is quorum, nameko's reply queue (durable, no type argument) would become a replicated Raft
 # group per process; these declare it classic explicitly, whatever the vhost default.
 
+
 class _ClassicReplyQueue:
     def setup(self):
         reply_uuid = uuid.uuid4()
         self.routing_key = str(reply_uuid)
-        self.queue = Queue(RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, reply_uuid),
-                           exchange=get_rpc_exchange(self.container.config),
-                           routing_key=self.routing_key,
-                           queue_arguments=queue_arguments("classic", **{"x-expires": RPC_REPLY_QUEUE_TTL}))
+        self.queue = Queue(
+            RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, reply_uuid),
+            exchange=get_rpc_exchange(self.container.config),
+            routing_key=self.routing_key,
+            queue_arguments=queue_arguments("classic", **{"x-expires": RPC_REPLY_QUEUE_TTL}),
+        )
         self.queue_consumer.register_provider(self)
 
 

@@ -6,6 +6,7 @@ never through the prometheus_client objects, so a label set is spelled in one pl
 process runs one service (`nameko run`); the `service` label still names it, because tests run
 several containers in one process and Prometheus rules read better with it.
 """
+
 from __future__ import annotations
 
 import time
@@ -17,38 +18,64 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, His
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 _HANDLER = ("service", "handler")
 
-MESSAGES_HANDLED = Counter("cim_messages_handled", "Events a handler applied and acknowledged "
-                           "(duplicates included: they succeed without effect).", _HANDLER)
-MESSAGES_FAILED = Counter("cim_messages_failed", "Deliveries that failed: the handler raised, or "
-                          "the message was malformed or undecodable.", _HANDLER)
-MESSAGES_RETRIED = Counter("cim_messages_retried", "Failed deliveries sent to the retry queue.",
-                           _HANDLER)
-MESSAGES_DEAD_LETTERED = Counter("cim_messages_dead_lettered", "Messages parked in the dead-letter "
-                                 "queue, by reason (exhausted, malformed, undecodable).",
-                                 (*_HANDLER, "reason"))
-HANDLING_SECONDS = Histogram("cim_message_handling_seconds", "Time an event handler's worker took, "
-                             "success or failure.", _HANDLER, buckets=_BUCKETS)
-RPC_SECONDS = Histogram("cim_rpc_seconds", "Time an RPC method's worker took, by outcome "
-                        "(ok, error).", ("service", "method", "outcome"), buckets=_BUCKETS)
-OUTBOX_BACKLOG = Gauge("cim_outbox_backlog", "Outbox rows not yet published (read at scrape).",
-                       ("service",))
-OUTBOX_OLDEST_AGE = Gauge("cim_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox "
-                          "row, 0 when none (read at scrape).", ("service",))
-OUTBOX_PUBLISHED = Counter("cim_outbox_published", "Events the outbox relay published (confirmed).",
-                           ("service",))
-OUTBOX_FAILURES = Counter("cim_outbox_publish_failures", "Outbox publications the broker did not "
-                          "confirm (the row stays and is tried again).", ("service",))
-RENDER_SECONDS = Histogram("cim_render_seconds", "Certificate PDF renders, by outcome (ok, failed, "
-                           "timeout).", ("outcome",), buckets=_BUCKETS)
+MESSAGES_HANDLED = Counter(
+    "cim_messages_handled",
+    "Events a handler applied and acknowledged (duplicates included: they succeed without effect).",
+    _HANDLER,
+)
+MESSAGES_FAILED = Counter(
+    "cim_messages_failed",
+    "Deliveries that failed: the handler raised, or the message was malformed or undecodable.",
+    _HANDLER,
+)
+MESSAGES_RETRIED = Counter("cim_messages_retried", "Failed deliveries sent to the retry queue.", _HANDLER)
+MESSAGES_DEAD_LETTERED = Counter(
+    "cim_messages_dead_lettered",
+    "Messages parked in the dead-letter queue, by reason (exhausted, malformed, undecodable).",
+    (*_HANDLER, "reason"),
+)
+HANDLING_SECONDS = Histogram(
+    "cim_message_handling_seconds",
+    "Time an event handler's worker took, success or failure.",
+    _HANDLER,
+    buckets=_BUCKETS,
+)
+RPC_SECONDS = Histogram(
+    "cim_rpc_seconds",
+    "Time an RPC method's worker took, by outcome (ok, error).",
+    ("service", "method", "outcome"),
+    buckets=_BUCKETS,
+)
+OUTBOX_BACKLOG = Gauge("cim_outbox_backlog", "Outbox rows not yet published (read at scrape).", ("service",))
+OUTBOX_OLDEST_AGE = Gauge(
+    "cim_outbox_oldest_age_seconds",
+    "Age of the oldest unpublished outbox row, 0 when none (read at scrape).",
+    ("service",),
+)
+OUTBOX_PUBLISHED = Counter("cim_outbox_published", "Events the outbox relay published (confirmed).", ("service",))
+OUTBOX_FAILURES = Counter(
+    "cim_outbox_publish_failures",
+    "Outbox publications the broker did not confirm (the row stays and is tried again).",
+    ("service",),
+)
+RENDER_SECONDS = Histogram(
+    "cim_render_seconds", "Certificate PDF renders, by outcome (ok, failed, timeout).", ("outcome",), buckets=_BUCKETS
+)
 RENDER_POOL_SIZE = Gauge("cim_render_pool_size", "Render workers this replica may run at once.")
 RENDER_POOL_BUSY = Gauge("cim_render_pool_busy", "Render workers busy now.")
-HTTP_REQUESTS = Counter("cim_http_requests", "Gateway HTTP requests, by route template, method "
-                        "and status.", ("route", "method", "status"))
-HTTP_SECONDS = Histogram("cim_http_request_seconds", "Gateway HTTP request latency, by route "
-                         "template and method.", ("route", "method"), buckets=_BUCKETS)
+HTTP_REQUESTS = Counter(
+    "cim_http_requests", "Gateway HTTP requests, by route template, method and status.", ("route", "method", "status")
+)
+HTTP_SECONDS = Histogram(
+    "cim_http_request_seconds",
+    "Gateway HTTP request latency, by route template and method.",
+    ("route", "method"),
+    buckets=_BUCKETS,
+)
 
 
 # --- event handlers (shared.messaging) --------------------------------------------------------
+
 
 def message_handled(service: str, handler: str, seconds: float):
     MESSAGES_HANDLED.labels(service, handler).inc()
@@ -71,6 +98,7 @@ def message_dead_lettered(service: str, handler: str, reason: str):
 
 # --- RPC (shared.dependencies) and the outbox (shared.outbox) ---------------------------------
 
+
 def observe_rpc(service: str, method: str, seconds: float, ok: bool):
     RPC_SECONDS.labels(service, method, "ok" if ok else "error").observe(seconds)
 
@@ -89,6 +117,7 @@ def outbox_publish_failed(service: str):
 
 
 # --- certificate renders (called by services/certificates) ------------------------------------
+
 
 def observe_render(seconds: float, outcome: str = "ok"):
     """One finished render: `outcome` is "ok", "failed" or "timeout"."""
@@ -128,6 +157,7 @@ def rendering():
 
 # --- the gateway's HTTP requests --------------------------------------------------------------
 
+
 def observe_http(route: str, method: str, status: int, seconds: float):
     """`route` is the rule's template (`/v1/activities/<activity_id>`), never the raw path: one
     series per route, not one per id."""
@@ -136,6 +166,7 @@ def observe_http(route: str, method: str, status: int, seconds: float):
 
 
 # --- exposition -------------------------------------------------------------------------------
+
 
 def exposition() -> tuple[int, dict, str]:
     """`GET /metrics` as a nameko http response (status, headers, text: nameko refuses bytes):

@@ -1,4 +1,5 @@
 """Alembic per service, run as its own step (`cim migrate`), never by a service at start-up."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,15 @@ from alembic.config import Config
 from shared.db import create_engine
 from shared.settings import REPO_ROOT, load_settings
 
-SERVICES_WITH_DATABASE = ("registration", "activities", "approvals", "ceremony", "certificates",
-                          "notifications", "campus")
+SERVICES_WITH_DATABASE = (
+    "registration",
+    "activities",
+    "approvals",
+    "ceremony",
+    "certificates",
+    "notifications",
+    "campus",
+)
 
 
 def alembic_config(service: str, database_url: str) -> Config:
@@ -30,8 +38,9 @@ def ensure_database(url: str):
     server = create_engine(engine_url.set(database="postgres").render_as_string(hide_password=False))
     try:
         with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                  {"n": engine_url.database}).scalar()
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": engine_url.database}
+            ).scalar()
             if not exists:
                 conn.execute(sa.text(f'CREATE DATABASE "{engine_url.database}"'))
     finally:
@@ -57,9 +66,12 @@ def run_env(context, target_metadata):
                 # over the whole database at the end instead.
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 connection.commit()  # end SQLAlchemy's implicit transaction; Alembic opens its own
-            context.configure(connection=connection, target_metadata=target_metadata,
-                              render_as_batch=connection.dialect.name == "sqlite",
-                              compare_type=True)
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+                compare_type=True,
+            )
             with context.begin_transaction():
                 context.run_migrations()
                 if connection.dialect.name == "sqlite":

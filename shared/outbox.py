@@ -5,6 +5,7 @@ change and its publication delays events and loses none. Several replicas may re
 on PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED. Publications and failures are
 counted, and the backlog read for `/metrics` (shared.metrics).
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,9 @@ def event_exchange(producer: str) -> Exchange:
 
 
 class OutboxRelay:
-    def __init__(self, engine: sa.Engine, amqp_uri: str, poll_interval: float = 0.5,
-                 batch_size: int = 100, service: str = "-"):
+    def __init__(
+        self, engine: sa.Engine, amqp_uri: str, poll_interval: float = 0.5, batch_size: int = 100, service: str = "-"
+    ):
         self.engine = engine
         self.service = service  # the metrics' label
         self.amqp_uri = amqp_uri
@@ -39,8 +41,9 @@ class OutboxRelay:
         self._wakeups = LightQueue()
         self._thread = None
         self._running = False
-        self._publisher = Publisher(amqp_uri, use_confirms=True, serializer="json",
-                                    retry=True, retry_policy={"max_retries": 1})
+        self._publisher = Publisher(
+            amqp_uri, use_confirms=True, serializer="json", retry=True, retry_policy={"max_retries": 1}
+        )
 
     def start(self):
         self._running = True
@@ -67,7 +70,7 @@ class OutboxRelay:
             except Exception as exc:  # broker or database away: keep the rows, try again later
                 failures += 1
                 log.warning("outbox relay: %s; will retry", exc)
-            timeout = self.poll_interval * min(2 ** failures, 20)
+            timeout = self.poll_interval * min(2**failures, 20)
             try:
                 self._wakeups.get(timeout=timeout)
                 while True:  # collapse a burst of wake-ups into one pass
@@ -78,10 +81,12 @@ class OutboxRelay:
     def publish_pending(self) -> int:
         """Publish up to one batch of unsent events in order; returns how many were sent."""
         outbox = MESSAGING_TABLES["outbox"]
-        query = (sa.select(outbox.c.id, outbox.c.exchange, outbox.c.event_type, outbox.c.payload,
-                           outbox.c.correlation_id)
-                 .where(outbox.c.published_at.is_(None))
-                 .order_by(outbox.c.id).limit(self.batch_size))
+        query = (
+            sa.select(outbox.c.id, outbox.c.exchange, outbox.c.event_type, outbox.c.payload, outbox.c.correlation_id)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(self.batch_size)
+        )
         if self.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         sent = 0
@@ -98,13 +103,19 @@ class OutboxRelay:
                     )
                 except Exception as exc:
                     metrics.outbox_publish_failed(self.service)
-                    conn.execute(outbox.update().where(outbox.c.id == row.id).values(
-                        attempts=outbox.c.attempts + 1, last_error=str(exc)[:2000]))
+                    conn.execute(
+                        outbox.update()
+                        .where(outbox.c.id == row.id)
+                        .values(attempts=outbox.c.attempts + 1, last_error=str(exc)[:2000])
+                    )
                     if sent == 0:
                         raise
                     break
-                conn.execute(outbox.update().where(outbox.c.id == row.id)
-                             .values(published_at=utcnow(), attempts=outbox.c.attempts + 1))
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id == row.id)
+                    .values(published_at=utcnow(), attempts=outbox.c.attempts + 1)
+                )
                 sent += 1
         if sent:
             metrics.outbox_published(self.service, sent)
@@ -118,8 +129,8 @@ class OutboxRelay:
         outbox = MESSAGING_TABLES["outbox"]
         with self.engine.connect() as conn:
             count, oldest = conn.execute(
-                sa.select(sa.func.count(), sa.func.min(outbox.c.created_at))
-                .where(outbox.c.published_at.is_(None))).one()
+                sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))
+            ).one()
         if oldest is None:
             return count, 0.0
         if oldest.tzinfo is None:  # SQLite keeps naive UTC

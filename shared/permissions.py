@@ -5,6 +5,7 @@ checks the object. One answer for an object that is not the caller's: 404 (NotFo
 caller cannot learn that someone else's object exists. Checks are named `may_*` (a yes/no) and
 `ensure_may_*` (raises).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class Actor:
     `student_id` is set when a student acts (the gateway looked it up); `programmes` are a
     coordinator's programmes from the approvals directory (never from the token).
     """
+
     issuer: str
     subject: str
     role: str
@@ -37,13 +39,22 @@ class Actor:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Actor":
-        return cls(issuer=data["issuer"], subject=data["subject"], role=data["role"],
-                   student_id=data.get("student_id"),
-                   programmes=tuple(data.get("programmes") or ()))
+        return cls(
+            issuer=data["issuer"],
+            subject=data["subject"],
+            role=data["role"],
+            student_id=data.get("student_id"),
+            programmes=tuple(data.get("programmes") or ()),
+        )
 
     def to_dict(self) -> dict:
-        return {"issuer": self.issuer, "subject": self.subject, "role": self.role,
-                "student_id": self.student_id, "programmes": list(self.programmes)}
+        return {
+            "issuer": self.issuer,
+            "subject": self.subject,
+            "role": self.role,
+            "student_id": self.student_id,
+            "programmes": list(self.programmes),
+        }
 
     @property
     def is_admin(self) -> bool:
@@ -87,11 +98,9 @@ def ensure_may_coordinate(actor: Actor, programme: str | None, what: str = "obje
 
 def may_read_student(actor: Actor, student_id: str, programme: str | None) -> bool:
     """The student themselves, a coordinator of their programme, an admin or a registrar."""
-    return (may_act_as_student(actor, student_id) or may_coordinate(actor, programme)
-            or actor.role == REGISTRAR)
+    return may_act_as_student(actor, student_id) or may_coordinate(actor, programme) or actor.role == REGISTRAR
 
 
-def ensure_may_read_student(actor: Actor, student_id: str, programme: str | None,
-                            what: str = "student"):
+def ensure_may_read_student(actor: Actor, student_id: str, programme: str | None, what: str = "student"):
     if not may_read_student(actor, student_id, programme):
         raise NotFound(f"no such {what}")

@@ -6,6 +6,7 @@ and `pii_retirement`). A column in no list is unclassified: tests/unit/test_pers
 fails, so a new column cannot arrive without someone deciding what it holds. The marks live in
 `Table.info` (not in the database schema), so they need no migration.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -19,8 +20,14 @@ KINDS = {
 INFO_KEY = "personal_data"
 
 
-def classified(*, erasure: str = "", identifier: dict | None = None, contact: dict | None = None,
-               content: dict | None = None, none: tuple = ()) -> dict:
+def classified(
+    *,
+    erasure: str = "",
+    identifier: dict | None = None,
+    contact: dict | None = None,
+    content: dict | None = None,
+    none: tuple = (),
+) -> dict:
     """A table's `info`: personal columns with their reason per kind, the others by name."""
     columns = {name: ("none", "") for name in none}
     for kind, named in (("identifier", identifier), ("contact", contact), ("content", content)):

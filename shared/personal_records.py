@@ -6,6 +6,7 @@ export shows is a table the erasure handles. Which columns are personal is marke
 themselves (shared/personal_data.py); this says how to find one student's rows and what erasure
 does to them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class Holding:
     """One table's rows about a student: `about(student_id)` selects them; `erase` is DELETE,
     KEEP, or {column: value} to overwrite; `omit` columns stay out of the export (file bytes,
     which have their own download)."""
+
     table: sa.Table
     about: Callable[[str], sa.ColumnElement]
     erase: str | dict = DELETE
@@ -39,20 +41,24 @@ def by_student(table: sa.Table, column: str = "student_id") -> Callable[[str], s
     return lambda student_id: table.c[column] == student_id
 
 
-def through(table: sa.Table, column: str, parent: sa.Table, parent_key: str,
-            parent_column: str = "student_id") -> Callable[[str], sa.ColumnElement]:
+def through(
+    table: sa.Table, column: str, parent: sa.Table, parent_key: str, parent_column: str = "student_id"
+) -> Callable[[str], sa.ColumnElement]:
     """Rows whose `column` points at one of the student's rows of `parent`."""
     return lambda student_id: table.c[column].in_(
-        sa.select(parent.c[parent_key]).where(parent.c[parent_column] == student_id))
+        sa.select(parent.c[parent_key]).where(parent.c[parent_column] == student_id)
+    )
 
 
 def published_mentioning(outbox: sa.Table) -> Callable[[str], sa.ColumnElement]:
     """The outbox rows already published whose event names the student (unpublished ones must
     still leave: they go with the next purge). The erasure request itself stays: it holds only
     the id and is how the erasure report finds the erasure."""
-    return lambda student_id: sa.and_(outbox.c.published_at.is_not(None),
-                                      outbox.c.event_type != STUDENT_ERASURE_REQUESTED,
-                                      outbox.c.payload.contains(student_id))
+    return lambda student_id: sa.and_(
+        outbox.c.published_at.is_not(None),
+        outbox.c.event_type != STUDENT_ERASURE_REQUESTED,
+        outbox.c.payload.contains(student_id),
+    )
 
 
 def plain(value):
@@ -83,11 +89,11 @@ def erase(session, holdings: list[Holding], student_id: str) -> dict[str, dict]:
             kept = session.scalar(sa.select(sa.func.count()).select_from(holding.table).where(where))
             counts[holding.table.name] = {"kept": kept}
         elif holding.erase == DELETE:
-            counts[holding.table.name] = {"deleted": session.execute(
-                holding.table.delete().where(where)).rowcount}
+            counts[holding.table.name] = {"deleted": session.execute(holding.table.delete().where(where)).rowcount}
         else:
-            counts[holding.table.name] = {"overwritten": session.execute(
-                holding.table.update().where(where).values(**holding.erase)).rowcount}
+            counts[holding.table.name] = {
+                "overwritten": session.execute(holding.table.update().where(where).values(**holding.erase)).rowcount
+            }
     return counts
 
 
@@ -97,6 +103,10 @@ def _effect(holding: Holding) -> str:
 
 def remaining(session, holdings: list[Holding], student_id: str) -> dict[str, dict]:
     """What each table still holds about the student, and what erasure does to it there."""
-    return {h.table.name: {"erasure": _effect(h), "rows": session.scalar(
-                sa.select(sa.func.count()).select_from(h.table).where(h.about(student_id)))}
-            for h in holdings}
+    return {
+        h.table.name: {
+            "erasure": _effect(h),
+            "rows": session.scalar(sa.select(sa.func.count()).select_from(h.table).where(h.about(student_id))),
+        }
+        for h in holdings
+    }

@@ -7,6 +7,7 @@ the RPC of the erasure report. The list itself is the service's, so each service
 it holds and what erasure does to it; `personal_after_erasure(uow, data)` adds what else a
 service does (approvals records the erasure in the audit trail).
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,8 +46,12 @@ class PersonalDataService:
     def on_erasure_requested(self, event):
         counts = self.db.consume(event, self._erase)
         if counts is not None:  # ids and counts only: the log holds no erased data
-            log.info("erased the personal data of student %s (erasure %s): %s",
-                     event.data["student_id"], event.event_id, counts)
+            log.info(
+                "erased the personal data of student %s (erasure %s): %s",
+                event.data["student_id"],
+                event.event_id,
+                counts,
+            )
 
     def _erase(self, uow, data) -> dict:
         counts = personal_records.erase(uow.session, self.personal_holdings, data["student_id"])
@@ -60,12 +65,15 @@ class PersonalDataService:
         ensure_may_have_role(load_actor(actor), ADMIN, doing="read an erasure report")
         handled = MESSAGING_TABLES["processed_events"]
         with self.db.unit_of_work() as uow:
-            handled_at = uow.session.scalar(sa.select(handled.c.handled_at).where(
-                handled.c.consumer == f"{self.name}.{ERASURE_CONSUMER}",
-                handled.c.event_id == erasure_id))
-            return {"erased_at": handled_at.isoformat() if handled_at else None,
-                    "tables": personal_records.remaining(uow.session, self.personal_holdings,
-                                                         student_id)}
+            handled_at = uow.session.scalar(
+                sa.select(handled.c.handled_at).where(
+                    handled.c.consumer == f"{self.name}.{ERASURE_CONSUMER}", handled.c.event_id == erasure_id
+                )
+            )
+            return {
+                "erased_at": handled_at.isoformat() if handled_at else None,
+                "tables": personal_records.remaining(uow.session, self.personal_holdings, student_id),
+            }
 
 
 class RetentionDays(DependencyProvider):
@@ -75,13 +83,11 @@ class RetentionDays(DependencyProvider):
         self.key, self.default = key, default
 
     def setup(self):
-        value = SettingsSource(self.container.service_name, self.container.config).get(
-            self.key, str(self.default))
+        value = SettingsSource(self.container.service_name, self.container.config).get(self.key, str(self.default))
         try:
             self.days = int(value)
         except ValueError:
-            raise ValueError(f"setting {self.key} must be a whole number of days, "
-                             f"got {value!r}") from None
+            raise ValueError(f"setting {self.key} must be a whole number of days, got {value!r}") from None
 
     def get_dependency(self, worker_ctx):
         return self.days

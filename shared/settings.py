@@ -2,6 +2,7 @@
 
 Settings are read when a dependency starts (or a command runs), never at import time.
 """
+
 from __future__ import annotations
 
 import os
@@ -71,7 +72,7 @@ def normalise_database_url(url: str) -> str:
     """Use the eventlet-safe pure-Python driver for PostgreSQL (see docs/decisions/0003)."""
     for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
-            return "postgresql+pg8000://" + url[len(prefix):]
+            return "postgresql+pg8000://" + url[len(prefix) :]
     return url
 
 
@@ -81,8 +82,7 @@ class SettingsSource:
     the default. Services with settings of their own (the gateway's identity provider, the
     certificates' signing keys) read them through this, when their dependency starts."""
 
-    def __init__(self, service: str, config: Mapping | None = None,
-                 env: Mapping[str, str] | None = None):
+    def __init__(self, service: str, config: Mapping | None = None, env: Mapping[str, str] | None = None):
         self.env = os.environ if env is None else env
         self.config = dict(_config_file(self.env)) if config is None else dict(config)
         self.prefix = service.upper().replace("-", "_") + "_"
@@ -103,14 +103,14 @@ class SettingsSource:
         return self.get(key) is not None
 
 
-def load_settings(service: str, config: Mapping | None = None,
-                  env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(service: str, config: Mapping | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Resolve every common setting (see SettingsSource for the precedence)."""
     source = SettingsSource(service, config, env)
     raw = {name: source.get(key, default) for name, (key, default) in _SPEC.items()}
     data_dir = Path(raw["data_dir"])
     raw["database_url"] = normalise_database_url(
-        raw["database_url"].replace("{service}", service).replace("{data_dir}", str(data_dir)))
+        raw["database_url"].replace("{service}", service).replace("{data_dir}", str(data_dir))
+    )
     typed = {}
     for field in fields(Settings):
         if field.name == "service":
@@ -120,8 +120,7 @@ def load_settings(service: str, config: Mapping | None = None,
             try:
                 value = int(value)
             except ValueError:
-                raise ValueError(f"setting {_SPEC[field.name][0]} must be a whole number, "
-                                 f"got {value!r}") from None
+                raise ValueError(f"setting {_SPEC[field.name][0]} must be a whole number, got {value!r}") from None
         elif field.type == "Path":
             value = Path(value)
         typed[field.name] = value

@@ -10,6 +10,7 @@ names) never admits the other (docs/operations.md, "Broker users"). The queue ty
 `CIM_QUEUE_TYPE` (`quorum` or `classic`; unset: the vhost's default type decides); nameko's
 per-process RPC reply queues are always classic (shared.messaging).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -21,8 +22,7 @@ from kombu import Connection, Exchange, Queue, binding
 from shared.outbox import event_exchange
 from shared.settings import SettingsSource
 
-SERVICES = ("registration", "activities", "approvals", "ceremony", "certificates", "notifications",
-            "campus", "gateway")
+SERVICES = ("registration", "activities", "approvals", "ceremony", "certificates", "notifications", "campus", "gateway")
 QUEUE_TYPES = ("", "classic", "quorum")
 
 DEAD_LETTER_EXCHANGE = "cim.dead-letter"
@@ -48,16 +48,22 @@ def return_exchange(service: str) -> Exchange:
     return Exchange(f"cim.return.{service}", type="direct", durable=True)
 
 
-def handler_queue(source_service: str, event_type: str, service: str, method: str,
-                  kind: str | None = None) -> Queue:
+def handler_queue(source_service: str, event_type: str, service: str, method: str, kind: str | None = None) -> Queue:
     """The queue of one `@on_event` handler: nameko's SERVICE_POOL name, bound to the
     producer's exchange by event type and to the service's return exchange by its own name."""
     kind = queue_type() if kind is None else kind
     name = f"evt-{source_service}-{event_type}--{service}.{method}"
-    return Queue(name, bindings=[binding(event_exchange(source_service), routing_key=event_type),
-                                 binding(return_exchange(service), routing_key=name)],
-                 durable=True, auto_delete=False, exclusive=False,
-                 queue_arguments=queue_arguments(kind))
+    return Queue(
+        name,
+        bindings=[
+            binding(event_exchange(source_service), routing_key=event_type),
+            binding(return_exchange(service), routing_key=name),
+        ],
+        durable=True,
+        auto_delete=False,
+        exclusive=False,
+        queue_arguments=queue_arguments(kind),
+    )
 
 
 def retry_topology(service: str, delay_ms: int, kind: str | None = None):
@@ -68,10 +74,14 @@ def retry_topology(service: str, delay_ms: int, kind: str | None = None):
     """
     kind = queue_type() if kind is None else kind
     exchange = Exchange(f"cim.retry.{service}.{delay_ms}ms", type="fanout", durable=True)
-    queue = Queue(f"cim.retry.{service}.{delay_ms}ms.waiting", exchange=exchange, durable=True,
-                  queue_arguments=queue_arguments(kind, **{
-                      "x-message-ttl": delay_ms,
-                      "x-dead-letter-exchange": return_exchange(service).name}))
+    queue = Queue(
+        f"cim.retry.{service}.{delay_ms}ms.waiting",
+        exchange=exchange,
+        durable=True,
+        queue_arguments=queue_arguments(
+            kind, **{"x-message-ttl": delay_ms, "x-dead-letter-exchange": return_exchange(service).name}
+        ),
+    )
     return exchange, queue
 
 
@@ -85,17 +95,25 @@ def campus_queue(system: str, service: str = "campus", kind: str | None = None) 
     that come back through the service's return exchange."""
     kind = queue_type() if kind is None else kind
     name = f"{service}.intake.{system}"  # never the exchange's own name (shared.broker_access)
-    return Queue(name, bindings=[binding(campus_exchange(system), routing_key="#"),
-                                 binding(return_exchange(service), routing_key=name)],
-                 durable=True, auto_delete=False, exclusive=False,
-                 queue_arguments=queue_arguments(kind))
+    return Queue(
+        name,
+        bindings=[
+            binding(campus_exchange(system), routing_key="#"),
+            binding(return_exchange(service), routing_key=name),
+        ],
+        durable=True,
+        auto_delete=False,
+        exclusive=False,
+        queue_arguments=queue_arguments(kind),
+    )
 
 
 def dead_letter_topology(kind: str | None = None):
     kind = queue_type() if kind is None else kind
     exchange = Exchange(DEAD_LETTER_EXCHANGE, type="topic", durable=True)
-    return exchange, Queue(DEAD_LETTER_QUEUE, exchange=exchange, routing_key="#", durable=True,
-                           queue_arguments=queue_arguments(kind))
+    return exchange, Queue(
+        DEAD_LETTER_QUEUE, exchange=exchange, routing_key="#", durable=True, queue_arguments=queue_arguments(kind)
+    )
 
 
 def service_class(service: str):

@@ -3,6 +3,7 @@
 eventlet must patch the standard library before anything else is imported, or nameko's
 container tests hang: this stays the first statement of the file.
 """
+
 import eventlet
 
 eventlet.monkey_patch()  # noqa: E402  (must precede every other import)
@@ -43,13 +44,15 @@ def database_url(pg_server):
 def service_config(rabbit_config, database_url, tmp_path):
     """nameko config for one service under test: its own vhost and its own database."""
     config = dict(rabbit_config)
-    config.update({
-        "DATABASE_URL": database_url,
-        "CIM_DATA_DIR": str(tmp_path),
-        "CIM_RETRY_DELAY_MS": "200",
-        "CIM_OUTBOX_POLL_MS": "100",
-        "WEB_SERVER_ADDRESS": "127.0.0.1:0",
-    })
+    config.update(
+        {
+            "DATABASE_URL": database_url,
+            "CIM_DATA_DIR": str(tmp_path),
+            "CIM_RETRY_DELAY_MS": "200",
+            "CIM_OUTBOX_POLL_MS": "100",
+            "WEB_SERVER_ADDRESS": "127.0.0.1:0",
+        }
+    )
     return config
 
 

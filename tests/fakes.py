@@ -3,6 +3,7 @@
 Handler tests give it a service's fake repository (`tests/unit/fakes/`), call the use case, and
 look at what it published and whether it committed, in milliseconds.
 """
+
 from __future__ import annotations
 
 from shared.db import AlreadyHandled
@@ -16,7 +17,7 @@ class FakeUnitOfWork:
         self.repo = repo
         self.producer = producer
         self.correlation_id = "test-correlation"
-        self.published: list[dict] = []     # envelopes, as the outbox would hold them
+        self.published: list[dict] = []  # envelopes, as the outbox would hold them
         self.committed = False
         self.rolled_back = False
         self._claimed: set[tuple[str, str]] = set()
@@ -44,8 +45,9 @@ class FakeUnitOfWork:
     def publish(self, event_type: str, data: dict) -> dict:
         if PRODUCERS.get(event_type) != self.producer:
             raise ValueError(f"{self.producer} may not publish {event_type}")
-        envelope = make_event(event_type, data, producer=self.producer,
-                              correlation_id=self.correlation_id)  # validates like the real one
+        envelope = make_event(
+            event_type, data, producer=self.producer, correlation_id=self.correlation_id
+        )  # validates like the real one
         self._pending.append(envelope)
         return envelope
 

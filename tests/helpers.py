@@ -1,4 +1,5 @@
 """Small helpers for service tests: migrate a service's database, listen to its events."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,7 @@ class EventTap:
         self.conn.release()
 
 
-def publish_event(amqp_uri: str, event_type: str, data: dict, producer: str,
-                  event_id: str | None = None) -> dict:
+def publish_event(amqp_uri: str, event_type: str, data: dict, producer: str, event_id: str | None = None) -> dict:
     """Publish an envelope as a producer's relay would (used to feed consumers under test)."""
     envelope = make_event(event_type, data, producer=producer, event_id=event_id)
     publish_raw(amqp_uri, producer, event_type, json.dumps(envelope).encode(), "application/json")
@@ -61,9 +61,14 @@ def publish_raw(amqp_uri: str, producer: str, routing_key: str, body: bytes, con
     with Connection(amqp_uri) as conn:
         exchange = event_exchange(producer)(conn.channel())
         exchange.declare()
-        conn.Producer().publish(body, exchange=exchange, routing_key=routing_key,
-                                content_type=content_type, content_encoding="utf-8",
-                                delivery_mode=2)
+        conn.Producer().publish(
+            body,
+            exchange=exchange,
+            routing_key=routing_key,
+            content_type=content_type,
+            content_encoding="utf-8",
+            delivery_mode=2,
+        )
 
 
 def wait_until(predicate, timeout: float = 15, interval: float = 0.1, message: str = "condition"):

@@ -3,6 +3,7 @@
 Order: the URLs in the environment (CI and the development machines run both locally), else
 testcontainers on a machine with Docker, else a clear error. Never a skip.
 """
+
 from __future__ import annotations
 
 import functools
@@ -55,12 +56,12 @@ def amqp_uri() -> str:
         container = RabbitMqContainer("rabbitmq:3.13-management").start()
         _containers.append(container)
         host, port = container.get_container_host_ip(), container.get_exposed_port(5672)
-        os.environ["RABBIT_CTL_URI"] = (
-            f"http://guest:guest@{host}:{container.get_exposed_port(15672)}")
+        os.environ["RABBIT_CTL_URI"] = f"http://guest:guest@{host}:{container.get_exposed_port(15672)}"
         return f"amqp://guest:guest@{host}:{port}/"
     raise InfrastructureMissing(
         "No RabbitMQ: set AMQP_URI, start one locally (rabbitmq-server -detached, with "
-        "rabbitmq-plugins enable rabbitmq_management), or run Docker for testcontainers.")
+        "rabbitmq-plugins enable rabbitmq_management), or run Docker for testcontainers."
+    )
 
 
 def management_url() -> str:
@@ -87,7 +88,8 @@ def database_server_url() -> str:
     raise InfrastructureMissing(
         "No PostgreSQL: set TEST_DATABASE_URL, start one locally "
         "(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start), "
-        "or run Docker for testcontainers.")
+        "or run Docker for testcontainers."
+    )
 
 
 def _server_engine(server_url: str) -> sa.Engine:
@@ -104,8 +106,9 @@ def create_database(server_url: str, name: str) -> str:
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return sa.engine.make_url(normalise_database_url(server_url)).set(
-        database=name).render_as_string(hide_password=False)
+    return (
+        sa.engine.make_url(normalise_database_url(server_url)).set(database=name).render_as_string(hide_password=False)
+    )
 
 
 def drop_database(server_url: str, name: str):

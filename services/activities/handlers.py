@@ -3,6 +3,7 @@
 A use case never commits: its unit of work commits when the caller's `with` block ends. The RPC
 use cases return domain objects, which the view schemas of shared.rpc.activities dump.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -20,32 +21,45 @@ from shared.rpc.activities import ActivityClaim, ActivityTypeEntry, SessionClaim
 
 def activity_type_state(activity_type: catalogue.ActivityType) -> dict:
     """The catalogue entry as events carry it (consumers keep their own copy)."""
-    return {"code": activity_type.code, "name_en": activity_type.name_en,
-            "name_sv": activity_type.name_sv, "sessions_required": activity_type.sessions_required,
-            "supplement_en": activity_type.supplement_en,
-            "supplement_sv": activity_type.supplement_sv}
+    return {
+        "code": activity_type.code,
+        "name_en": activity_type.name_en,
+        "name_sv": activity_type.name_sv,
+        "sessions_required": activity_type.sessions_required,
+        "supplement_en": activity_type.supplement_en,
+        "supplement_sv": activity_type.supplement_sv,
+    }
 
 
 def activity_state(activity: claims.Activity, activity_type: catalogue.ActivityType) -> dict:
     """The data of activity.submitted.v1 / activity.resubmitted.v1: the whole current version."""
     return {
-        "activity_id": activity.activity_id, "student_id": activity.student_id,
-        "version": activity.version, "activity_type": activity_type_state(activity_type),
-        "title": activity.title, "description": activity.description,
-        "location": asdict(activity.location), "start_date": activity.start_date,
+        "activity_id": activity.activity_id,
+        "student_id": activity.student_id,
+        "version": activity.version,
+        "activity_type": activity_type_state(activity_type),
+        "title": activity.title,
+        "description": activity.description,
+        "location": asdict(activity.location),
+        "start_date": activity.start_date,
         "end_date": activity.end_date,
-        "sessions": [{"session_id": s.session_id, "date": s.date, "title": s.title}
-                     for s in activity.sessions],
-        "submitted_at": activity.submitted_at, "verified_by": activity.verified_by,
+        "sessions": [{"session_id": s.session_id, "date": s.date, "title": s.title} for s in activity.sessions],
+        "submitted_at": activity.submitted_at,
+        "verified_by": activity.verified_by,
     }
 
 
 def _details(request: ActivityClaim) -> Details:
     return Details(
-        type_code=request.type, title=request.title, description=request.description,
-        location_kind=request.location.kind, location_country=request.location.country,
-        start_date=request.start_date, end_date=request.end_date,
-        evidence_urls=tuple(request.evidence_urls or ()))
+        type_code=request.type,
+        title=request.title,
+        description=request.description,
+        location_kind=request.location.kind,
+        location_country=request.location.country,
+        start_date=request.start_date,
+        end_date=request.end_date,
+        evidence_urls=tuple(request.evidence_urls or ()),
+    )
 
 
 def _own(uow, actor: Actor, activity_id: str) -> claims.Activity:
@@ -55,11 +69,11 @@ def _own(uow, actor: Actor, activity_id: str) -> claims.Activity:
 
 # --- a student's claims ----------------------------------------------------------------------
 
+
 def log_activity(uow, *, actor: Actor, request: ActivityClaim) -> claims.Activity:
     student_id = claims.acting_student(actor)
     activity_type = uow.repo.activity_type(request.type)
-    activity = claims.log(student_id=student_id, details=_details(request),
-                          activity_type=activity_type, now=utcnow())
+    activity = claims.log(student_id=student_id, details=_details(request), activity_type=activity_type, now=utcnow())
     uow.repo.add(activity)
     uow.publish(ACTIVITY_SUBMITTED, activity_state(activity, activity_type))
     return activity
@@ -68,8 +82,7 @@ def log_activity(uow, *, actor: Actor, request: ActivityClaim) -> claims.Activit
 def add_session(uow, *, actor: Actor, activity_id: str, request: SessionClaim) -> claims.Activity:
     activity = _own(uow, actor, activity_id)
     activity_type = uow.repo.activity_type(activity.type_code)
-    activity.add_session(session_date=request.date, title=request.title,
-                         activity_type=activity_type, now=utcnow())
+    activity.add_session(session_date=request.date, title=request.title, activity_type=activity_type, now=utcnow())
     uow.publish(ACTIVITY_RESUBMITTED, activity_state(activity, activity_type))
     return activity
 
@@ -85,8 +98,10 @@ def resubmit(uow, *, actor: Actor, activity_id: str, request: ActivityClaim) -> 
 def withdraw(uow, *, actor: Actor, activity_id: str) -> claims.Activity:
     activity = _own(uow, actor, activity_id)
     activity.withdraw()
-    uow.publish(ACTIVITY_WITHDRAWN, {"activity_id": activity.activity_id,
-                                     "student_id": activity.student_id, "withdrawn_at": utcnow()})
+    uow.publish(
+        ACTIVITY_WITHDRAWN,
+        {"activity_id": activity.activity_id, "student_id": activity.student_id, "withdrawn_at": utcnow()},
+    )
     return activity
 
 
@@ -105,24 +120,37 @@ def list_versions(uow, *, actor: Actor, activity_id: str) -> list[dict]:
     does not know the decision on it; the activity does.
     """
     activity = _own(uow, actor, activity_id)
-    return [{
-        "version": v.version, "type": v.type_code, "title": v.title, "description": v.description,
-        "location": v.location, "start_date": v.start_date, "end_date": v.end_date,
-        "evidence_urls": list(v.evidence_urls),
-        "sessions": [{"session_id": s["session_id"], "date": date.fromisoformat(s["date"]),
-                      "title": s["title"]} for s in v.sessions],
-        "submitted_at": v.submitted_at, "decision": activity.decision_on(v.version),
-    } for v in activity.versions]
+    return [
+        {
+            "version": v.version,
+            "type": v.type_code,
+            "title": v.title,
+            "description": v.description,
+            "location": v.location,
+            "start_date": v.start_date,
+            "end_date": v.end_date,
+            "evidence_urls": list(v.evidence_urls),
+            "sessions": [
+                {"session_id": s["session_id"], "date": date.fromisoformat(s["date"]), "title": s["title"]}
+                for s in v.sessions
+            ],
+            "submitted_at": v.submitted_at,
+            "decision": activity.decision_on(v.version),
+        }
+        for v in activity.versions
+    ]
 
 
 # --- the catalogue ---------------------------------------------------------------------------
+
 
 def list_activity_types(uow) -> list[catalogue.ActivityType]:
     return uow.repo.activity_types()
 
 
-def put_activity_type(uow, *, actor: Actor, code: str,
-                      request: ActivityTypeEntry) -> tuple[bool, catalogue.ActivityType]:
+def put_activity_type(
+    uow, *, actor: Actor, code: str, request: ActivityTypeEntry
+) -> tuple[bool, catalogue.ActivityType]:
     """An admin adds or changes a catalogue entry; returns (created?, the entry)."""
     ensure_may_have_role(actor, ADMIN, doing="change the activity catalogue")
     existing = uow.repo.activity_type(code)
@@ -134,6 +162,7 @@ def put_activity_type(uow, *, actor: Actor, code: str,
 
 # --- approvals' decisions (called through db.consume, which claims the event id) -------------
 
+
 def record_decision(uow, data: dict, *, decision: str) -> bool:
     """Show the coordinator's decision on the version it was made on."""
     activity = uow.repo.activity(data["activity_id"])
@@ -141,9 +170,14 @@ def record_decision(uow, data: dict, *, decision: str) -> bool:
         # Activities is the only source of activity ids: this is a fault to look at, so it
         # fails (and is dead-lettered after the retries) rather than vanishing.
         raise NotFound(f"a decision on unknown activity {data['activity_id']}")
-    return activity.record_decision(decision=decision, version=data["version"],
-                                    comment=data.get("comment"), decided_by=data["decided_by"],
-                                    decided_at=data["decided_at"], now=utcnow())
+    return activity.record_decision(
+        decision=decision,
+        version=data["version"],
+        comment=data.get("comment"),
+        decided_by=data["decided_by"],
+        decided_at=data["decided_at"],
+        now=utcnow(),
+    )
 
 
 def record_approval(uow, data: dict) -> bool:
@@ -160,12 +194,15 @@ def record_change_request(uow, data: dict) -> bool:
 
 def record_approval_withdrawal(uow, data: dict) -> bool:
     """activity.approval_withdrawn.v1: the student sees the reason; the activity may be resubmitted."""
-    return record_decision(uow, {**data, "decided_by": data["withdrawn_by"],
-                                 "decided_at": data["withdrawn_at"], "comment": data["reason"]},
-                           decision=claims.APPROVAL_WITHDRAWN)
+    return record_decision(
+        uow,
+        {**data, "decided_by": data["withdrawn_by"], "decided_at": data["withdrawn_at"], "comment": data["reason"]},
+        decision=claims.APPROVAL_WITHDRAWN,
+    )
 
 
 # --- what campus systems reported (through the campus edge) ---------------------------------
+
 
 def record_reported_exchange(uow, data: dict):
     """The mobility office's completed exchange: a verified activity for the coordinator, once
@@ -174,10 +211,16 @@ def record_reported_exchange(uow, data: dict):
         return
     activity_type = uow.repo.activity_type(data["kind"])
     activity = reported.reported_exchange(
-        student_id=data["student_id"], activity_type=activity_type,
-        mobility_id=data["mobility_id"], host_institution=data["host_institution"],
-        country=data["country"], start_date=data["start_date"], end_date=data["end_date"],
-        verified_by=data["reported_by"], now=utcnow())
+        student_id=data["student_id"],
+        activity_type=activity_type,
+        mobility_id=data["mobility_id"],
+        host_institution=data["host_institution"],
+        country=data["country"],
+        start_date=data["start_date"],
+        end_date=data["end_date"],
+        verified_by=data["reported_by"],
+        now=utcnow(),
+    )
     uow.repo.add(activity)
     uow.publish(ACTIVITY_SUBMITTED, activity_state(activity, activity_type))
 
@@ -191,13 +234,22 @@ def record_reported_attendance(uow, data: dict):
     activity_type = uow.repo.activity_type(data["activity_type"])
     now = utcnow()
     activity, new = reported.attendance_activity(
-        uow.repo.activities_of(data["student_id"]), activity_type,
-        student_id=data["student_id"], location_kind=data["location_kind"],
-        session_date=data["date"], verified_by=data["reported_by"], now=now)
+        uow.repo.activities_of(data["student_id"]),
+        activity_type,
+        student_id=data["student_id"],
+        location_kind=data["location_kind"],
+        session_date=data["date"],
+        verified_by=data["reported_by"],
+        now=now,
+    )
     if new:
         uow.repo.add(activity)
-    activity.add_session(session_date=data["date"], title=data["title"],
-                         activity_type=activity_type, now=now, verified_by=data["reported_by"],
-                         external_ref=data["event_ref"])
-    uow.publish(ACTIVITY_SUBMITTED if new else ACTIVITY_RESUBMITTED,
-                activity_state(activity, activity_type))
+    activity.add_session(
+        session_date=data["date"],
+        title=data["title"],
+        activity_type=activity_type,
+        now=now,
+        verified_by=data["reported_by"],
+        external_ref=data["event_ref"],
+    )
+    uow.publish(ACTIVITY_SUBMITTED if new else ACTIVITY_RESUBMITTED, activity_state(activity, activity_type))

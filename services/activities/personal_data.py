@@ -1,5 +1,6 @@
 """What activities holds about a student (every activity, version, session and decision), and
 what leaving the CIM does to their activities."""
+
 from services.activities import orm
 from services.activities.domain.activities import CHANGES_REQUESTED, SUBMITTED
 from shared.events import ACTIVITY_WITHDRAWN
@@ -27,6 +28,11 @@ def withdraw_student(uow, data: dict):
     for activity in uow.repo.activities_of(data["student_id"]):
         if activity.status in (SUBMITTED, CHANGES_REQUESTED) and not activity.approval_stands:
             activity.withdraw()
-            uow.publish(ACTIVITY_WITHDRAWN, {"activity_id": activity.activity_id,
-                                             "student_id": activity.student_id,
-                                             "withdrawn_at": data["withdrawn_at"]})
+            uow.publish(
+                ACTIVITY_WITHDRAWN,
+                {
+                    "activity_id": activity.activity_id,
+                    "student_id": activity.student_id,
+                    "withdrawn_at": data["withdrawn_at"],
+                },
+            )

@@ -1,19 +1,32 @@
 """Activities as a nameko service: validate, call one use case, return a dump."""
+
 from nameko.rpc import rpc
 
 from services.activities import handlers, personal_data
 from services.activities.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
-from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
-                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, ATTENDANCE_REPORTED,
-                           EXCHANGE_REPORTED, STUDENT_WITHDRAWN)
+from shared.events import (
+    ACTIVITY_APPROVAL_WITHDRAWN,
+    ACTIVITY_APPROVED,
+    ACTIVITY_CHANGES_REQUESTED,
+    ACTIVITY_REJECTED,
+    ATTENDANCE_REPORTED,
+    EXCHANGE_REPORTED,
+    STUDENT_WITHDRAWN,
+)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
 from shared.rpc import load
-from shared.rpc.activities import (ActivityRequest, ActivityTypeRequest, ActivityTypeView,
-                                   ActivityVersionView, ActivityView, SessionRequest)
+from shared.rpc.activities import (
+    ActivityRequest,
+    ActivityTypeRequest,
+    ActivityTypeView,
+    ActivityVersionView,
+    ActivityView,
+    SessionRequest,
+)
 from shared.rpc.common import load_actor
 
 
@@ -33,16 +46,14 @@ class ActivitiesService(HealthEndpoint, PersonalDataService):
     def add_session(self, actor, activity_id, request):
         actor, request = load_actor(actor), load(SessionRequest, request)
         with self.db.unit_of_work() as uow:
-            activity = handlers.add_session(uow, actor=actor, activity_id=activity_id,
-                                            request=request)
+            activity = handlers.add_session(uow, actor=actor, activity_id=activity_id, request=request)
             return ActivityView().dump(activity)
 
     @rpc(expected_exceptions=EXPECTED)
     def resubmit(self, actor, activity_id, request):
         actor, request = load_actor(actor), load(ActivityRequest, request)
         with self.db.unit_of_work() as uow:
-            activity = handlers.resubmit(uow, actor=actor, activity_id=activity_id,
-                                         request=request)
+            activity = handlers.resubmit(uow, actor=actor, activity_id=activity_id, request=request)
             return ActivityView().dump(activity)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -61,15 +72,15 @@ class ActivitiesService(HealthEndpoint, PersonalDataService):
     def get_activity(self, actor, activity_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return ActivityView().dump(handlers.get_activity(uow, actor=actor,
-                                                             activity_id=activity_id))
+            return ActivityView().dump(handlers.get_activity(uow, actor=actor, activity_id=activity_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_versions(self, actor, activity_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
             return ActivityVersionView(many=True).dump(
-                handlers.list_versions(uow, actor=actor, activity_id=activity_id))
+                handlers.list_versions(uow, actor=actor, activity_id=activity_id)
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def list_activity_types(self):
@@ -81,8 +92,7 @@ class ActivitiesService(HealthEndpoint, PersonalDataService):
         """Returns {"created": bool, "activity_type": {...}}."""
         actor, request = load_actor(actor), load(ActivityTypeRequest, request)
         with self.db.unit_of_work() as uow:
-            created, activity_type = handlers.put_activity_type(uow, actor=actor, code=code,
-                                                                request=request)
+            created, activity_type = handlers.put_activity_type(uow, actor=actor, code=code, request=request)
             return {"created": created, "activity_type": ActivityTypeView().dump(activity_type)}
 
     @on_event(ACTIVITY_APPROVED)

@@ -1,4 +1,5 @@
 """Approvals' tables, mapped onto the plain domain classes, and its repository."""
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import registry
@@ -18,7 +19,8 @@ metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
 
 students = sa.Table(
-    "students", metadata,
+    "students",
+    metadata,
     sa.Column("student_id", sa.String(36), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False, comment="personal data"),
     sa.Column("email", sa.String(254), nullable=False, comment="personal data"),
@@ -29,15 +31,25 @@ students = sa.Table(
     sa.Column("expected_graduation", sa.String(7), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("registered_at", UTCDateTime, nullable=True),
-    info=classified(erasure="the row is pseudonymised: name and email replaced",
+    info=classified(
+        erasure="the row is pseudonymised: name and email replaced",
         identifier={"student_id": "the student's id"},
         contact={"name": "the student's legal name (copy)", "email": "the student's email (copy)"},
-        none=("language", "programme_code", "programme_name_en", "programme_name_sv",
-              "expected_graduation", "status", "registered_at")),
+        none=(
+            "language",
+            "programme_code",
+            "programme_name_en",
+            "programme_name_sv",
+            "expected_graduation",
+            "status",
+            "registered_at",
+        ),
+    ),
 )
 
 activities = sa.Table(
-    "activities", metadata,
+    "activities",
+    metadata,
     sa.Column("activity_id", sa.String(36), primary_key=True),
     sa.Column("student_id", sa.String(36), nullable=False, index=True),
     sa.Column("version", sa.Integer, nullable=False),
@@ -53,28 +65,49 @@ activities = sa.Table(
     sa.Column("approved_version", sa.Integer, nullable=True),
     sa.Column("approved_sessions", sa.Integer, nullable=False, server_default="0"),
     sa.Column("approved_location", sa.String(20), nullable=True),
-    info=classified(erasure="the student's rows are deleted",
+    info=classified(
+        erasure="the student's rows are deleted",
         identifier={"student_id": "whose activity"},
-        content={"title": "what the student took part in (copy)", "description": "the student's own account (copy)",
-                 "sessions": "the sessions the student attended (copy)"},
-        none=("activity_id", "version", "activity_type", "location", "start_date", "end_date", "submitted_at",
-              "status", "approved_version", "approved_sessions", "approved_location")),
+        content={
+            "title": "what the student took part in (copy)",
+            "description": "the student's own account (copy)",
+            "sessions": "the sessions the student attended (copy)",
+        },
+        none=(
+            "activity_id",
+            "version",
+            "activity_type",
+            "location",
+            "start_date",
+            "end_date",
+            "submitted_at",
+            "status",
+            "approved_version",
+            "approved_sessions",
+            "approved_location",
+        ),
+    ),
 )
 
 # The student's withdrawals as they arrived: a withdrawal wins over any version, in any order.
 activity_withdrawals = sa.Table(
-    "activity_withdrawals", metadata,
+    "activity_withdrawals",
+    metadata,
     sa.Column("activity_id", sa.String(36), primary_key=True),
     sa.Column("student_id", sa.String(36), nullable=False),
     sa.Column("withdrawn_at", UTCDateTime, nullable=False),
-    info=classified(erasure="the student's rows are deleted",
-        identifier={"student_id": "whose withdrawal"}, none=("activity_id", "withdrawn_at")),
+    info=classified(
+        erasure="the student's rows are deleted",
+        identifier={"student_id": "whose withdrawal"},
+        none=("activity_id", "withdrawn_at"),
+    ),
 )
 
 # Append-only: a decision row is never updated or deleted. One decision of each kind per version
 # of an item (an approval and its withdrawal may concern the same version).
 decisions = sa.Table(
-    "decisions", metadata,
+    "decisions",
+    metadata,
     sa.Column("decision_id", sa.String(36), primary_key=True),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("item_id", sa.String(36), nullable=False),
@@ -84,39 +117,48 @@ decisions = sa.Table(
     sa.Column("comment", sa.Text, nullable=True),
     sa.Column("decided_by", sa.String(300), nullable=False),
     sa.Column("decided_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("kind", "item_id", "version", "decision",
-                        name="uq_decisions_item_version_decision"),
-    info=classified(erasure="the student's rows keep their ids; comments are blanked",
+    sa.UniqueConstraint("kind", "item_id", "version", "decision", name="uq_decisions_item_version_decision"),
+    info=classified(
+        erasure="the student's rows keep their ids; comments are blanked",
         identifier={"student_id": "whose item", "decided_by": "the coordinator's account"},
         content={"comment": "the coordinator's reason, which the student sees"},
-        none=("decision_id", "kind", "item_id", "version", "decision", "decided_at")),
+        none=("decision_id", "kind", "item_id", "version", "decision", "decided_at"),
+    ),
 )
 
 reports = sa.Table(
-    "reports", metadata,
+    "reports",
+    metadata,
     sa.Column("student_id", sa.String(36), primary_key=True),
     sa.Column("report_id", sa.String(36), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("submitted_at", UTCDateTime, nullable=False),
     sa.Column("status", sa.String(20), nullable=False, index=True),
-    info=classified(erasure="the student's row is deleted",
-        identifier={"student_id": "whose report"}, none=("report_id", "version", "submitted_at", "status")),
+    info=classified(
+        erasure="the student's row is deleted",
+        identifier={"student_id": "whose report"},
+        none=("report_id", "version", "submitted_at", "status"),
+    ),
 )
 
 presentations = sa.Table(
-    "presentations", metadata,
+    "presentations",
+    metadata,
     sa.Column("student_id", sa.String(36), primary_key=True),
     sa.Column("ceremony_id", sa.String(36), nullable=False),
     sa.Column("ceremony_date", sa.Date, nullable=False),
     sa.Column("recorded_by", sa.String(300), nullable=False),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
-    info=classified(erasure="kept: the ceremony date is stated on an issued certificate",
+    info=classified(
+        erasure="kept: the ceremony date is stated on an issued certificate",
         identifier={"student_id": "who presented", "recorded_by": "the coordinator's account"},
-        none=("ceremony_id", "ceremony_date", "recorded_at")),
+        none=("ceremony_id", "ceremony_date", "recorded_at"),
+    ),
 )
 
 coordinators = sa.Table(
-    "coordinators", metadata,
+    "coordinators",
+    metadata,
     sa.Column("subject", sa.String(300), primary_key=True),
     sa.Column("name", sa.String(200), nullable=True, comment="personal data"),
     sa.Column("email", sa.String(254), nullable=True, comment="personal data"),
@@ -125,15 +167,18 @@ coordinators = sa.Table(
     sa.Column("leave_from", sa.Date, nullable=True),
     sa.Column("leave_to", sa.Date, nullable=True),
     sa.Column("substitute", sa.String(300), nullable=True),
-    info=classified(erasure="not a student's data: a coordinator is removed by an admin",
+    info=classified(
+        erasure="not a student's data: a coordinator is removed by an admin",
         identifier={"subject": "the coordinator's account", "substitute": "another coordinator's account"},
         contact={"name": "the coordinator's name", "email": "the coordinator's email"},
-        none=("programmes", "on_leave", "leave_from", "leave_to")),
+        none=("programmes", "on_leave", "leave_from", "leave_to"),
+    ),
 )
 
 # One row per student and outcome: the unique key is what makes each announcement happen once.
 evaluations = sa.Table(
-    "evaluations", metadata,
+    "evaluations",
+    metadata,
     sa.Column("evaluation_id", sa.String(36), primary_key=True),
     sa.Column("student_id", sa.String(36), nullable=False),
     sa.Column("outcome", sa.String(40), nullable=False),
@@ -142,14 +187,17 @@ evaluations = sa.Table(
     sa.Column("activity_ids", sa.JSON, nullable=False),
     sa.Column("evaluated_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("student_id", "outcome", name="uq_evaluations_student_outcome"),
-    info=classified(erasure="kept: ids and outcomes only, the basis of an issued certificate",
+    info=classified(
+        erasure="kept: ids and outcomes only, the basis of an issued certificate",
         identifier={"student_id": "whose evaluation"},
-        none=("evaluation_id", "outcome", "rule_set", "rule_set_version", "activity_ids", "evaluated_at")),
+        none=("evaluation_id", "outcome", "rule_set", "rule_set_version", "activity_ids", "evaluated_at"),
+    ),
 )
 
 # Append-only: every decision and change per student, in the order it happened.
 audit_entries = sa.Table(
-    "audit_entries", metadata,
+    "audit_entries",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("entry_id", sa.String(36), nullable=False, unique=True),
     sa.Column("student_id", sa.String(36), nullable=False, index=True),
@@ -160,33 +208,48 @@ audit_entries = sa.Table(
     sa.Column("item_id", sa.String(100), nullable=True),
     sa.Column("version", sa.Integer, nullable=True),
     sa.Column("detail", sa.Text, nullable=True),
-    info=classified(erasure="kept without the erased data: details are blanked, the erasure itself is added",
+    info=classified(
+        erasure="kept without the erased data: details are blanked, the erasure itself is added",
         identifier={"student_id": "whom the entry is about", "actor": "who acted"},
         content={"detail": "what changed (may quote a reason)"},
-        none=("seq", "entry_id", "at", "action", "item_kind", "item_id", "version")),
+        none=("seq", "entry_id", "at", "action", "item_kind", "item_id", "version"),
+    ),
 )
 
 # certificate.issued.v1 as approvals keeps it: the last stage of the funnel.
 issued_certificates = sa.Table(
-    "issued_certificates", metadata,
+    "issued_certificates",
+    metadata,
     sa.Column("student_id", sa.String(36), primary_key=True),
     sa.Column("code", sa.String(100), nullable=False),
     sa.Column("issued_at", UTCDateTime, nullable=False),
-    info=classified(erasure="kept: an issued certificate is a record the university keeps",
-        identifier={"student_id": "whose certificate"}, none=("code", "issued_at")),
+    info=classified(
+        erasure="kept: an issued certificate is a record the university keeps",
+        identifier={"student_id": "whose certificate"},
+        none=("code", "issued_at"),
+    ),
 )
 
 # The read paths' keyset orders, so a page is read from an index and stops at its limit: the
 # inbox (pending items, oldest first) and a student's audit trail (in the order of appending).
 _PENDING_ACTIVITY = activities.c.status == "pending"
 _PENDING_REPORT = reports.c.status == "pending"
-sa.Index("ix_activities_pending_inbox", activities.c.submitted_at, activities.c.activity_id,
-         postgresql_where=_PENDING_ACTIVITY, sqlite_where=_PENDING_ACTIVITY)
-sa.Index("ix_reports_pending_inbox", reports.c.submitted_at, reports.c.report_id,
-         postgresql_where=_PENDING_REPORT, sqlite_where=_PENDING_REPORT)
+sa.Index(
+    "ix_activities_pending_inbox",
+    activities.c.submitted_at,
+    activities.c.activity_id,
+    postgresql_where=_PENDING_ACTIVITY,
+    sqlite_where=_PENDING_ACTIVITY,
+)
+sa.Index(
+    "ix_reports_pending_inbox",
+    reports.c.submitted_at,
+    reports.c.report_id,
+    postgresql_where=_PENDING_REPORT,
+    sqlite_where=_PENDING_REPORT,
+)
 sa.Index("ix_audit_entries_student_seq", audit_entries.c.student_id, audit_entries.c.seq)
-sa.Index("ix_decisions_student_kind", decisions.c.student_id, decisions.c.kind,
-         decisions.c.decision)
+sa.Index("ix_decisions_student_kind", decisions.c.student_id, decisions.c.kind, decisions.c.decision)
 
 mapper_registry.map_imperatively(Student, students)
 mapper_registry.map_imperatively(AuditEntry, audit_entries)
@@ -227,8 +290,9 @@ class Repository(ReadQueries):
         return list(self.session.scalars(sa.select(Coordinator).order_by(Coordinator.subject)))
 
     def evaluation(self, student_id: str, outcome: str) -> Evaluation | None:
-        return self.session.scalars(sa.select(Evaluation).where(
-            Evaluation.student_id == student_id, Evaluation.outcome == outcome)).one_or_none()
+        return self.session.scalars(
+            sa.select(Evaluation).where(Evaluation.student_id == student_id, Evaluation.outcome == outcome)
+        ).one_or_none()
 
     def programme_codes(self) -> set[str]:
         """Every programme approvals knows of: the directory's and the students'."""
@@ -238,19 +302,25 @@ class Repository(ReadQueries):
         return codes
 
     def is_withdrawn(self, activity_id: str) -> bool:
-        return self.session.execute(sa.select(activity_withdrawals.c.activity_id).where(
-            activity_withdrawals.c.activity_id == activity_id)).first() is not None
+        return (
+            self.session.execute(
+                sa.select(activity_withdrawals.c.activity_id).where(activity_withdrawals.c.activity_id == activity_id)
+            ).first()
+            is not None
+        )
 
     def note_withdrawal(self, activity_id: str, student_id: str, withdrawn_at) -> bool:
         """Keep the withdrawal (once); True when it is new."""
         if self.is_withdrawn(activity_id):
             return False
-        self.session.execute(activity_withdrawals.insert().values(
-            activity_id=activity_id, student_id=student_id, withdrawn_at=withdrawn_at))
+        self.session.execute(
+            activity_withdrawals.insert().values(
+                activity_id=activity_id, student_id=student_id, withdrawn_at=withdrawn_at
+            )
+        )
         return True
 
-    def audit_trail(self, student_id: str, after: int | None = None,
-                    limit: int | None = None) -> list[AuditEntry]:
+    def audit_trail(self, student_id: str, after: int | None = None, limit: int | None = None) -> list[AuditEntry]:
         """The student's entries in order, those after the seq `after`, at most `limit`."""
         query = sa.select(AuditEntry).where(AuditEntry.student_id == student_id)
         if after is not None:
@@ -258,8 +328,11 @@ class Repository(ReadQueries):
         return list(self.session.scalars(query.order_by(AuditEntry.seq).limit(limit)))
 
     def decisions_of(self, student_id: str) -> list[Decision]:
-        return list(self.session.scalars(sa.select(Decision).where(
-            Decision.student_id == student_id).order_by(Decision.decided_at)))
+        return list(
+            self.session.scalars(
+                sa.select(Decision).where(Decision.student_id == student_id).order_by(Decision.decided_at)
+            )
+        )
 
     def issued_certificate(self, student_id: str) -> IssuedCertificate | None:
         return self.session.get(IssuedCertificate, student_id)

@@ -1,16 +1,15 @@
 """What approvals holds about a student: its copies, the decisions, evaluations and audit trail."""
+
 from services.approvals import orm
 from services.approvals.domain.audit import audit
 from services.approvals.domain.statuses import WITHDRAWN
-from shared.personal_records import (ERASED, ERASED_EMAIL, KEEP, Holding, by_student,
-                                     published_mentioning)
+from shared.personal_records import ERASED, ERASED_EMAIL, KEEP, Holding, by_student, published_mentioning
 
 OUTBOX = orm.metadata.tables["outbox"]
 
 HOLDINGS = [
     Holding(OUTBOX, published_mentioning(OUTBOX), exported=False),
-    Holding(orm.students, by_student(orm.students), erase={
-        "name": ERASED, "email": ERASED_EMAIL, "status": WITHDRAWN}),
+    Holding(orm.students, by_student(orm.students), erase={"name": ERASED, "email": ERASED_EMAIL, "status": WITHDRAWN}),
     Holding(orm.activities, by_student(orm.activities)),
     Holding(orm.activity_withdrawals, by_student(orm.activity_withdrawals)),
     Holding(orm.decisions, by_student(orm.decisions), erase={"comment": None}),
@@ -25,6 +24,14 @@ HOLDINGS = [
 def record_erasure(uow, data: dict):
     """The erasure itself goes into the audit trail (after the trail's details were blanked):
     who asked, when and why, and nothing of what was erased."""
-    uow.repo.add(audit(data["student_id"], "personal_data_erased", at=data["requested_at"],
-                       actor=data["requested_by"], item_kind="student", item_id=data["student_id"],
-                       detail=data["reason"]))
+    uow.repo.add(
+        audit(
+            data["student_id"],
+            "personal_data_erased",
+            at=data["requested_at"],
+            actor=data["requested_by"],
+            item_kind="student",
+            item_id=data["student_id"],
+            detail=data["reason"],
+        )
+    )

@@ -1,4 +1,5 @@
 """Approvals as a nameko service: validate, call one use case, return a dump."""
+
 from nameko.rpc import rpc
 
 from services.approvals import personal_data
@@ -6,19 +7,42 @@ from services.approvals.handlers import consumers, coordinators, decisions, quer
 from services.approvals.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED, CimError
-from shared.events import (ACTIVITY_RESUBMITTED, ACTIVITY_SUBMITTED, ACTIVITY_WITHDRAWN,
-                           CERTIFICATE_ISSUED, PRESENTATION_RECORDED, REPORT_SUBMITTED,
-                           STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN)
+from shared.events import (
+    ACTIVITY_RESUBMITTED,
+    ACTIVITY_SUBMITTED,
+    ACTIVITY_WITHDRAWN,
+    CERTIFICATE_ISSUED,
+    PRESENTATION_RECORDED,
+    REPORT_SUBMITTED,
+    STUDENT_REGISTERED,
+    STUDENT_UPDATED,
+    STUDENT_WITHDRAWN,
+)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.approvals import (
-    ActivityDecisionRequest, ActivityDecisionView, ActivityDetailView, AlertView,
-    ApprovalWithdrawalRequest, ApprovalWithdrawalView, AuditPageQuery, AuditPageView,
+    ActivityDecisionRequest,
+    ActivityDecisionView,
+    ActivityDetailView,
+    AlertView,
+    ApprovalWithdrawalRequest,
+    ApprovalWithdrawalView,
+    AuditPageQuery,
+    AuditPageView,
     BulkDecisionRequest,
-    BulkDecisionView, CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView,
-    InboxPageView, InboxQuery, ProgressView, ReportDecisionRequest, ReportDecisionView)
+    BulkDecisionView,
+    CoordinatorRequest,
+    CoordinatorView,
+    FunnelQuery,
+    FunnelRowView,
+    InboxPageView,
+    InboxQuery,
+    ProgressView,
+    ReportDecisionRequest,
+    ReportDecisionView,
+)
 from shared.rpc.common import load_actor
 
 
@@ -45,15 +69,13 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
     def get_activity(self, actor, activity_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return ActivityDetailView().dump(queries.get_activity(
-                uow, actor=actor, activity_id=str(activity_id)))
+            return ActivityDetailView().dump(queries.get_activity(uow, actor=actor, activity_id=str(activity_id)))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_activity(self, actor, activity_id, request):
         actor, request = load_actor(actor), load(ActivityDecisionRequest, request)
         with self.db.unit_of_work() as uow:
-            decision = decisions.decide_activity(uow, actor=actor, activity_id=activity_id,
-                                                 request=request)
+            decision = decisions.decide_activity(uow, actor=actor, activity_id=activity_id, request=request)
         return ActivityDecisionView().dump(decision)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -65,8 +87,8 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
             try:
                 with self.db.unit_of_work() as uow:
                     decision = decisions.decide_activity(
-                        uow, actor=actor, activity_id=item.activity_id,
-                        request=request.for_item(item))
+                        uow, actor=actor, activity_id=item.activity_id, request=request.for_item(item)
+                    )
                 results.append(decisions.bulk_item_result(item, decision))
             except CimError as refusal:
                 results.append(decisions.bulk_item_result(item, refusal=refusal))
@@ -76,16 +98,14 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
     def withdraw_approval(self, actor, activity_id, request):
         actor, request = load_actor(actor), load(ApprovalWithdrawalRequest, request)
         with self.db.unit_of_work() as uow:
-            result = decisions.withdraw_approval(uow, actor=actor, activity_id=activity_id,
-                                                 request=request)
+            result = decisions.withdraw_approval(uow, actor=actor, activity_id=activity_id, request=request)
         return ApprovalWithdrawalView().dump(result)
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_report(self, actor, student_id, request):
         actor, request = load_actor(actor), load(ReportDecisionRequest, request)
         with self.db.unit_of_work() as uow:
-            decision = decisions.decide_report(uow, actor=actor, student_id=student_id,
-                                               request=request)
+            decision = decisions.decide_report(uow, actor=actor, student_id=student_id, request=request)
         return ReportDecisionView().dump(decision)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -93,16 +113,17 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
         """One page of the trail: {items, next_cursor} (every entry when the query has no limit)."""
         actor, query = load_actor(actor), load(AuditPageQuery, query or {})
         with self.db.unit_of_work() as uow:
-            return AuditPageView().dump(queries.audit_trail(
-                uow, actor=actor, student_id=student_id, cursor=query["cursor"],
-                limit=query["limit"]))
+            return AuditPageView().dump(
+                queries.audit_trail(
+                    uow, actor=actor, student_id=student_id, cursor=query["cursor"], limit=query["limit"]
+                )
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def funnel(self, actor, query=None):
         actor, query = load_actor(actor), load(FunnelQuery, query or {})
         with self.db.unit_of_work() as uow:
-            return FunnelRowView(many=True).dump(
-                queries.funnel(uow, actor=actor, programme=query["programme"]))
+            return FunnelRowView(many=True).dump(queries.funnel(uow, actor=actor, programme=query["programme"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def alerts(self, actor):
@@ -126,8 +147,7 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
     def put_coordinator(self, actor, subject, request):
         actor, request = load_actor(actor), load(CoordinatorRequest, request)
         with self.db.unit_of_work() as uow:
-            coordinator = coordinators.put_coordinator(uow, actor=actor, subject=subject,
-                                                       request=request)
+            coordinator = coordinators.put_coordinator(uow, actor=actor, subject=subject, request=request)
         return CoordinatorView().dump(coordinator)
 
     # --- keeping the copies ---------------------------------------------------------------

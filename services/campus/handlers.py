@@ -3,20 +3,26 @@
 Each takes a unit of work (with the edge's repository) and commits when the caller's block ends:
 the inbound log entry, its translation in the outbox and the dedupe key in one transaction.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 
 from services.campus.domain import translations
-from services.campus.domain.inbound import (ACCEPTED, DUPLICATE, WAITING, InboundEvent,
-                                            waiting_deadline)
+from services.campus.domain.inbound import ACCEPTED, DUPLICATE, WAITING, InboundEvent, waiting_deadline
 from services.campus.domain.people import REGISTERED, WITHDRAWN, Person
 from shared.campus.contract import INBOUND_SPECS
 from shared.campus.envelope import CampusEvent
 from shared.db import utcnow
-from shared.events import (ATTENDANCE_REPORTED, DEGREE_REPORTED, ENROLMENT_REPORTED,
-                           EXCHANGE_REPORTED, LEGAL_NAME_REPORTED, UNENROLMENT_REPORTED)
+from shared.events import (
+    ATTENDANCE_REPORTED,
+    DEGREE_REPORTED,
+    ENROLMENT_REPORTED,
+    EXCHANGE_REPORTED,
+    LEGAL_NAME_REPORTED,
+    UNENROLMENT_REPORTED,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +43,16 @@ def receive(uow, *, event: CampusEvent, channel: str, issuer: str) -> str:
     Returns ACCEPTED or DUPLICATE. A concurrent duplicate waits on the unique key until the
     first commits, then is a duplicate: the effect happens once.
     """
-    entry = InboundEvent(source=event.source, event_id=event.id, event_type=event.type,
-                         system=event.system, student_ref=event.values["student_ref"],
-                         received_at=utcnow(), payload=json.dumps(event.to_structured()),
-                         channel=channel)
+    entry = InboundEvent(
+        source=event.source,
+        event_id=event.id,
+        event_type=event.type,
+        system=event.system,
+        student_ref=event.values["student_ref"],
+        received_at=utcnow(),
+        payload=json.dumps(event.to_structured()),
+        channel=channel,
+    )
     added = uow.repo.add_once(entry)
     if not added:
         log.info("campus event %s from %s already received", event.id, event.source)
@@ -55,9 +67,13 @@ def receive(uow, *, event: CampusEvent, channel: str, issuer: str) -> str:
 
 
 def _forward(uow, entry: InboundEvent, values: dict, person: Person | None, issuer: str):
-    command = translations.translate(entry.event_type, values,
-                                     student_id=person.student_id if person else None,
-                                     issuer=issuer, reported_by=entry.source)
+    command = translations.translate(
+        entry.event_type,
+        values,
+        student_id=person.student_id if person else None,
+        issuer=issuer,
+        reported_by=entry.source,
+    )
     uow.publish(COMMAND_EVENTS[command.kind], command.data)
     entry.forward(person.student_id if person else None, utcnow())
 
@@ -77,8 +93,7 @@ def record_person(uow, data: dict, *, issuer: str) -> int:
         return 0
     person = uow.repo.person(data["student_id"])
     if person is None:
-        person = Person(student_id=data["student_id"], issuer=data["issuer"],
-                        subject=data["subject"])
+        person = Person(student_id=data["student_id"], issuer=data["issuer"], subject=data["subject"])
         uow.repo.add(person)
     person.status = REGISTERED
     if data["issuer"] != issuer:
@@ -104,31 +119,54 @@ def expire_waiting(uow, *, days: int, limit: int = 500) -> int:
     expired = uow.repo.waiting_before(waiting_deadline(now, days), limit=limit)
     for entry in expired:
         entry.expire(now, days)
-        log.warning("campus event %s from %s (%s) expired: its person never registered",
-                    entry.event_id, entry.source, entry.event_type)
+        log.warning(
+            "campus event %s from %s (%s) expired: its person never registered",
+            entry.event_id,
+            entry.source,
+            entry.event_type,
+        )
     return len(expired)
 
 
-def inbound_log(uow, *, system=None, status=None, student_ref=None, after=None,
-                limit: int = 100) -> list[dict]:
-    return [{"id": e.id, "source": e.source, "event_id": e.event_id, "type": e.event_type,
-             "system": e.system, "student_ref": e.student_ref, "student_id": e.student_id,
-             "status": e.status, "reason": e.reason, "channel": e.channel,
-             "received_at": e.received_at, "applied_at": e.applied_at}
-            for e in uow.repo.log(system=system, status=status, student_ref=student_ref,
-                                  after=after, limit=limit)]
+def inbound_log(uow, *, system=None, status=None, student_ref=None, after=None, limit: int = 100) -> list[dict]:
+    return [
+        {
+            "id": e.id,
+            "source": e.source,
+            "event_id": e.event_id,
+            "type": e.event_type,
+            "system": e.system,
+            "student_ref": e.student_ref,
+            "student_id": e.student_id,
+            "status": e.status,
+            "reason": e.reason,
+            "channel": e.channel,
+            "received_at": e.received_at,
+            "applied_at": e.applied_at,
+        }
+        for e in uow.repo.log(system=system, status=status, student_ref=student_ref, after=after, limit=limit)
+    ]
 
 
 def reported(uow, *, system: str) -> list[dict]:
     """What a system reported that the platform holds (data as sent), for reconciliation."""
-    return [{"type": e.event_type, "status": e.status, "data": json.loads(e.payload)["data"]}
-            for e in uow.repo.forwarded(system)]
+    return [
+        {"type": e.event_type, "status": e.status, "data": json.loads(e.payload)["data"]}
+        for e in uow.repo.forwarded(system)
+    ]
 
 
 def people(uow, *, issuer: str) -> list[dict]:
-    return [{"student_id": p.student_id, "subject": p.subject, "status": p.status}
-            for p in uow.repo.people(issuer)]
+    return [{"student_id": p.student_id, "subject": p.subject, "status": p.status} for p in uow.repo.people(issuer)]
 
 
-__all__ = ["receive", "record_person", "record_withdrawal", "expire_waiting", "inbound_log",
-           "reported", "people", "WAITING"]
+__all__ = [
+    "receive",
+    "record_person",
+    "record_withdrawal",
+    "expire_waiting",
+    "inbound_log",
+    "reported",
+    "people",
+    "WAITING",
+]

@@ -1,4 +1,5 @@
 """The campus edge's tables (the inbound log, the people it knows), mapped onto the domain."""
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import registry
@@ -12,7 +13,8 @@ metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
 
 inbound_events = sa.Table(
-    "inbound_events", metadata,
+    "inbound_events",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("source", sa.String(300), nullable=False),
     sa.Column("event_id", sa.String(300), nullable=False),
@@ -30,23 +32,32 @@ inbound_events = sa.Table(
     sa.UniqueConstraint("source", "event_id", name="uq_inbound_events_source_event_id"),
     sa.Index("ix_inbound_events_waiting", "student_ref", "status", "id"),
     sa.Index("ix_inbound_events_system_id", "system", "id"),
-    info=classified(erasure="the person's events are deleted",
-        identifier={"student_ref": "the campus system's reference to the person", "student_id": "the student's id",
-                    "source": "the campus system", "event_id": "the campus system's event id"},
+    info=classified(
+        erasure="the person's events are deleted",
+        identifier={
+            "student_ref": "the campus system's reference to the person",
+            "student_id": "the student's id",
+            "source": "the campus system",
+            "event_id": "the campus system's event id",
+        },
         content={"payload": "the event as sent (names, emails, activities)", "reason": "why it was parked"},
-        none=("id", "event_type", "system", "status", "channel", "received_at", "applied_at")),
+        none=("id", "event_type", "system", "status", "channel", "received_at", "applied_at"),
+    ),
 )
 
 people = sa.Table(
-    "people", metadata,
+    "people",
+    metadata,
     sa.Column("student_id", sa.String(36), primary_key=True),
     sa.Column("issuer", sa.String(300), nullable=False),
     sa.Column("subject", sa.String(300), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.UniqueConstraint("issuer", "subject", name="uq_people_person"),
-    info=classified(erasure="the row is deleted",
+    info=classified(
+        erasure="the row is deleted",
         identifier={"student_id": "the student's id", "issuer": "the login's issuer", "subject": "the login's account"},
-        none=("status",)),
+        none=("status",),
+    ),
 )
 
 mapper_registry.map_imperatively(InboundEvent, inbound_events)
@@ -77,31 +88,47 @@ class Repository:
         return self.session.get(Person, student_id)
 
     def person_by_subject(self, issuer: str, subject: str) -> Person | None:
-        return self.session.scalars(sa.select(Person).where(
-            Person.issuer == issuer, Person.subject == subject)).one_or_none()
+        return self.session.scalars(
+            sa.select(Person).where(Person.issuer == issuer, Person.subject == subject)
+        ).one_or_none()
 
     def people(self, issuer: str) -> list[Person]:
         return list(self.session.scalars(sa.select(Person).where(Person.issuer == issuer)))
 
     def received(self, source: str, event_id: str) -> InboundEvent | None:
-        return self.session.scalars(sa.select(InboundEvent).where(
-            InboundEvent.source == source, InboundEvent.event_id == event_id)).one_or_none()
+        return self.session.scalars(
+            sa.select(InboundEvent).where(InboundEvent.source == source, InboundEvent.event_id == event_id)
+        ).one_or_none()
 
     def waiting_for(self, student_ref: str, lock: bool = True) -> list[InboundEvent]:
         """The events kept for this person, oldest first (the order they were sent in)."""
-        query = sa.select(InboundEvent).where(
-            InboundEvent.student_ref == student_ref, InboundEvent.status == WAITING
-        ).order_by(InboundEvent.id)
+        query = (
+            sa.select(InboundEvent)
+            .where(InboundEvent.student_ref == student_ref, InboundEvent.status == WAITING)
+            .order_by(InboundEvent.id)
+        )
         return list(self.session.scalars(query.with_for_update() if lock else query))
 
     def waiting_before(self, moment, limit: int = 500) -> list[InboundEvent]:
-        return list(self.session.scalars(sa.select(InboundEvent).where(
-            InboundEvent.status == WAITING, InboundEvent.received_at < moment
-        ).order_by(InboundEvent.id).limit(limit).with_for_update(skip_locked=True)))
+        return list(
+            self.session.scalars(
+                sa.select(InboundEvent)
+                .where(InboundEvent.status == WAITING, InboundEvent.received_at < moment)
+                .order_by(InboundEvent.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
 
-    def log(self, *, system: str | None = None, status: str | None = None,
-            student_ref: str | None = None, after: int | None = None,
-            limit: int = 100) -> list[InboundEvent]:
+    def log(
+        self,
+        *,
+        system: str | None = None,
+        status: str | None = None,
+        student_ref: str | None = None,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> list[InboundEvent]:
         """The inbound log, newest first, paged by id (keyset)."""
         query = sa.select(InboundEvent)
         if system:
@@ -116,6 +143,10 @@ class Repository:
 
     def forwarded(self, system: str) -> list[InboundEvent]:
         """What a system has reported and the platform applied (for reconciliation)."""
-        return list(self.session.scalars(sa.select(InboundEvent).where(
-            InboundEvent.system == system, InboundEvent.status != "expired"
-        ).order_by(InboundEvent.id)))
+        return list(
+            self.session.scalars(
+                sa.select(InboundEvent)
+                .where(InboundEvent.system == system, InboundEvent.status != "expired")
+                .order_by(InboundEvent.id)
+            )
+        )

@@ -1,4 +1,5 @@
 """What the campus edge holds about a student: the campus events about them, and the login link."""
+
 from services.campus import orm
 from shared.personal_records import Holding, by_student, published_mentioning
 

@@ -3,6 +3,7 @@
 Thin: each entrypoint checks its input, calls one use case in one unit of work (which commits
 the inbound log entry, the dedupe key and the translation in the outbox together), and answers.
 """
+
 import logging
 
 from nameko.rpc import rpc
@@ -75,8 +76,7 @@ class CampusService(HealthEndpoint, PersonalDataService):
                 problems[str(index)] = [exc.reason]
                 continue
             if actor.role == CAMPUS_SYSTEM and event.system != actor.subject:
-                raise Forbidden(f"{actor.subject} may not send {event.type} "
-                                f"(a campus.{event.system} type)")
+                raise Forbidden(f"{actor.subject} may not send {event.type} (a campus.{event.system} type)")
             checked.append(event)
         if problems:
             raise Invalid({"events": problems})
@@ -99,20 +99,20 @@ class CampusService(HealthEndpoint, PersonalDataService):
         actor = load_actor(actor)
         ensure_may_have_role(actor, ADMIN, doing="reconcile campus systems")
         with self.db.unit_of_work() as uow:
-            return {"reported": handlers.reported(uow, system=system),
-                    "people": handlers.people(uow, issuer=self.policy.issuer)}
+            return {
+                "reported": handlers.reported(uow, system=system),
+                "people": handlers.people(uow, issuer=self.policy.issuer),
+            }
 
     # --- who is registered ----------------------------------------------------------------
 
     @on_event(STUDENT_REGISTERED)
     def on_student_registered(self, event):
-        self.db.consume(event, lambda uow, data: handlers.record_person(uow, data,
-                                                                        issuer=self.policy.issuer))
+        self.db.consume(event, lambda uow, data: handlers.record_person(uow, data, issuer=self.policy.issuer))
 
     @on_event(STUDENT_UPDATED)
     def on_student_updated(self, event):
-        self.db.consume(event, lambda uow, data: handlers.record_person(uow, data,
-                                                                        issuer=self.policy.issuer))
+        self.db.consume(event, lambda uow, data: handlers.record_person(uow, data, issuer=self.policy.issuer))
 
     @on_event(STUDENT_WITHDRAWN)
     def on_student_withdrawn(self, event):

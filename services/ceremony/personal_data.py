@@ -1,5 +1,6 @@
 """What ceremony holds about a student (bookings, final reports, presentation), and what leaving
 the CIM does to their booking."""
+
 import logging
 
 from services.ceremony import orm
@@ -33,6 +34,5 @@ def release_bookings(uow, data: dict):
     if booking is None or ceremony is None or not ceremony.is_upcoming(now):
         return
     booking.close(bookings.CANCELLED, now)
-    log.info("released booking %s of student %s (withdrawn)", booking.booking_id,
-             booking.student_id)
+    log.info("released booking %s of student %s (withdrawn)", booking.booking_id, booking.student_id)
     fill_free_places(uow, ceremony)

@@ -7,6 +7,7 @@ actions that reach outside the document, embedded files, and XFA forms (which ca
 The cleaned file is written anew by pypdf and checked again: what still carries any of it is
 refused. A file that is not a PDF, or that does not parse, is refused with the reason.
 """
+
 from __future__ import annotations
 
 import io
@@ -21,11 +22,13 @@ from shared.errors import Invalid
 log = logging.getLogger(__name__)
 
 # Keys whose value is something a reader runs or opens by itself.
-DROPPED_KEYS = frozenset({"/OpenAction", "/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF",
-                          "/XFA", "/RichMediaContent"})
+DROPPED_KEYS = frozenset(
+    {"/OpenAction", "/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/XFA", "/RichMediaContent"}
+)
 # Actions that run code or reach outside the document; a harmless one (/GoTo, /URI) stays.
-DANGEROUS_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm",
-                               "/RichMediaExecute", "/GoToE", "/GoToR", "/Rendition"})
+DANGEROUS_ACTIONS = frozenset(
+    {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute", "/GoToE", "/GoToR", "/Rendition"}
+)
 # Annotations that exist only to hold such content.
 DROPPED_ANNOTATIONS = frozenset({"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound"})
 
@@ -55,8 +58,7 @@ def _clean(obj, removed: set[str], seen: set[int]):
             if key == "/Annots" and isinstance(value, ArrayObject):
                 for item in list(value):
                     annotation = item.get_object()
-                    if isinstance(annotation, DictionaryObject) and annotation.get(
-                            "/Subtype") in DROPPED_ANNOTATIONS:
+                    if isinstance(annotation, DictionaryObject) and annotation.get("/Subtype") in DROPPED_ANNOTATIONS:
                         removed.add(str(annotation.get("/Subtype")))
                         value.remove(item)
             if key != "/Parent":  # the page tree's back-pointers lead nowhere new
@@ -84,8 +86,7 @@ def _reader(pdf: bytes) -> PdfReader:
         return reader
     except Invalid:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         _refuse(f"the report could not be read as a PDF: {type(exc).__name__}: {exc}"[:300])
 
 
@@ -108,15 +109,16 @@ def sanitise(pdf: bytes) -> tuple[bytes, set[str]]:
         clean_copy.write(out)
     except Invalid:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         _refuse(f"the report could not be read as a PDF: {type(exc).__name__}: {exc}"[:300])
     if not removed:
         return pdf, removed
     cleaned = out.getvalue()
     if active_content(cleaned):  # belt and braces: what the walk could not remove is refused
-        _refuse("the report carries active content (scripts, actions or attachments) that "
-                "could not be removed; export it again as a plain PDF")
+        _refuse(
+            "the report carries active content (scripts, actions or attachments) that "
+            "could not be removed; export it again as a plain PDF"
+        )
     if removed:
         log.info("removed from a final report: %s", ", ".join(sorted(removed)))
     return cleaned, removed

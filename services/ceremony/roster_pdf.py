@@ -6,6 +6,7 @@ HTML-escaped and capped, and the renderer fetches nothing at all (no network, no
 URL), so a student's name is only ever text. The service runs it in a child so a long render
 never blocks the eventlet hub.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,26 @@ td.n {{ width: 8mm; }} td.mark {{ width: 28mm; }}</style></head><body>
 <h1>{title}</h1><p class="meta">{when} · {location} · {count}</p>
 <h2>{presenting}</h2>{table}{waiting_part}</body></html>"""
 
-WORDS = {"en": {"presenting": "Presenting, in booking order", "waiting": "Waiting list",
-                "name": "Name", "report": "Final report", "outcome": "Presented / no-show",
-                "students": "students", "none": "none"},
-         "sv": {"presenting": "Presenterar, i bokningsordning", "waiting": "Väntelista",
-                "name": "Namn", "report": "Slutrapport", "outcome": "Presenterat / uteblev",
-                "students": "studenter", "none": "ingen"}}
+WORDS = {
+    "en": {
+        "presenting": "Presenting, in booking order",
+        "waiting": "Waiting list",
+        "name": "Name",
+        "report": "Final report",
+        "outcome": "Presented / no-show",
+        "students": "students",
+        "none": "none",
+    },
+    "sv": {
+        "presenting": "Presenterar, i bokningsordning",
+        "waiting": "Väntelista",
+        "name": "Namn",
+        "report": "Slutrapport",
+        "outcome": "Presenterat / uteblev",
+        "students": "studenter",
+        "none": "ingen",
+    },
+}
 
 
 class RosterRenderFailed(RuntimeError):
@@ -42,17 +57,20 @@ class RosterRenderFailed(RuntimeError):
 
 def _e(value) -> str:
     text = "" if value is None else str(value)
-    return escape(text if len(text) <= LIMIT else text[:LIMIT - 1] + "…", quote=True)
+    return escape(text if len(text) <= LIMIT else text[: LIMIT - 1] + "…", quote=True)
 
 
 def _table(entries: list[dict], words: dict) -> str:
-    head = (f"<table><thead><tr><th>#</th><th>{words['name']}</th><th>{words['report']}</th>"
-            f"<th>{words['outcome']}</th></tr></thead><tbody>")
+    head = (
+        f"<table><thead><tr><th>#</th><th>{words['name']}</th><th>{words['report']}</th>"
+        f"<th>{words['outcome']}</th></tr></thead><tbody>"
+    )
     rows = "".join(
         f"<tr><td class='n'>{_e(e['position'])}</td><td>{_e(e.get('name') or e['student_id'])}"
         f"</td><td>{_e(e['report_status'] if e['report_status'] != 'none' else words['none'])}"
         f"</td><td class='mark'>{_e(e['status'] if e['status'] != 'booked' else '')}</td></tr>"
-        for e in entries)
+        for e in entries
+    )
     return head + rows + "</tbody></table>"
 
 
@@ -72,11 +90,16 @@ def roster_html(roster: dict) -> str:
     words = WORDS[lang]
     waiting = roster.get("waiting") or []
     waiting_part = f"<h2>{words['waiting']}</h2>{_table(waiting, words)}" if waiting else ""
-    return PAGE.format(lang=lang, title=_e(ceremony["title"]), when=_e(_when(ceremony["starts_at"])),
-                       location=_e(ceremony["location"]),
-                       count=f"{len(roster['presenting'])} {words['students']}",
-                       presenting=words["presenting"], table=_table(roster["presenting"], words),
-                       waiting_part=waiting_part)
+    return PAGE.format(
+        lang=lang,
+        title=_e(ceremony["title"]),
+        when=_e(_when(ceremony["starts_at"])),
+        location=_e(ceremony["location"]),
+        count=f"{len(roster['presenting'])} {words['students']}",
+        presenting=words["presenting"],
+        table=_table(roster["presenting"], words),
+        waiting_part=waiting_part,
+    )
 
 
 def _refuse_every_url(url, *args, **kwargs):
@@ -92,15 +115,19 @@ def render_pdf(roster: dict) -> bytes:
 def render_in_child(roster: dict, timeout_s: float) -> bytes:
     """The roster's PDF, rendered in a child process (green under eventlet) with a timeout."""
     try:
-        result = subprocess.run([sys.executable, "-m", "services.ceremony.roster_pdf"],
-                                input=json.dumps(roster, default=str).encode("utf-8"),
-                                capture_output=True, timeout=timeout_s)
+        result = subprocess.run(
+            [sys.executable, "-m", "services.ceremony.roster_pdf"],
+            input=json.dumps(roster, default=str).encode("utf-8"),
+            capture_output=True,
+            timeout=timeout_s,
+        )
     except Exception as exc:  # a timeout (eventlet's green class differs from stdlib's) or OS error
         raise RosterRenderFailed(f"rendering the roster failed: {exc}") from exc
     if result.returncode != 0 or not result.stdout.startswith(PDF_MAGIC):
         stderr = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RosterRenderFailed(f"rendering the roster failed (exit {result.returncode}): "
-                                 f"{stderr[-1] if stderr else 'no PDF written'}")
+        raise RosterRenderFailed(
+            f"rendering the roster failed (exit {result.returncode}): {stderr[-1] if stderr else 'no PDF written'}"
+        )
     return result.stdout
 
 

@@ -1,4 +1,5 @@
 """The ceremony as a nameko service: validate, call one use case, return a dump."""
+
 import base64
 from datetime import timedelta
 
@@ -9,16 +10,31 @@ from services.ceremony.roster_pdf import render_in_child
 from services.ceremony.orm import Repository
 from shared.dependencies import Database
 from shared.errors import EXPECTED
-from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, REPORT_ACCEPTED, REPORT_RETURNED,
-                           STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_WITHDRAWN)
+from shared.events import (
+    ACTIVITY_APPROVAL_WITHDRAWN,
+    REPORT_ACCEPTED,
+    REPORT_RETURNED,
+    STUDENT_ACTIVITY_REQUIREMENT_MET,
+    STUDENT_WITHDRAWN,
+)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
 from shared.rpc import load
-from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, ChangeRequest,
-                                 PresentationRequest, PresentationView, ReportDetailView,
-                                 ReportFileView, ReportRequest, ReportView, RosterView,
-                                 ScheduleRequest)
+from shared.rpc.ceremony import (
+    BookingView,
+    CancelRequest,
+    CeremonyView,
+    ChangeRequest,
+    PresentationRequest,
+    PresentationView,
+    ReportDetailView,
+    ReportFileView,
+    ReportRequest,
+    ReportView,
+    RosterView,
+    ScheduleRequest,
+)
 from shared.rpc.common import load_actor
 
 
@@ -43,24 +59,21 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
     def cancel(self, actor, ceremony_id, request):
         actor, request = load_actor(actor), load(CancelRequest, request)
         with self.db.unit_of_work() as uow:
-            ceremony = handlers.cancel(uow, actor=actor, ceremony_id=str(ceremony_id),
-                                       reason=request.reason)
+            ceremony = handlers.cancel(uow, actor=actor, ceremony_id=str(ceremony_id), reason=request.reason)
         return CeremonyView().dump(ceremony)
 
     @rpc(expected_exceptions=EXPECTED)
     def change(self, actor, ceremony_id, request):
         actor, request = load_actor(actor), load(ChangeRequest, request)
         with self.db.unit_of_work() as uow:
-            ceremony = handlers.change(uow, actor=actor, ceremony_id=str(ceremony_id),
-                                       request=request)
+            ceremony = handlers.change(uow, actor=actor, ceremony_id=str(ceremony_id), request=request)
         return CeremonyView().dump(ceremony)
 
     @rpc(expected_exceptions=EXPECTED)
     def roster(self, actor, ceremony_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return RosterView().dump(handlers.roster(uow, actor=actor,
-                                                     ceremony_id=str(ceremony_id)))
+            return RosterView().dump(handlers.roster(uow, actor=actor, ceremony_id=str(ceremony_id)))
 
     @rpc(expected_exceptions=EXPECTED)
     def roster_pdf(self, actor, ceremony_id, names=None):
@@ -68,14 +81,15 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
         up by the gateway: this service keeps no names."""
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            roster = RosterView().dump(handlers.roster(uow, actor=actor,
-                                                       ceremony_id=str(ceremony_id)))
+            roster = RosterView().dump(handlers.roster(uow, actor=actor, ceremony_id=str(ceremony_id)))
         names = names if isinstance(names, dict) else {}
         for entry in roster["presenting"] + roster["waiting"]:
             entry["name"] = names.get(entry["student_id"])
         pdf = render_in_child(roster, self.db.settings.render_timeout_s)
-        return {"filename": f"roster-{roster['ceremony']['id']}.pdf",
-                "content_b64": base64.b64encode(pdf).decode("ascii")}
+        return {
+            "filename": f"roster-{roster['ceremony']['id']}.pdf",
+            "content_b64": base64.b64encode(pdf).decode("ascii"),
+        }
 
     @rpc(expected_exceptions=EXPECTED)
     def book(self, actor, ceremony_id):
@@ -102,9 +116,13 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
     def submit_report(self, actor, request):
         actor, request = load_actor(actor), load(ReportRequest, request)
         with self.db.unit_of_work() as uow:
-            report = handlers.submit_report(uow, actor=actor, filename=request.filename,
-                                            content=request.content_b64,
-                                            max_bytes=self.db.settings.max_upload_bytes)
+            report = handlers.submit_report(
+                uow,
+                actor=actor,
+                filename=request.filename,
+                content=request.content_b64,
+                max_bytes=self.db.settings.max_upload_bytes,
+            )
         return ReportView().dump(report)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -126,8 +144,8 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
         actor, request = load_actor(actor), load(PresentationRequest, request)
         with self.db.unit_of_work() as uow:
             presentation = handlers.record_presentation(
-                uow, actor=actor, ceremony_id=str(ceremony_id), student_id=request.student_id,
-                outcome=request.outcome)
+                uow, actor=actor, ceremony_id=str(ceremony_id), student_id=request.student_id, outcome=request.outcome
+            )
         return PresentationView().dump(presentation)
 
     @on_event(STUDENT_ACTIVITY_REQUIREMENT_MET)

@@ -1,4 +1,5 @@
 """The Open Badges 3.0 credential as a VC-JWT (ES256), and the key set that verifies it."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,10 +19,14 @@ def sign_credential(credential: dict, keys: SigningKeys) -> str:
     """
     jwk = keys.badge_public_jwk()
     issued = datetime.fromisoformat(credential["issuanceDate"].replace("Z", "+00:00"))
-    claims = {"iss": credential["issuer"]["id"], "jti": credential["id"],
-              "nbf": int(issued.timestamp()), "iat": int(issued.timestamp()), "vc": credential}
-    return jwt.encode(claims, keys.badge_private_key(), algorithm="ES256",
-                      headers={"kid": jwk["kid"], "typ": "JWT"})
+    claims = {
+        "iss": credential["issuer"]["id"],
+        "jti": credential["id"],
+        "nbf": int(issued.timestamp()),
+        "iat": int(issued.timestamp()),
+        "vc": credential,
+    }
+    return jwt.encode(claims, keys.badge_private_key(), algorithm="ES256", headers={"kid": jwk["kid"], "typ": "JWT"})
 
 
 def key_set(keys: SigningKeys) -> dict:

@@ -7,6 +7,7 @@ then the service's config. In development (`CIM_ENV=development`) a missing key 
 once into `CIM_DATA_DIR/certificates-keys/` (a self-signed seal certificate); outside
 development a missing key stops the service at start-up.
 """
+
 from __future__ import annotations
 
 import base64
@@ -56,8 +57,7 @@ def _b64url_uint(value: int, length: int) -> str:
 def public_jwk(public_key: ec.EllipticCurvePublicKey) -> dict:
     """The public key as a JWK (RFC 7517), its `kid` the RFC 7638 thumbprint."""
     numbers = public_key.public_numbers()
-    jwk = {"crv": "P-256", "kty": "EC", "x": _b64url_uint(numbers.x, 32),
-           "y": _b64url_uint(numbers.y, 32)}
+    jwk = {"crv": "P-256", "kty": "EC", "x": _b64url_uint(numbers.x, 32), "y": _b64url_uint(numbers.y, 32)}
     canonical = json.dumps(jwk, sort_keys=True, separators=(",", ":")).encode("ascii")
     kid = base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
     return {**jwk, "kid": kid, "use": "sig", "alg": "ES256"}
@@ -65,8 +65,9 @@ def public_jwk(public_key: ec.EllipticCurvePublicKey) -> dict:
 
 def _write_private_key(path: Path, key) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    data = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
@@ -75,20 +76,38 @@ def _write_private_key(path: Path, key) -> None:
 def generate_seal(key_file: Path, cert_file: Path, common_name="CIM development seal") -> None:
     """A new EC P-256 key and a self-signed certificate for sealing (development and tests)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME,
-                                         "Faculty of Medicine (development, not trusted)")])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Faculty of Medicine (development, not trusted)"),
+        ]
+    )
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
     _write_private_key(key_file, key)
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
@@ -97,15 +116,16 @@ def generate_badge_key(key_file: Path) -> None:
     _write_private_key(key_file, ec.generate_private_key(ec.SECP256R1()))
 
 
-def resolve_keys(*, env: Mapping[str, str], config: Mapping, data_dir: Path,
-                 development: bool) -> SigningKeys:
+def resolve_keys(*, env: Mapping[str, str], config: Mapping, data_dir: Path, development: bool) -> SigningKeys:
     """The configured key files; in development, generated ones where none is configured."""
+
     def setting(key):
         return env.get(key) or config.get(key) or None
 
     seal_key, seal_cert, badge_key = setting(SEAL_KEY), setting(SEAL_CERT), setting(BADGE_KEY)
-    missing = [name for name, value in ((SEAL_KEY, seal_key), (SEAL_CERT, seal_cert),
-                                        (BADGE_KEY, badge_key)) if not value]
+    missing = [
+        name for name, value in ((SEAL_KEY, seal_key), (SEAL_CERT, seal_cert), (BADGE_KEY, badge_key)) if not value
+    ]
     if missing and not development:
         raise MissingKey(f"set {', '.join(missing)}: signing keys are generated only in development")
     dev = Path(data_dir) / DEV_DIR
@@ -129,10 +149,12 @@ class Keys(DependencyProvider):
 
     def setup(self):
         settings = load_settings(self.container.service_name, self.container.config)
-        self.keys = resolve_keys(env=SettingsSource(self.container.service_name,
-                                                    self.container.config),
-                                 config={}, data_dir=settings.data_dir,
-                                 development=settings.is_development)
+        self.keys = resolve_keys(
+            env=SettingsSource(self.container.service_name, self.container.config),
+            config={},
+            data_dir=settings.data_dir,
+            development=settings.is_development,
+        )
 
     def get_dependency(self, worker_ctx):
         return self.keys

@@ -1,4 +1,5 @@
 """Certificates' tables, mapped onto the plain domain classes, and its repository."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
@@ -13,7 +14,8 @@ metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
 
 certificates = sa.Table(
-    "certificates", metadata,
+    "certificates",
+    metadata,
     sa.Column("certificate_id", sa.String(36), primary_key=True),
     sa.Column("code", sa.String(64), nullable=False, unique=True),
     sa.Column("version", sa.Integer, nullable=False),
@@ -39,51 +41,77 @@ certificates = sa.Table(
     # here (the event is retried and then finds the valid one). A partial unique index states
     # the rule exactly - revoked and superseded versions stay as history beside the valid one -
     # and both PostgreSQL and SQLite (the local run's database) support it.
-    sa.Index("uq_certificates_one_valid_per_student", "student_id", unique=True,
-             postgresql_where=sa.text("state = 'valid'"), sqlite_where=sa.text("state = 'valid'")),
-    info=classified(erasure="kept: what an issued certificate states is a record the university keeps (RULES.md)",
+    sa.Index(
+        "uq_certificates_one_valid_per_student",
+        "student_id",
+        unique=True,
+        postgresql_where=sa.text("state = 'valid'"),
+        sqlite_where=sa.text("state = 'valid'"),
+    ),
+    info=classified(
+        erasure="kept: what an issued certificate states is a record the university keeps (RULES.md)",
         identifier={"student_id": "whose certificate", "code": "the verification code printed on it"},
         contact={"holder_name": "the holder's legal name at issue"},
-        content={"activities": "the activities that counted, with their titles",
-                 "revoked_reason": "why it was revoked", "reissue_reason": "why it was reissued"},
-        none=("certificate_id", "version", "state", "programme_code", "programme_name_en",
-              "programme_name_sv", "ceremony_date", "issued_at", "revoked_at", "ceremony_id",
-              "supersedes", "superseded_at")),
+        content={
+            "activities": "the activities that counted, with their titles",
+            "revoked_reason": "why it was revoked",
+            "reissue_reason": "why it was reissued",
+        },
+        none=(
+            "certificate_id",
+            "version",
+            "state",
+            "programme_code",
+            "programme_name_en",
+            "programme_name_sv",
+            "ceremony_date",
+            "issued_at",
+            "revoked_at",
+            "ceremony_id",
+            "supersedes",
+            "superseded_at",
+        ),
+    ),
 )
 
 # The PDF lives apart from the certificate row so listing or verifying never loads the bytes.
 certificate_documents = sa.Table(
-    "certificate_documents", metadata,
-    sa.Column("certificate_id", sa.String(36), sa.ForeignKey("certificates.certificate_id"),
-              primary_key=True),
+    "certificate_documents",
+    metadata,
+    sa.Column("certificate_id", sa.String(36), sa.ForeignKey("certificates.certificate_id"), primary_key=True),
     sa.Column("filename", sa.String(200), nullable=False),
     sa.Column("media_type", sa.String(100), nullable=False),
     sa.Column("content", sa.LargeBinary, nullable=False, comment="personal data"),
     sa.Column("created_at", UTCDateTime, nullable=False),
-    info=classified(erasure="kept: the PDF of an issued certificate",
+    info=classified(
+        erasure="kept: the PDF of an issued certificate",
         content={"content": "the certificate's PDF, with the holder's name"},
-        none=("certificate_id", "filename", "media_type", "created_at")),
+        none=("certificate_id", "filename", "media_type", "created_at"),
+    ),
 )
 
 diploma_supplement_entries = sa.Table(
-    "diploma_supplement_entries", metadata,
+    "diploma_supplement_entries",
+    metadata,
     sa.Column("entry_id", sa.String(36), primary_key=True),
     sa.Column("student_id", sa.String(36), nullable=False, index=True),
-    sa.Column("certificate_code", sa.String(64), sa.ForeignKey("certificates.code"),
-              nullable=False, unique=True),
+    sa.Column("certificate_code", sa.String(64), sa.ForeignKey("certificates.code"), nullable=False, unique=True),
     sa.Column("section", sa.String(10), nullable=False),
     sa.Column("text_en", sa.Text, nullable=False, comment="personal data"),
     sa.Column("text_sv", sa.Text, nullable=False, comment="personal data"),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
-    info=classified(erasure="kept: the Diploma Supplement line of an issued certificate",
+    info=classified(
+        erasure="kept: the Diploma Supplement line of an issued certificate",
         identifier={"student_id": "whose line"},
         content={"text_en": "the line, naming the activities", "text_sv": "the line, naming the activities"},
-        none=("entry_id", "certificate_code", "section", "recorded_at")),
+        none=("entry_id", "certificate_code", "section", "recorded_at"),
+    ),
 )
 
 # Degrees student records conferred (campus events): the supplement line goes with each.
 degrees = sa.Table(
-    "degrees", metadata,
+    "degrees",
+    metadata,
     sa.Column("degree_ref", sa.String(200), primary_key=True),
     sa.Column("student_id", sa.String(36), nullable=False, index=True),
     sa.Column("programme", sa.String(50), nullable=False),
@@ -91,18 +119,25 @@ degrees = sa.Table(
     sa.Column("reported_by", sa.String(300), nullable=False),
     sa.Column("received_at", UTCDateTime, nullable=False),
     sa.Column("supplement_sent_for", sa.String(64), nullable=True),
-    info=classified(erasure="kept: ids and dates only",
-        identifier={"degree_ref": "student records' reference to the degree", "student_id": "whose degree",
-                    "reported_by": "the campus system"},
-        none=("programme", "conferred_on", "received_at", "supplement_sent_for")),
+    info=classified(
+        erasure="kept: ids and dates only",
+        identifier={
+            "degree_ref": "student records' reference to the degree",
+            "student_id": "whose degree",
+            "reported_by": "the campus system",
+        },
+        none=("programme", "conferred_on", "received_at", "supplement_sent_for"),
+    ),
 )
 
 # A valid certificate flagged for an admin after one of its activities lost its approval.
 certificate_reviews = sa.Table(
-    "certificate_reviews", metadata,
+    "certificate_reviews",
+    metadata,
     sa.Column("review_id", sa.String(36), primary_key=True),
-    sa.Column("certificate_id", sa.String(36), sa.ForeignKey("certificates.certificate_id"),
-              nullable=False, index=True),
+    sa.Column(
+        "certificate_id", sa.String(36), sa.ForeignKey("certificates.certificate_id"), nullable=False, index=True
+    ),
     sa.Column("certificate_code", sa.String(64), nullable=False),
     sa.Column("student_id", sa.String(36), nullable=False),
     sa.Column("activity_id", sa.String(36), nullable=False),
@@ -113,11 +148,16 @@ certificate_reviews = sa.Table(
     sa.Column("decided_by", sa.String(200), nullable=True),
     sa.Column("decided_at", UTCDateTime, nullable=True),
     sa.CheckConstraint("decision IS NULL OR decision IN ('keep', 'revoke')", name="decision"),
-    info=classified(erasure="the student's reviews keep their ids; reasons are blanked",
-        identifier={"student_id": "whose certificate", "certificate_code": "the certificate",
-                    "decided_by": "the admin's account"},
+    info=classified(
+        erasure="the student's reviews keep their ids; reasons are blanked",
+        identifier={
+            "student_id": "whose certificate",
+            "certificate_code": "the certificate",
+            "decided_by": "the admin's account",
+        },
         content={"withdrawal_reason": "why an approval was withdrawn", "decision_reason": "the admin's reason"},
-        none=("review_id", "certificate_id", "activity_id", "requested_at", "decision", "decided_at")),
+        none=("review_id", "certificate_id", "activity_id", "requested_at", "decision", "decided_at"),
+    ),
 )
 
 mapper_registry.map_imperatively(Certificate, certificates)
@@ -140,37 +180,51 @@ class Repository:
         return self.session.scalars(query).one_or_none()
 
     def valid_for(self, student_id: str) -> Certificate | None:
-        return self.session.scalars(sa.select(Certificate).where(
-            Certificate.student_id == student_id, Certificate.state == VALID)).one_or_none()
+        return self.session.scalars(
+            sa.select(Certificate).where(Certificate.student_id == student_id, Certificate.state == VALID)
+        ).one_or_none()
 
     def latest_for(self, student_id: str) -> Certificate | None:
-        return self.session.scalars(sa.select(Certificate).where(
-            Certificate.student_id == student_id).order_by(Certificate.version.desc())
-            .limit(1)).one_or_none()
+        return self.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.student_id == student_id)
+            .order_by(Certificate.version.desc())
+            .limit(1)
+        ).one_or_none()
 
     def latest_version(self, student_id: str) -> int:
-        return self.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Certificate.version), 0))
-                                   .where(Certificate.student_id == student_id))
+        return self.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.max(Certificate.version), 0)).where(Certificate.student_id == student_id)
+        )
 
     def document(self, certificate_id: str) -> CertificateDocument | None:
         return self.session.get(CertificateDocument, certificate_id)
 
     def supplement_for(self, student_id: str) -> DiplomaSupplementEntry | None:
-        return self.session.scalars(sa.select(DiplomaSupplementEntry).where(
-            DiplomaSupplementEntry.student_id == student_id)
-            .order_by(DiplomaSupplementEntry.recorded_at.desc()).limit(1)).one_or_none()
+        return self.session.scalars(
+            sa.select(DiplomaSupplementEntry)
+            .where(DiplomaSupplementEntry.student_id == student_id)
+            .order_by(DiplomaSupplementEntry.recorded_at.desc())
+            .limit(1)
+        ).one_or_none()
 
     def valid_in_ceremony(self, ceremony_id: str) -> list[tuple[Certificate, CertificateDocument]]:
-        return list(self.session.execute(
-            sa.select(Certificate, CertificateDocument)
-            .join(CertificateDocument,
-                  CertificateDocument.certificate_id == Certificate.certificate_id)
-            .where(Certificate.ceremony_id == ceremony_id, Certificate.state == VALID)
-            .order_by(Certificate.holder_name, Certificate.code)).tuples())
+        return list(
+            self.session.execute(
+                sa.select(Certificate, CertificateDocument)
+                .join(CertificateDocument, CertificateDocument.certificate_id == Certificate.certificate_id)
+                .where(Certificate.ceremony_id == ceremony_id, Certificate.state == VALID)
+                .order_by(Certificate.holder_name, Certificate.code)
+            ).tuples()
+        )
 
     def ceremony_known(self, ceremony_id: str) -> bool:
-        return self.session.scalar(sa.select(sa.func.count()).select_from(Certificate)
-                                   .where(Certificate.ceremony_id == ceremony_id)) > 0
+        return (
+            self.session.scalar(
+                sa.select(sa.func.count()).select_from(Certificate).where(Certificate.ceremony_id == ceremony_id)
+            )
+            > 0
+        )
 
     def pending_reviews(self, certificate_id: str | None = None) -> list[CertificateReview]:
         query = sa.select(CertificateReview).where(CertificateReview.decision.is_(None))

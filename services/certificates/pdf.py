@@ -10,6 +10,7 @@ the event is retried, then dead-lettered (shared.messaging).
 
 `render_in_child` (a fresh child per render) stays as the baseline the benchmark compares with.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,15 +43,16 @@ def render_in_child(content: dict, timeout_s: float, keys=None) -> bytes:
     if keys is not None:
         command += ["--seal-key", str(keys.seal_key_file), "--seal-cert", str(keys.seal_cert_file)]
     try:
-        result = subprocess.run(command,
-                                input=json.dumps(content).encode("utf-8"), capture_output=True,
-                                timeout=timeout_s)
+        result = subprocess.run(
+            command, input=json.dumps(content).encode("utf-8"), capture_output=True, timeout=timeout_s
+        )
     except Exception as exc:  # a timeout (eventlet's green class differs from stdlib's) or OS error
         raise RenderFailed(f"rendering the certificate failed: {type(exc).__name__}: {exc}") from exc
     if result.returncode != 0 or not result.stdout.startswith(PDF_MAGIC):
         stderr = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RenderFailed(f"rendering the certificate failed (exit {result.returncode}): "
-                           f"{stderr[-1] if stderr else 'no PDF written'}")
+        raise RenderFailed(
+            f"rendering the certificate failed (exit {result.returncode}): {stderr[-1] if stderr else 'no PDF written'}"
+        )
     return result.stdout
 
 
@@ -59,8 +61,9 @@ class _Worker:
 
     def __init__(self, command):
         # stderr to nothing: errors come back in the protocol; a full pipe must never stall it
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
         self.ready = False
 
     def read(self, size: int) -> bytes:
@@ -121,9 +124,13 @@ class RenderPool:
 
     def render(self, content: dict, keys=None) -> bytes:
         """The certificate's PDF, rendered and (given `keys`, a keys.SigningKeys) sealed."""
-        request = json.dumps({"content": content,
-                              "seal_key": str(keys.seal_key_file) if keys else None,
-                              "seal_cert": str(keys.seal_cert_file) if keys else None}).encode()
+        request = json.dumps(
+            {
+                "content": content,
+                "seal_key": str(keys.seal_key_file) if keys else None,
+                "seal_cert": str(keys.seal_cert_file) if keys else None,
+            }
+        ).encode()
         worker = self._idle.get()
         self.running += 1
         self.peak = max(self.peak, self.running)
@@ -133,11 +140,11 @@ class RenderPool:
                     status, answer = worker.render(request, self.timeout_s)
                 except (eventlet.Timeout, OSError, EOFError, ValueError) as exc:
                     worker = self._replace(worker)  # stuck or dead: a fresh one takes its place
-                    raise RenderFailed(f"rendering the certificate failed: "
-                                       f"{type(exc).__name__}: {exc or 'over the time limit'}") from exc
+                    raise RenderFailed(
+                        f"rendering the certificate failed: {type(exc).__name__}: {exc or 'over the time limit'}"
+                    ) from exc
                 if status != 0 or not answer.startswith(PDF_MAGIC):
-                    raise RenderFailed("rendering the certificate failed: "
-                                       + answer.decode("utf-8", "replace")[-500:])
+                    raise RenderFailed("rendering the certificate failed: " + answer.decode("utf-8", "replace")[-500:])
                 return answer
         finally:
             self.running -= 1

@@ -13,6 +13,7 @@ What the PDF is made of:
 - the DejaVu fonts shipped in `templates/fonts/` (@font-face), embedded (subset) in the PDF;
 - PDF/A-3b (WeasyPrint's `pdf_variant`), then a PAdES seal (pyHanko) over the whole file.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,7 @@ QR_BORDER = 4  # the quiet zone, in modules, that QR readers need
 
 # The longest text any one field prints; longer input (a hostile 10 MB name) is cut with "…".
 # Registration and activities accept at most 200 characters, so real text is never cut.
-LIMITS = {"holder_name": 200, "programme": 200, "title": 200, "type_name": 200, "place": 100,
-          "default": 100}
+LIMITS = {"holder_name": 200, "programme": 200, "title": 200, "type_name": 200, "place": 100, "default": 100}
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def template_for(programme_code: str | None) -> Path:
 
 def _cap(value, limit: int) -> str:
     text = str(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def qr_svg(url: str) -> str:
@@ -78,29 +78,38 @@ def qr_svg(url: str) -> str:
                 start = x
                 while x < len(row) and row[x]:
                     x += 1
-                runs.append(f'<rect x="{start + QR_BORDER}" y="{y + QR_BORDER}" '
-                            f'width="{x - start}" height="1"/>')
+                runs.append(f'<rect x="{start + QR_BORDER}" y="{y + QR_BORDER}" width="{x - start}" height="1"/>')
             else:
                 x += 1
-    return (f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-            f'width="30mm" height="30mm" role="img" aria-label="QR code: {escape(url)}">'
-            f'<rect x="0" y="0" width="{size}" height="{size}" fill="#ffffff"/>'
-            f'<g fill="#000000">{"".join(runs)}</g></svg>')
+    return (
+        f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'width="30mm" height="30mm" role="img" aria-label="QR code: {escape(url)}">'
+        f'<rect x="0" y="0" width="{size}" height="{size}" fill="#ffffff"/>'
+        f'<g fill="#000000">{"".join(runs)}</g></svg>'
+    )
 
 
 def certificate_html(content: dict) -> str:
     """The certificate as HTML. Every value is escaped: names and titles are the students' text."""
+
     def e(value, limit="default"):
         return escape(_cap(value, LIMITS[limit]), quote=True)
 
     row = _template(TEMPLATES / "activity_row.html")
-    rows = "".join(row.substitute(
-        type_name_en=e(a["type_name_en"], "type_name"), type_name_sv=e(a["type_name_sv"], "type_name"),
-        title=e(a["title"], "title"), place_en=e(a["place_en"], "place"),
-        place_sv=e(a["place_sv"], "place"), start_date=e(a["start_date"]),
-        end_date=e(a["end_date"])) for a in content["activities"])
+    rows = "".join(
+        row.substitute(
+            type_name_en=e(a["type_name_en"], "type_name"),
+            type_name_sv=e(a["type_name_sv"], "type_name"),
+            title=e(a["title"], "title"),
+            place_en=e(a["place_en"], "place"),
+            place_sv=e(a["place_sv"], "place"),
+            start_date=e(a["start_date"]),
+            end_date=e(a["end_date"]),
+        )
+        for a in content["activities"]
+    )
     version = content.get("version", 1)
-    version_note = (f" (version {e(version)})" if version and int(version) > 1 else "")
+    version_note = f" (version {e(version)})" if version and int(version) > 1 else ""
     programme = content["programme"]
     return _template(template_for(programme.get("code"))).substitute(
         holder_name=e(content["holder_name"], "holder_name"),
@@ -145,12 +154,14 @@ class TemplatesOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
 
 
-def render_pdf(content: dict, fetcher: TemplatesOnlyFetcher | None = None,
-               html: str | None = None) -> bytes:
+def render_pdf(content: dict, fetcher: TemplatesOnlyFetcher | None = None, html: str | None = None) -> bytes:
     """The unsealed PDF/A-3b of the certificate (`html` given: that markup instead)."""
     fetcher = fetcher or TemplatesOnlyFetcher()
-    document = HTML(string=html if html is not None else certificate_html(content),
-                    base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher)
+    document = HTML(
+        string=html if html is not None else certificate_html(content),
+        base_url=TEMPLATES.as_uri() + "/",
+        url_fetcher=fetcher,
+    )
     # Tagged (a structure tree in reading order) so screen readers can read it.
     return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
 
@@ -165,9 +176,11 @@ def seal_pdf(pdf: bytes, key_file: str | Path, cert_file: str | Path) -> bytes:
     if signer is None:
         raise ValueError("the seal key or certificate cannot be read")
     metadata = signers.PdfSignatureMetadata(
-        field_name=SEAL_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
+        field_name=SEAL_FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
         reason="Certificate of International Merits, issued by the Faculty of Medicine",
-        location="Faculty of Medicine")
+        location="Faculty of Medicine",
+    )
     writer = Pdf17IncrementalWriter(io.BytesIO(pdf))  # PDF/A-3 stays PDF 1.7
     return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
 

@@ -5,6 +5,7 @@ extension for an ECDSA seal on a P-256 key, and raises the catalog's /Version to
 a PDF/A-3b file claiming 2.0 is not PDF/A-3. The extension's entry in /Extensions is allowed in
 a 1.7 file, so only the version bump is refused here.
 """
+
 from __future__ import annotations
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter

@@ -3,6 +3,7 @@
 Issuing renders a PDF between two units of work (a draft, then the store), so the render never
 holds a transaction open.
 """
+
 from functools import partial
 
 from nameko.rpc import rpc
@@ -14,15 +15,23 @@ from services.certificates.orm import Repository
 from services.certificates.pdf import Renderer
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
-from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, DEGREE_REPORTED, STUDENT_ELIGIBLE,
-                           STUDENT_UPDATED)
+from shared.events import ACTIVITY_APPROVAL_WITHDRAWN, DEGREE_REPORTED, STUDENT_ELIGIBLE, STUDENT_UPDATED
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.certificates import (
-    ArchiveView, BadgeView, CertificateFileView, CertificateView, DiplomaSupplementView,
-    ReissueRequest, RevocationRequest, ReviewDecisionRequest, ReviewView, VerificationView)
+    ArchiveView,
+    BadgeView,
+    CertificateFileView,
+    CertificateView,
+    DiplomaSupplementView,
+    ReissueRequest,
+    RevocationRequest,
+    ReviewDecisionRequest,
+    ReviewView,
+    VerificationView,
+)
 from shared.rpc.common import load_actor
 
 
@@ -48,21 +57,24 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
     def on_student_eligible(self, event):
         with self.db.unit_of_work() as uow:
             certificate, content = issuing.draft_certificate(
-                uow, eligibility=event.data, public_base_url=self._base_url)
+                uow, eligibility=event.data, public_base_url=self._base_url
+            )
         pdf = self._render(content) if certificate else None
-        self.db.consume(event, partial(issuing.issue_certificate, certificate=certificate,
-                                       pdf=pdf, public_base_url=self._base_url))
+        self.db.consume(
+            event, partial(issuing.issue_certificate, certificate=certificate, pdf=pdf, public_base_url=self._base_url)
+        )
 
     @on_event(STUDENT_UPDATED)
     def on_student_updated(self, event):
         """A corrected legal name re-issues the valid certificate under that name."""
         with self.db.unit_of_work() as uow:
             certificate, content = issuing.draft_name_correction(
-                uow, student_id=event.data["student_id"], name=event.data["name"],
-                public_base_url=self._base_url)
+                uow, student_id=event.data["student_id"], name=event.data["name"], public_base_url=self._base_url
+            )
         pdf = self._render(content) if certificate else None
-        self.db.consume(event, partial(issuing.store_reissue, certificate=certificate, pdf=pdf,
-                                       public_base_url=self._base_url))
+        self.db.consume(
+            event, partial(issuing.store_reissue, certificate=certificate, pdf=pdf, public_base_url=self._base_url)
+        )
 
     @on_event(ACTIVITY_APPROVAL_WITHDRAWN)
     def on_approval_withdrawn(self, event):
@@ -90,17 +102,20 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         with self.db.unit_of_work() as uow:
             credential = queries.badge_credential(uow, actor=actor, public_base_url=self._base_url)
         code = credential["evidence"][0]["id"].rsplit("/", 1)[-1]
-        return BadgeView().dump({"filename": f"cim-badge-{code}.jwt",
-                                 "media_type": badge.MEDIA_TYPE,
-                                 "credential": badge.sign_credential(credential, self.keys)})
+        return BadgeView().dump(
+            {
+                "filename": f"cim-badge-{code}.jwt",
+                "media_type": badge.MEDIA_TYPE,
+                "credential": badge.sign_credential(credential, self.keys),
+            }
+        )
 
     # --- the public -----------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def verify(self, code):
         with self.db.unit_of_work() as uow:
-            return VerificationView().dump(queries.verify(
-                uow, code=str(code or ""), public_base_url=self._base_url))
+            return VerificationView().dump(queries.verify(uow, code=str(code or ""), public_base_url=self._base_url))
 
     @rpc(expected_exceptions=EXPECTED)
     def jwks(self):
@@ -128,12 +143,11 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         actor, request = load_actor(actor), load(ReissueRequest, request)
         with self.db.unit_of_work() as uow:
             certificate, content = issuing.draft_admin_reissue(
-                uow, actor=actor, code=str(code or ""), request=request,
-                public_base_url=self._base_url)
+                uow, actor=actor, code=str(code or ""), request=request, public_base_url=self._base_url
+            )
         pdf = self._render(content)
         with self.db.unit_of_work() as uow:
-            view = issuing.store_admin_reissue(uow, certificate=certificate, pdf=pdf,
-                                               public_base_url=self._base_url)
+            view = issuing.store_admin_reissue(uow, certificate=certificate, pdf=pdf, public_base_url=self._base_url)
         return CertificateView().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -146,8 +160,7 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
     def decide_review(self, actor, code, request):
         actor, request = load_actor(actor), load(ReviewDecisionRequest, request)
         with self.db.unit_of_work() as uow:
-            view = revocation.decide_review(uow, actor=actor, code=str(code or ""),
-                                            request=request)
+            view = revocation.decide_review(uow, actor=actor, code=str(code or ""), request=request)
         return VerificationView().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -156,8 +169,7 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         if not isinstance(ceremony_id, str) or not ceremony_id:
             raise Invalid({"ceremony_id": ["a ceremony id is required"]})
         with self.db.unit_of_work() as uow:
-            return ArchiveView().dump(queries.ceremony_archive(uow, actor=actor,
-                                                               ceremony_id=ceremony_id))
+            return ArchiveView().dump(queries.ceremony_archive(uow, actor=actor, ceremony_id=ceremony_id))
 
     @on_event(DEGREE_REPORTED)
     def on_degree_reported(self, event):

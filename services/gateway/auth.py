@@ -12,6 +12,7 @@ A person is (iss, sub). The role comes from a configurable claim (`CIM_ROLE_CLAI
 `cim_role`, a dotted path for nested claims such as `realm_access.roles`) whose values are mapped
 to CIM roles by `CIM_ROLE_VALUES` (`external=role,...`; default: the role names themselves).
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,13 +38,24 @@ ROLE_CLAIM = "cim_role"
 MAX_TOKEN_CHARS = 16 * 1024
 
 # Only public-key algorithms: a shared secret would let anyone holding the JWKS forge tokens.
-_KEY_TYPES = {"RS256": "RSA", "RS384": "RSA", "RS512": "RSA", "PS256": "RSA", "PS384": "RSA",
-              "PS512": "RSA", "ES256": "EC", "ES384": "EC", "ES512": "EC", "EdDSA": "OKP"}
+_KEY_TYPES = {
+    "RS256": "RSA",
+    "RS384": "RSA",
+    "RS512": "RSA",
+    "PS256": "RSA",
+    "PS384": "RSA",
+    "PS512": "RSA",
+    "ES256": "EC",
+    "ES384": "EC",
+    "ES512": "EC",
+    "EdDSA": "OKP",
+}
 
 
 @dataclass(frozen=True)
 class OidcSettings:
     """The configured OpenID Connect issuer (read from the environment when the gateway starts)."""
+
     issuer: str
     audience: str
     jwks_url: str | None = None
@@ -58,8 +70,9 @@ class OidcSettings:
     def __post_init__(self):
         refused = [alg for alg in self.algorithms if alg not in _KEY_TYPES]
         if refused or not self.algorithms:
-            raise ValueError(f"CIM_OIDC_ALGORITHMS may list only {', '.join(_KEY_TYPES)}; "
-                             f"refused: {refused or 'an empty list'}")
+            raise ValueError(
+                f"CIM_OIDC_ALGORITHMS may list only {', '.join(_KEY_TYPES)}; refused: {refused or 'an empty list'}"
+            )
         unknown = sorted(set(self.role_values.values()) - set(ROLES))
         if unknown:
             raise ValueError(f"CIM_ROLE_VALUES maps to unknown roles {unknown}")
@@ -81,14 +94,18 @@ class OidcSettings:
                 if not sep:
                     raise ValueError(f"CIM_ROLE_VALUES: expected external=role, got {pair!r}")
                 values[external.strip()] = role.strip()
-        algorithms = tuple(a.strip() for a in env.get("CIM_OIDC_ALGORITHMS", "RS256,ES256").split(",")
-                           if a.strip())
-        return cls(issuer=issuer, audience=env.get("CIM_OIDC_AUDIENCE", "").strip(),
-                   jwks_url=env.get("CIM_OIDC_JWKS_URL", "").strip() or None,
-                   algorithms=algorithms, role_claim=env.get("CIM_ROLE_CLAIM", "").strip() or ROLE_CLAIM,
-                   role_values=values, leeway_s=int(env.get("CIM_OIDC_LEEWAY_S", "30")),
-                   jwks_min_refresh_s=float(env.get("CIM_OIDC_JWKS_MIN_REFRESH_S", "30")),
-                   jwks_max_age_s=float(env.get("CIM_OIDC_JWKS_MAX_AGE_S", "3600")))
+        algorithms = tuple(a.strip() for a in env.get("CIM_OIDC_ALGORITHMS", "RS256,ES256").split(",") if a.strip())
+        return cls(
+            issuer=issuer,
+            audience=env.get("CIM_OIDC_AUDIENCE", "").strip(),
+            jwks_url=env.get("CIM_OIDC_JWKS_URL", "").strip() or None,
+            algorithms=algorithms,
+            role_claim=env.get("CIM_ROLE_CLAIM", "").strip() or ROLE_CLAIM,
+            role_values=values,
+            leeway_s=int(env.get("CIM_OIDC_LEEWAY_S", "30")),
+            jwks_min_refresh_s=float(env.get("CIM_OIDC_JWKS_MIN_REFRESH_S", "30")),
+            jwks_max_age_s=float(env.get("CIM_OIDC_JWKS_MAX_AGE_S", "3600")),
+        )
 
 
 class JwksCache:
@@ -96,8 +113,12 @@ class JwksCache:
     unknown key, but never more often than `jwks_min_refresh_s` (a stream of made-up kids cannot
     make the gateway hammer the identity provider)."""
 
-    def __init__(self, settings: OidcSettings, clock: Callable[[], float] = time.monotonic,
-                 session: requests.Session | None = None):
+    def __init__(
+        self,
+        settings: OidcSettings,
+        clock: Callable[[], float] = time.monotonic,
+        session: requests.Session | None = None,
+    ):
         self.settings = settings
         self._clock = clock
         self._http = session or requests.Session()
@@ -175,8 +196,15 @@ class OidcVerifier:
         if key.key_type != _KEY_TYPES[alg] or declared_alg not in (None, alg):
             raise Unauthorized("the token's algorithm does not fit its key")
         try:
-            claims = jwt.decode(token, key.key, algorithms=[alg], audience=s.audience, issuer=s.issuer,
-                                leeway=s.leeway_s, options={"require": ["exp", "iss", "aud", "sub"]})
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[alg],
+                audience=s.audience,
+                issuer=s.issuer,
+                leeway=s.leeway_s,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"the token is not valid: {exc}") from None
         return _identity(claims, _role(claims, s.role_claim, s.role_values))
@@ -189,8 +217,7 @@ def _role(claims: dict, claim: str, values: Mapping[str, str]) -> str:
     found = value if isinstance(value, list) else [value]
     roles = {values[v] for v in found if isinstance(v, str) and v in values}
     if len(roles) != 1:
-        raise Unauthorized("the token carries no known role" if not roles
-                           else "the token carries more than one role")
+        raise Unauthorized("the token carries no known role" if not roles else "the token carries more than one role")
     return roles.pop()
 
 
@@ -198,17 +225,29 @@ def _identity(claims: dict, role: str) -> Identity:
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise Unauthorized("the token names no subject")
     text = lambda key: claims[key] if isinstance(claims.get(key), str) else None  # noqa: E731
-    return Identity(issuer=claims["iss"], subject=claims["sub"], role=role, name=text("name"),
-                    email=text("email"))
+    return Identity(issuer=claims["iss"], subject=claims["sub"], role=role, name=text("name"), email=text("email"))
 
 
-def issue_dev_token(secret: str, subject: str, role: str, name: str | None = None,
-                    email: str | None = None, lifetime: timedelta = timedelta(hours=8)) -> str:
+def issue_dev_token(
+    secret: str,
+    subject: str,
+    role: str,
+    name: str | None = None,
+    email: str | None = None,
+    lifetime: timedelta = timedelta(hours=8),
+) -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     now = datetime.now(timezone.utc)
-    claims = {"iss": DEV_ISSUER, "aud": AUDIENCE, "sub": subject, ROLE_CLAIM: role,
-              "iat": now, "nbf": now, "exp": now + lifetime}
+    claims = {
+        "iss": DEV_ISSUER,
+        "aud": AUDIENCE,
+        "sub": subject,
+        ROLE_CLAIM: role,
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+    }
     if name:
         claims["name"] = name
     if email:
@@ -218,9 +257,15 @@ def issue_dev_token(secret: str, subject: str, role: str, name: str | None = Non
 
 def _verify_dev(token: str, settings) -> Identity:
     try:
-        claims = jwt.decode(token, settings.dev_issuer_secret, algorithms=["HS256"],
-                            audience=AUDIENCE, issuer=DEV_ISSUER, leeway=30,
-                            options={"require": ["exp", "iss", "aud", "sub"]})
+        claims = jwt.decode(
+            token,
+            settings.dev_issuer_secret,
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            issuer=DEV_ISSUER,
+            leeway=30,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"the token is not valid: {exc}") from None
     return _identity(claims, _role(claims, ROLE_CLAIM, {r: r for r in ROLES}))
@@ -230,7 +275,7 @@ def authenticate(authorization: str | None, settings, oidc: OidcVerifier | None 
     """The caller of a request, from its Authorization header; Unauthorized (401) otherwise."""
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthorized("a bearer token is required")
-    token = authorization[len("Bearer "):].strip()
+    token = authorization[len("Bearer ") :].strip()
     if len(token) > MAX_TOKEN_CHARS:
         raise Unauthorized("the token is too long")
     try:

@@ -1,5 +1,6 @@
 """Reading what a request sends: its JSON body and its query string, validated by the route's
 schemas before the owning service sees them (422 with the field errors, unknown fields included)."""
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ RPC as themselves, and the gateway's own refusals below are CimErrors too, so ea
 `status`, stable `code` and `detail` (a dict detail is field errors). Anything else, a
 RemoteError of a type nobody registered included, is a 500 that says nothing about the inside.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,16 +20,19 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 class BadRequest(CimError):
     """The request cannot be read (not JSON, not an object)."""
+
     status, code = 400, "bad-request"
 
 
 class Unauthorized(CimError):
     """No token, or a token that is not valid."""
+
     status, code = 401, "unauthorized"
 
 
 class MethodNotAllowed(CimError):
     """The path exists, the method does not; `allowed` goes out in the Allow header."""
+
     status, code = 405, "method-not-allowed"
 
     def __init__(self, message: str, allowed=()):
@@ -38,16 +42,19 @@ class MethodNotAllowed(CimError):
 
 class PayloadTooLarge(CimError):
     """The body is larger than this route accepts."""
+
     status, code = 413, "payload-too-large"
 
 
 class UnsupportedMediaType(CimError):
     """The body is not of a type this route accepts."""
+
     status, code = 415, "unsupported-media-type"
 
 
 class RateLimited(CimError):
     """Too many requests of one kind from one caller in a window; Retry-After says how long."""
+
     status, code = 429, "rate-limited"
 
     def __init__(self, message: str, retry_after: int):
@@ -58,11 +65,13 @@ class RateLimited(CimError):
 
 class ServiceUnavailable(CimError):
     """The owning service is not running (nameko's UnknownService)."""
+
     status, code = 503, "unavailable"
 
 
 class IdentityProviderUnavailable(CimError):
     """The issuer's keys cannot be fetched, so no token can be checked."""
+
     status, code = 503, "identity-provider-unavailable"
 
 
@@ -107,8 +116,7 @@ def problem(exc: BaseException) -> tuple[int, dict]:
     if error is None:
         status, code, title = INTERNAL
         return status, {"type": f"urn:cim:problem:{code}", "title": title, "status": status}
-    body = {"type": f"urn:cim:problem:{error.code}", "title": _title(type(error)),
-            "status": error.status}
+    body = {"type": f"urn:cim:problem:{error.code}", "title": _title(type(error)), "status": error.status}
     if isinstance(error.detail, dict):
         body["detail"] = "Some fields are not valid."
         body["errors"] = error.detail
@@ -127,8 +135,12 @@ def problem_response(exc: BaseException, correlation_id: str) -> Response:
     error = _known(exc)
     status, body = problem(exc if error is None else error)
     headers = getattr(error, "headers", None) or {}
-    return Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE,
-                    headers={"X-Correlation-ID": correlation_id, **headers})
+    return Response(
+        json.dumps(body),
+        status=status,
+        mimetype=PROBLEM_MEDIA_TYPE,
+        headers={"X-Correlation-ID": correlation_id, **headers},
+    )
 
 
 def internal_response(correlation_id: str) -> Response:

@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 document, generated with apispec from the routes and the same marshmallow
 schemas that validate the requests (`route(body=, query=, response=)` in routing.py)."""
+
 from __future__ import annotations
 
 import inspect
@@ -29,8 +30,9 @@ PROBLEM_SCHEMA = {
 
 def routes(service_cls):
     """(handler name, handler) for every gateway route, in a stable order."""
-    found = [(name, fn) for name, fn in inspect.getmembers(service_cls, inspect.isfunction)
-             if getattr(fn, "cim_route", None)]
+    found = [
+        (name, fn) for name, fn in inspect.getmembers(service_cls, inspect.isfunction) if getattr(fn, "cim_route", None)
+    ]
     return sorted(found, key=lambda item: (item[1].cim_route[1], item[1].cim_route[0]))
 
 
@@ -46,7 +48,7 @@ def _schema_name(schema) -> str:
 def _content(schema, produces="application/json"):
     """`produces`: one media type or several (e.g. JSON or CSV by `?format=`)."""
     content = {}
-    for media_type in ([produces] if isinstance(produces, str) else produces):
+    for media_type in [produces] if isinstance(produces, str) else produces:
         if media_type == "application/json":
             content[media_type] = {"schema": schema if schema is not None else {}}
         elif media_type.startswith("text/"):
@@ -57,14 +59,22 @@ def _content(schema, produces="application/json"):
 
 
 def build(service_cls, title="CIM gateway API", version="1") -> dict:
-    spec = APISpec(title=title, version=version, openapi_version="3.1.0",
-                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
-                   info={"description": "The Certificate of International Merits platform's HTTP API. "
-                                        "Every /v1 route except verification needs a bearer token."})
+    spec = APISpec(
+        title=title,
+        version=version,
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        info={
+            "description": "The Certificate of International Merits platform's HTTP API. "
+            "Every /v1 route except verification needs a bearer token."
+        },
+    )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Problem", PROBLEM_SCHEMA)
-    problem = {"description": "a problem (RFC 9457)",
-               "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    problem = {
+        "description": "a problem (RFC 9457)",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
     paths: dict[str, dict] = {}
     for name, fn in routes(service_cls):
         method, path, roles = fn.cim_route
@@ -74,11 +84,13 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
             "operationId": name,
             "summary": doc.splitlines()[0] if doc else name.replace("_", " "),
             "tags": [fn.__module__.rsplit(".", 1)[-1]],
-            "description": ("Public: no token." if roles is None else
-                            f"Roles: {', '.join(roles)}.") + ("\n\n" + doc if doc else ""),
+            "description": ("Public: no token." if roles is None else f"Roles: {', '.join(roles)}.")
+            + ("\n\n" + doc if doc else ""),
             "security": [] if roles is None else [{"bearer": []}],
-            "parameters": [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
-                           for p in _PATH_PARAM.findall(path)],
+            "parameters": [
+                {"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
+                for p in _PATH_PARAM.findall(path)
+            ],
         }
         if meta.get("query") is not None:
             operation["parameters"].append({"in": "query", "schema": meta["query"]})
@@ -92,21 +104,31 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
                 if given is not None:  # a route that documents its own body per media type
                     content[media_type] = {"schema": given}
                     continue
-                content[media_type] = {"schema": {"type": "object", "properties": {"file": _BINARY},
-                                                  "required": ["file"]}
-                                       if media_type == "multipart/form-data" else dict(_BINARY)}
+                content[media_type] = {
+                    "schema": {"type": "object", "properties": {"file": _BINARY}, "required": ["file"]}
+                    if media_type == "multipart/form-data"
+                    else dict(_BINARY)
+                }
             operation["requestBody"] = {"required": True, "content": content}
-        success = {"description": "done",
-                   "content": _content(meta.get("response"), meta.get("produces") or "application/json")}
+        success = {
+            "description": "done",
+            "content": _content(meta.get("response"), meta.get("produces") or "application/json"),
+        }
         if meta.get("paged"):
             success["headers"] = {
-                "X-Next-Cursor": {"description": "the cursor of the next page (absent on the last)",
-                                  "schema": {"type": "string"}},
-                "Link": {"description": 'rel="next": the next page', "schema": {"type": "string"}}}
+                "X-Next-Cursor": {
+                    "description": "the cursor of the next page (absent on the last)",
+                    "schema": {"type": "string"},
+                },
+                "Link": {"description": 'rel="next": the next page', "schema": {"type": "string"}},
+            }
         responses = {str(meta.get("status") or 200): success}
         if meta.get("limit"):
-            responses["429"] = {**problem, "description": "too many requests; see Retry-After",
-                                "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
+            responses["429"] = {
+                **problem,
+                "description": "too many requests; see Retry-After",
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            }
         for status, extra in (meta.get("responses") or {}).items():  # a route's own say last
             responses[str(status)] = extra
         responses["default"] = problem
@@ -117,6 +139,3 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
-
-
-

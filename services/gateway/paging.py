@@ -5,6 +5,7 @@ this API gave out names no page: 404, like any other address that names nothing.
 
 This module slices a list the owning service returned whole: only for the short lists (a
 student's own activities, the directory); the big ones page at the source (routing.SOURCE)."""
+
 from __future__ import annotations
 
 import base64
@@ -23,10 +24,12 @@ NO_PAGE = "no such page: the cursor is not one this list gave out"
 
 class PageQuery(Payload):
     """`?cursor=&limit=` of every list: `limit` items after the position `cursor` names."""
-    cursor = fields.String(validate=validate.Length(min=1, max=200),
-                           metadata={"description": CURSOR_DESCRIPTION})
-    limit = fields.Integer(validate=validate.Range(min=1, max=PAGE_MAX),
-                           metadata={"description": f"page size, at most {PAGE_MAX}; all when absent"})
+
+    cursor = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": CURSOR_DESCRIPTION})
+    limit = fields.Integer(
+        validate=validate.Range(min=1, max=PAGE_MAX),
+        metadata={"description": f"page size, at most {PAGE_MAX}; all when absent"},
+    )
 
 
 def encode_cursor(offset: int) -> str:

@@ -11,6 +11,7 @@ verification routes) and available to route modules for their own buckets:
 
     self.security.limit("verify-miss", ratelimit.caller(request, identity), Rate(5, 60))
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,6 +33,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 @dataclass(frozen=True)
 class Rate:
     """At most `count` requests per `per_s` seconds."""
+
     count: int
     per_s: int
 
@@ -57,16 +59,14 @@ def caller(request, identity) -> str:
 
 
 class RateLimiter:
-    def __init__(self, client: redis.Redis, prefix: str = "cim:rl",
-                 clock: Callable[[], float] = time.time):
+    def __init__(self, client: redis.Redis, prefix: str = "cim:rl", clock: Callable[[], float] = time.time):
         self.client = client
         self.prefix = prefix
         self._clock = clock
 
     @classmethod
     def from_url(cls, url: str = DEFAULT_REDIS_URL, prefix: str = "cim:rl") -> "RateLimiter":
-        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5,
-                                      health_check_interval=30)
+        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30)
         return cls(client, prefix)
 
     def hit(self, bucket: str, who: str, rate: Rate) -> tuple[bool, int]:
@@ -102,8 +102,7 @@ class RateLimiter:
         """Count one request; RateLimited (429 with Retry-After) when over the rate."""
         allowed, retry_after = self.hit(bucket, who, rate)
         if not allowed:
-            raise RateLimited(f"too many requests of this kind; try again in {retry_after} s",
-                              retry_after)
+            raise RateLimited(f"too many requests of this kind; try again in {retry_after} s", retry_after)
 
 
 class FailedLookups:

@@ -5,6 +5,7 @@ request against its rate limit, validate the query string, call the route, page 
 any failure into a problem (errors.py). It also records the route for the OpenAPI document and
 `cim docs` (`handler.cim_route`, `handler.cim_openapi`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,11 +35,21 @@ def _is_many(schema) -> bool:
     return isinstance(schema, Schema) and bool(schema.many)
 
 
-def route(method: str, path: str, roles: tuple[str, ...] | None, *, body=None, query=None,
-          response=None, status: int | None = None, paged: bool | None = None,
-          limit=_DEFAULT, consumes: tuple[str, ...] | None = None,
-          produces: str | tuple[str, ...] | None = None,
-          responses: dict | None = None):
+def route(
+    method: str,
+    path: str,
+    roles: tuple[str, ...] | None,
+    *,
+    body=None,
+    query=None,
+    response=None,
+    status: int | None = None,
+    paged: bool | None = None,
+    limit=_DEFAULT,
+    consumes: tuple[str, ...] | None = None,
+    produces: str | tuple[str, ...] | None = None,
+    responses: dict | None = None,
+):
     """An HTTP route; `roles=None` means public (no token).
 
     For the OpenAPI document (and checked at run time where it can be):
@@ -75,8 +86,9 @@ def route(method: str, path: str, roles: tuple[str, ...] | None, *, body=None, q
             try:
                 identity = None
                 if roles is not None:
-                    identity = auth.authenticate(request.headers.get("Authorization"), self.settings,
-                                                 self.security.oidc)
+                    identity = auth.authenticate(
+                        request.headers.get("Authorization"), self.settings, self.security.oidc
+                    )
                     ensure_may_have_role(identity.acting(), *roles)
                 if limit:
                     self.security.limit(limit, ratelimit.caller(request, identity))
@@ -97,15 +109,33 @@ def route(method: str, path: str, roles: tuple[str, ...] | None, *, body=None, q
                     response_.headers["X-Correlation-ID"] = cid
                 else:
                     status_, payload = result
-                    response_ = Response(json.dumps(payload), status=status_, mimetype="application/json",
-                                         headers={"X-Correlation-ID": cid, **extra})
-            log.info("%s %s -> %d (%d ms)", request.method, request.path, response_.status_code,
-                     (time.monotonic() - started) * 1000)
+                    response_ = Response(
+                        json.dumps(payload),
+                        status=status_,
+                        mimetype="application/json",
+                        headers={"X-Correlation-ID": cid, **extra},
+                    )
+            log.info(
+                "%s %s -> %d (%d ms)",
+                request.method,
+                request.path,
+                response_.status_code,
+                (time.monotonic() - started) * 1000,
+            )
             return response_
+
         handler.cim_route = (method, path, roles)  # read by `cim docs` and the route tests
-        handler.cim_openapi = {"body": body, "query": query, "response": response,
-                               "status": status or (201 if method == "POST" else 200),
-                               "paged": paged, "consumes": consumes, "produces": produces,
-                               "limit": limit, "responses": responses}
+        handler.cim_openapi = {
+            "body": body,
+            "query": query,
+            "response": response,
+            "status": status or (201 if method == "POST" else 200),
+            "paged": paged,
+            "consumes": consumes,
+            "produces": produces,
+            "limit": limit,
+            "responses": responses,
+        }
         return handler
+
     return decorate

@@ -6,6 +6,7 @@ CIM_OIDC_* / CIM_ROLE_* (see auth.py), REDIS_URL, CIM_RATE_LIMIT_PREFIX,
 CIM_RATE_LIMIT_WRITES (default 60/60: 60 writes a minute per person) and
 CIM_RATE_LIMIT_LOOKUPS (default 30/60: verification look-ups a minute per client).
 """
+
 from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
@@ -18,8 +19,9 @@ DEFAULT_RATES = {"write": "60/60", "lookup": "30/60"}
 
 
 class Security:
-    def __init__(self, oidc: OidcVerifier | None, limiter: RateLimiter, rates: dict[str, Rate],
-                 failed_lookups: FailedLookups):
+    def __init__(
+        self, oidc: OidcVerifier | None, limiter: RateLimiter, rates: dict[str, Rate], failed_lookups: FailedLookups
+    ):
         self.oidc = oidc
         self.limiter = limiter
         self.rates = rates
@@ -34,15 +36,17 @@ class GatewaySecurity(DependencyProvider):
     def setup(self):
         source = SettingsSource(self.container.service_name, self.container.config)
         settings = OidcSettings.from_env(source)
-        rates = {bucket: Rate.parse(source.get(f"CIM_RATE_LIMIT_{bucket.upper()}S", default))
-                 for bucket, default in DEFAULT_RATES.items()}
-        limiter = RateLimiter.from_url(source.get("REDIS_URL", DEFAULT_REDIS_URL),
-                                       source.get("CIM_RATE_LIMIT_PREFIX", "cim:rl"))
+        rates = {
+            bucket: Rate.parse(source.get(f"CIM_RATE_LIMIT_{bucket.upper()}S", default))
+            for bucket, default in DEFAULT_RATES.items()
+        }
+        limiter = RateLimiter.from_url(
+            source.get("REDIS_URL", DEFAULT_REDIS_URL), source.get("CIM_RATE_LIMIT_PREFIX", "cim:rl")
+        )
         # unknown verification codes per client (CIM_VERIFY_FAILURES, default 10 per 10 minutes)
         failures = Rate.parse(source.get("CIM_VERIFY_FAILURES", "10/600"))
         failed = FailedLookups(limiter.client, limiter.prefix, failures.count, failures.per_s)
-        self.security = Security(OidcVerifier(settings) if settings else None, limiter, rates,
-                                 failed)
+        self.security = Security(OidcVerifier(settings) if settings else None, limiter, rates, failed)
 
     def stop(self):
         self.security.limiter.client.close()

@@ -5,6 +5,7 @@ Each route names the roles that may call it; the owning service then checks the 
 per owning service. `/openapi.json` is generated from the routes and their schemas; `/docs` reads
 it in the browser with the gateway's own page (no outside assets).
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,8 +35,16 @@ from shared.messaging import RpcProxy  # nameko's, with a classic reply queue
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 
-class GatewayService(RegistrationRoutes, ActivitiesRoutes, ApprovalsRoutes, CeremonyRoutes,
-                     CertificatesRoutes, CampusRoutes, NotificationsRoutes, PersonalDataRoutes):
+class GatewayService(
+    RegistrationRoutes,
+    ActivitiesRoutes,
+    ApprovalsRoutes,
+    CeremonyRoutes,
+    CertificatesRoutes,
+    CampusRoutes,
+    NotificationsRoutes,
+    PersonalDataRoutes,
+):
     name = "gateway"
     settings = Config()
     security = GatewaySecurity()
@@ -59,17 +68,24 @@ class GatewayService(RegistrationRoutes, ActivitiesRoutes, ApprovalsRoutes, Cere
 
     @http("GET", "/openapi.json")
     def openapi_document(self, request):
-        return Response(_openapi_json(type(self)), mimetype="application/json",
-                        headers={"X-Correlation-ID": self.correlation_id,
-                                 "Cache-Control": "public, max-age=300"})
+        return Response(
+            _openapi_json(type(self)),
+            mimetype="application/json",
+            headers={"X-Correlation-ID": self.correlation_id, "Cache-Control": "public, max-age=300"},
+        )
 
     @http("GET", "/docs")
     def docs_page(self, request):
         page, policy = _docs_page()
-        return Response(page, mimetype="text/html",
-                        headers={"X-Correlation-ID": self.correlation_id,
-                                 "Content-Security-Policy": policy,
-                                 "X-Content-Type-Options": "nosniff"})
+        return Response(
+            page,
+            mimetype="text/html",
+            headers={
+                "X-Correlation-ID": self.correlation_id,
+                "Content-Security-Policy": policy,
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
 
 _cache: dict = {}
@@ -85,11 +101,17 @@ def _docs_page() -> tuple[str, str]:
     """The page, and a Content-Security-Policy allowing exactly its own inline script and style."""
     if "docs" not in _cache:
         page = (ASSETS / "docs.html").read_text()
-        hashes = {kind: [f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
-                         for body in re.findall(rf"<{kind}>(.*?)</{kind}>", page, re.S)]
-                  for kind in ("script", "style")}
-        policy = ("default-src 'none'; connect-src 'self'; img-src 'self' data:; "
-                  f"script-src {' '.join(hashes['script'])}; style-src {' '.join(hashes['style'])}; "
-                  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+        hashes = {
+            kind: [
+                f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+                for body in re.findall(rf"<{kind}>(.*?)</{kind}>", page, re.S)
+            ]
+            for kind in ("script", "style")
+        }
+        policy = (
+            "default-src 'none'; connect-src 'self'; img-src 'self' data:; "
+            f"script-src {' '.join(hashes['script'])}; style-src {' '.join(hashes['style'])}; "
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        )
         _cache["docs"] = (page, policy)
     return _cache["docs"]

@@ -4,6 +4,7 @@ request is counted and timed by route template and status (shared.metrics).
 
 Every gateway entrypoint uses `http` from here, not nameko's.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, UnicodeConverter
 from werkzeug.wrappers import Request
 
-from services.gateway.errors import (BadRequest, MethodNotAllowed, internal_response,
-                                     problem_response)
+from services.gateway.errors import BadRequest, MethodNotAllowed, internal_response, problem_response
 from shared import metrics
 from shared.errors import NotFound
 
@@ -57,14 +57,19 @@ class ProblemWsgiApp(WsgiApp):
         except Exception:  # never a stack trace on the wire
             log.exception("unexpected error outside any route")
             response = internal_response(correlation_id_of(request))
-        metrics.observe_http(route, request.method, getattr(response, "status_code", None)
-                             or getattr(response, "code", 500), time.monotonic() - started)
+        metrics.observe_http(
+            route,
+            request.method,
+            getattr(response, "status_code", None) or getattr(response, "code", 500),
+            time.monotonic() - started,
+        )
         return response(environ, start_response)
 
 
 class ItemIdConverter(UnicodeConverter):
     """`<item_id:...>`: one path segment that is not a fixed word of a sibling route, so
     `/v1/activities/decisions` belongs to the bulk route alone (its Allow lists POST only)."""
+
     regex = r"(?!decisions(?:/|$))[^/]+"
 
 

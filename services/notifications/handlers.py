@@ -4,6 +4,7 @@ A use case never commits: its unit of work commits when the caller's `with` bloc
 Delivery opens one unit of work per message (from the factory it is given), so each message's
 lock and outcome are committed on their own.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,13 +15,25 @@ from services.notifications.domain.delivery import FAILED, MAX_ATTEMPTS, Deliver
 from services.notifications.domain.messages import Message, new_message
 from services.notifications.domain.recipients import Recipient, UnknownRecipient
 from shared.db import utcnow
-from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
-                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, BOOKING_CANCELLED,
-                           BOOKING_CHANGED, BOOKING_PROMOTED, BOOKING_WAITLISTED, CEREMONY_BOOKED,
-                           PRESENTATION_MISSED,
-                           CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
-                           REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED,
-                           STUDENT_WITHDRAWN)
+from shared.events import (
+    ACTIVITY_APPROVAL_WITHDRAWN,
+    ACTIVITY_APPROVED,
+    ACTIVITY_CHANGES_REQUESTED,
+    ACTIVITY_REJECTED,
+    BOOKING_CANCELLED,
+    BOOKING_CHANGED,
+    BOOKING_PROMOTED,
+    BOOKING_WAITLISTED,
+    CEREMONY_BOOKED,
+    PRESENTATION_MISSED,
+    CERTIFICATE_ISSUED,
+    CERTIFICATE_REVOKED,
+    REPORT_ACCEPTED,
+    REPORT_RETURNED,
+    STUDENT_ACTIVITY_REQUIREMENT_MET,
+    STUDENT_REGISTERED,
+    STUDENT_WITHDRAWN,
+)
 from shared.permissions import ADMIN, Actor, ensure_may_have_role
 
 log = logging.getLogger(__name__)
@@ -52,11 +65,17 @@ def record_recipient(uow, data: dict) -> None:
     as_of = data.get("updated_at") or data["registered_at"]
     recipient = uow.repo.recipient(data["student_id"])
     if recipient is None:
-        uow.repo.add(Recipient(student_id=data["student_id"], name=data["name"],
-                               email=data["email"], language=data["language"], as_of=as_of))
+        uow.repo.add(
+            Recipient(
+                student_id=data["student_id"],
+                name=data["name"],
+                email=data["email"],
+                language=data["language"],
+                as_of=as_of,
+            )
+        )
     else:
-        recipient.update(name=data["name"], email=data["email"], language=data["language"],
-                         as_of=as_of)
+        recipient.update(name=data["name"], email=data["email"], language=data["language"], as_of=as_of)
 
 
 def write_message(uow, data: dict, *, event_id: str, kind: str) -> str:
@@ -68,8 +87,14 @@ def write_message(uow, data: dict, *, event_id: str, kind: str) -> str:
     recipient = uow.repo.recipient(data["student_id"])
     if recipient is None:
         raise UnknownRecipient(f"no recipient {data['student_id']} yet for {kind} {event_id}")
-    message = new_message(event_id=event_id, kind=kind, recipient=recipient, data=data,
-                          now=utcnow(), language=uow.repo.student_language(recipient.student_id))
+    message = new_message(
+        event_id=event_id,
+        kind=kind,
+        recipient=recipient,
+        data=data,
+        now=utcnow(),
+        language=uow.repo.student_language(recipient.student_id),
+    )
     uow.repo.add(message)
     return message.message_id
 
@@ -123,11 +148,18 @@ def _hand_over(uow, message: Message, send) -> DeliveryFailed | None:
 
 def _log_failure(message: Message, exc: DeliveryFailed):
     if message.status == FAILED:
-        log.error("gave up message %s (%s) to student %s after %d attempt(s): %s",
-                  message.message_id, message.kind, message.student_id, message.attempts, exc)
+        log.error(
+            "gave up message %s (%s) to student %s after %d attempt(s): %s",
+            message.message_id,
+            message.kind,
+            message.student_id,
+            message.attempts,
+            exc,
+        )
     else:
-        log.warning("message %s not delivered (attempt %d of %d): %s",
-                    message.message_id, message.attempts, MAX_ATTEMPTS, exc)
+        log.warning(
+            "message %s not delivered (attempt %d of %d): %s", message.message_id, message.attempts, MAX_ATTEMPTS, exc
+        )
 
 
 def get_preferences(uow, *, actor: Actor) -> Preference:
@@ -136,13 +168,17 @@ def get_preferences(uow, *, actor: Actor) -> Preference:
     if found is not None:
         return found
     recipient = uow.repo.recipient(actor.student_id) if actor.student_id else None
-    return preferences.defaults(issuer=actor.issuer, subject=actor.subject, role=actor.role,
-                                student_id=actor.student_id, now=utcnow(),
-                                language=recipient.language if recipient else None)
+    return preferences.defaults(
+        issuer=actor.issuer,
+        subject=actor.subject,
+        role=actor.role,
+        student_id=actor.student_id,
+        now=utcnow(),
+        language=recipient.language if recipient else None,
+    )
 
 
-def set_preferences(uow, *, actor: Actor, language: str | None,
-                    digest_time: str | None) -> Preference:
+def set_preferences(uow, *, actor: Actor, language: str | None, digest_time: str | None) -> Preference:
     found = uow.repo.preference(actor.issuer, actor.subject, lock=True)
     if found is None:
         found = get_preferences(uow, actor=actor)

@@ -4,6 +4,7 @@ smtplib's sockets are made green by eventlet's monkey-patching, so a slow server
 the worker that is sending. Every message carries a Message-ID derived from its id, so a
 message sent again (the server took it but we could not record that) can be recognised.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -49,14 +50,15 @@ class SmtpMailer:
                 smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
-            raise DeliveryFailed(f"recipient refused: {exc.recipients}",
-                                 permanent=all(code >= 500 for code in codes)) from None
+            raise DeliveryFailed(
+                f"recipient refused: {exc.recipients}", permanent=all(code >= 500 for code in codes)
+            ) from None
         except smtplib.SMTPResponseException as exc:
-            raise DeliveryFailed(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
-                                 permanent=exc.smtp_code >= 500) from None
+            raise DeliveryFailed(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=exc.smtp_code >= 500) from None
         except OSError as exc:  # refused, reset, timed out, disconnected: the server is away
-            raise DeliveryFailed(f"mail server {self.host}:{self.port} unreachable: "
-                                 f"{type(exc).__name__}: {exc}", unreachable=True) from None
+            raise DeliveryFailed(
+                f"mail server {self.host}:{self.port} unreachable: {type(exc).__name__}: {exc}", unreachable=True
+            ) from None
 
 
 class Mailer(DependencyProvider):

@@ -4,6 +4,7 @@ An event handler only writes its message, in the transaction that records the ev
 handled, so a duplicate event writes nothing more. Delivery follows the commit; what could not
 be delivered then is retried by a timer, a bounded number of times.
 """
+
 import logging
 from functools import partial
 
@@ -16,13 +17,26 @@ from services.notifications.orm import Repository
 from shared.db import utcnow
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
-from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED,
-                           ACTIVITY_CHANGES_REQUESTED, ACTIVITY_REJECTED, BOOKING_CANCELLED,
-                           BOOKING_CHANGED, BOOKING_PROMOTED, BOOKING_WAITLISTED, CEREMONY_BOOKED,
-                           PRESENTATION_MISSED,
-                           CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, REPORT_ACCEPTED,
-                           REPORT_RETURNED, STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_REGISTERED,
-                           STUDENT_UPDATED, STUDENT_WITHDRAWN)
+from shared.events import (
+    ACTIVITY_APPROVAL_WITHDRAWN,
+    ACTIVITY_APPROVED,
+    ACTIVITY_CHANGES_REQUESTED,
+    ACTIVITY_REJECTED,
+    BOOKING_CANCELLED,
+    BOOKING_CHANGED,
+    BOOKING_PROMOTED,
+    BOOKING_WAITLISTED,
+    CEREMONY_BOOKED,
+    PRESENTATION_MISSED,
+    CERTIFICATE_ISSUED,
+    CERTIFICATE_REVOKED,
+    REPORT_ACCEPTED,
+    REPORT_RETURNED,
+    STUDENT_ACTIVITY_REQUIREMENT_MET,
+    STUDENT_REGISTERED,
+    STUDENT_UPDATED,
+    STUDENT_WITHDRAWN,
+)
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService, RetentionDays
@@ -143,8 +157,9 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
     def set_preferences(self, actor, request):
         actor, request = load_actor(actor), load(PreferencesRequest, request)
         with self.db.unit_of_work() as uow:
-            return PreferencesView().dump(handlers.set_preferences(
-                uow, actor=actor, language=request.language, digest_time=request.digest_time))
+            return PreferencesView().dump(
+                handlers.set_preferences(uow, actor=actor, language=request.language, digest_time=request.digest_time)
+            )
 
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, actor, student_id):
@@ -152,8 +167,7 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
         if not isinstance(student_id, str) or not student_id:
             raise Invalid({"student_id": ["a student id is required"]})
         with self.db.unit_of_work() as uow:
-            return MessageView(many=True).dump(
-                handlers.list_messages(uow, actor=actor, student_id=student_id))
+            return MessageView(many=True).dump(handlers.list_messages(uow, actor=actor, student_id=student_id))
 
     # --- personal data ---------------------------------------------------------------------------
 

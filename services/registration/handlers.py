@@ -2,6 +2,7 @@
 
 A use case never commits: its unit of work commits when the caller's `with` block ends.
 """
+
 from __future__ import annotations
 
 from services.registration import domain
@@ -18,17 +19,19 @@ PROGRAMME_CHANGERS = (ADMIN, REGISTRAR)
 def student_state(student: domain.Student, programme: domain.Programme) -> dict:
     """The full state other services keep a copy of (event-carried state transfer)."""
     return {
-        "student_id": student.student_id, "issuer": student.issuer, "subject": student.subject,
-        "name": student.name, "email": student.email,
-        "programme": {"code": programme.code, "name_en": programme.name_en,
-                      "name_sv": programme.name_sv},
-        "expected_graduation": student.expected_graduation, "language": student.language,
+        "student_id": student.student_id,
+        "issuer": student.issuer,
+        "subject": student.subject,
+        "name": student.name,
+        "email": student.email,
+        "programme": {"code": programme.code, "name_en": programme.name_en, "name_sv": programme.name_sv},
+        "expected_graduation": student.expected_graduation,
+        "language": student.language,
     }
 
 
 def view(student: domain.Student, programme: domain.Programme) -> dict:
-    state = {k: v for k, v in student_state(student, programme).items()
-             if k not in ("issuer", "subject")}
+    state = {k: v for k, v in student_state(student, programme).items() if k not in ("issuer", "subject")}
     return {**state, "status": student.status, "registered_at": student.registered_at}
 
 
@@ -37,10 +40,17 @@ def register(uow, *, actor: Actor, request: Registration) -> dict:
     existing = uow.repo.student_by_person(actor.issuer, actor.subject)
     now = utcnow()
     student = domain.register(
-        issuer=actor.issuer, subject=actor.subject, name=request.name, email=request.email,
-        programme=programme, programme_code=request.programme,
-        expected_graduation=request.expected_graduation, language=request.language,
-        existing=existing, now=now)
+        issuer=actor.issuer,
+        subject=actor.subject,
+        name=request.name,
+        email=request.email,
+        programme=programme,
+        programme_code=request.programme,
+        expected_graduation=request.expected_graduation,
+        language=request.language,
+        existing=existing,
+        now=now,
+    )
     if existing is None:
         uow.repo.add(student)
     uow.publish(STUDENT_REGISTERED, {**student_state(student, programme), "registered_at": now})
@@ -72,8 +82,7 @@ def withdraw(uow, *, actor: Actor, reason: str | None = None) -> dict:
     """The student leaves the CIM (POST /v1/me/withdrawal); the others hear student.withdrawn.v1."""
     student = _registered(uow, actor)
     student.withdraw()
-    uow.publish(STUDENT_WITHDRAWN, {"student_id": student.student_id, "withdrawn_at": utcnow(),
-                                    "reason": reason})
+    uow.publish(STUDENT_WITHDRAWN, {"student_id": student.student_id, "withdrawn_at": utcnow(), "reason": reason})
     return view(student, uow.repo.programme(student.programme_code))
 
 
@@ -90,11 +99,11 @@ def change_programme(uow, *, actor: Actor, student_id: str, request: ProgrammeCh
 
 
 def list_programmes(uow) -> list[dict]:
-    return [{"code": p.code, "name_en": p.name_en, "name_sv": p.name_sv}
-            for p in uow.repo.programmes()]
+    return [{"code": p.code, "name_en": p.name_en, "name_sv": p.name_sv} for p in uow.repo.programmes()]
 
 
 # --- what campus systems reported (through the campus edge) ---------------------------------
+
 
 def enrol(uow, data: dict):
     """The learning platform enrolled a person: registered as if they had done it themselves.
@@ -107,10 +116,17 @@ def enrol(uow, data: dict):
     programme = uow.repo.programme(data["programme"])
     now = utcnow()
     student = domain.register(
-        issuer=data["issuer"], subject=data["subject"], name=data["name"], email=data["email"],
-        programme=programme, programme_code=data["programme"],
-        expected_graduation=data["expected_graduation"], language=data["language"],
-        existing=existing, now=now)
+        issuer=data["issuer"],
+        subject=data["subject"],
+        name=data["name"],
+        email=data["email"],
+        programme=programme,
+        programme_code=data["programme"],
+        expected_graduation=data["expected_graduation"],
+        language=data["language"],
+        existing=existing,
+        now=now,
+    )
     if existing is None:
         uow.repo.add(student)
     uow.publish(STUDENT_REGISTERED, {**student_state(student, programme), "registered_at": now})

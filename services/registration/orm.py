@@ -1,4 +1,5 @@
 """Registration's tables, mapped onto the plain domain classes, and its repository."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
@@ -10,7 +11,8 @@ metadata = service_metadata()
 mapper_registry = registry(metadata=metadata)
 
 programmes = sa.Table(
-    "programmes", metadata,
+    "programmes",
+    metadata,
     sa.Column("code", sa.String(50), primary_key=True),
     sa.Column("name_en", sa.String(200), nullable=False),
     sa.Column("name_sv", sa.String(200), nullable=False),
@@ -18,7 +20,8 @@ programmes = sa.Table(
 )
 
 students = sa.Table(
-    "students", metadata,
+    "students",
+    metadata,
     sa.Column("student_id", sa.String(36), primary_key=True),
     sa.Column("issuer", sa.String(300), nullable=False),
     sa.Column("subject", sa.String(300), nullable=False),
@@ -30,11 +33,16 @@ students = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("registered_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("issuer", "subject", name="uq_students_person"),
-    info=classified(erasure="the row is pseudonymised: name, email and login replaced, status erased",
-        identifier={"student_id": "the student's id everywhere", "issuer": "the login's issuer",
-                    "subject": "the login's account"},
+    info=classified(
+        erasure="the row is pseudonymised: name, email and login replaced, status erased",
+        identifier={
+            "student_id": "the student's id everywhere",
+            "issuer": "the login's issuer",
+            "subject": "the login's account",
+        },
         contact={"name": "the student's legal name", "email": "where messages go"},
-        none=("programme_code", "expected_graduation", "language", "status", "registered_at")),
+        none=("programme_code", "expected_graduation", "language", "status", "registered_at"),
+    ),
 )
 
 mapper_registry.map_imperatively(Programme, programmes)
@@ -55,8 +63,9 @@ class Repository:
         return self.session.get(Student, student_id)
 
     def student_by_person(self, issuer: str, subject: str) -> Student | None:
-        return self.session.scalars(sa.select(Student).where(
-            Student.issuer == issuer, Student.subject == subject)).one_or_none()
+        return self.session.scalars(
+            sa.select(Student).where(Student.issuer == issuer, Student.subject == subject)
+        ).one_or_none()
 
     def add(self, obj):
         self.session.add(obj)

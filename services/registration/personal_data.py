@@ -1,5 +1,6 @@
 """What registration holds about a student (the profile, the published events naming them), and
 the erasure an admin asks for."""
+
 import json
 
 import sqlalchemy as sa
@@ -17,9 +18,17 @@ HOLDINGS = [
     Holding(OUTBOX, published_mentioning(OUTBOX), exported=False),
     # The row stays (the id other services and a certificate name); nothing in it leads to the
     # person: the login is replaced too, so their token no longer finds it.
-    Holding(orm.students, by_student(orm.students), erase={
-        "name": ERASED, "email": ERASED_EMAIL, "issuer": ERASED,
-        "subject": sa.literal("erased:") + orm.students.c.student_id, "status": "erased"}),
+    Holding(
+        orm.students,
+        by_student(orm.students),
+        erase={
+            "name": ERASED,
+            "email": ERASED_EMAIL,
+            "issuer": ERASED,
+            "subject": sa.literal("erased:") + orm.students.c.student_id,
+            "status": "erased",
+        },
+    ),
 ]
 
 
@@ -30,11 +39,11 @@ def request_erasure(uow, *, actor: Actor, student_id: str, reason: str) -> dict:
     if uow.repo.student(student_id) is None:
         raise NotFound("no such student")
     requested_at = utcnow()
-    event = uow.publish(STUDENT_ERASURE_REQUESTED, {
-        "student_id": student_id, "requested_at": requested_at, "requested_by": actor.subject,
-        "reason": reason})
-    return {"erasure_id": event["event_id"], "student_id": student_id,
-            "requested_at": requested_at.isoformat()}
+    event = uow.publish(
+        STUDENT_ERASURE_REQUESTED,
+        {"student_id": student_id, "requested_at": requested_at, "requested_by": actor.subject, "reason": reason},
+    )
+    return {"erasure_id": event["event_id"], "student_id": student_id, "requested_at": requested_at.isoformat()}
 
 
 def latest_erasure(uow, *, actor: Actor, student_id: str) -> dict:
@@ -42,9 +51,11 @@ def latest_erasure(uow, *, actor: Actor, student_id: str) -> dict:
     (the one row about them that erasure keeps)."""
     ensure_may_have_role(actor, ADMIN, doing="read an erasure report")
     envelope = uow.session.scalar(
-        sa.select(OUTBOX.c.payload).where(OUTBOX.c.event_type == STUDENT_ERASURE_REQUESTED,
-                                          OUTBOX.c.payload.contains(student_id))
-        .order_by(OUTBOX.c.id.desc()).limit(1))
+        sa.select(OUTBOX.c.payload)
+        .where(OUTBOX.c.event_type == STUDENT_ERASURE_REQUESTED, OUTBOX.c.payload.contains(student_id))
+        .order_by(OUTBOX.c.id.desc())
+        .limit(1)
+    )
     if envelope is None:
         raise NotFound("no erasure was asked for this student")
     envelope = json.loads(envelope)

@@ -1,4 +1,5 @@
 """Registration as a nameko service: validate, call one use case, return a dump."""
+
 from nameko.rpc import rpc
 
 from services.registration import handlers, personal_data
@@ -12,8 +13,7 @@ from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.common import load_actor
 from shared.rpc.personal_data import ErasureRequest, WithdrawalRequest
-from shared.rpc.registration import (ProgrammeChangeRequest, ProgrammeView, RegistrationRequest,
-                                     StudentView)
+from shared.rpc.registration import ProgrammeChangeRequest, ProgrammeView, RegistrationRequest, StudentView
 
 
 class RegistrationService(HealthEndpoint, PersonalDataService):
@@ -49,8 +49,7 @@ class RegistrationService(HealthEndpoint, PersonalDataService):
     def change_programme(self, actor, student_id, request):
         actor, request = load_actor(actor), load(ProgrammeChangeRequest, request)
         with self.db.unit_of_work() as uow:
-            student = handlers.change_programme(uow, actor=actor, student_id=student_id,
-                                                request=request)
+            student = handlers.change_programme(uow, actor=actor, student_id=student_id, request=request)
         return StudentView().dump(student)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -78,11 +77,9 @@ class RegistrationService(HealthEndpoint, PersonalDataService):
     def request_erasure(self, actor, student_id, request):
         actor, request = load_actor(actor), load(ErasureRequest, request)
         with self.db.unit_of_work() as uow:
-            return personal_data.request_erasure(uow, actor=actor, student_id=str(student_id),
-                                                 reason=request["reason"])
+            return personal_data.request_erasure(uow, actor=actor, student_id=str(student_id), reason=request["reason"])
 
     @rpc(expected_exceptions=EXPECTED)
     def latest_erasure(self, actor, student_id):
         with self.db.unit_of_work() as uow:
-            return personal_data.latest_erasure(uow, actor=load_actor(actor),
-                                                student_id=str(student_id))
+            return personal_data.latest_erasure(uow, actor=load_actor(actor), student_id=str(student_id))

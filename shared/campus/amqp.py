@@ -7,6 +7,7 @@ CloudEvents SDK (structured mode, binary mode in the `ce-`, `cloudEvents_` and `
 spellings), dead-letters what cannot be used at once with the reason (and the flow goes on),
 passes only a correlation id on, and retries a failing handler a bounded number of times.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ CLOUDEVENTS_SERIALIZERS = {
 def register_serializers():
     """Teach kombu the CloudEvents JSON media types (decoded as JSON; we read the raw body)."""
     for name, content_type in CLOUDEVENTS_SERIALIZERS.items():
-        kombu.serialization.register(name, encoder=json.dumps, decoder=json.loads,
-                                     content_type=content_type, content_encoding="utf-8")
+        kombu.serialization.register(
+            name, encoder=json.dumps, decoder=json.loads, content_type=content_type, content_encoding="utf-8"
+        )
 
 
 class CampusQueueConsumer(SafeQueueConsumer):
@@ -79,8 +81,12 @@ class CampusEventConsumer(Consumer):
         context_data = {"correlation_id": f"campus:{event.source}:{event.id}"[:200]}
         try:
             self.container.spawn_worker(
-                self, (event,), {}, context_data=context_data,
-                handle_result=partial(self.handle_result, message, event, time.monotonic()))
+                self,
+                (event,),
+                {},
+                context_data=context_data,
+                handle_result=partial(self.handle_result, message, event, time.monotonic()),
+            )
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
@@ -91,13 +97,16 @@ class CampusEventConsumer(Consumer):
             metrics.message_handled(self.container.service_name, self.method_name, seconds)
         else:
             error = "".join(traceback.format_exception(*exc_info))
-            self._settle_failure(message, error, permanent=isinstance(exc_info[1], CimError),
-                                 extra={"x-cim-source": event.source, "x-cim-event-id": event.id},
-                                 seconds=seconds)
+            self._settle_failure(
+                message,
+                error,
+                permanent=isinstance(exc_info[1], CimError),
+                extra={"x-cim-source": event.source, "x-cim-event-id": event.id},
+                seconds=seconds,
+            )
         return result, exc_info
 
-    def _settle_failure(self, message, error: str, permanent: bool, extra: dict,
-                        seconds: float | None = None):
+    def _settle_failure(self, message, error: str, permanent: bool, extra: dict, seconds: float | None = None):
         service = self.container.service_name
         metrics.message_failed(service, self.method_name, seconds)
         try:

@@ -4,6 +4,7 @@ Every way in ends in one check (`accept`): a CloudEvents 1.0 event with an id an
 type the contract knows, sent by the system that owns the type, with data that matches the type's
 schema. What fails raises `Unusable` with a reason an integrator can act on.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,6 +44,7 @@ class CampusEvent:
     """A checked inbound event: `data` as sent (JSON values), `values` as the schema loaded them.
 
     `time` is the sender's, or the moment of reading when the sender gave none."""
+
     source: str
     id: str
     type: str
@@ -53,8 +55,14 @@ class CampusEvent:
 
     def to_structured(self) -> dict:
         """The event in CloudEvents' JSON format (how the log keeps and replays it)."""
-        event = {"specversion": "1.0", "id": self.id, "source": self.source, "type": self.type,
-                 "datacontenttype": "application/json", "data": self.data}
+        event = {
+            "specversion": "1.0",
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "datacontenttype": "application/json",
+            "data": self.data,
+        }
         if self.time is not None:
             event["time"] = self.time.isoformat()
         return event
@@ -91,14 +99,15 @@ def from_amqp(system: str, headers: dict | None, content_type: str | None, body:
         message = ce_rabbitmq.RabbitMQMessage(headers=headers, content_type=content_type, body=body)
         event = _sdk(lambda: ce_rabbitmq.from_binary(message, JSONFormat(), CloudEvent))
     elif any(k.startswith(AMQP_PREFIXES) for k in headers):
-        _require(k[len(AMQP_PREFIXES[0]):] for k in headers if k.startswith(AMQP_PREFIXES))
+        _require(k[len(AMQP_PREFIXES[0]) :] for k in headers if k.startswith(AMQP_PREFIXES))
         properties = {"content-type": content_type} if content_type else {}
-        message = ce_amqp.AMQPMessage(properties=properties, application_properties=headers,
-                                      application_data=body)
+        message = ce_amqp.AMQPMessage(properties=properties, application_properties=headers, application_data=body)
         event = _sdk(lambda: ce_amqp.from_binary(message, JSONFormat(), CloudEvent))
     else:
-        raise Unusable("not a CloudEvent: neither structured mode (content type "
-                       f"{STRUCTURED}) nor binary mode (ce-, cloudEvents_ or cloudEvents: headers)")
+        raise Unusable(
+            "not a CloudEvent: neither structured mode (content type "
+            f"{STRUCTURED}) nor binary mode (ce-, cloudEvents_ or cloudEvents: headers)"
+        )
     return accept(event, system)
 
 
@@ -151,12 +160,10 @@ def accept(event, system: str | None) -> CampusEvent:
     if spec is None:
         raise Unusable(f"unknown type {event_type!r}", event_id, source)
     if system is not None and spec.system != system:
-        raise Unusable(f"type {event_type} belongs to campus.{spec.system}, not campus.{system}",
-                       event_id, source)
+        raise Unusable(f"type {event_type} belongs to campus.{spec.system}, not campus.{system}", event_id, source)
     content_type = media_type(attributes.get("datacontenttype") or "application/json")
     if content_type != "application/json":
-        raise Unusable(f"datacontenttype must be application/json, not {content_type}",
-                       event_id, source)
+        raise Unusable(f"datacontenttype must be application/json, not {content_type}", event_id, source)
     data = event.get_data()
     if isinstance(data, (bytes, str)):
         raise Unusable("data is not JSON", event_id, source)
@@ -165,10 +172,10 @@ def accept(event, system: str | None) -> CampusEvent:
     try:
         values = spec.schema().load(data)
     except ValidationError as exc:
-        raise Unusable(f"data breaks the schema of {event_type}: {exc.messages}",
-                       event_id, source) from None
-    return CampusEvent(source=source, id=event_id, type=event_type, system=spec.system,
-                       time=event.get_time(), data=data, values=values)
+        raise Unusable(f"data breaks the schema of {event_type}: {exc.messages}", event_id, source) from None
+    return CampusEvent(
+        source=source, id=event_id, type=event_type, system=spec.system, time=event.get_time(), data=data, values=values
+    )
 
 
 def _ensure_json(body: bytes):

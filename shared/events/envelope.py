@@ -1,4 +1,5 @@
 """The one envelope every message carries, and the functions that build and check it."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,17 +19,29 @@ class EnvelopeSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # additive changes within a major version must not break readers
 
-    event_id = fields.UUID(required=True, metadata={
-        "description": "The event's id, a UUID: a redelivery carries the same one."})
-    event_type = fields.String(required=True, validate=validate.Regexp(EVENT_TYPE_PATTERN),
-                               metadata={"description": "The event type (also the routing key)."})
-    occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc, metadata={
-        "description": "When the producer recorded the event, UTC, ISO 8601."})
-    producer = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                             metadata={"description": "The publishing service's name."})
-    correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                                   metadata={"description": "Ties together what one request or "
-                                                            "campus event set off."})
+    event_id = fields.UUID(
+        required=True, metadata={"description": "The event's id, a UUID: a redelivery carries the same one."}
+    )
+    event_type = fields.String(
+        required=True,
+        validate=validate.Regexp(EVENT_TYPE_PATTERN),
+        metadata={"description": "The event type (also the routing key)."},
+    )
+    occurred_at = fields.AwareDateTime(
+        required=True,
+        default_timezone=timezone.utc,
+        metadata={"description": "When the producer recorded the event, UTC, ISO 8601."},
+    )
+    producer = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "The publishing service's name."},
+    )
+    correlation_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Ties together what one request or campus event set off."},
+    )
     data = fields.Dict(required=True, metadata={"description": "The event's data (its schema)."})
 
 
@@ -42,8 +55,9 @@ class Envelope:
     data: dict
 
 
-def make_event(event_type: str, data: dict, producer: str, correlation_id: str | None = None,
-               event_id: str | None = None) -> dict:
+def make_event(
+    event_type: str, data: dict, producer: str, correlation_id: str | None = None, event_id: str | None = None
+) -> dict:
     """Build a wire-ready envelope; `data` is checked against the event's schema first."""
     from shared.events.catalogue import EVENT_SCHEMAS
 
@@ -83,6 +97,10 @@ def parse_event(payload, expected_type: str | None = None) -> Envelope:
     except ValidationError as exc:
         raise MalformedEvent(f"bad {envelope['event_type']} data: {exc.messages}") from None
     return Envelope(
-        event_id=str(envelope["event_id"]), event_type=envelope["event_type"],
-        occurred_at=envelope["occurred_at"], producer=envelope["producer"],
-        correlation_id=envelope["correlation_id"], data=data)
+        event_id=str(envelope["event_id"]),
+        event_type=envelope["event_type"],
+        occurred_at=envelope["occurred_at"],
+        producer=envelope["producer"],
+        correlation_id=envelope["correlation_id"],
+        data=data,
+    )

@@ -3,6 +3,7 @@
 Importing this package also registers the shared errors with nameko, so a service's `NotFound`
 reaches its caller as a `NotFound` (with its message or field errors), not a RemoteError.
 """
+
 from marshmallow import RAISE, Schema, ValidationError, post_load
 from nameko.exceptions import deserialize_to_instance
 
@@ -13,8 +14,7 @@ for _error in EXPECTED:
 
 # Every list's `cursor` parameter: it names a position in that list; a string the list never gave
 # out names no page (404), so any string is a well-formed request.
-CURSOR_DESCRIPTION = ("opaque: the X-Next-Cursor of the previous page; a string that is not one "
-                      "names no page (404)")
+CURSOR_DESCRIPTION = "opaque: the X-Next-Cursor of the previous page; a string that is not one names no page (404)"
 
 
 class Payload(Schema):
@@ -23,6 +23,7 @@ class Payload(Schema):
     A request schema names its `command`, a dataclass: loading then gives a typed request
     (`request.programme`), never a dict a handler has to know the keys of.
     """
+
     command = None
 
     class Meta:

@@ -1,4 +1,5 @@
 """Activities' RPC payloads: the requests (each loaded as the dataclass beside it) and the views."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ class Location:
 @dataclass(frozen=True)
 class ActivityClaim:
     """What a student logs, or resubmits after changes were requested."""
+
     type: str
     title: str
     description: str
@@ -37,6 +39,7 @@ class SessionClaim:
 @dataclass(frozen=True)
 class ActivityTypeEntry:
     """A whole catalogue entry as an admin puts it (`sessions_required` None: the default)."""
+
     name_en: str
     name_sv: str
     repeated_attendance: bool
@@ -54,6 +57,7 @@ class LocationRequest(Payload):
 
 class ActivityRequest(Payload):
     """The body of logging an activity, and of resubmitting it after changes were requested."""
+
     command = ActivityClaim
     type = fields.String(required=True, validate=validate.Length(min=1, max=50))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -63,11 +67,14 @@ class ActivityRequest(Payload):
     end_date = fields.Date(required=True)
     evidence_urls = fields.List(
         fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000)),
-        load_default=list, validate=validate.Length(max=20))
+        load_default=list,
+        validate=validate.Length(max=20),
+    )
 
 
 class SessionRequest(Payload):
     """One attended session of a repeated-attendance activity."""
+
     command = SessionClaim
     date = fields.Date(required=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -82,8 +89,9 @@ class SessionView(Payload):
     session_id = fields.String()
     date = fields.Date()
     title = fields.String()
-    verified_by = fields.String(allow_none=True, metadata={
-        "description": "the campus system that reported the session, when one did"})
+    verified_by = fields.String(
+        allow_none=True, metadata={"description": "the campus system that reported the session, when one did"}
+    )
 
 
 class DecisionView(Payload):
@@ -95,6 +103,7 @@ class DecisionView(Payload):
 
 class ActivityView(Payload):
     """An activity (services.activities.domain.activities.Activity) as its student sees it."""
+
     id = fields.String(attribute="activity_id")
     student_id = fields.String()
     type = fields.String(attribute="type_code")
@@ -109,13 +118,18 @@ class ActivityView(Payload):
     version = fields.Integer()
     submitted_at = fields.AwareDateTime()
     latest_decision = fields.Nested(DecisionView, allow_none=True)
-    verified_by = fields.String(allow_none=True, metadata={
-        "description": "the campus system (mobility or events office) that reported and so "
-                       "verified the activity; null when the student logged it"})
+    verified_by = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the campus system (mobility or events office) that reported and so "
+            "verified the activity; null when the student logged it"
+        },
+    )
 
 
 class ActivityTypeView(Payload):
     """A catalogue entry (services.activities.domain.catalogue.ActivityType)."""
+
     code = fields.String()
     name_en = fields.String()
     name_sv = fields.String()
@@ -128,13 +142,13 @@ class ActivityTypeView(Payload):
 
 class ActivityTypeRequest(Payload):
     """PUT /v1/activity-types/{code}: the whole entry (an admin adds or changes a type)."""
+
     command = ActivityTypeEntry
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
     name_sv = fields.String(required=True, validate=validate.Length(min=1, max=200))
     repeated_attendance = fields.Boolean(required=True)
     # default: 3 for a repeated-attendance type, otherwise 1
-    sessions_required = fields.Integer(load_default=None, allow_none=True,
-                                       validate=validate.Range(min=1, max=50))
+    sessions_required = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=50))
     default_location = fields.String(required=True, validate=validate.OneOf(LOCATION_KINDS))
     supplement_en = fields.String(required=True, validate=validate.Length(min=1, max=500))
     supplement_sv = fields.String(required=True, validate=validate.Length(min=1, max=500))

@@ -1,4 +1,5 @@
 """Approvals' RPC payloads: the typed requests and the schemas that check and dump them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ REPORT_DECISIONS = ("accepted", "returned")
 @dataclass(frozen=True)
 class ActivityDecision:
     """A coordinator decides on the activity's latest version (or the `version` they looked at)."""
+
     decision: str
     comment: str | None = None
     version: int | None = None
@@ -29,6 +31,7 @@ class ReportDecision:
 @dataclass(frozen=True)
 class Leave:
     """A coordinator's leave, both days included; the substitute covers their programmes meanwhile."""
+
     leave_from: date
     leave_to: date
     substitute: str | None = None
@@ -37,6 +40,7 @@ class Leave:
 @dataclass(frozen=True)
 class CoordinatorChange:
     """An admin enters or changes a coordinator; name and email stay as they were when absent."""
+
     programmes: list
     name: str | None = None
     email: str | None = None
@@ -64,6 +68,7 @@ class BulkItem:
 @dataclass(frozen=True)
 class BulkDecision:
     """One decision (approval) for many activities, each decided on its own."""
+
     decision: str
     items: list
     comment: str | None = None
@@ -96,8 +101,7 @@ class LeaveRequest(Payload):
     command = Leave
     leave_from = fields.Date(required=True, data_key="from")
     leave_to = fields.Date(required=True, data_key="to")
-    substitute = fields.String(load_default=None, allow_none=True,
-                               validate=validate.Length(min=1, max=300))
+    substitute = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=300))
 
 
 class CoordinatorRequest(Payload):
@@ -125,18 +129,26 @@ class CoordinatorView(Payload):
 
 class InboxQuery(Payload):
     """The inbox's filters and paging (query parameters of GET /v1/coordinator/inbox)."""
+
     command = InboxFilter
     programme = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
     type = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
     kind = fields.String(load_default=None, validate=validate.OneOf(("activity", "report")))
     # "new": a first version; "resubmitted": a later one (changes made, sessions added)
     status = fields.String(load_default=None, validate=validate.OneOf(("new", "resubmitted")))
-    student = fields.String(load_default=None, validate=validate.Length(min=1, max=36),
-                            metadata={"description": "one student's items (their student_id)"})
-    q = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
-                      metadata={"description": "part of the student's name, any case"})
-    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=300),
-                           metadata={"description": CURSOR_DESCRIPTION})
+    student = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=36),
+        metadata={"description": "one student's items (their student_id)"},
+    )
+    q = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "part of the student's name, any case"},
+    )
+    cursor = fields.String(
+        load_default=None, validate=validate.Length(min=1, max=300), metadata={"description": CURSOR_DESCRIPTION}
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -157,6 +169,7 @@ class InboxItemView(Payload):
 
 class DecisionFields(Payload):
     """What every decision says: the decision, why, who, when."""
+
     decision = fields.String()
     comment = fields.String(allow_none=True)
     decided_by = fields.String()
@@ -165,6 +178,7 @@ class DecisionFields(Payload):
 
 class ActivityDecisionEntryView(DecisionFields):
     """One decision in an activity's history, on the version it concerned."""
+
     version = fields.Integer()
 
 
@@ -180,6 +194,7 @@ class ReportDecisionView(DecisionFields):
 
 class ActivityDetailView(Payload):
     """An activity as its coordinator decides on it: the latest version and every decision."""
+
     activity_id = fields.String()
     student_id = fields.String()
     student_name = fields.String()
@@ -213,11 +228,11 @@ class BulkItemRequest(Payload):
 
 class BulkDecisionRequest(Payload):
     """Approve many activities at once; only approval needs no reason, so only it is offered."""
+
     command = BulkDecision
     decision = fields.String(required=True, validate=validate.OneOf(("approved",)))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
-    items = fields.List(fields.Nested(BulkItemRequest), required=True,
-                        validate=validate.Length(min=1, max=200))
+    items = fields.List(fields.Nested(BulkItemRequest), required=True, validate=validate.Length(min=1, max=200))
 
 
 class BulkItemResultView(Payload):
@@ -259,8 +274,10 @@ class AuditEntryView(Payload):
 class AuditPageQuery(Payload):
     """One page of an audit trail: `limit` entries after the position `cursor` names (all when
     no limit)."""
-    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
-                           metadata={"description": CURSOR_DESCRIPTION})
+
+    cursor = fields.String(
+        load_default=None, validate=validate.Length(min=1, max=200), metadata={"description": CURSOR_DESCRIPTION}
+    )
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
 
 
@@ -290,6 +307,7 @@ class AlertView(Payload):
 
 class CountedActivityView(Payload):
     """An activity that counts, where it counts (the location it was approved with)."""
+
     activity_id = fields.String()
     title = fields.String()
     type = fields.String(attribute="type_code")
@@ -303,6 +321,7 @@ class MissingView(Payload):
 
 class ProgressView(Payload):
     """A student's standing (approvals' eligibility.Standing) as the student reads it."""
+
     eligible = fields.Boolean()
     activity_requirement_met = fields.Boolean()
     report_accepted = fields.Boolean()

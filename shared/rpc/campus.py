@@ -1,4 +1,5 @@
 """The campus edge's RPC payloads: events handed over by the gateway's HTTP intake, the log."""
+
 from __future__ import annotations
 
 from marshmallow import fields, validate

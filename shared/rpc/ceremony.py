@@ -1,4 +1,5 @@
 """The ceremony's RPC payloads: the requests (each loaded as the dataclass beside it) and the views."""
+
 from __future__ import annotations
 
 import base64
@@ -30,6 +31,7 @@ class Base64Bytes(fields.Field):
 @dataclass(frozen=True)
 class CeremonyPlan:
     """A ceremony as a coordinator or admin schedules it."""
+
     title: str
     starts_at: datetime
     location: str
@@ -41,6 +43,7 @@ class CeremonyPlan:
 @dataclass(frozen=True)
 class CeremonyChange:
     """What a coordinator changes; None: unchanged."""
+
     starts_at: datetime | None = None
     location: str | None = None
     capacity: int | None = None
@@ -75,11 +78,14 @@ class ScheduleRequest(Payload):
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     programmes = fields.List(
-        fields.String(validate=validate.Length(min=1, max=50)), load_default=(),
-        validate=validate.Length(max=50), metadata={
+        fields.String(validate=validate.Length(min=1, max=50)),
+        load_default=(),
+        validate=validate.Length(max=50),
+        metadata={
             "description": "the programmes whose students it is for; a coordinator's default: "
-                           "their own; an admin's ceremony without any serves every programme"})
-
+            "their own; an admin's ceremony without any serves every programme"
+        },
+    )
 
 
 class ChangeRequest(Payload):
@@ -121,8 +127,9 @@ class CeremonyView(Payload):
     free_places = fields.Integer()
     waiting = fields.Integer(metadata={"description": "students on the waiting list"})
     status = fields.String()
-    programmes = fields.List(fields.String(), metadata={
-        "description": "the programmes it serves; empty: every programme"})
+    programmes = fields.List(
+        fields.String(), metadata={"description": "the programmes it serves; empty: every programme"}
+    )
 
 
 class BookingView(Payload):
@@ -131,33 +138,36 @@ class BookingView(Payload):
     student_id = fields.String()
     booked_at = fields.AwareDateTime()
     status = fields.String(metadata={"description": "`booked` or `waiting`"})
-    position = fields.Integer(allow_none=True, metadata={
-        "description": "the place in the waiting list, from 1 (null when booked)"})
+    position = fields.Integer(
+        allow_none=True, metadata={"description": "the place in the waiting list, from 1 (null when booked)"}
+    )
 
 
 class RosterEntryView(Payload):
     position = fields.Integer(metadata={"description": "the order of booking, from 1"})
     student_id = fields.String()
-    name = fields.String(allow_none=True, metadata={
-        "description": "the student's name from registration (the gateway adds it)"})
+    name = fields.String(
+        allow_none=True, metadata={"description": "the student's name from registration (the gateway adds it)"}
+    )
     booking_id = fields.String()
     booked_at = fields.AwareDateTime()
     status = fields.String(metadata={"description": "`booked`, `presented` or `no_show`"})
-    report_status = fields.String(metadata={
-        "description": "the latest final report's status: `submitted`, `accepted`, `returned`, "
-                       "or `none`"})
+    report_status = fields.String(
+        metadata={"description": "the latest final report's status: `submitted`, `accepted`, `returned`, or `none`"}
+    )
 
 
 class RosterView(Payload):
     ceremony = fields.Nested(CeremonyView)
-    presenting = fields.List(fields.Nested(RosterEntryView), metadata={
-        "description": "the booked students, in booking order"})
-    waiting = fields.List(fields.Nested(RosterEntryView), metadata={
-        "description": "the waiting list, in order"})
+    presenting = fields.List(
+        fields.Nested(RosterEntryView), metadata={"description": "the booked students, in booking order"}
+    )
+    waiting = fields.List(fields.Nested(RosterEntryView), metadata={"description": "the waiting list, in order"})
 
 
 class ReportView(Payload):
     """A final report (services.ceremony.domain.reports.FinalReport), without its file."""
+
     report_id = fields.String()
     filename = fields.String()
     size = fields.Integer()
@@ -168,6 +178,7 @@ class ReportView(Payload):
 
 class ReportDetailView(ReportView):
     """The latest report with its decision, for the student, their coordinator or an admin."""
+
     student_id = fields.String()
     decided_at = fields.AwareDateTime(allow_none=True)
     comment = fields.String(allow_none=True)
@@ -175,6 +186,7 @@ class ReportDetailView(ReportView):
 
 class ReportFileView(Payload):
     """A final report with its file."""
+
     report_id = fields.String()
     filename = fields.String()
     sha256 = fields.String()

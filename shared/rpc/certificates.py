@@ -1,4 +1,5 @@
 """Certificates' RPC payloads: the typed requests and the schemas that check and dump them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,12 +35,14 @@ class RevocationRequest(Payload):
 
 class ReissueRequest(Payload):
     """An admin re-issues a valid certificate (a correction): a new version supersedes it."""
+
     command = Reissue
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class ReviewDecisionRequest(Payload):
     """An admin decides a flagged certificate: keep it, or revoke it; the reason is recorded."""
+
     command = ReviewDecision
     decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
@@ -53,6 +56,7 @@ class CertificateProgrammeView(Payload):
 
 class CertificateView(Payload):
     """The student's own certificate (GET /v1/me/certificate)."""
+
     code = fields.String()
     status = fields.String(validate=validate.OneOf(STATUSES))
     version = fields.Integer()
@@ -63,6 +67,7 @@ class CertificateView(Payload):
 
 class CertificateFileView(Payload):
     """The certificate PDF, base64 on the wire (GET /v1/me/certificate.pdf)."""
+
     filename = fields.String()
     content_b64 = fields.String()
 
@@ -72,6 +77,7 @@ class VerificationView(Payload):
 
     Only `code` and `status` for an unknown code; `revoked_reason` only for a revoked one.
     """
+
     code = fields.String()
     status = fields.String(validate=validate.OneOf(STATUSES))
     holder = fields.String()
@@ -84,6 +90,7 @@ class VerificationView(Payload):
 
 class DiplomaSupplementView(Payload):
     """The section 6.1 line of the Diploma Supplement, English and Swedish."""
+
     student_id = fields.String()
     certificate_code = fields.String()
     section = fields.String()
@@ -94,6 +101,7 @@ class DiplomaSupplementView(Payload):
 
 class ReviewView(Payload):
     """A certificate flagged for an admin after one of its activities lost its approval."""
+
     review_id = fields.String()
     certificate_code = fields.String()
     student_id = fields.String()
@@ -109,6 +117,7 @@ class ReviewView(Payload):
 
 class BadgeView(Payload):
     """The Open Badges 3.0 credential as a VC-JWT (GET /v1/me/certificate/badge)."""
+
     filename = fields.String()
     media_type = fields.String()
     credential = fields.String()
@@ -116,6 +125,7 @@ class BadgeView(Payload):
 
 class ArchiveView(Payload):
     """All valid certificates of a ceremony as one ZIP, base64 on the wire."""
+
     filename = fields.String()
     content_b64 = fields.String()
     count = fields.Integer()

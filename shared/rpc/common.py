@@ -1,4 +1,5 @@
 """Payloads every service shares: the acting person as the gateway established them."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

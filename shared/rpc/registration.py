@@ -1,4 +1,5 @@
 """Registration's RPC payloads: the typed requests and the schemas that check and dump them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from shared.rpc import Payload
 @dataclass(frozen=True)
 class Registration:
     """A person joins the CIM; name and email default to the ones their token carries."""
+
     programme: str
     expected_graduation: str
     language: str
@@ -27,9 +29,9 @@ class ProgrammeChange:
 class RegistrationRequest(Payload):
     command = Registration
     programme = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    expected_graduation = fields.String(required=True,
-                                        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
-                                                                 error="use YYYY-MM"))
+    expected_graduation = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="use YYYY-MM")
+    )
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     name = fields.String(validate=validate.Length(min=1, max=200))
     email = fields.Email(validate=validate.Length(max=254))
@@ -37,6 +39,7 @@ class RegistrationRequest(Payload):
 
 class ProgrammeChangeRequest(Payload):
     """PUT /v1/students/{student_id}/programme."""
+
     command = ProgrammeChange
     programme = fields.String(required=True, validate=validate.Length(min=1, max=50))
 

@@ -1,5 +1,6 @@
 """Test data builders: `a_student(**overrides)`, `an_actor(...)`: sensible defaults, change one
 thing per test. Service-specific builders live beside these (`tests/builders/<service>.py`)."""
+
 from __future__ import annotations
 
 import uuid
@@ -11,8 +12,13 @@ ISSUER = "cim-dev"
 
 
 def an_actor(role: str = STUDENT, **overrides) -> Actor:
-    values = {"issuer": ISSUER, "subject": f"{role[0]}-{uuid.uuid4().hex[:6]}", "role": role,
-              "student_id": None, "programmes": ()}
+    values = {
+        "issuer": ISSUER,
+        "subject": f"{role[0]}-{uuid.uuid4().hex[:6]}",
+        "role": role,
+        "student_id": None,
+        "programmes": (),
+    }
     values.update(overrides)
     values["programmes"] = tuple(values["programmes"])
     return Actor(**values)
@@ -23,8 +29,7 @@ def a_student_actor(student_id: str = "stu-1", **overrides) -> Actor:
 
 
 def a_coordinator(*programmes: str, **overrides) -> Actor:
-    return an_actor(COORDINATOR, **{"subject": "c-1", "programmes": programmes or ("MBIOM",),
-                                    **overrides})
+    return an_actor(COORDINATOR, **{"subject": "c-1", "programmes": programmes or ("MBIOM",), **overrides})
 
 
 def an_admin(**overrides) -> Actor:
@@ -44,8 +49,14 @@ def a_programme(code: str = "MBIOM", **overrides) -> dict:
 
 def a_student(**overrides) -> dict:
     """A student's full state as student.registered.v1 / student.updated.v1 carry it."""
-    values = {"student_id": f"stu-{uuid.uuid4().hex[:8]}", "name": "Ada Example",
-              "email": "ada@example.org", "programme": a_programme(),
-              "expected_graduation": "2027-06", "language": "en", "registered_at": utcnow()}
+    values = {
+        "student_id": f"stu-{uuid.uuid4().hex[:8]}",
+        "name": "Ada Example",
+        "email": "ada@example.org",
+        "programme": a_programme(),
+        "expected_graduation": "2027-06",
+        "language": "en",
+        "registered_at": utcnow(),
+    }
     values.update(overrides)
     return values

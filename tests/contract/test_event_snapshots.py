@@ -4,6 +4,7 @@ Within a major version a change must be additive: no field removed, retyped or m
 and a new field must be optional. A new event gets its snapshot with
 `CIM_UPDATE_SNAPSHOTS=1 bin/test tests/contract` (and the snapshot is reviewed and committed).
 """
+
 import json
 import os
 from pathlib import Path
@@ -49,11 +50,14 @@ def test_event_schema_is_compatible_with_its_snapshot(event_type):
 
 
 def test_the_compatibility_check_catches_breaking_changes():
-    old = {"a": {"type": "String", "required": True},
-           "n": {"type": "Nested", "required": True, "fields": {"x": {"type": "Date", "required": True}}}}
+    old = {
+        "a": {"type": "String", "required": True},
+        "n": {"type": "Nested", "required": True, "fields": {"x": {"type": "Date", "required": True}}},
+    }
     assert incompatibilities(old, {"n": old["n"]}) == ["a was removed"]
     assert incompatibilities(old, {**old, "a": {"type": "Integer", "required": True}})
     assert incompatibilities(old, {**old, "b": {"type": "String", "required": True}})
     assert incompatibilities(old, {**old, "b": {"type": "String", "required": False}}) == []
     assert incompatibilities(old, {**old, "n": {"type": "Nested", "required": True, "fields": {}}}) == [
-        "n.x was removed"]
+        "n.x was removed"
+    ]

@@ -3,6 +3,7 @@
 Each run gets its own RabbitMQ vhost, its own databases and its own SMTP sink, so it never
 meets a developer's running platform.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,9 +46,10 @@ class LocalIssuer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
-                documents = {"/.well-known/openid-configuration":
-                             {"issuer": issuer.url, "jwks_uri": issuer.url + "/jwks"},
-                             "/jwks": {"keys": [jwk]}}
+                documents = {
+                    "/.well-known/openid-configuration": {"issuer": issuer.url, "jwks_uri": issuer.url + "/jwks"},
+                    "/jwks": {"keys": [jwk]},
+                }
                 body = json.dumps(documents.get(self.path, {})).encode()
                 self.send_response(200 if self.path in documents else 404)
                 self.send_header("Content-Type", "application/json")
@@ -64,9 +66,21 @@ class LocalIssuer:
 
     def token(self, subject: str, role: str, **claims) -> str:
         now = datetime.now(timezone.utc)
-        return jwt.encode({"iss": self.url, "aud": OIDC_AUDIENCE, "sub": subject, "cim_role": role,
-                           "iat": now, "nbf": now, "exp": now + timedelta(hours=1), **claims},
-                          self.key, algorithm="RS256", headers={"kid": "e2e-1"})
+        return jwt.encode(
+            {
+                "iss": self.url,
+                "aud": OIDC_AUDIENCE,
+                "sub": subject,
+                "cim_role": role,
+                "iat": now,
+                "nbf": now,
+                "exp": now + timedelta(hours=1),
+                **claims,
+            },
+            self.key,
+            algorithm="RS256",
+            headers={"kid": "e2e-1"},
+        )
 
     def close(self):
         self.server.shutdown()
@@ -88,8 +102,8 @@ class Platform:
     secret: str
     issuer: LocalIssuer = field(default=None)
     redis_prefix: str = ""
-    env: dict = field(default_factory=dict)      # what the services were started with
-    ports: dict = field(default_factory=dict)    # service -> its HTTP port
+    env: dict = field(default_factory=dict)  # what the services were started with
+    ports: dict = field(default_factory=dict)  # service -> its HTTP port
 
     def query(self, service: str, sql: str, **params) -> list:
         engine = sa.create_engine(self.database_urls[service])
@@ -106,12 +120,18 @@ def _vhost(action: str, name: str, default_queue_type: str | None = None):
     auth = (api.username or "guest", api.password or "guest")
     if action == "create":
         # 3.10 reads `defaultqueuetype`; later versions `default_queue_type`
-        body = {"defaultqueuetype": default_queue_type, "default_queue_type": default_queue_type} \
-            if default_queue_type else {}
-        requests.put(f"{url}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10,
-                     json=body).raise_for_status()
-        requests.put(f"{url}/permissions/{quote(name, safe='')}/{auth[0]}", auth=auth, timeout=10,
-                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        body = (
+            {"defaultqueuetype": default_queue_type, "default_queue_type": default_queue_type}
+            if default_queue_type
+            else {}
+        )
+        requests.put(f"{url}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10, json=body).raise_for_status()
+        requests.put(
+            f"{url}/permissions/{quote(name, safe='')}/{auth[0]}",
+            auth=auth,
+            timeout=10,
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+        ).raise_for_status()
     else:
         requests.delete(f"{url}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
 
@@ -148,21 +168,35 @@ def _platform(tmp_path_factory, on_sqlite: bool, queue_type: str | None = None, 
     ports = {name: free_port() for name in platform.SERVICE_PORTS}
     smtp_port = free_port()
     gateway_url = f"http://127.0.0.1:{ports['gateway']}"
-    env = {**os.environ, "AMQP_URI": amqp, "DATABASE_URL": template, "CIM_DATA_DIR": str(data_dir),
-           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "CIM_ENV": "development",
-           "CIM_DEV_ISSUER_SECRET": DEV_SECRET, "CIM_PUBLIC_BASE_URL": gateway_url,
-           "CIM_RETRY_DELAY_MS": "500", "CIM_RETRY_LIMIT": "8", "CIM_OUTBOX_POLL_MS": "200",
-           # the university's issuer (a local stand-in) beside the development one
-           "CIM_OIDC_ISSUER": issuer.url, "CIM_OIDC_AUDIENCE": OIDC_AUDIENCE,
-           # generous limits here (tight ones are tested in tests/service/test_gateway_ratelimit.py);
-           # a prefix of this run's own, so no other run's counters meet these
-           "CIM_RATE_LIMIT_WRITES": "100000/60", "CIM_RATE_LIMIT_LOOKUPS": "100000/60",
-           "CIM_VERIFY_FAILURES": "100000/600",
-           "CIM_RATE_LIMIT_PREFIX": f"cim-e2e-{run}:rl",
-           **({"CIM_QUEUE_TYPE": queue_type} if queue_type else {}), **settings}
+    env = {
+        **os.environ,
+        "AMQP_URI": amqp,
+        "DATABASE_URL": template,
+        "CIM_DATA_DIR": str(data_dir),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "CIM_ENV": "development",
+        "CIM_DEV_ISSUER_SECRET": DEV_SECRET,
+        "CIM_PUBLIC_BASE_URL": gateway_url,
+        "CIM_RETRY_DELAY_MS": "500",
+        "CIM_RETRY_LIMIT": "8",
+        "CIM_OUTBOX_POLL_MS": "200",
+        # the university's issuer (a local stand-in) beside the development one
+        "CIM_OIDC_ISSUER": issuer.url,
+        "CIM_OIDC_AUDIENCE": OIDC_AUDIENCE,
+        # generous limits here (tight ones are tested in tests/service/test_gateway_ratelimit.py);
+        # a prefix of this run's own, so no other run's counters meet these
+        "CIM_RATE_LIMIT_WRITES": "100000/60",
+        "CIM_RATE_LIMIT_LOOKUPS": "100000/60",
+        "CIM_VERIFY_FAILURES": "100000/600",
+        "CIM_RATE_LIMIT_PREFIX": f"cim-e2e-{run}:rl",
+        **({"CIM_QUEUE_TYPE": queue_type} if queue_type else {}),
+        **settings,
+    }
     # Migrations and the broker topology: their own step, through the operators' command.
-    subprocess.run([sys.executable, "-m", "cim", "migrate"], cwd=REPO_ROOT, env=env, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "cim", "migrate"], cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=300
+    )
     platform.start_smtp_sink(layout, smtp_port)
     for service, port in ports.items():
         platform.start_service(service, layout, env, port)
@@ -173,10 +207,8 @@ def _platform(tmp_path_factory, on_sqlite: bool, queue_type: str | None = None, 
         platform.stop_all(layout)
         issuer.close()
         raise AssertionError(f"the platform did not come up:\n{logs}") from None
-    database_urls = {s: normalise_database_url(template.replace("{service}", s))
-                     for s in SERVICES_WITH_DATABASE}
-    yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET, issuer, f"cim-e2e-{run}:rl",
-                   env, ports)
+    database_urls = {s: normalise_database_url(template.replace("{service}", s)) for s in SERVICES_WITH_DATABASE}
+    yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET, issuer, f"cim-e2e-{run}:rl", env, ports)
     platform.stop_all(layout)
     issuer.close()
     if not on_sqlite:

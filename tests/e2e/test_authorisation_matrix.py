@@ -8,6 +8,7 @@ student of a programme they do not cover (the coordinator's programmes come from
 directory, never from the token). Allowed calls are made with an empty body, so they show that
 the role passes the gate (not 401/403) without changing anything.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -29,13 +30,13 @@ REGISTRATION = {"programme": "MPUBH", "expected_graduation": "2027-06", "languag
 
 @dataclass(frozen=True)
 class Rule:
-    allowed: frozenset = frozenset()          # roles that may call the route at all
-    foreign: frozenset = frozenset()          # of those, roles refused someone else's object
-    public: bool = False                      # no token needed
-    body: Callable | dict | None = None       # a valid body (so a refusal is about authorisation)
-    ok_on_allowed: bool = False               # allowed roles get 200 (catalogues)
-    hides: bool = False                       # a list: the foreign role must not see the object
-    bulk: bool = False                        # 200 with per-item results: each must be refused
+    allowed: frozenset = frozenset()  # roles that may call the route at all
+    foreign: frozenset = frozenset()  # of those, roles refused someone else's object
+    public: bool = False  # no token needed
+    body: Callable | dict | None = None  # a valid body (so a refusal is about authorisation)
+    ok_on_allowed: bool = False  # allowed roles get 200 (catalogues)
+    hides: bool = False  # a list: the foreign role must not see the object
+    bulk: bool = False  # 200 with per-item results: each must be refused
 
 
 def R(allowed=(), foreign=(), **kw) -> Rule:  # noqa: N802
@@ -76,8 +77,7 @@ RULES: dict[str, Rule] = {
     "GET /v1/me/activities/{activity_id}": R({STUDENT}, {STUDENT}),
     "PUT /v1/me/activities/{activity_id}": R({STUDENT}, {STUDENT}, body=ACTIVITY),
     "DELETE /v1/me/activities/{activity_id}": R({STUDENT}, {STUDENT}),
-    "POST /v1/me/activities/{activity_id}/sessions": R({STUDENT}, {STUDENT},
-                                                       body={"date": "2026-04-08", "title": "x"}),
+    "POST /v1/me/activities/{activity_id}/sessions": R({STUDENT}, {STUDENT}, body={"date": "2026-04-08", "title": "x"}),
     "GET /v1/me/activities/{activity_id}/versions": R({STUDENT}, {STUDENT}),
     "GET /v1/students/{student_id}/audit": R({STUDENT, COORDINATOR, ADMIN}, {STUDENT, COORDINATOR}),
     # coordinators: only the programmes they cover; admin: all
@@ -87,23 +87,28 @@ RULES: dict[str, Rule] = {
     "GET /v1/students/{student_id}/report": R({COORDINATOR, ADMIN}, {COORDINATOR}),
     "GET /v1/students/{student_id}/report.pdf": R({COORDINATOR, ADMIN}, {COORDINATOR}),
     "GET /v1/me/report": R({STUDENT}),
-    "POST /v1/activities/{activity_id}/decision": R({COORDINATOR, ADMIN}, {COORDINATOR},
-                                                    body={"decision": "approved"}),
-    "POST /v1/activities/{activity_id}/approval-withdrawal": R({COORDINATOR, ADMIN}, {COORDINATOR},
-                                                               body={"reason": "mistake"}),
-    "POST /v1/activities/decisions": R({COORDINATOR, ADMIN}, {COORDINATOR}, bulk=True,
-                                       body=lambda ctx: {"decision": "approved",
-                                                         "items": [{"activity_id": ctx["activity_id"]}]}),
-    "POST /v1/students/{student_id}/report/decision": R({COORDINATOR, ADMIN}, {COORDINATOR},
-                                                        body={"decision": "accepted"}),
-    "POST /v1/ceremonies/{ceremony_id}/presentations": R({COORDINATOR, ADMIN}, {COORDINATOR},
-                                                         body=lambda ctx: {"student_id": ctx["student_id"]}),
+    "POST /v1/activities/{activity_id}/decision": R({COORDINATOR, ADMIN}, {COORDINATOR}, body={"decision": "approved"}),
+    "POST /v1/activities/{activity_id}/approval-withdrawal": R(
+        {COORDINATOR, ADMIN}, {COORDINATOR}, body={"reason": "mistake"}
+    ),
+    "POST /v1/activities/decisions": R(
+        {COORDINATOR, ADMIN},
+        {COORDINATOR},
+        bulk=True,
+        body=lambda ctx: {"decision": "approved", "items": [{"activity_id": ctx["activity_id"]}]},
+    ),
+    "POST /v1/students/{student_id}/report/decision": R(
+        {COORDINATOR, ADMIN}, {COORDINATOR}, body={"decision": "accepted"}
+    ),
+    "POST /v1/ceremonies/{ceremony_id}/presentations": R(
+        {COORDINATOR, ADMIN}, {COORDINATOR}, body=lambda ctx: {"student_id": ctx["student_id"]}
+    ),
     "POST /v1/ceremonies": R({COORDINATOR, ADMIN}),
     # a ceremony of programmes the coordinator does not cover: not theirs to know of
-    "PATCH /v1/ceremonies/{ceremony_id}": R({COORDINATOR, ADMIN}, {COORDINATOR},
-                                            body={"location": "Elsewhere"}),
-    "POST /v1/ceremonies/{ceremony_id}/cancellation": R({COORDINATOR, ADMIN}, {COORDINATOR},
-                                                        body={"reason": "no room"}),
+    "PATCH /v1/ceremonies/{ceremony_id}": R({COORDINATOR, ADMIN}, {COORDINATOR}, body={"location": "Elsewhere"}),
+    "POST /v1/ceremonies/{ceremony_id}/cancellation": R(
+        {COORDINATOR, ADMIN}, {COORDINATOR}, body={"reason": "no room"}
+    ),
     "GET /v1/ceremonies/{ceremony_id}/roster": R({COORDINATOR, ADMIN}, {COORDINATOR}),
     "GET /v1/ceremonies/{ceremony_id}/roster.pdf": R({COORDINATOR, ADMIN}, {COORDINATOR}),
     # admin and registrar functions
@@ -133,8 +138,7 @@ def world(running_platform):
     url, secret = running_platform.gateway_url, running_platform.secret
 
     def person(role, sub=None, **claims):
-        return journey.Client(url, issue_dev_token(secret, sub or f"{role[0]}-{uuid.uuid4().hex[:8]}",
-                                                   role, **claims))
+        return journey.Client(url, issue_dev_token(secret, sub or f"{role[0]}-{uuid.uuid4().hex[:8]}", role, **claims))
 
     owner = person(STUDENT, name="Owner A", email=f"a-{uuid.uuid4().hex[:6]}@example.org")
     owner.call("POST", "/v1/registrations", 201, json=REGISTRATION)
@@ -142,17 +146,38 @@ def world(running_platform):
     intruder = person(STUDENT, name="Intruder B", email=f"b-{uuid.uuid4().hex[:6]}@example.org")
     intruder.call("POST", "/v1/registrations", 201, json={**REGISTRATION, "programme": "MPUBH"})
     admin = person(ADMIN)
-    ceremony = admin.call("POST", "/v1/ceremonies", 201, json={
-        "title": "Matrix ceremony", "starts_at": "2027-06-01T14:00:00+02:00", "location": "Aula",
-        "capacity": 10, "language": "en", "programmes": ["MPUBH"]}).json()
-    callers = {STUDENT: intruder, COORDINATOR: person(COORDINATOR, sub="c-biomed"), ADMIN: admin,
-               REGISTRAR: person(REGISTRAR), None: journey.Client(url, None)}
+    ceremony = admin.call(
+        "POST",
+        "/v1/ceremonies",
+        201,
+        json={
+            "title": "Matrix ceremony",
+            "starts_at": "2027-06-01T14:00:00+02:00",
+            "location": "Aula",
+            "capacity": 10,
+            "language": "en",
+            "programmes": ["MPUBH"],
+        },
+    ).json()
+    callers = {
+        STUDENT: intruder,
+        COORDINATOR: person(COORDINATOR, sub="c-biomed"),
+        ADMIN: admin,
+        REGISTRAR: person(REGISTRAR),
+        None: journey.Client(url, None),
+    }
     # the coordinator covering A's programme sees A's activity: the outsider's empty view is not
     # just the platform being slow
     person(COORDINATOR, sub="c-health-1").until(
-        "GET", "/v1/coordinator/inbox", accept=lambda r: activity["id"] in str(r.json()))
-    ctx = {"activity_id": activity["id"], "student_id": owner.call("GET", "/v1/me").json()["student_id"],
-           "ceremony_id": ceremony["id"], "code": "CIM-NOSUCHCODE", "subject": "c-nobody-matrix"}
+        "GET", "/v1/coordinator/inbox", accept=lambda r: activity["id"] in str(r.json())
+    )
+    ctx = {
+        "activity_id": activity["id"],
+        "student_id": owner.call("GET", "/v1/me").json()["student_id"],
+        "ceremony_id": ceremony["id"],
+        "code": "CIM-NOSUCHCODE",
+        "subject": "c-nobody-matrix",
+    }
     return {"owner": owner, "callers": callers, "ctx": ctx, "activity": activity}
 
 
@@ -185,8 +210,11 @@ def _problem(response):
     assert "Traceback" not in response.text
 
 
-@pytest.mark.parametrize("role", [STUDENT, COORDINATOR, ADMIN, REGISTRAR, None],
-                         ids=["student", "coordinator", "admin", "registrar", "no-token"])
+@pytest.mark.parametrize(
+    "role",
+    [STUDENT, COORDINATOR, ADMIN, REGISTRAR, None],
+    ids=["student", "coordinator", "admin", "registrar", "no-token"],
+)
 def test_each_role_acts_only_where_it_may(world, document, role):
     failures = []
     for key in _operations(document):

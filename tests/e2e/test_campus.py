@@ -1,5 +1,6 @@
 """Campus systems through the gateway's HTTP intake, every service running: CloudEvents in, the
 platform's state changed once, what breaks the contract refused whole with the reason."""
+
 import json
 import time
 import uuid
@@ -32,9 +33,12 @@ def _system(platform_, system):
 
 
 def _post(platform_, system, body, content_type, headers=None):
-    return requests.post(f"{platform_.gateway_url}/v1/campus/events", data=body, timeout=30,
-                         headers={**_system(platform_, system), "Content-Type": content_type,
-                                  **(headers or {})})
+    return requests.post(
+        f"{platform_.gateway_url}/v1/campus/events",
+        data=body,
+        timeout=30,
+        headers={**_system(platform_, system), "Content-Type": content_type, **(headers or {})},
+    )
 
 
 def _student(platform_, ref):
@@ -42,8 +46,7 @@ def _student(platform_, ref):
 
 
 def _me(platform_, ref):
-    answer = requests.get(f"{platform_.gateway_url}/v1/me", headers=_student(platform_, ref),
-                          timeout=10)
+    answer = requests.get(f"{platform_.gateway_url}/v1/me", headers=_student(platform_, ref), timeout=10)
     return answer.json() if answer.status_code == 200 else None
 
 
@@ -58,8 +61,7 @@ def enrolled(running_platform):
     event = a_campus_event(contract.LMS_ENROLMENT_CREATED, student_ref=ref)
     answer = _post(running_platform, "lms", json.dumps(event), STRUCTURED)
     assert answer.status_code == 202, answer.text
-    assert answer.json()["results"] == [{"id": event["id"], "source": event["source"],
-                                         "status": "accepted"}]
+    assert answer.json()["results"] == [{"id": event["id"], "source": event["source"], "status": "accepted"}]
     me = _wait(lambda: _me(running_platform, ref), what="the enrolled student registered")
     return ref, event, me
 
@@ -75,21 +77,32 @@ def test_sending_the_same_event_again_is_a_duplicate_and_changes_nothing(running
     answer = _post(running_platform, "lms", json.dumps(event), STRUCTURED)
     assert answer.status_code == 202
     assert answer.json()["results"][0]["status"] == "duplicate"
-    assert running_platform.query("registration", "SELECT count(*) FROM students WHERE subject = :s",
-                                  s=event["data"]["student_ref"])[0][0] == 1
+    assert (
+        running_platform.query(
+            "registration", "SELECT count(*) FROM students WHERE subject = :s", s=event["data"]["student_ref"]
+        )[0][0]
+        == 1
+    )
 
 
 def test_an_exchange_in_binary_mode_becomes_a_verified_activity(running_platform, enrolled):
     ref, _, _ = enrolled
     event = a_campus_event(contract.MOBILITY_EXCHANGE_COMPLETED, student_ref=ref)
-    answer = _post(running_platform, "mobility", json.dumps(event["data"]), "application/json",
-                   headers=binary_headers(event, "ce-"))
+    answer = _post(
+        running_platform,
+        "mobility",
+        json.dumps(event["data"]),
+        "application/json",
+        headers=binary_headers(event, "ce-"),
+    )
     assert answer.status_code == 202, answer.text
 
     def exchange():
-        found = requests.get(f"{running_platform.gateway_url}/v1/me/activities",
-                             headers=_student(running_platform, ref), timeout=10).json()
+        found = requests.get(
+            f"{running_platform.gateway_url}/v1/me/activities", headers=_student(running_platform, ref), timeout=10
+        ).json()
         return [a for a in found if a["type"] == "exchange_semester"]
+
     [activity] = _wait(exchange, what="the exchange in the portfolio")
     assert activity["verified_by"] == event["source"] and activity["status"] == "submitted"
     assert activity["location"] == {"kind": "abroad", "country": "NL"}
@@ -97,17 +110,20 @@ def test_an_exchange_in_binary_mode_becomes_a_verified_activity(running_platform
 
 def test_attendance_in_batch_mode_adds_verified_sessions_to_one_activity(running_platform, enrolled):
     ref, _, _ = enrolled
-    events = [a_campus_event(contract.EVENTS_ATTENDANCE_RECORDED, student_ref=ref,
-                             date=day, title=f"Language café {day}") for day in
-              ("2026-03-04", "2026-03-11")]
+    events = [
+        a_campus_event(contract.EVENTS_ATTENDANCE_RECORDED, student_ref=ref, date=day, title=f"Language café {day}")
+        for day in ("2026-03-04", "2026-03-11")
+    ]
     answer = _post(running_platform, "events", json.dumps(events), BATCH)
     assert answer.status_code == 202, answer.text
     assert [r["status"] for r in answer.json()["results"]] == ["accepted", "accepted"]
 
     def cafe():
-        found = requests.get(f"{running_platform.gateway_url}/v1/me/activities",
-                             headers=_student(running_platform, ref), timeout=10).json()
+        found = requests.get(
+            f"{running_platform.gateway_url}/v1/me/activities", headers=_student(running_platform, ref), timeout=10
+        ).json()
         return [a for a in found if a["type"] == "language_cafe" and len(a["sessions"]) == 2]
+
     [activity] = _wait(cafe, what="two sessions on one language café activity")
     assert {s["verified_by"] for s in activity["sessions"]} == {events[0]["source"]}
 
@@ -116,8 +132,7 @@ def test_a_legal_name_change_from_student_records_reaches_the_profile(running_pl
     ref, _, _ = enrolled
     event = a_campus_event(contract.RECORDS_NAME_CHANGED, student_ref=ref, legal_name="Grace Hopper")
     assert _post(running_platform, "records", json.dumps(event), STRUCTURED).status_code == 202
-    _wait(lambda: (_me(running_platform, ref) or {}).get("name") == "Grace Hopper",
-          what="the new legal name")
+    _wait(lambda: (_me(running_platform, ref) or {}).get("name") == "Grace Hopper", what="the new legal name")
 
 
 def test_a_batch_with_one_broken_event_is_refused_whole_with_the_reason(running_platform, enrolled):
@@ -133,12 +148,15 @@ def test_a_batch_with_one_broken_event_is_refused_whole_with_the_reason(running_
     assert _inbound(running_platform) == before
 
 
-@pytest.mark.parametrize("body, content_type, reason", [
-    ("{not json", STRUCTURED, "not JSON"),
-    ('{"specversion": "1.0", "source": "s", "type": "t"}', STRUCTURED, "missing"),
-    ("[]", BATCH, "1 to 100"),
-    ('{"a": 1}', "text/plain", "send application/cloudevents+json"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, reason",
+    [
+        ("{not json", STRUCTURED, "not JSON"),
+        ('{"specversion": "1.0", "source": "s", "type": "t"}', STRUCTURED, "missing"),
+        ("[]", BATCH, "1 to 100"),
+        ('{"a": 1}', "text/plain", "send application/cloudevents+json"),
+    ],
+)
 def test_what_breaks_the_contract_is_422_with_the_reason(running_platform, body, content_type, reason):
     before = _inbound(running_platform)
     answer = _post(running_platform, "lms", body, content_type)
@@ -156,7 +174,10 @@ def test_a_system_may_send_only_its_own_types(running_platform):
 
 def test_people_may_not_post_campus_events(running_platform):
     event = a_campus_event(contract.LMS_ENROLMENT_CREATED)
-    answer = requests.post(f"{running_platform.gateway_url}/v1/campus/events", data=json.dumps(event),
-                           headers={**_student(running_platform, "s-1"), "Content-Type": STRUCTURED},
-                           timeout=10)
+    answer = requests.post(
+        f"{running_platform.gateway_url}/v1/campus/events",
+        data=json.dumps(event),
+        headers={**_student(running_platform, "s-1"), "Content-Type": STRUCTURED},
+        timeout=10,
+    )
     assert answer.status_code == 403

@@ -2,6 +2,7 @@
 /openapi.json: never a 5xx, and every response matches the document (status, media type, headers,
 body schema). As a registered student for every operation, and as an admin for the reads (admin
 writes would fill the shared directories the other end-to-end tests read)."""
+
 import uuid
 
 import pytest
@@ -15,19 +16,30 @@ pytestmark = pytest.mark.e2e
 
 EXAMPLES = 30  # per operation (and role): bounds the run to a few minutes
 
-CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.status_code_conformance,
-          schemathesis.checks.content_type_conformance,
-          schemathesis.checks.response_headers_conformance,
-          schemathesis.checks.response_schema_conformance]
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_headers_conformance,
+    schemathesis.checks.response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="session")
 def fuzz_tokens(running_platform):
-    student = issue_dev_token(running_platform.secret, f"s-fuzz-{uuid.uuid4().hex[:8]}", "student",
-                              name="Fuzz Student", email="fuzz@example.org")
+    student = issue_dev_token(
+        running_platform.secret,
+        f"s-fuzz-{uuid.uuid4().hex[:8]}",
+        "student",
+        name="Fuzz Student",
+        email="fuzz@example.org",
+    )
     journey.Client(running_platform.gateway_url, student).call(
-        "POST", "/v1/registrations", 201,
-        json={"programme": "MPUBH", "expected_graduation": "2027-06", "language": "en"})
+        "POST",
+        "/v1/registrations",
+        201,
+        json={"programme": "MPUBH", "expected_graduation": "2027-06", "language": "en"},
+    )
     admin = issue_dev_token(running_platform.secret, f"a-fuzz-{uuid.uuid4().hex[:8]}", "admin")
     return {"student": student, "admin": admin}
 
@@ -42,12 +54,19 @@ def test_the_gateway_never_fails_and_always_answers_as_documented(running_platfo
         roles = ["student"] + (["admin"] if operation.method.upper() == "GET" else [])
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case):
             for role in roles:
-                case.call_and_validate(base_url=url, checks=CHECKS, timeout=30,
-                                       headers={"Authorization": f"Bearer {fuzz_tokens[role]}"})
+                case.call_and_validate(
+                    base_url=url, checks=CHECKS, timeout=30, headers={"Authorization": f"Bearer {fuzz_tokens[role]}"}
+                )
 
         try:
             fuzz()

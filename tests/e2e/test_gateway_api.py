@@ -1,6 +1,7 @@
 """The gateway's document and edges over the running platform: /openapi.json and /docs, problem+json
 for unknown routes and methods, tokens of the configured OpenID Connect issuer, paging, and the
 correlation id in the log lines."""
+
 import re
 import time
 import uuid
@@ -30,12 +31,12 @@ def test_the_openapi_document_is_3_1_and_lists_every_route_with_its_schemas(runn
     document = r.json()
     assert document["openapi"].startswith("3.1")
     documented = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
-    routes = {(fn.cim_route[0], openapi.openapi_path(fn.cim_route[1]))
-              for _, fn in openapi.routes(GatewayService)}
+    routes = {(fn.cim_route[0], openapi.openapi_path(fn.cim_route[1])) for _, fn in openapi.routes(GatewayService)}
     assert documented == routes
     log = document["paths"]["/v1/me/activities"]["post"]
     assert log["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ActivityRequest"}
+        "$ref": "#/components/schemas/ActivityRequest"
+    }
     request_schema = document["components"]["schemas"]["ActivityRequest"]
     assert request_schema["additionalProperties"] is False  # unknown fields are refused
     assert {"type", "title", "location", "start_date"} <= set(request_schema["required"])
@@ -72,16 +73,26 @@ def test_a_token_of_the_configured_issuer_works_and_a_wrong_audience_does_not(ru
     r = requests.get(url + "/v1/programmes", headers={"Authorization": f"Bearer {good}"}, timeout=10)
     assert r.status_code == 200, r.text
     bad = issuer.token("u-1", "coordinator", aud="someone-else")
-    _problem(requests.get(url + "/v1/programmes", headers={"Authorization": f"Bearer {bad}"},
-                          timeout=10), 401, "unauthorized")
+    _problem(
+        requests.get(url + "/v1/programmes", headers={"Authorization": f"Bearer {bad}"}, timeout=10),
+        401,
+        "unauthorized",
+    )
 
 
 def test_lists_page_with_a_cursor(running_platform):
-    client = journey.Client(running_platform.gateway_url,
-                            issue_dev_token(running_platform.secret, f"s-{uuid.uuid4().hex[:8]}",
-                                            "student", name="P", email="p@example.org"))
-    client.call("POST", "/v1/registrations", 201,
-                json={"programme": "MPUBH", "expected_graduation": "2027-06", "language": "en"})
+    client = journey.Client(
+        running_platform.gateway_url,
+        issue_dev_token(
+            running_platform.secret, f"s-{uuid.uuid4().hex[:8]}", "student", name="P", email="p@example.org"
+        ),
+    )
+    client.call(
+        "POST",
+        "/v1/registrations",
+        201,
+        json={"programme": "MPUBH", "expected_graduation": "2027-06", "language": "en"},
+    )
     everything = client.call("GET", "/v1/programmes").json()
     assert len(everything) >= 3
     seen, path = [], "/v1/programmes?limit=2"

@@ -5,6 +5,7 @@ revokes one and re-issues another through the API; then Chromium (Debian's, driv
 Playwright in a child process) opens each state's page. The valid page's screenshot is kept
 as test-artifacts/verification.png.
 """
+
 import json
 import subprocess
 import sys
@@ -26,40 +27,52 @@ BROWSER = Path(__file__).with_name("verification_browser.py")
 
 
 def admin(platform_) -> journey.Client:
-    return journey.Client(platform_.gateway_url,
-                          issue_dev_token(platform_.secret, f"a-{uuid.uuid4().hex[:6]}", "admin"))
+    return journey.Client(
+        platform_.gateway_url, issue_dev_token(platform_.secret, f"a-{uuid.uuid4().hex[:6]}", "admin")
+    )
 
 
 def issue_certificate(platform_, name: str, student_id: str | None = None) -> str:
     """Feed one eligibility to the platform; the code of the certificate it issued."""
     student_id = student_id or f"stu-{uuid.uuid4().hex[:8]}"
-    publish_event(platform_.amqp_uri, "student.eligible.v1", an_eligibility(student_id, name),
-                  producer="approvals")
-    found = wait_until(lambda: platform_.query(
-        "certificates", "SELECT code FROM certificates WHERE student_id = :s AND state = 'valid'",
-        s=student_id), timeout=90, message=f"a certificate for {student_id}")
+    publish_event(platform_.amqp_uri, "student.eligible.v1", an_eligibility(student_id, name), producer="approvals")
+    found = wait_until(
+        lambda: platform_.query(
+            "certificates", "SELECT code FROM certificates WHERE student_id = :s AND state = 'valid'", s=student_id
+        ),
+        timeout=90,
+        message=f"a certificate for {student_id}",
+    )
     return found[0][0]
 
 
-def test_the_verification_page_shows_each_state_in_english_and_swedish_in_chromium(
-        running_platform):
+def test_the_verification_page_shows_each_state_in_english_and_swedish_in_chromium(running_platform):
     staff = admin(running_platform)
     valid = issue_certificate(running_platform, "Karin Boye")
     revoked = issue_certificate(running_platform, "Hjalmar Söderberg")
     superseded = issue_certificate(running_platform, "Edith Södergran")
-    staff.call("POST", f"/v1/certificates/{revoked}/revocation", 200,
-               json={"reason": "The exchange semester did not take place."})
-    current = staff.call("POST", f"/v1/certificates/{superseded}/reissue", 201,
-                         json={"reason": "A typing error in an activity title."}).json()["code"]
+    staff.call(
+        "POST",
+        f"/v1/certificates/{revoked}/revocation",
+        200,
+        json={"reason": "The exchange semester did not take place."},
+    )
+    current = staff.call(
+        "POST", f"/v1/certificates/{superseded}/reissue", 201, json={"reason": "A typing error in an activity title."}
+    ).json()["code"]
     unknown = "A" * 26
 
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "verification.png"
     screenshot.unlink(missing_ok=True)
-    urls = [f"{running_platform.gateway_url}/verify/{code}"
-            for code in (valid, revoked, superseded, unknown)]
-    run = subprocess.run([sys.executable, str(BROWSER), str(screenshot), *urls],
-                         capture_output=True, text=True, timeout=180, cwd=REPO_ROOT)
+    urls = [f"{running_platform.gateway_url}/verify/{code}" for code in (valid, revoked, superseded, unknown)]
+    run = subprocess.run(
+        [sys.executable, str(BROWSER), str(screenshot), *urls],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=REPO_ROOT,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     seen = json.loads(run.stdout)
     pages = {page["url"].rsplit("/", 1)[1]: page for page in seen["pages"]}
@@ -70,8 +83,7 @@ def test_the_verification_page_shows_each_state_in_english_and_swedish_in_chromi
     assert "Valid certificate" in page["sections"]["en"]["text"]
     assert "Giltigt intyg" in page["sections"]["sv"]["text"]
     assert page["sections"]["sv"]["lang"] == "sv"
-    for language, programme in (("en", "Master's programme in Biomedicine"),
-                                ("sv", "Masterprogram i biomedicin")):
+    for language, programme in (("en", "Master's programme in Biomedicine"), ("sv", "Masterprogram i biomedicin")):
         text = page["sections"][language]["text"]
         assert "Karin Boye" in text and programme in text and valid in text
         assert "astrid@example.org" not in text and "stu-" not in text

@@ -9,14 +9,21 @@ Prints one JSON object: for each URL the HTTP status, the status of each languag
 (data-status), the visible text of each section, and for a superseded page where its link to
 the current version leads. The first URL's page is saved as a PNG to SCREENSHOT.
 """
+
 import json
 import sys
 
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def look(page, url: str) -> dict:
@@ -29,15 +36,21 @@ def look(page, url: str) -> dict:
             "text": section.inner_text(),
             "lang": section.get_attribute("lang"),
         }
-    seen = {"url": url, "http_status": response.status, "title": page.title(),
-            "sections": sections, "requests_elsewhere": []}
+    seen = {
+        "url": url,
+        "http_status": response.status,
+        "title": page.title(),
+        "sections": sections,
+        "requests_elsewhere": [],
+    }
     link = page.locator("section[data-language=en] a.current")
     if link.count():
         link.click()
         page.wait_for_load_state("load")
-        seen["current"] = {"url": page.url,
-                           "status": page.locator("section[data-language=en] h2")
-                           .get_attribute("data-status")}
+        seen["current"] = {
+            "url": page.url,
+            "status": page.locator("section[data-language=en] h2").get_attribute("data-status"),
+        }
     return seen
 
 
@@ -48,8 +61,7 @@ def main(screenshot: str, urls: list[str]) -> int:
             page = browser.new_page(viewport={"width": 900, "height": 900})
             outside = []
             gateway = urls[0].split("/verify/")[0]
-            page.on("request", lambda request: None if request.url.startswith(gateway)
-                    else outside.append(request.url))
+            page.on("request", lambda request: None if request.url.startswith(gateway) else outside.append(request.url))
             results = []
             for index, url in enumerate(urls):
                 results.append(look(page, url))

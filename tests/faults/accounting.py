@@ -2,6 +2,7 @@
 sent (outbox rows the batch's journeys caused), handlings (processed_events claims of them),
 effects (certificates, supplement lines, decisions, emails written and emails received),
 and dead letters (cim.dead-letters, via shared.deadletters.peek)."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,7 @@ HANDLINGS_PER_JOURNEY = {
 # effect -> (service, SQL counting one student's rows, how many one journey makes)
 EFFECTS_PER_JOURNEY = {
     "certificates": ("certificates", "SELECT count(*) FROM certificates WHERE student_id = :s", 1),
-    "supplement lines": ("certificates",
-                         "SELECT count(*) FROM diploma_supplement_entries WHERE student_id = :s", 1),
+    "supplement lines": ("certificates", "SELECT count(*) FROM diploma_supplement_entries WHERE student_id = :s", 1),
     "decisions": ("approvals", "SELECT count(*) FROM decisions WHERE student_id = :s", 4),
     "emails written": ("notifications", "SELECT count(*) FROM messages WHERE student_id = :s", 8),
 }
@@ -45,26 +45,30 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 @dataclass
 class Accounting:
     scenario: str
-    journeys: int = 0          # journeys the batch started
-    completed: int = 0         # journeys that reached their certificate
-    sent: int = 0              # events the batch caused (outbox rows)
-    unpublished: int = 0       # of them still in an outbox
-    processed: int = 0         # handlings of them (one per consumer and event)
-    lost: int = 0              # handlings or effects missing
-    duplicated: int = 0        # handlings or effects beyond one each
-    dead_lettered: int = 0     # of the batch's messages (poison included)
-    poison: int = 0            # of the dead letters, the poison sent on purpose
+    journeys: int = 0  # journeys the batch started
+    completed: int = 0  # journeys that reached their certificate
+    sent: int = 0  # events the batch caused (outbox rows)
+    unpublished: int = 0  # of them still in an outbox
+    processed: int = 0  # handlings of them (one per consumer and event)
+    lost: int = 0  # handlings or effects missing
+    duplicated: int = 0  # handlings or effects beyond one each
+    dead_lettered: int = 0  # of the batch's messages (poison included)
+    poison: int = 0  # of the dead letters, the poison sent on purpose
     seconds: float = 0.0
     detail: dict = field(default_factory=dict)
 
     def holds(self) -> bool:
         """Nothing lost, nothing twice, every journey through, only the poison parked."""
-        return (self.lost == 0 and self.duplicated == 0 and self.unpublished == 0
-                and self.completed == self.journeys and self.dead_lettered == self.poison)
+        return (
+            self.lost == 0
+            and self.duplicated == 0
+            and self.unpublished == 0
+            and self.completed == self.journeys
+            and self.dead_lettered == self.poison
+        )
 
     def row(self) -> dict:
-        return {**{k: v for k, v in asdict(self).items() if k != "detail"},
-                "holds": "yes" if self.holds() else "NO"}
+        return {**{k: v for k, v in asdict(self).items() if k != "detail"}, "holds": "yes" if self.holds() else "NO"}
 
     def summary(self) -> str:
         shown = {k: v for k, v in self.detail.items() if k != "letters"}
@@ -76,7 +80,8 @@ def _events_of(platform_, student_ids: set[str]) -> dict[str, tuple[str, str, bo
     found = {}
     for service in platform_.database_urls:
         for event_type, payload, published in platform_.query(
-                service, "SELECT event_type, payload, published_at IS NOT NULL FROM outbox"):
+            service, "SELECT event_type, payload, published_at IS NOT NULL FROM outbox"
+        ):
             if student_ids & set(UUID.findall(payload)):
                 found[json.loads(payload)["event_id"]] = (service, event_type, published)
     return found
@@ -88,8 +93,8 @@ def _handlings(platform_, event_ids: list[str]) -> Counter:
         return counts
     for service in platform_.database_urls:
         for (event_type,) in platform_.query(
-                service, "SELECT event_type FROM processed_events WHERE event_id = ANY(:ids)",
-                ids=event_ids):
+            service, "SELECT event_type FROM processed_events WHERE event_id = ANY(:ids)", ids=event_ids
+        ):
             counts[(service, event_type)] += 1
     return counts
 
@@ -104,8 +109,15 @@ def emails_received(platform_, addresses: set[str]) -> Counter:
     return counts
 
 
-def account(platform_, scenario: str, batch, started: float, letters_before: set[str],
-            poison_marker: str | None = None, settle_s: float = 180) -> Accounting:
+def account(
+    platform_,
+    scenario: str,
+    batch,
+    started: float,
+    letters_before: set[str],
+    poison_marker: str | None = None,
+    settle_s: float = 180,
+) -> Accounting:
     """Wait until the batch's work has settled (every count at its expected figure, or no
     change for a while), then count. Every dead letter since the start counts (the platform's
     vhost is the suite's own); those whose body carries `poison_marker` are the poison."""
@@ -113,8 +125,13 @@ def account(platform_, scenario: str, batch, started: float, letters_before: set
     previous, steady_since = None, time.monotonic()
     while True:
         result = _count(platform_, scenario, batch, letters_before, poison_marker)
-        figures = (result.sent, result.processed, result.unpublished, result.dead_lettered,
-                   tuple(sorted(result.detail.items())))
+        figures = (
+            result.sent,
+            result.processed,
+            result.unpublished,
+            result.dead_lettered,
+            tuple(sorted(result.detail.items())),
+        )
         if result.holds() or time.monotonic() > deadline:
             break
         if figures != previous:
@@ -157,8 +174,9 @@ def _count(platform_, scenario, batch, letters_before, poison_marker) -> Account
             detail[f"emails to {student['email']}"] = f"{got} of {EMAILS_PER_JOURNEY}"
     if sum(received.values()) != EMAILS_PER_JOURNEY * len(students):
         detail["emails received"] = f"{sum(received.values())} of {EMAILS_PER_JOURNEY * len(students)}"
-    letters = [letter for letter in deadletters.peek(platform_.amqp_uri, limit=100_000)
-               if letter.id not in letters_before]
+    letters = [
+        letter for letter in deadletters.peek(platform_.amqp_uri, limit=100_000) if letter.id not in letters_before
+    ]
     result.dead_lettered = len(letters)
     result.poison = sum(1 for letter in letters if poison_marker and poison_marker in letter.body)
     if letters:

@@ -1,5 +1,6 @@
 """Fixtures of the fault suite: the whole platform (as tests/e2e starts it), ways to break its
 processes, and the figures table every scenario adds its row to (docs/reliability.md)."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,15 @@ SETTINGS = {"CIM_RETRY_LIMIT": "12", "CIM_RETRY_DELAY_MS": "1000", "CIM_OUTBOX_P
 # SMTP hand-over and the commit: docs/reliability.md) and the tier takes ~30 minutes on a loaded
 # 2-core machine. Run it with `CIM_FAULTS=1 bin/test tests/faults`. The table's format test runs
 # always.
-SCENARIOS = ["test_broker.py", "test_database.py", "test_duplicates.py", "test_kill.py",
-             "test_mail.py", "test_quorum.py", "test_stop.py"]
+SCENARIOS = [
+    "test_broker.py",
+    "test_database.py",
+    "test_duplicates.py",
+    "test_kill.py",
+    "test_mail.py",
+    "test_quorum.py",
+    "test_stop.py",
+]
 collect_ignore = [] if os.environ.get("CIM_FAULTS") == "1" else SCENARIOS
 
 SCENARIO_TIMEOUT_S = 900  # a batch with a fault in it (and a platform start) outlasts the usual 300
@@ -69,10 +77,8 @@ def _reap(pid: int):
 
 def restart(platform_, service: str, timeout: float = 120, env: dict | None = None):
     """Start the service again as the platform started it (or with `env`), wait for /health."""
-    platform.start_service(service, platform_.layout, env or platform_.env,
-                           platform_.ports[service])
-    platform.wait_healthy({service: platform_.ports[service]}, timeout=timeout,
-                          layout=platform_.layout)
+    platform.start_service(service, platform_.layout, env or platform_.env, platform_.ports[service])
+    platform.wait_healthy({service: platform_.ports[service]}, timeout=timeout, layout=platform_.layout)
 
 
 def wait_all_healthy(platform_, timeout: float = 180):
@@ -81,8 +87,10 @@ def wait_all_healthy(platform_, timeout: float = 180):
         return platform.wait_healthy(platform_.ports, timeout=timeout, layout=platform_.layout)
     except TimeoutError as exc:
         down = [name for name in platform_.ports if not platform.running(platform_.layout, name)]
-        tails = "\n".join(f"--- {name}.log\n" + (platform_.layout.logs / f"{name}.log").read_text(
-            errors="replace")[-4000:] for name in down)
+        tails = "\n".join(
+            f"--- {name}.log\n" + (platform_.layout.logs / f"{name}.log").read_text(errors="replace")[-4000:]
+            for name in down
+        )
         raise AssertionError(f"{exc}\n{tails}") from None
 
 

@@ -5,6 +5,7 @@ not), then files every message in a Maildir like the platform's sink.
 
     python -m tests.faults.flaky_smtp PORT MAILDIR REFUSALS
 """
+
 from __future__ import annotations
 
 import mailbox

@@ -1,5 +1,6 @@
 """docs/reliability.md's figures table: each scenario's row replaced by its latest run, the
 others kept, so running part of the suite updates only its own rows."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,20 @@ from pathlib import Path
 from shared.settings import REPO_ROOT
 
 DOCUMENT = REPO_ROOT / "docs" / "reliability.md"
-COLUMNS = ["scenario", "journeys", "completed", "sent", "processed", "lost", "duplicated",
-           "dead_lettered", "poison", "seconds", "holds", "run"]
+COLUMNS = [
+    "scenario",
+    "journeys",
+    "completed",
+    "sent",
+    "processed",
+    "lost",
+    "duplicated",
+    "dead_lettered",
+    "poison",
+    "seconds",
+    "holds",
+    "run",
+]
 BEGIN, END = "<!-- figures: begin (written by tests/faults) -->", "<!-- figures: end -->"
 LAST_TABLE = ""
 

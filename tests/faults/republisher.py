@@ -1,5 +1,6 @@
 """Every message delivered twice: a consumer bound to every producer's exchange that publishes
 each event it sees once more onto the exchange it came from (its own copies it lets pass)."""
+
 from __future__ import annotations
 
 import socket
@@ -35,8 +36,7 @@ class Republisher:
     def _run(self):
         with Connection(self.amqp_uri) as conn:
             channel = conn.channel()
-            queue = Queue(f"fault-republisher-{uuid.uuid4().hex[:8]}", exclusive=True,
-                          auto_delete=True)(channel)
+            queue = Queue(f"fault-republisher-{uuid.uuid4().hex[:8]}", exclusive=True, auto_delete=True)(channel)
             queue.declare()
             exchanges = {}
             for producer in sorted(set(PRODUCERS.values())):
@@ -49,13 +49,18 @@ class Republisher:
             def copy(message):  # the raw message: poison is copied too, never decoded here
                 info = message.delivery_info
                 if not (message.headers or {}).get(COPY_HEADER):
-                    publisher.publish(message.body, exchange=info["exchange"],
-                                      routing_key=info["routing_key"],
-                                      headers={**(message.headers or {}), COPY_HEADER: 1},
-                                      content_type=message.content_type,
-                                      content_encoding=message.content_encoding, delivery_mode=2)
+                    publisher.publish(
+                        message.body,
+                        exchange=info["exchange"],
+                        routing_key=info["routing_key"],
+                        headers={**(message.headers or {}), COPY_HEADER: 1},
+                        content_type=message.content_type,
+                        content_encoding=message.content_encoding,
+                        delivery_mode=2,
+                    )
                     self.copied += 1
                 message.ack()
+
             with conn.Consumer(queue, on_message=copy):
                 self._ready.set()
                 while not self._stop.is_set():

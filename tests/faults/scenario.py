@@ -1,5 +1,6 @@
 """One fault scenario: a batch of journeys, a fault injected once part of it is through, then
 the accounting, recorded as a row of the figures table."""
+
 from __future__ import annotations
 
 import threading
@@ -8,12 +9,20 @@ import time
 from tests.faults.accounting import Accounting, account, letter_ids
 from tests.faults.workload import Batch
 
-BATCH = 10          # journeys per scenario; docs/reliability.md says why
-FAULT_AFTER = 3     # journeys completed before the fault is injected
+BATCH = 10  # journeys per scenario; docs/reliability.md says why
+FAULT_AFTER = 3  # journeys completed before the fault is injected
 
 
-def run(platform_, figures: list, name: str, fault, size: int = BATCH, after: int = FAULT_AFTER,
-        poison=None, poison_marker: str | None = None) -> Accounting:
+def run(
+    platform_,
+    figures: list,
+    name: str,
+    fault,
+    size: int = BATCH,
+    after: int = FAULT_AFTER,
+    poison=None,
+    poison_marker: str | None = None,
+) -> Accounting:
     """`fault()` runs once `after` journeys are through (the rest in flight); `poison()`, if
     given, runs as the batch starts (its messages carry `poison_marker`)."""
     before = letter_ids(platform_)
@@ -24,6 +33,7 @@ def run(platform_, figures: list, name: str, fault, size: int = BATCH, after: in
     def progress(done):
         if done >= after:
             reached.set()
+
     driver = threading.Thread(target=lambda: batch.run(progress), daemon=True)
     driver.start()
     if poison is not None:

@@ -1,6 +1,7 @@
 """The broker going away under load: restarted (`rabbitmqctl stop_app` / `start_app`), or one
 service's connection cut by a TCP proxy. Every service reconnects by itself, the outboxes
 drain, health returns, nothing is lost."""
+
 import subprocess
 import time
 from urllib.parse import urlparse
@@ -17,8 +18,7 @@ def _rabbitmqctl(*args):
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
 
 
-def test_a_broker_restart_under_load_loses_nothing_and_every_service_comes_back(
-        faults_platform, figures):
+def test_a_broker_restart_under_load_loses_nothing_and_every_service_comes_back(faults_platform, figures):
     died = []
 
     def fault():
@@ -46,8 +46,7 @@ def test_a_cut_broker_connection_is_reconnected_and_loses_nothing(faults_platfor
     real = urlparse(faults_platform.amqp_uri)
     link = BrokerLink(real.hostname, real.port or 5672)
     link.restore()
-    proxied = faults_platform.amqp_uri.replace(f"{real.hostname}:{real.port or 5672}",
-                                               f"127.0.0.1:{link.port}")
+    proxied = faults_platform.amqp_uri.replace(f"{real.hostname}:{real.port or 5672}", f"127.0.0.1:{link.port}")
     platform.stop(faults_platform.layout, service)
     restart(faults_platform, service, env={**faults_platform.env, "AMQP_URI": proxied})
 
@@ -55,9 +54,9 @@ def test_a_cut_broker_connection_is_reconnected_and_loses_nothing(faults_platfor
         link.cut()  # every connection of the service to the broker broken at once
         time.sleep(BROKER_DOWN_S)
         link.restore()
+
     try:
-        result = scenario.run(faults_platform, figures, f"broker connection of {service} cut",
-                              fault)
+        result = scenario.run(faults_platform, figures, f"broker connection of {service} cut", fault)
     finally:
         platform.stop(faults_platform.layout, service)
         restart(faults_platform, service)

@@ -1,5 +1,6 @@
 """PostgreSQL connections terminated mid-batch (`pg_terminate_backend`): the handlers'
 transactions roll back, their messages are retried, every effect happens once."""
+
 import time
 
 import sqlalchemy as sa
@@ -15,15 +16,20 @@ def _terminate(platform_) -> int:
     engine = _server_engine(database_server_url())
     try:
         with engine.connect() as conn:
-            return len(conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = ANY(:names) AND pid <> pg_backend_pid()"), {"names": names}).all())
+            return len(
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = ANY(:names) AND pid <> pg_backend_pid()"
+                    ),
+                    {"names": names},
+                ).all()
+            )
     finally:
         engine.dispose()
 
 
-def test_terminated_database_connections_roll_back_retry_and_apply_each_effect_once(
-        faults_platform, figures):
+def test_terminated_database_connections_roll_back_retry_and_apply_each_effect_once(faults_platform, figures):
     terminated = []
 
     def fault():
@@ -31,7 +37,6 @@ def test_terminated_database_connections_roll_back_retry_and_apply_each_effect_o
             terminated.append(_terminate(faults_platform))
             time.sleep(APART_S)
 
-    result = scenario.run(faults_platform, figures,
-                          f"PostgreSQL connections terminated ({ROUNDS} rounds)", fault)
+    result = scenario.run(faults_platform, figures, f"PostgreSQL connections terminated ({ROUNDS} rounds)", fault)
     assert sum(terminated) > 0, "no connection was there to terminate"
     assert result.holds(), result.summary()

@@ -1,11 +1,11 @@
 """The figures table's format (never its figures): rows merged by scenario, the document's own
 table readable and complete."""
+
 from tests.faults import report
 
 
 def test_a_new_row_replaces_its_scenario_and_keeps_the_others():
-    first = report.merged("# Reliability\n\nprose\n", [
-        {"scenario": "a", "lost": 0}, {"scenario": "b", "lost": 1}])
+    first = report.merged("# Reliability\n\nprose\n", [{"scenario": "a", "lost": 0}, {"scenario": "b", "lost": 1}])
     second = report.merged(first, [{"scenario": "b", "lost": 0}])
     rows = report.parse(second)
     assert sorted(rows) == ["a", "b"] and rows["b"]["lost"] == "0"

@@ -1,5 +1,6 @@
 """SIGTERM mid-batch: the service finishes its in-flight work (certificates: renders) and stops
 by itself within its grace period; after a restart nothing is missing or applied twice."""
+
 import os
 import signal
 import time
@@ -13,8 +14,7 @@ GRACE_S = 90  # terminationGracePeriodSeconds of the deployments (deploy/k8s)
 
 
 @pytest.mark.parametrize("service", ["certificates", "approvals"])
-def test_sigterm_mid_batch_finishes_in_flight_work_and_stops_within_the_grace_period(
-        faults_platform, figures, service):
+def test_sigterm_mid_batch_finishes_in_flight_work_and_stops_within_the_grace_period(faults_platform, figures, service):
     stopped = {}
 
     def fault():

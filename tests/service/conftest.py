@@ -6,6 +6,7 @@ needs them Redis and an SMTP server on loopback. Nothing is mocked: a service is
 `start_service(ServiceClass)` and driven through its entrypoints (`call`, `entrypoint_waiter`)
 and by publishing real events (`tests.helpers.publish_event`).
 """
+
 import pytest
 from nameko.testing.services import entrypoint_hook
 
@@ -16,12 +17,14 @@ from tests.helpers import migrate
 @pytest.fixture
 def start_service(container_factory, service_config, database_url):
     """`start_service(ServiceClass, **config)`: migrate its database, start it, return the container."""
+
     def start(service_cls, **config):
         if service_cls.name in SERVICES_WITH_DATABASE:
             migrate(service_cls.name, database_url)
         container = container_factory(service_cls, {**service_config, **config})
         container.start()
         return container
+
     return start
 
 

@@ -1,6 +1,7 @@
 """An aiosmtpd handler that refuses the first N messages with a temporary error (451), then
 files the rest in a Maildir: `python -m aiosmtpd -c tests.service.refusing_smtp.RefuseFirst
 MAILDIR N`. A real SMTP server, misbehaving the way a busy relay does."""
+
 from aiosmtpd.handlers import Mailbox
 
 

@@ -3,6 +3,7 @@ bind, consume and publish what its code does, and nothing of another service's.
 
 A temporary vhost and users are made through the management API and deleted afterwards.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -44,8 +45,7 @@ class Broker:
         password = uuid.uuid4().hex
         self.call("PUT", f"/users/{quote(name, safe='')}", json={"password": password, "tags": ""})
         self.users.append(name)
-        self.call("PUT", f"/permissions/{quote(self.vhost, safe='')}/{quote(name, safe='')}",
-                  json=access.regexes())
+        self.call("PUT", f"/permissions/{quote(self.vhost, safe='')}/{quote(name, safe='')}", json=access.regexes())
         return f"amqp://{name}:{password}@{self.amqp_host}/{quote(self.vhost, safe='')}"
 
     def queue_consumers(self, queue: str) -> int:
@@ -81,7 +81,8 @@ def consume_once(uri: str, queue: Queue):
 
 def publish(uri: str, exchange: Exchange, routing_key: str, declare=()):
     Publisher(uri, use_confirms=True, serializer="json").publish(
-        {"probe": True}, exchange=exchange, routing_key=routing_key, declare=list(declare))
+        {"probe": True}, exchange=exchange, routing_key=routing_key, declare=list(declare)
+    )
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -99,13 +100,14 @@ def test_a_service_user_can_do_what_its_code_does(broker, service):
         publish(uri, retry_x, "some-queue", declare=[retry_x, retry_q])
         publish(uri, dl_x, "some-queue", declare=[dl_x, dl_q])
     if access.allows("read", RPC_QUEUE_TEMPLATE.format(service)):
-        consume_once(uri, Queue(RPC_QUEUE_TEMPLATE.format(service), exchange=rpc_exchange,
-                                routing_key=f"{service}.*", durable=True))
+        consume_once(
+            uri,
+            Queue(RPC_QUEUE_TEMPLATE.format(service), exchange=rpc_exchange, routing_key=f"{service}.*", durable=True),
+        )
         publish(uri, rpc_exchange, str(uuid.uuid4()))  # a reply
     if service == "gateway":
         reply = RPC_REPLY_QUEUE_TEMPLATE.format(service, uuid.uuid4())
-        consume_once(uri, Queue(reply, exchange=rpc_exchange, routing_key="x",
-                                queue_arguments={"x-expires": 300000}))
+        consume_once(uri, Queue(reply, exchange=rpc_exchange, routing_key="x", queue_arguments={"x-expires": 300000}))
         publish(uri, rpc_exchange, "registration.profile")
     if access.allows("write", f"{service}.events"):
         publish(uri, event_exchange(service), "probe.v1", declare=[event_exchange(service)])
@@ -139,8 +141,9 @@ def test_a_service_user_cannot_read_another_services_queue(broker, service):
         rpc_queue = RPC_QUEUE_TEMPLATE.format(other)
         if other != "gateway":
             with Connection(broker_access_admin(broker)) as conn:
-                Queue(rpc_queue, exchange=get_rpc_exchange({}), routing_key=f"{other}.*",
-                      durable=True)(conn.channel()).declare()
+                Queue(rpc_queue, exchange=get_rpc_exchange({}), routing_key=f"{other}.*", durable=True)(
+                    conn.channel()
+                ).declare()
             assert refused(lambda: consume_once(uri, Queue(rpc_queue, no_declare=True)))
 
 
@@ -164,8 +167,7 @@ def test_a_service_user_can_neither_publish_by_queue_name_nor_read_dead_letters(
     assert refused(lambda: publish(uri, Exchange(f"cim.return.{other}", type="direct"), queue))
     dl_queue = dead_letter_topology()[1].name
     assert refused(lambda: consume_once(uri, Queue(dl_queue, no_declare=True)))
-    assert refused(lambda: consume_once(uri, Queue(retry_topology(other, 1000)[1].name,
-                                                   no_declare=True)))
+    assert refused(lambda: consume_once(uri, Queue(retry_topology(other, 1000)[1].name, no_declare=True)))
 
 
 def test_a_campus_publisher_writes_its_own_exchange_only(broker):
@@ -175,8 +177,14 @@ def test_a_campus_publisher_writes_its_own_exchange_only(broker):
             Exchange(broker_access.campus_exchange(source), type="topic", durable=True)(conn.channel()).declare()
     publish(lms, Exchange("campus.lms", type="topic", durable=True), "enrolment.created")
     assert refused(lambda: publish(lms, Exchange("campus.records", type="topic"), "x"))
-    assert refused(lambda: publish(lms, Exchange("campus.lms", type="topic", durable=True), "x",
-                                   declare=[Exchange("campus.lms", type="topic", durable=True)]))
+    assert refused(
+        lambda: publish(
+            lms,
+            Exchange("campus.lms", type="topic", durable=True),
+            "x",
+            declare=[Exchange("campus.lms", type="topic", durable=True)],
+        )
+    )
     probe = Queue("campus.lms.probe", exchange=Exchange("campus.lms", type="topic", durable=True))
     assert refused(lambda: consume_once(lms, probe))
 
@@ -190,7 +198,10 @@ def test_the_migrate_user_declares_the_whole_topology(broker):
 def broker_access_admin(broker) -> str:
     """guest, with full rights on the temporary vhost, to set the scene."""
     if "guest-granted" not in broker.users:
-        broker.call("PUT", f"/permissions/{quote(broker.vhost, safe='')}/{quote(broker.auth[0], safe='')}",
-                    json={"configure": ".*", "write": ".*", "read": ".*"})
+        broker.call(
+            "PUT",
+            f"/permissions/{quote(broker.vhost, safe='')}/{quote(broker.auth[0], safe='')}",
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+        )
         broker.users.append("guest-granted")
     return f"amqp://{broker.auth[0]}:{broker.auth[1]}@{broker.amqp_host}/{quote(broker.vhost, safe='')}"

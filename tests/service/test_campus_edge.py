@@ -5,6 +5,7 @@ drops duplicates by (source, id), keeps events about people not registered yet, 
 the rest into the owning services' events on `campus-edge.events`. What it cannot use goes to
 the dead-letter queue with the reason while later events flow.
 """
+
 import json
 
 import eventlet
@@ -16,13 +17,18 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from services.campus.service import CampusService
 from shared.campus import contract
 from shared.db import utcnow
-from shared.events import (ATTENDANCE_REPORTED, DEGREE_REPORTED, ENROLMENT_REPORTED,
-                           EXCHANGE_REPORTED, LEGAL_NAME_REPORTED, STUDENT_REGISTERED,
-                           UNENROLMENT_REPORTED)
+from shared.events import (
+    ATTENDANCE_REPORTED,
+    DEGREE_REPORTED,
+    ENROLMENT_REPORTED,
+    EXCHANGE_REPORTED,
+    LEGAL_NAME_REPORTED,
+    STUDENT_REGISTERED,
+    UNENROLMENT_REPORTED,
+)
 from shared.messaging import ATTEMPTS_HEADER, dead_letter_topology
 from tests.builders import a_student
-from tests.builders.campus import (a_campus_event, publish_binary, publish_campus,
-                                   publish_structured)
+from tests.builders.campus import a_campus_event, publish_binary, publish_campus, publish_structured
 from tests.helpers import EventTap, publish_event, rows, wait_until
 from tests.service.conftest import call
 
@@ -39,6 +45,7 @@ TRANSLATIONS = {
 
 class ContextProbe(DependencyProvider):
     """Records each worker's context data: what would travel on the worker's own messages."""
+
     seen: list = []
 
     def worker_setup(self, worker_ctx):
@@ -81,13 +88,11 @@ def dead_letters(amqp_uri):
 
 
 def log_entries(database_url):
-    return rows(database_url, "SELECT source, event_id, event_type, status, student_id "
-                              "FROM inbound_events ORDER BY id")
+    return rows(database_url, "SELECT source, event_id, event_type, status, student_id FROM inbound_events ORDER BY id")
 
 
 @pytest.mark.parametrize("event_type", sorted(TRANSLATIONS))
-def test_every_campus_type_becomes_its_owners_event(campus, service_config, database_url, tap,
-                                                   event_type):
+def test_every_campus_type_becomes_its_owners_event(campus, service_config, database_url, tap, event_type):
     amqp = service_config["AMQP_URI"]
     student_id = register(amqp)
     wait_until(lambda: rows(database_url, "SELECT 1 FROM people"), message="the person known")
@@ -98,8 +103,7 @@ def test_every_campus_type_becomes_its_owners_event(campus, service_config, data
     assert data["reported_by"] == event["source"]
     assert translated["producer"] == "campus"
     if event_type == contract.LMS_ENROLMENT_CREATED:
-        assert (data["issuer"], data["subject"], data["name"]) == ("cim-dev", "s-campus-1",
-                                                                   "Grace Example")
+        assert (data["issuer"], data["subject"], data["name"]) == ("cim-dev", "s-campus-1", "Grace Example")
         assert data["language"] == "sv"
     else:
         assert data["student_id"] == student_id
@@ -120,10 +124,16 @@ def test_binary_mode_is_read_in_every_header_spelling(campus, service_config, ta
 
 def test_structured_mode_is_read_with_and_without_a_charset(campus, service_config, tap):
     amqp = service_config["AMQP_URI"]
-    publish_structured(amqp, a_campus_event(contract.LMS_ENROLMENT_CREATED, student_ref="s-a"),
-                       content_type="application/cloudevents+json")
-    publish_structured(amqp, a_campus_event(contract.LMS_ENROLMENT_CREATED, student_ref="s-b"),
-                       content_type="application/cloudevents+json; charset=utf-8")
+    publish_structured(
+        amqp,
+        a_campus_event(contract.LMS_ENROLMENT_CREATED, student_ref="s-a"),
+        content_type="application/cloudevents+json",
+    )
+    publish_structured(
+        amqp,
+        a_campus_event(contract.LMS_ENROLMENT_CREATED, student_ref="s-b"),
+        content_type="application/cloudevents+json; charset=utf-8",
+    )
     subjects = {e["data"]["subject"] for e in tap.wait_for(ENROLMENT_REPORTED, count=2)}
     assert subjects == {"s-a", "s-b"}
 
@@ -132,8 +142,9 @@ def test_message_headers_do_not_ride_on_what_the_worker_sends(campus, service_co
     event = a_campus_event(contract.LMS_ENROLMENT_CREATED)
     publish_binary(service_config["AMQP_URI"], event, "ce-")
     tap.wait_for(ENROLMENT_REPORTED)
-    handled = [ctx for ctx in ContextProbe.seen if "correlation_id" in ctx
-               and ctx["correlation_id"].startswith("campus:")]
+    handled = [
+        ctx for ctx in ContextProbe.seen if "correlation_id" in ctx and ctx["correlation_id"].startswith("campus:")
+    ]
     # nameko's own call-id stack, and the correlation id: no ce- or cloudEvents attribute
     assert handled and all(set(ctx) <= {"correlation_id", "call_id_stack"} for ctx in handled)
 
@@ -142,7 +153,7 @@ def test_a_duplicate_by_source_and_id_changes_nothing(campus, service_config, da
     amqp = service_config["AMQP_URI"]
     event = a_campus_event(contract.LMS_ENROLMENT_CREATED)
     publish_structured(amqp, event)
-    publish_binary(amqp, event, "cloudEvents:")          # the same event, another mode
+    publish_binary(amqp, event, "cloudEvents:")  # the same event, another mode
     marker = a_campus_event(contract.LMS_ENROLMENT_CREATED, student_ref="s-marker")
     publish_structured(amqp, marker)
     found = tap.wait_for(ENROLMENT_REPORTED, count=2)
@@ -175,16 +186,16 @@ def test_concurrent_duplicates_apply_once(campus, service_config, database_url, 
 
 
 def test_events_before_registration_wait_and_are_applied_in_order_when_the_person_registers(
-        campus, service_config, database_url, tap):
+    campus, service_config, database_url, tap
+):
     amqp = service_config["AMQP_URI"]
     first = a_campus_event(contract.EVENTS_ATTENDANCE_RECORDED, student_ref="s-late")
     second = a_campus_event(contract.MOBILITY_EXCHANGE_COMPLETED, student_ref="s-late")
     publish_structured(amqp, first)
     publish_structured(amqp, second)
-    wait_until(lambda: [r[3] for r in log_entries(database_url)] == ["waiting", "waiting"],
-               message="both kept")
+    wait_until(lambda: [r[3] for r in log_entries(database_url)] == ["waiting", "waiting"], message="both kept")
     assert not [e for e in tap.seen if e["producer"] == "campus"]
-    assert dead_letters(amqp) == []                      # waiting is not an error
+    assert dead_letters(amqp) == []  # waiting is not an error
     student_id = register(amqp, "s-late")
     attendance = tap.wait_for(ATTENDANCE_REPORTED)[0]
     exchange = tap.wait_for(EXCHANGE_REPORTED)[0]
@@ -192,10 +203,12 @@ def test_events_before_registration_wait_and_are_applied_in_order_when_the_perso
     assert tap.seen.index(attendance) < tap.seen.index(exchange)
     assert [r[3] for r in log_entries(database_url)] == ["forwarded", "forwarded"]
     # registering again (student.updated.v1 carries the same person) releases nothing twice
-    publish_event(amqp, "student.updated.v1", {**a_student(issuer="cim-dev", subject="s-late",
-                                                            student_id=student_id),
-                                               "updated_at": utcnow()},
-                  "registration")
+    publish_event(
+        amqp,
+        "student.updated.v1",
+        {**a_student(issuer="cim-dev", subject="s-late", student_id=student_id), "updated_at": utcnow()},
+        "registration",
+    )
     eventlet.sleep(1)
     assert len([e for e in tap.seen if e["event_type"] == ATTENDANCE_REPORTED]) == 1
 
@@ -229,7 +242,8 @@ def _poison_body(how: str) -> bytes:
 
 @pytest.mark.parametrize("poison", sorted(POISON))
 def test_what_cannot_be_used_is_dead_lettered_with_its_reason_and_the_flow_goes_on(
-        campus, service_config, database_url, tap, poison):
+    campus, service_config, database_url, tap, poison
+):
     amqp = service_config["AMQP_URI"]
     body, content_type, headers = POISON[poison]
     if body is None:
@@ -241,49 +255,52 @@ def test_what_cannot_be_used_is_dead_lettered_with_its_reason_and_the_flow_goes_
     letters = wait_until(lambda: dead_letters(amqp), message="a dead letter")
     assert len(letters) == 1
     letter = letters[0]
-    assert letter.headers[ATTEMPTS_HEADER] == 1                   # not retried: it cannot pass
+    assert letter.headers[ATTEMPTS_HEADER] == 1  # not retried: it cannot pass
     assert letter.headers["x-cim-original-queue"] == "campus.intake.lms"
     assert letter.headers["x-cim-error"].strip()
     kept = letter.body.encode() if isinstance(letter.body, str) else letter.body
-    assert kept == body                                             # kept as sent, for replay
+    assert kept == body  # kept as sent, for replay
     assert [r[1] for r in log_entries(database_url)] == [good["id"]]
 
 
 def test_the_log_lists_waiting_events_for_an_admin_only(campus, service_config, database_url):
-    publish_structured(service_config["AMQP_URI"],
-                       a_campus_event(contract.RECORDS_DEGREE_CONFERRED, student_ref="s-x"))
+    publish_structured(service_config["AMQP_URI"], a_campus_event(contract.RECORDS_DEGREE_CONFERRED, student_ref="s-x"))
     wait_until(lambda: log_entries(database_url), message="logged")
     [entry] = call(campus, "inbound_log", ADMIN, {"status": "waiting"})
     assert entry["type"] == contract.RECORDS_DEGREE_CONFERRED and entry["student_ref"] == "s-x"
     assert "not registered" in entry["reason"]
     from shared.errors import Forbidden
+
     with pytest.raises(Forbidden):
-        call(campus, "inbound_log", {"issuer": "cim-dev", "subject": "c-1",
-                                     "role": "coordinator"}, {})
+        call(campus, "inbound_log", {"issuer": "cim-dev", "subject": "c-1", "role": "coordinator"}, {})
 
 
 def test_a_campus_system_may_send_only_its_own_types(campus):
     from shared.errors import Forbidden, Invalid
+
     lms = {"issuer": "cim-dev", "subject": "lms", "role": "campus-system"}
     with pytest.raises(Forbidden):
         call(campus, "receive", lms, [a_campus_event(contract.RECORDS_NAME_CHANGED)])
     with pytest.raises(Invalid) as refused:
-        call(campus, "receive", lms, [a_campus_event(contract.LMS_ENROLMENT_CREATED),
-                                      {"specversion": "1.0", "id": "x", "source": "s"}])
+        call(
+            campus,
+            "receive",
+            lms,
+            [a_campus_event(contract.LMS_ENROLMENT_CREATED), {"specversion": "1.0", "id": "x", "source": "s"}],
+        )
     assert "1" in refused.value.detail["events"]
     accepted = call(campus, "receive", lms, [a_campus_event(contract.LMS_ENROLMENT_CREATED)])
     assert accepted["results"][0]["status"] == "accepted"
 
 
 def test_waiting_events_expire_by_policy(campus, service_config, database_url):
-    publish_structured(service_config["AMQP_URI"],
-                       a_campus_event(contract.RECORDS_NAME_CHANGED, student_ref="s-never"))
+    publish_structured(service_config["AMQP_URI"], a_campus_event(contract.RECORDS_NAME_CHANGED, student_ref="s-never"))
     wait_until(lambda: log_entries(database_url), message="kept")
     import sqlalchemy as sa
+
     engine = sa.create_engine(database_url)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE inbound_events SET received_at = received_at - interval '731 days'"))
     engine.dispose()
     call(campus, "expire_waiting")
     assert log_entries(database_url)[0][3] == "expired"
-

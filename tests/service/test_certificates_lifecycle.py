@@ -1,4 +1,5 @@
 """A certificate's life with a real broker and database: re-issue, review, badge, bulk download."""
+
 import base64
 import io
 import json
@@ -10,13 +11,28 @@ from nameko.testing.services import entrypoint_waiter
 from pypdf import PdfReader
 
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, CERTIFICATE_ISSUED, CERTIFICATE_REVOKED,
-                           DIPLOMA_SUPPLEMENT_RECORDED, STUDENT_ELIGIBLE, STUDENT_UPDATED)
+from shared.events import (
+    ACTIVITY_APPROVAL_WITHDRAWN,
+    CERTIFICATE_ISSUED,
+    CERTIFICATE_REVOKED,
+    DIPLOMA_SUPPLEMENT_RECORDED,
+    STUDENT_ELIGIBLE,
+    STUDENT_UPDATED,
+)
 from tests.builders.certificates import a_name_update, a_withdrawal
 from tests.helpers import EventTap, publish_event, rows
 from tests.service.conftest import call
 from tests.service.test_certificates_service import (  # noqa: F401 (fixtures)
-    ADMIN, BASE_URL, REGISTRAR, certificate_rows, certificates, eligible, issue, student)
+    ADMIN,
+    BASE_URL,
+    REGISTRAR,
+    certificate_rows,
+    certificates,
+    eligible,
+    issue,
+    student,
+)
+
 
 def publish_and_wait(container, amqp, method, event_type, data, producer):
     with entrypoint_waiter(container, method, timeout=60) as result:
@@ -25,27 +41,38 @@ def publish_and_wait(container, amqp, method, event_type, data, producer):
 
 
 def pdf_of(database_url, code) -> str:
-    [(content,)] = rows(database_url, "SELECT d.content FROM certificate_documents d JOIN "
-                                      "certificates c USING (certificate_id) WHERE c.code = :c",
-                        c=code)
+    [(content,)] = rows(
+        database_url,
+        "SELECT d.content FROM certificate_documents d JOIN certificates c USING (certificate_id) WHERE c.code = :c",
+        c=code,
+    )
     reader = PdfReader(io.BytesIO(bytes(content)))
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def correct_name(container, amqp, student_id, name):
-    publish_and_wait(container, amqp, "on_student_updated", STUDENT_UPDATED,
-                     a_name_update(student_id, name), "registration")
+    publish_and_wait(
+        container, amqp, "on_student_updated", STUDENT_UPDATED, a_name_update(student_id, name), "registration"
+    )
 
 
 def withdraw(container, amqp, student_id, **overrides):
-    publish_and_wait(container, amqp, "on_approval_withdrawn", ACTIVITY_APPROVAL_WITHDRAWN,
-                     a_withdrawal(student_id, **overrides), "approvals")
+    publish_and_wait(
+        container,
+        amqp,
+        "on_approval_withdrawn",
+        ACTIVITY_APPROVAL_WITHDRAWN,
+        a_withdrawal(student_id, **overrides),
+        "approvals",
+    )
 
 
 # --- re-issue ----------------------------------------------------------------------------------
 
+
 def test_a_corrected_legal_name_reissues_a_version_that_supersedes_the_old_one(
-        certificates, service_config, database_url):
+    certificates, service_config, database_url
+):
     amqp = service_config["AMQP_URI"]
     tap = EventTap(amqp, [("certificates", "#")])
     issue(certificates, amqp, "stu-1")
@@ -75,15 +102,13 @@ def test_a_corrected_legal_name_reissues_a_version_that_supersedes_the_old_one(
     assert len(certificate_rows(database_url, "stu-1")) == 2
 
 
-def test_a_name_update_for_a_student_without_a_certificate_changes_nothing(
-        certificates, service_config, database_url):
+def test_a_name_update_for_a_student_without_a_certificate_changes_nothing(certificates, service_config, database_url):
     correct_name(certificates, service_config["AMQP_URI"], "stu-7", "Someone")
     assert rows(database_url, "SELECT count(*) FROM certificates")[0][0] == 0
     assert rows(database_url, "SELECT count(*) FROM processed_events")[0][0] == 1
 
 
-def test_an_admin_reissues_a_certificate_and_only_the_valid_version_can_be(
-        certificates, service_config, database_url):
+def test_an_admin_reissues_a_certificate_and_only_the_valid_version_can_be(certificates, service_config, database_url):
     issue(certificates, service_config["AMQP_URI"], "stu-1")
     [(old, *_)] = certificate_rows(database_url, "stu-1")
     with pytest.raises(Forbidden):
@@ -105,8 +130,10 @@ def test_an_admin_reissues_a_certificate_and_only_the_valid_version_can_be(
 
 # --- review after an approval was withdrawn ---------------------------------------------------
 
+
 def test_a_withdrawn_approval_flags_the_certificate_which_stays_valid_until_an_admin_decides(
-        certificates, service_config, database_url):
+    certificates, service_config, database_url
+):
     amqp = service_config["AMQP_URI"]
     tap = EventTap(amqp, [("certificates", CERTIFICATE_REVOKED)])
     issue(certificates, amqp, "stu-1")
@@ -124,25 +151,26 @@ def test_a_withdrawn_approval_flags_the_certificate_which_stays_valid_until_an_a
 
     with pytest.raises(Invalid):
         call(certificates, "decide_review", ADMIN, code, {"decision": "maybe", "reason": "x"})
-    kept = call(certificates, "decide_review", ADMIN, code,
-                {"decision": "keep", "reason": "Enough activities remain."})
+    kept = call(certificates, "decide_review", ADMIN, code, {"decision": "keep", "reason": "Enough activities remain."})
     with pytest.raises(Conflict):  # nothing left to decide
         call(certificates, "decide_review", ADMIN, code, {"decision": "revoke", "reason": "x"})
     assert kept["status"] == "valid"
     assert call(certificates, "reviews", ADMIN) == []
 
     withdraw(certificates, amqp, "stu-1", activity_id="a-2")
-    revoked = call(certificates, "decide_review", ADMIN, code, {"decision": "revoke",
-                                   "reason": "Too few activities remain."})
+    revoked = call(
+        certificates, "decide_review", ADMIN, code, {"decision": "revoke", "reason": "Too few activities remain."}
+    )
     assert revoked["status"] == "revoked"
     assert revoked["revoked_reason"] == "Too few activities remain."
     assert tap.wait_for(CERTIFICATE_REVOKED)[0]["data"]["code"] == code
-    assert rows(database_url, "SELECT decision, decided_by FROM certificate_reviews "
-                              "ORDER BY requested_at") == [("keep", "a-1"), ("revoke", "a-1")]
+    assert rows(database_url, "SELECT decision, decided_by FROM certificate_reviews ORDER BY requested_at") == [
+        ("keep", "a-1"),
+        ("revoke", "a-1"),
+    ]
 
 
-def test_a_pending_review_follows_the_certificate_to_its_new_version(
-        certificates, service_config, database_url):
+def test_a_pending_review_follows_the_certificate_to_its_new_version(certificates, service_config, database_url):
     amqp = service_config["AMQP_URI"]
     issue(certificates, amqp, "stu-1")
     [(old, *_)] = certificate_rows(database_url, "stu-1")
@@ -152,15 +180,18 @@ def test_a_pending_review_follows_the_certificate_to_its_new_version(
     assert review["certificate_code"] == new and review["decision"] is None
     with pytest.raises(Conflict):  # the superseded version has nothing left to decide
         call(certificates, "decide_review", ADMIN, old, {"decision": "revoke", "reason": "x"})
-    revoked = call(certificates, "decide_review", ADMIN, new,
-                   {"decision": "revoke", "reason": "Too few activities remain."})
+    revoked = call(
+        certificates, "decide_review", ADMIN, new, {"decision": "revoke", "reason": "Too few activities remain."}
+    )
     assert revoked["status"] == "revoked"
 
 
 # --- Open Badges ---------------------------------------------------------------------------
 
+
 def test_the_student_gets_an_open_badge_that_verifies_against_the_published_key_set(
-        certificates, service_config, database_url):
+    certificates, service_config, database_url
+):
     issue(certificates, service_config["AMQP_URI"], "stu-1")
     [(code, *_)] = certificate_rows(database_url, "stu-1")
     download = call(certificates, "badge", student("stu-1"))
@@ -196,14 +227,13 @@ def test_the_student_gets_an_open_badge_that_verifies_against_the_published_key_
 
 # --- bulk download -------------------------------------------------------------------------
 
-def test_an_admin_downloads_all_valid_certificates_of_a_ceremony_as_one_zip(
-        certificates, service_config, database_url):
+
+def test_an_admin_downloads_all_valid_certificates_of_a_ceremony_as_one_zip(certificates, service_config, database_url):
     amqp = service_config["AMQP_URI"]
     issue(certificates, amqp, "stu-1", name="Astrid Lindgren")
     issue(certificates, amqp, "stu-2", name="Selma Lagerlöf")
     other = {**eligible("stu-3"), "ceremony": {**eligible("x")["ceremony"], "ceremony_id": "c-2"}}
-    publish_and_wait(certificates, amqp, "on_student_eligible", STUDENT_ELIGIBLE, other,
-                     "approvals")
+    publish_and_wait(certificates, amqp, "on_student_eligible", STUDENT_ELIGIBLE, other, "approvals")
     [(revoked_code, *_)] = certificate_rows(database_url, "stu-2")
     call(certificates, "revoke", ADMIN, revoked_code, {"reason": "issued in error"})
 

@@ -1,6 +1,7 @@
 """Two replicas of the certificates service on one broker and one database, each with its own
 warm render pool: every eligible student gets one certificate and one certificate.issued.v1,
 however the deliveries (and their duplicates) are shared between the replicas."""
+
 import json
 import time
 
@@ -14,19 +15,18 @@ STUDENTS = [f"stu-r{n}" for n in range(6)]
 
 def test_two_replicas_issue_each_certificate_once(start_service, service_config, database_url):
     amqp = service_config["AMQP_URI"]
-    replicas = [start_service(CertificatesService, CIM_PUBLIC_BASE_URL=BASE_URL,
-                              CIM_RENDER_POOL_SIZE="1") for _ in range(2)]
+    replicas = [
+        start_service(CertificatesService, CIM_PUBLIC_BASE_URL=BASE_URL, CIM_RENDER_POOL_SIZE="1") for _ in range(2)
+    ]
     tap = EventTap(amqp, [("certificates", "certificate.#")])
     envelopes = [make_event(STUDENT_ELIGIBLE, eligible(s), producer="approvals") for s in STUDENTS]
     for envelope in envelopes + envelopes:  # every event delivered twice
-        publish_raw(amqp, "approvals", STUDENT_ELIGIBLE, json.dumps(envelope).encode(),
-                    "application/json")
+        publish_raw(amqp, "approvals", STUDENT_ELIGIBLE, json.dumps(envelope).encode(), "application/json")
     issued = tap.wait_for(CERTIFICATE_ISSUED, timeout=180, count=len(STUDENTS))
     time.sleep(2)  # would a duplicate still arrive?
     found = rows(database_url, "SELECT student_id, count(*) FROM certificates GROUP BY student_id")
     assert sorted(found) == [(s, 1) for s in STUDENTS]
-    assert sorted(e["data"]["student_id"] for e in tap.seen
-                  if e["event_type"] == CERTIFICATE_ISSUED) == STUDENTS
+    assert sorted(e["data"]["student_id"] for e in tap.seen if e["event_type"] == CERTIFICATE_ISSUED) == STUDENTS
     assert len(issued) == len(STUDENTS)
     # both replicas took part (the broker shares deliveries round robin), each within its pool
     pools = [next(e for e in r.extensions if type(e).__name__ == "Renderer").pool for r in replicas]

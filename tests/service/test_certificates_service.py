@@ -1,4 +1,5 @@
 """Certificates with a real broker and database: eligibility in, certificate and DS line out."""
+
 import base64
 import io
 import json
@@ -12,12 +13,16 @@ from pypdf import PdfReader
 
 from services.certificates.service import CertificatesService
 from shared.errors import Forbidden, Invalid, NotFound
-from shared.events import (CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, DIPLOMA_SUPPLEMENT_RECORDED,
-                           STUDENT_ELIGIBLE, make_event)
+from shared.events import (
+    CERTIFICATE_ISSUED,
+    CERTIFICATE_REVOKED,
+    DIPLOMA_SUPPLEMENT_RECORDED,
+    STUDENT_ELIGIBLE,
+    make_event,
+)
 from shared.messaging import dead_letter_topology
 from tests.builders import a_coordinator, a_registrar, a_student_actor, an_admin
-from tests.builders.certificates import (a_counted_activity, a_digital_conference,
-                                         a_language_cafe, an_eligibility)
+from tests.builders.certificates import a_counted_activity, a_digital_conference, a_language_cafe, an_eligibility
 from tests.helpers import EventTap, migrate, publish_event, publish_raw, rows, wait_until
 from tests.service.conftest import call
 
@@ -34,8 +39,9 @@ def student(student_id):
 
 def eligible(student_id, name="Astrid Lindgren"):
     """An eligibility with three activities: abroad, in Sweden and digital."""
-    return an_eligibility(student_id, name, activities=[
-        a_counted_activity(), a_language_cafe(), a_digital_conference()])
+    return an_eligibility(
+        student_id, name, activities=[a_counted_activity(), a_language_cafe(), a_digital_conference()]
+    )
 
 
 @pytest.fixture
@@ -57,8 +63,11 @@ def issue(container, amqp_uri, student_id, name="Astrid Lindgren") -> dict:
 
 
 def certificate_rows(database_url, student_id):
-    return rows(database_url, "SELECT code, version, state, holder_name FROM certificates "
-                              "WHERE student_id = :s ORDER BY version", s=student_id)
+    return rows(
+        database_url,
+        "SELECT code, version, state, holder_name FROM certificates WHERE student_id = :s ORDER BY version",
+        s=student_id,
+    )
 
 
 def take_dead_letter(amqp_uri):
@@ -80,7 +89,8 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def test_eligibility_issues_a_certificate_with_its_pdf_and_supplement_line_and_announces_both(
-        certificates, service_config, database_url):
+    certificates, service_config, database_url
+):
     tap = EventTap(service_config["AMQP_URI"], [("certificates", "#")])
     issue(certificates, service_config["AMQP_URI"], "stu-1")
 
@@ -93,13 +103,15 @@ def test_eligibility_issues_a_certificate_with_its_pdf_and_supplement_line_and_a
     assert supplement["certificate_code"] == code and supplement["section"] == "6.1"
     assert "Completed an exchange semester abroad" in supplement["text_en"]
     assert "Har deltagit i språkkaféer" in supplement["text_sv"]
-    [(size, magic)] = rows(database_url, "SELECT length(content), substring(content from 1 for 5) "
-                                         "FROM certificate_documents")
+    [(size, magic)] = rows(
+        database_url, "SELECT length(content), substring(content from 1 for 5) FROM certificate_documents"
+    )
     assert size > 1000 and bytes(magic) == b"%PDF-"
 
 
 def test_the_same_event_twice_and_a_second_eligibility_leave_one_certificate(
-        certificates, service_config, database_url):
+    certificates, service_config, database_url
+):
     amqp = service_config["AMQP_URI"]
     tap = EventTap(amqp, [("certificates", "certificate.#")])
     envelope = issue(certificates, amqp, "stu-1")
@@ -117,12 +129,16 @@ def test_the_same_event_twice_and_a_second_eligibility_leave_one_certificate(
 
 
 def test_concurrent_eligibility_events_for_one_student_issue_one_certificate(
-        certificates, service_config, database_url):
+    certificates, service_config, database_url
+):
     amqp = service_config["AMQP_URI"]
     first = publish_event(amqp, STUDENT_ELIGIBLE, eligible("stu-1"), producer="approvals")
     second = publish_event(amqp, STUDENT_ELIGIBLE, eligible("stu-1"), producer="approvals")
-    wait_until(lambda: rows(database_url, "SELECT count(*) FROM processed_events")[0][0] == 2,
-               timeout=60, message="both events handled")
+    wait_until(
+        lambda: rows(database_url, "SELECT count(*) FROM processed_events")[0][0] == 2,
+        timeout=60,
+        message="both events handled",
+    )
     assert [r.state for r in certificate_rows(database_url, "stu-1")] == ["valid"]
     handled = {r[0] for r in rows(database_url, "SELECT event_id FROM processed_events")}
     assert handled == {first["event_id"], second["event_id"]}
@@ -134,24 +150,23 @@ def test_the_database_refuses_a_second_valid_certificate_for_a_student(database_
         "INSERT INTO certificates (certificate_id, code, version, student_id, state, holder_name, "
         "programme_code, programme_name_en, programme_name_sv, activities, ceremony_date, "
         "issued_at) VALUES (:id, :code, :version, 'stu-1', :state, 'A', 'MBIOM', 'x', 'y', '[]', "
-        "'2026-05-20', now())")
+        "'2026-05-20', now())"
+    )
     engine = sa.create_engine(database_url)
     try:
         with engine.begin() as conn:
-            conn.execute(insert, {"id": str(uuid.uuid4()), "code": "C1", "version": 1,
-                                  "state": "revoked"})
-            conn.execute(insert, {"id": str(uuid.uuid4()), "code": "C2", "version": 2,
-                                  "state": "valid"})
+            conn.execute(insert, {"id": str(uuid.uuid4()), "code": "C1", "version": 1, "state": "revoked"})
+            conn.execute(insert, {"id": str(uuid.uuid4()), "code": "C2", "version": 2, "state": "valid"})
         with pytest.raises(sa.exc.IntegrityError, match="one_valid_per_student"):
             with engine.begin() as conn:
-                conn.execute(insert, {"id": str(uuid.uuid4()), "code": "C3", "version": 3,
-                                      "state": "valid"})
+                conn.execute(insert, {"id": str(uuid.uuid4()), "code": "C3", "version": 3, "state": "valid"})
     finally:
         engine.dispose()
 
 
 def test_verify_shows_valid_then_revoked_with_the_reason_and_unknown_codes_as_unknown(
-        certificates, service_config, database_url):
+    certificates, service_config, database_url
+):
     tap = EventTap(service_config["AMQP_URI"], [("certificates", CERTIFICATE_REVOKED)])
     issue(certificates, service_config["AMQP_URI"], "stu-1")
     [(code, *_)] = certificate_rows(database_url, "stu-1")
@@ -180,8 +195,7 @@ def test_verify_shows_valid_then_revoked_with_the_reason_and_unknown_codes_as_un
     assert [r.state for r in certificate_rows(database_url, "stu-1")] == ["revoked"]
 
 
-def test_a_student_downloads_their_own_pdf_and_sees_their_certificate(certificates, service_config,
-                                                                      database_url):
+def test_a_student_downloads_their_own_pdf_and_sees_their_certificate(certificates, service_config, database_url):
     issue(certificates, service_config["AMQP_URI"], "stu-1", name=HOSTILE_NAME)
     document = call(certificates, "download", student("stu-1"))
     with pytest.raises(NotFound):
@@ -199,12 +213,14 @@ def test_a_student_downloads_their_own_pdf_and_sees_their_certificate(certificat
         call(certificates, "get_certificate", student("stu-2"))
     assert mine["status"] == "valid" and mine["version"] == 1
     assert mine["verify_url"] == f"{BASE_URL}/verify/{mine['code']}" and mine["code"] in text
-    assert mine["programme"] == {"code": "MBIOM", "name_en": "Master's programme in Biomedicine",
-                                 "name_sv": "Masterprogram i biomedicin"}
+    assert mine["programme"] == {
+        "code": "MBIOM",
+        "name_en": "Master's programme in Biomedicine",
+        "name_sv": "Masterprogram i biomedicin",
+    }
 
 
-def test_the_supplement_record_is_for_registrars_and_admins(certificates, service_config,
-                                                            database_url):
+def test_the_supplement_record_is_for_registrars_and_admins(certificates, service_config, database_url):
     issue(certificates, service_config["AMQP_URI"], "stu-1")
     record = call(certificates, "diploma_supplement", REGISTRAR, "stu-1")
     assert call(certificates, "diploma_supplement", ADMIN, "stu-1") == record
@@ -218,14 +234,12 @@ def test_the_supplement_record_is_for_registrars_and_admins(certificates, servic
 
 
 def test_a_render_that_times_out_is_retried_then_dead_lettered_and_issues_nothing(
-        start_service, service_config, database_url):
-    start_service(CertificatesService, CIM_PUBLIC_BASE_URL=BASE_URL, CIM_RENDER_TIMEOUT_S="0",
-                  CIM_RETRY_LIMIT="2")
-    envelope = publish_event(service_config["AMQP_URI"], STUDENT_ELIGIBLE, eligible("stu-1"),
-                             producer="approvals")
+    start_service, service_config, database_url
+):
+    start_service(CertificatesService, CIM_PUBLIC_BASE_URL=BASE_URL, CIM_RENDER_TIMEOUT_S="0", CIM_RETRY_LIMIT="2")
+    envelope = publish_event(service_config["AMQP_URI"], STUDENT_ELIGIBLE, eligible("stu-1"), producer="approvals")
 
-    letter = wait_until(lambda: take_dead_letter(service_config["AMQP_URI"]), timeout=60,
-                        message="a dead letter")
+    letter = wait_until(lambda: take_dead_letter(service_config["AMQP_URI"]), timeout=60, message="a dead letter")
     assert json.loads(letter.body)["event_id"] == envelope["event_id"]
     assert "RenderFailed" in letter.headers["x-cim-error"]
     assert rows(database_url, "SELECT count(*) FROM certificates")[0][0] == 0

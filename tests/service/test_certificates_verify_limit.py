@@ -3,6 +3,7 @@
 Tight limits (CIM_VERIFY_FAILURES=3/3, as a deployment would set them) and a key prefix of each
 test's own (the end-to-end platform runs with generous ones).
 """
+
 import socket
 import time
 import uuid
@@ -14,7 +15,10 @@ import requests
 from services.gateway.ratelimit import FailedLookups
 from services.gateway.service import GatewayService
 from tests.service.test_certificates_service import (  # noqa: F401 (fixtures)
-    certificate_rows, certificates, issue)
+    certificate_rows,
+    certificates,
+    issue,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -39,18 +43,26 @@ def limiter():
 @pytest.fixture
 def gateway(container_factory, rabbit_config, limiter):
     port = free_port()
-    container = container_factory(GatewayService, {
-        **rabbit_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "CIM_ENV": "development",
-        "CIM_DEV_ISSUER_SECRET": "verify-limit-test-secret-long-enough-for-hs256",
-        "CIM_RATE_LIMIT_PREFIX": limiter.prefix, "CIM_RATE_LIMIT_LOOKUPS": "1000/60",
-        "CIM_VERIFY_FAILURES": "3/3",
-        "REDIS_URL": REDIS_URL})
+    container = container_factory(
+        GatewayService,
+        {
+            **rabbit_config,
+            "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+            "CIM_ENV": "development",
+            "CIM_DEV_ISSUER_SECRET": "verify-limit-test-secret-long-enough-for-hs256",
+            "CIM_RATE_LIMIT_PREFIX": limiter.prefix,
+            "CIM_RATE_LIMIT_LOOKUPS": "1000/60",
+            "CIM_VERIFY_FAILURES": "3/3",
+            "REDIS_URL": REDIS_URL,
+        },
+    )
     container.start()
     return f"http://127.0.0.1:{port}"
 
 
 def test_after_too_many_unknown_codes_a_client_gets_429_with_retry_after_until_the_window_ends(
-        certificates, service_config, database_url, gateway, limiter):
+    certificates, service_config, database_url, gateway, limiter
+):
     issue(certificates, service_config["AMQP_URI"], "stu-1")
     [(valid, *_)] = certificate_rows(database_url, "stu-1")
     for _ in range(5):  # known codes never count
@@ -82,7 +94,6 @@ def test_the_counter_is_per_client_and_an_unreachable_redis_lets_look_ups_throug
         limiter.record_failure("ip:10.0.0.1")
     assert 1 <= limiter.retry_after("ip:10.0.0.1") <= 3
     assert limiter.retry_after("ip:10.0.0.2") == 0
-    down = FailedLookups(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2),
-                                "x", limit=1, window_s=60)
+    down = FailedLookups(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2), "x", limit=1, window_s=60)
     down.record_failure("ip:10.0.0.1")
     assert down.retry_after("ip:10.0.0.1") == 0

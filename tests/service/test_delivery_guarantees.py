@@ -6,6 +6,7 @@
 - a duplicate delivery applies its effect once;
 - the broker being down between a state change and its publication loses nothing.
 """
+
 import json
 import uuid
 
@@ -28,12 +29,12 @@ FAILING_NAME = "Always Fails"
 def _record_effect(uow, data):
     if data["name"] == FAILING_NAME:
         raise RuntimeError(f"cannot handle {data['student_id']}")
-    uow.session.execute(sa.text("INSERT INTO effects (student_id) VALUES (:s)"),
-                        {"s": data["student_id"]})
+    uow.session.execute(sa.text("INSERT INTO effects (student_id) VALUES (:s)"), {"s": data["student_id"]})
 
 
 class ListeningService:
     """A consumer of student.registered.v1 whose effect is one row in `effects`."""
+
     name = "listening"
     db = Database()
 
@@ -43,10 +44,15 @@ class ListeningService:
 
 
 def _student(name="Karin Boye", student_id=None):
-    return {"student_id": student_id or str(uuid.uuid4()), "name": name,
-            "email": "karin@example.org",
-            "programme": {"code": "MBIOM", "name_en": "Biomedicine", "name_sv": "Biomedicin"},
-            "expected_graduation": "2027-06", "language": "en", "registered_at": utcnow()}
+    return {
+        "student_id": student_id or str(uuid.uuid4()),
+        "name": name,
+        "email": "karin@example.org",
+        "programme": {"code": "MBIOM", "name_en": "Biomedicine", "name_sv": "Biomedicin"},
+        "expected_graduation": "2027-06",
+        "language": "en",
+        "registered_at": utcnow(),
+    }
 
 
 @pytest.fixture
@@ -78,7 +84,8 @@ def _effects(database_url):
 
 
 def test_a_failing_handler_is_retried_then_dead_lettered_and_later_messages_flow(
-        listening, service_config, database_url):
+    listening, service_config, database_url
+):
     amqp = service_config["AMQP_URI"]
     bad = publish_event(amqp, "student.registered.v1", _student(FAILING_NAME), "registration")
     good = _student()
@@ -92,27 +99,37 @@ def test_a_failing_handler_is_retried_then_dead_lettered_and_later_messages_flow
     assert letter.headers[ATTEMPTS_HEADER] == 3
     assert "RuntimeError: cannot handle" in letter.headers["x-cim-error"]
     assert letter.headers["x-cim-original-queue"] == (
-        "evt-registration-student.registered.v1--listening.on_student_registered")
+        "evt-registration-student.registered.v1--listening.on_student_registered"
+    )
     # the failing effect was rolled back every time, and its claim with it
-    assert rows(database_url, "SELECT count(*) FROM processed_events WHERE event_id = :e",
-                e=bad["event_id"])[0][0] == 0
+    assert rows(database_url, "SELECT count(*) FROM processed_events WHERE event_id = :e", e=bad["event_id"])[0][0] == 0
 
 
 def test_malformed_messages_are_dead_lettered_at_once(listening, service_config, database_url):
     amqp = service_config["AMQP_URI"]
     publish_raw(amqp, "registration", "student.registered.v1", b"{not json", "application/json")
-    publish_raw(amqp, "registration", "student.registered.v1",
-                json.dumps({"event_id": str(uuid.uuid4()), "event_type": "student.registered.v1",
-                            "occurred_at": utcnow().isoformat(), "producer": "registration",
-                            "correlation_id": "c", "data": {"student_id": 7}}).encode(),
-                "application/json")
+    publish_raw(
+        amqp,
+        "registration",
+        "student.registered.v1",
+        json.dumps(
+            {
+                "event_id": str(uuid.uuid4()),
+                "event_type": "student.registered.v1",
+                "occurred_at": utcnow().isoformat(),
+                "producer": "registration",
+                "correlation_id": "c",
+                "data": {"student_id": 7},
+            }
+        ).encode(),
+        "application/json",
+    )
     good = _student()
     publish_event(amqp, "student.registered.v1", good, "registration")
 
     wait_until(lambda: _effects(database_url) == [good["student_id"]], message="the good event")
     letters = []
-    wait_until(lambda: letters.extend(_dead_letters(amqp)) or len(letters) >= 2,
-               message="two dead letters")
+    wait_until(lambda: letters.extend(_dead_letters(amqp)) or len(letters) >= 2, message="two dead letters")
     errors = sorted(letter.headers["x-cim-error"] for letter in letters)
     assert all(letter.headers[ATTEMPTS_HEADER] == 1 for letter in letters)
     assert any("MalformedEvent" in error and "student_id" in error for error in errors)
@@ -153,8 +170,7 @@ class BrokerLink:
                 continue
             upstream = socket.create_connection(self.target)
             self.pipes += [client, upstream]
-            self.pumps += [eventlet.spawn(self._pump, client, upstream),
-                           eventlet.spawn(self._pump, upstream, client)]
+            self.pumps += [eventlet.spawn(self._pump, client, upstream), eventlet.spawn(self._pump, upstream, client)]
 
     @staticmethod
     def _pump(source, sink):
@@ -193,15 +209,13 @@ class BrokerLink:
         self.server.close()
 
 
-def test_events_committed_while_the_broker_is_down_are_published_when_it_returns(
-        rabbit_config, database_url):
+def test_events_committed_while_the_broker_is_down_are_published_when_it_returns(rabbit_config, database_url):
     from urllib.parse import urlparse
 
     migrate("registration", database_url)
     real = urlparse(rabbit_config["AMQP_URI"])
     link = BrokerLink(real.hostname, real.port or 5672)
-    proxied = rabbit_config["AMQP_URI"].replace(f"{real.hostname}:{real.port or 5672}",
-                                                f"127.0.0.1:{link.port}")
+    proxied = rabbit_config["AMQP_URI"].replace(f"{real.hostname}:{real.port or 5672}", f"127.0.0.1:{link.port}")
     engine = create_engine(database_url)
     relay = OutboxRelay(engine, proxied, poll_interval=0.1)
     tap = EventTap(rabbit_config["AMQP_URI"], [("registration", "student.#")])

@@ -1,5 +1,6 @@
 """Rate limits per identity, shared between gateway replicas through a real Redis, with tight limits
 and a key prefix of each test's own (the end-to-end platform runs with generous ones)."""
+
 import socket
 import uuid
 
@@ -33,8 +34,11 @@ def test_two_replicas_share_one_count_and_the_refusal_says_when_to_retry(prefix)
     clock = [600_000.0]  # the start of a 60 s window
     one, two = _replica(prefix, clock), _replica(prefix, clock)
     rate = Rate(3, 60)
-    assert [one.hit("write", "id:a", rate)[0], two.hit("write", "id:a", rate)[0],
-            one.hit("write", "id:a", rate)[0]] == [True, True, True]
+    assert [
+        one.hit("write", "id:a", rate)[0],
+        two.hit("write", "id:a", rate)[0],
+        one.hit("write", "id:a", rate)[0],
+    ] == [True, True, True]
     clock[0] += 10
     with pytest.raises(RateLimited) as refused:
         two.check("write", "id:a", rate)
@@ -84,21 +88,29 @@ def _free_port():
 
 
 def test_the_gateway_answers_429_with_retry_after_per_person_on_writes_and_lookups(
-        container_factory, rabbit_config, prefix):
+    container_factory, rabbit_config, prefix
+):
     port = _free_port()
     secret = "rate-limit-test-secret-long-enough-for-hs256"
-    config = {**rabbit_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "CIM_ENV": "development",
-              "CIM_DEV_ISSUER_SECRET": secret, "CIM_RATE_LIMIT_PREFIX": prefix,
-              "CIM_RATE_LIMIT_WRITES": "2/60", "CIM_RATE_LIMIT_LOOKUPS": "1/60", "REDIS_URL": REDIS_URL}
+    config = {
+        **rabbit_config,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        "CIM_ENV": "development",
+        "CIM_DEV_ISSUER_SECRET": secret,
+        "CIM_RATE_LIMIT_PREFIX": prefix,
+        "CIM_RATE_LIMIT_WRITES": "2/60",
+        "CIM_RATE_LIMIT_LOOKUPS": "1/60",
+        "REDIS_URL": REDIS_URL,
+    }
     container = container_factory(GatewayService, config)
     container.start()
     url = f"http://127.0.0.1:{port}"
-    ada = {"Authorization": f"Bearer {issue_dev_token(secret, 's-ada', 'student')}",
-           "Content-Type": "application/json"}
+    ada = {"Authorization": f"Bearer {issue_dev_token(secret, 's-ada', 'student')}", "Content-Type": "application/json"}
     bob = {**ada, "Authorization": f"Bearer {issue_dev_token(secret, 's-bob', 'student')}"}
     # unreadable bodies: refused (400) without calling any service, but counted as writes
-    statuses = [requests.post(f"{url}/v1/registrations", data="{", headers=ada, timeout=10).status_code
-                for _ in range(3)]
+    statuses = [
+        requests.post(f"{url}/v1/registrations", data="{", headers=ada, timeout=10).status_code for _ in range(3)
+    ]
     assert statuses == [400, 400, 429]
     refused = requests.post(f"{url}/v1/registrations", data="{", headers=ada, timeout=10)
     assert refused.headers["Content-Type"].startswith("application/problem+json")

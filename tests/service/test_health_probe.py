@@ -1,5 +1,6 @@
 """The health check's broker probe against the real broker: one kept connection for every
 check, a broker that is gone reported as such, and the probe connecting again afterwards."""
+
 import socket
 
 from shared.health import BrokerProbe, broker_probe, broker_reachable

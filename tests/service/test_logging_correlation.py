@@ -1,5 +1,6 @@
 """Every log line a service writes while handling a request or an event carries its correlation id
 (shared/logging.py, wired in config.yaml), with no code in the service for it."""
+
 import json
 import logging
 import logging.config
@@ -55,7 +56,8 @@ def captured():
 
 
 def test_a_log_line_written_while_handling_an_rpc_call_carries_its_correlation_id(
-        container_factory, rabbit_config, captured):
+    container_factory, rabbit_config, captured
+):
     container = container_factory(ProbeService, rabbit_config)
     container.start()
     cid = f"req-{uuid.uuid4().hex}"
@@ -65,17 +67,26 @@ def test_a_log_line_written_while_handling_an_rpc_call_carries_its_correlation_i
 
 
 def test_a_log_line_written_while_handling_an_event_carries_the_envelopes_correlation_id(
-        container_factory, rabbit_config, captured):
+    container_factory, rabbit_config, captured
+):
     container = container_factory(ProbeService, {**rabbit_config, "CIM_RETRY_DELAY_MS": "200"})
     container.start()
     cid = f"evt-{uuid.uuid4().hex}"
-    envelope = make_event("student.withdrawn.v1", {"student_id": "s-1", "withdrawn_at": utcnow()},
-                          producer="registration", correlation_id=cid)
-    publish_raw(rabbit_config["AMQP_URI"], "registration", "student.withdrawn.v1",
-                json.dumps(envelope).encode(), "application/json")
+    envelope = make_event(
+        "student.withdrawn.v1",
+        {"student_id": "s-1", "withdrawn_at": utcnow()},
+        producer="registration",
+        correlation_id=cid,
+    )
+    publish_raw(
+        rabbit_config["AMQP_URI"],
+        "registration",
+        "student.withdrawn.v1",
+        json.dumps(envelope).encode(),
+        "application/json",
+    )
     wait_until(lambda: captured, message="the handler logged")
-    assert [(r.getMessage(), r.correlation_id) for r in captured] == [
-        ("handling student.withdrawn.v1", cid)]
+    assert [(r.getMessage(), r.correlation_id) for r in captured] == [("handling student.withdrawn.v1", cid)]
 
 
 def test_outside_a_worker_the_id_is_a_dash(captured):
@@ -88,8 +99,11 @@ def test_config_yaml_puts_the_id_in_every_line_of_every_service(tmp_path):
     config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text().replace("${LOG_LEVEL:INFO}", "INFO"))
     logging_config = config["LOGGING"]
     out = tmp_path / "log.txt"
-    logging_config["handlers"]["console"] = {**logging_config["handlers"]["console"],
-                                             "class": "logging.FileHandler", "filename": str(out)}
+    logging_config["handlers"]["console"] = {
+        **logging_config["handlers"]["console"],
+        "class": "logging.FileHandler",
+        "filename": str(out),
+    }
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     try:

@@ -1,5 +1,6 @@
 """`GET /metrics` of a real service (approvals, on a real broker and database) counts what it did:
 events handled, failed, retried and dead-lettered per handler, RPC latency, the outbox backlog."""
+
 from __future__ import annotations
 
 import json
@@ -61,16 +62,24 @@ def approvals(start_service):
 
 
 def test_metrics_count_the_events_a_service_handled_failed_retried_and_dead_lettered(
-        approvals, service_config, database_url):
+    approvals, service_config, database_url
+):
     amqp, port = service_config["AMQP_URI"], web_port(approvals)
     before = scrape(port)
     student_id = register_student(amqp, database_url)  # handled once by on_student_registered
-    publish_raw(amqp, "registration", "student.registered.v1", b'{"not": "an envelope"}',
-                "application/json")  # malformed: dead-lettered at once
-    flaky = json.dumps({"event_id": str(uuid.uuid4()), "event_type": STUDENT_WITHDRAWN,
-                        "occurred_at": utcnow().isoformat(), "producer": "registration",
-                        "correlation_id": "c-1",
-                        "data": {"student_id": student_id, "withdrawn_at": utcnow().isoformat()}})
+    publish_raw(
+        amqp, "registration", "student.registered.v1", b'{"not": "an envelope"}', "application/json"
+    )  # malformed: dead-lettered at once
+    flaky = json.dumps(
+        {
+            "event_id": str(uuid.uuid4()),
+            "event_type": STUDENT_WITHDRAWN,
+            "occurred_at": utcnow().isoformat(),
+            "producer": "registration",
+            "correlation_id": "c-1",
+            "data": {"student_id": student_id, "withdrawn_at": utcnow().isoformat()},
+        }
+    )
     publish_raw(amqp, "registration", STUDENT_WITHDRAWN, flaky.encode(), "application/json")
     wait_until(lambda: DONE, message="the flaky handler succeeded on its retry")
     assert call(approvals, "inbox", BIOMED)["items"] == []
@@ -80,8 +89,10 @@ def test_metrics_count_the_events_a_service_handled_failed_retried_and_dead_lett
 
     registered = {"service": "approvals", "handler": "on_student_registered"}
     flaky_handler = {"service": "approvals", "handler": "on_withdrawn_flaky"}
-    wait_until(lambda: grew("cim_messages_dead_lettered_total", 1, reason="malformed", **registered),
-               message="the malformed event counted")
+    wait_until(
+        lambda: grew("cim_messages_dead_lettered_total", 1, reason="malformed", **registered),
+        message="the malformed event counted",
+    )
     after = scrape(port)
 
     def delta(name, **labels):
@@ -100,8 +111,7 @@ def test_metrics_count_the_events_a_service_handled_failed_retried_and_dead_lett
     assert ("cim_outbox_backlog", (("service", "approvals"),)) in after
 
 
-def test_the_outbox_backlog_and_its_age_are_read_when_prometheus_scrapes(
-        start_service, database_url):
+def test_the_outbox_backlog_and_its_age_are_read_when_prometheus_scrapes(start_service, database_url):
     # The relay polls every 10 minutes here and nothing commits through the service, so a row
     # written behind its back stays unpublished while the test looks.
     container = start_service(ApprovalsService, CIM_OUTBOX_POLL_MS="600000")
@@ -110,10 +120,14 @@ def test_the_outbox_backlog_and_its_age_are_read_when_prometheus_scrapes(
     assert value(scrape(port), "cim_outbox_backlog", service="approvals") == 0
     engine = sa.create_engine(database_url)
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO outbox (event_id, event_type, exchange, payload, correlation_id, created_at,"
-            " attempts) VALUES (:id, 'student.eligible.v1', 'approvals.events', '{}', 'c',"
-            " now() - interval '90 seconds', 0)"), {"id": str(uuid.uuid4())})
+        conn.execute(
+            sa.text(
+                "INSERT INTO outbox (event_id, event_type, exchange, payload, correlation_id, created_at,"
+                " attempts) VALUES (:id, 'student.eligible.v1', 'approvals.events', '{}', 'c',"
+                " now() - interval '90 seconds', 0)"
+            ),
+            {"id": str(uuid.uuid4())},
+        )
     engine.dispose()
     samples = scrape(port)
     assert value(samples, "cim_outbox_backlog", service="approvals") == 1

@@ -1,4 +1,5 @@
 """Each service's migrations build exactly its models, on PostgreSQL and on SQLite, and go back."""
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -21,8 +22,7 @@ def test_migrations_match_the_models_on_postgresql(service, database_url):
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                    _metadata(service))
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), _metadata(service))
     finally:
         engine.dispose()
     assert diff == [], f"{service}: models and migrations differ: {diff}"
@@ -52,10 +52,12 @@ def test_a_local_sqlite_database_with_activities_upgrades_without_losing_them(tm
             "location_kind, location_country, start_date, end_date, evidence_urls, status, version, "
             "created_at, submitted_at) VALUES ('a1', 's1', 'conference', 'Nordic', 'Poster', "
             "'sweden', 'SE', '2026-03-02', '2026-03-04', '[]', 'approved', 1, "
-            "'2026-03-05 10:00:00', '2026-03-05 10:00:00')")
+            "'2026-03-05 10:00:00', '2026-03-05 10:00:00')"
+        )
         conn.exec_driver_sql(
             "INSERT INTO activity_sessions (session_id, activity_id, date, title, added_at) "
-            "VALUES ('x1', 'a1', '2026-03-02', 'day one', '2026-03-05 10:00:00')")
+            "VALUES ('x1', 'a1', '2026-03-02', 'day one', '2026-03-05 10:00:00')"
+        )
     upgrade("activities", url)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT status FROM activities").all() == [("approved",)]

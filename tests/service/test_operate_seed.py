@@ -1,5 +1,6 @@
 """`cim seed` against the real parts: programmes into registration's database (then listed by its
 RPC), coordinators through approvals' `put_coordinator` RPC on a real broker."""
+
 from __future__ import annotations
 
 import uuid
@@ -33,7 +34,8 @@ def registration_database(pg_server):
 
 
 def test_seed_writes_programmes_and_puts_coordinators_through_approvals(
-        start_service, container_factory, service_config, registration_database, tmp_path):
+    start_service, container_factory, service_config, registration_database, tmp_path
+):
     approvals = start_service(ApprovalsService)
     seed_file = tmp_path / "directory.yaml"
     seed_file.write_text(SEED)
@@ -41,8 +43,7 @@ def test_seed_writes_programmes_and_puts_coordinators_through_approvals(
 
     assert operate.seed_programmes(registration_database, seed["programmes"]) == 2
     assert operate.seed_programmes(registration_database, seed["programmes"]) == 2  # again: no-op
-    registration = container_factory(RegistrationService,
-                                     {**service_config, "DATABASE_URL": registration_database})
+    registration = container_factory(RegistrationService, {**service_config, "DATABASE_URL": registration_database})
     registration.start()
     programmes = {p["code"]: p["name_en"] for p in call(registration, "list_programmes")}
     assert programmes["MGLOB"] == "Master's programme in Global Health"
@@ -50,10 +51,8 @@ def test_seed_writes_programmes_and_puts_coordinators_through_approvals(
     assert len(programmes) == 5  # the four of the migration, one new
 
     with ClusterRpcProxy({"AMQP_URI": service_config["AMQP_URI"]}, timeout=30) as cluster:
-        done = operate.seed_coordinators(cluster.approvals, operate.operator_actor("ops-1"),
-                                         seed["coordinators"])
+        done = operate.seed_coordinators(cluster.approvals, operate.operator_actor("ops-1"), seed["coordinators"])
     assert [c["subject"] for c in done] == ["c-glob"]
-    directory = {c["subject"]: c for c in call(approvals, "list_coordinators",
-                                               operate.operator_actor("ops-1"))}
+    directory = {c["subject"]: c for c in call(approvals, "list_coordinators", operate.operator_actor("ops-1"))}
     assert directory["c-glob"]["programmes"] == ["MGLOB"]
     assert directory["c-glob"]["email"] == "greta@example.org"

@@ -2,6 +2,7 @@
 or `CIM_QUEUE_TYPE=quorum` on a classic one. Event, retry and dead-letter queues are quorum and
 work (consume, publish, retry through the TTL queue, dead-letter); every RPC reply queue is
 classic, because it belongs to one process (shared.messaging)."""
+
 from __future__ import annotations
 
 import uuid
@@ -26,6 +27,7 @@ SEEN = []
 
 class QueueProbe:
     """Fails an event as often as the script says, then handles it; calls out by RPC."""
+
     name = "queue_probe"
     approvals = RpcProxy("approvals")
 
@@ -57,17 +59,24 @@ class Management:
     def vhost(self, default_queue_type: str | None) -> str:
         name = f"cim-quorum-{uuid.uuid4().hex[:8]}"
         # 3.10 reads `defaultqueuetype`; later versions `default_queue_type`
-        body = {"defaultqueuetype": default_queue_type, "default_queue_type": default_queue_type} \
-            if default_queue_type else {}
+        body = (
+            {"defaultqueuetype": default_queue_type, "default_queue_type": default_queue_type}
+            if default_queue_type
+            else {}
+        )
         self.call("PUT", f"/vhosts/{quote(name, safe='')}", json=body)
-        self.call("PUT", f"/permissions/{quote(name, safe='')}/{quote(self.auth[0], safe='')}",
-                  json={"configure": ".*", "write": ".*", "read": ".*"})
+        self.call(
+            "PUT",
+            f"/permissions/{quote(name, safe='')}/{quote(self.auth[0], safe='')}",
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+        )
         return name
 
     def messages(self, vhost: str, queue: str) -> int:
         """Messages in a queue, 0 while it does not exist yet."""
-        response = requests.get(f"{self.api}/queues/{quote(vhost, safe='')}/{quote(queue, safe='')}",
-                                auth=self.auth, timeout=10)
+        response = requests.get(
+            f"{self.api}/queues/{quote(vhost, safe='')}/{quote(queue, safe='')}", auth=self.auth, timeout=10
+        )
         return response.json().get("messages", 0) if response.ok else 0
 
     def queue_types(self, vhost: str) -> dict[str, str]:
@@ -87,12 +96,12 @@ def broker():
     management.new_vhost = vhost
     yield management
     for name in made:
-        requests.delete(f"{management.api}/vhosts/{quote(name, safe='')}", auth=management.auth,
-                        timeout=10)
+        requests.delete(f"{management.api}/vhosts/{quote(name, safe='')}", auth=management.auth, timeout=10)
 
 
 def test_the_vhost_default_makes_a_real_services_queues_quorum_and_its_round_trip_works(
-        broker, start_service, database_url):
+    broker, start_service, database_url
+):
     vhost, uri = broker.new_vhost("quorum")
     assert broker.call("GET", f"/vhosts/{vhost}").json()["default_queue_type"] == "quorum"
     start_service(ApprovalsService, AMQP_URI=uri)
@@ -113,18 +122,27 @@ def test_the_vhost_default_makes_a_real_services_queues_quorum_and_its_round_tri
     assert replies and set(replies.values()) == {"classic"}, replies
 
 
-def test_retries_and_dead_letters_run_through_quorum_queues(broker, container_factory,
-                                                            service_config):
+def test_retries_and_dead_letters_run_through_quorum_queues(broker, container_factory, service_config):
     vhost, uri = broker.new_vhost("quorum")
     config = {**service_config, "AMQP_URI": uri, "CIM_RETRY_LIMIT": "3"}
     container_factory(QueueProbe, config).start()
-    retried = publish_event(uri, STUDENT_WITHDRAWN, {"student_id": "s-1", "withdrawn_at": utcnow()},
-                            producer="registration", event_id=str(uuid.uuid4()))
+    retried = publish_event(
+        uri,
+        STUDENT_WITHDRAWN,
+        {"student_id": "s-1", "withdrawn_at": utcnow()},
+        producer="registration",
+        event_id=str(uuid.uuid4()),
+    )
     FAILURES_BEFORE_SUCCESS[retried["event_id"]] = 1
     parked = str(uuid.uuid4())
     FAILURES_BEFORE_SUCCESS[parked] = 99
-    publish_event(uri, STUDENT_WITHDRAWN, {"student_id": "s-2", "withdrawn_at": utcnow()},
-                  producer="registration", event_id=parked)
+    publish_event(
+        uri,
+        STUDENT_WITHDRAWN,
+        {"student_id": "s-2", "withdrawn_at": utcnow()},
+        producer="registration",
+        event_id=parked,
+    )
     wait_until(lambda: retried["event_id"] in SEEN, message="the retried event handled")
     _, dl_queue = topology.dead_letter_topology("")
     wait_until(lambda: broker.messages(vhost, dl_queue.name) >= 1, message="the failing event parked")
@@ -137,14 +155,18 @@ def test_retries_and_dead_letters_run_through_quorum_queues(broker, container_fa
     assert replies == ["classic"]  # the probe's RpcProxy dependency
 
 
-def test_cim_queue_type_quorum_declares_quorum_queues_on_a_classic_vhost(
-        broker, container_factory, service_config):
+def test_cim_queue_type_quorum_declares_quorum_queues_on_a_classic_vhost(broker, container_factory, service_config):
     vhost, uri = broker.new_vhost(None)
     topology.declare(uri, 200, services=("approvals",), kind="quorum")  # as `cim migrate` would
     config = {**service_config, "AMQP_URI": uri, "CIM_QUEUE_TYPE": "quorum"}
     container_factory(QueueProbe, config).start()  # redeclares its queue: arguments must match
-    event = publish_event(uri, STUDENT_WITHDRAWN, {"student_id": "s-3", "withdrawn_at": utcnow()},
-                          producer="registration", event_id=str(uuid.uuid4()))
+    event = publish_event(
+        uri,
+        STUDENT_WITHDRAWN,
+        {"student_id": "s-3", "withdrawn_at": utcnow()},
+        producer="registration",
+        event_id=str(uuid.uuid4()),
+    )
     wait_until(lambda: event["event_id"] in SEEN, message="the event handled")
     types = broker.queue_types(vhost)
     assert types["evt-registration-student.withdrawn.v1--queue_probe.on_withdrawn"] == "quorum"

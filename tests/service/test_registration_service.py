@@ -1,4 +1,5 @@
 """Registration with a real broker and database: RPC in, events out through the outbox."""
+
 import pytest
 from nameko.testing.services import entrypoint_hook
 
@@ -7,8 +8,13 @@ from shared.errors import Conflict, Invalid
 from tests.helpers import EventTap, rows
 
 STUDENT = {"issuer": "cim-dev", "subject": "s-1", "role": "student"}
-REQUEST = {"programme": "MBIOM", "expected_graduation": "2027-06", "language": "sv",
-           "name": "Astrid Lindgren", "email": "astrid@example.org"}
+REQUEST = {
+    "programme": "MBIOM",
+    "expected_graduation": "2027-06",
+    "language": "sv",
+    "name": "Astrid Lindgren",
+    "email": "astrid@example.org",
+}
 
 
 @pytest.fixture
@@ -16,8 +22,7 @@ def registration(start_service):
     return start_service(RegistrationService)
 
 
-def test_registering_publishes_student_registered_through_the_outbox(registration, service_config,
-                                                                       database_url):
+def test_registering_publishes_student_registered_through_the_outbox(registration, service_config, database_url):
     tap = EventTap(service_config["AMQP_URI"], [("registration", "student.#")])
     with entrypoint_hook(registration, "register") as register:
         student = register(STUDENT, REQUEST)
@@ -70,8 +75,7 @@ def test_an_admin_or_registrar_moves_a_student_to_another_programme(registration
             change({**STUDENT, "role": "admin"}, student["student_id"], {"programme": "NOPE"})
         with pytest.raises(NotFound):
             change({**STUDENT, "role": "admin"}, "no-such-student", {"programme": "MPUBH"})
-        moved = change({**STUDENT, "role": "registrar"}, student["student_id"],
-                       {"programme": "MPUBH"})
+        moved = change({**STUDENT, "role": "registrar"}, student["student_id"], {"programme": "MPUBH"})
         same = change({**STUDENT, "role": "admin"}, student["student_id"], {"programme": "MPUBH"})
     assert moved["programme"]["code"] == "MPUBH" and same == moved
     updated = tap.wait_for("student.updated.v1")
@@ -84,13 +88,22 @@ def test_an_admin_or_registrar_moves_a_student_to_another_programme(registration
 def _enrolment(subject, programme="MBIOM"):
     from shared.db import utcnow
 
-    return {"issuer": "https://idp.example.org", "subject": subject, "name": "Grace Example",
-            "email": "grace@example.org", "programme": programme, "expected_graduation": "2027-06",
-            "language": "en", "enrolled_at": utcnow(), "reported_by": "urn:lms"}
+    return {
+        "issuer": "https://idp.example.org",
+        "subject": subject,
+        "name": "Grace Example",
+        "email": "grace@example.org",
+        "programme": programme,
+        "expected_graduation": "2027-06",
+        "language": "en",
+        "enrolled_at": utcnow(),
+        "reported_by": "urn:lms",
+    }
 
 
 def test_an_enrolment_the_rules_refuse_is_dead_lettered_at_once_with_the_reason(
-        registration, service_config, database_url):
+    registration, service_config, database_url
+):
     from shared import deadletters
     from shared.events import ENROLMENT_REPORTED
     from tests.helpers import publish_event, wait_until
@@ -100,7 +113,7 @@ def test_an_enrolment_the_rules_refuse_is_dead_lettered_at_once_with_the_reason(
     refused = publish_event(amqp, ENROLMENT_REPORTED, _enrolment("s-refused", "NOPE"), "campus")
     publish_event(amqp, ENROLMENT_REPORTED, _enrolment("s-after"), "campus")
     [registered] = tap.wait_for("student.registered.v1")
-    assert registered["data"]["subject"] == "s-after"              # the flow goes on
+    assert registered["data"]["subject"] == "s-after"  # the flow goes on
     [letter] = wait_until(lambda: deadletters.peek(amqp), message="the refusal parked")
     assert letter.event_id == refused["event_id"] and letter.attempts == 1  # not retried
     assert "Invalid" in letter.error and "programme" in letter.reason

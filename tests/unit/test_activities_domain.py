@@ -1,4 +1,5 @@
 """The rules of activity claims, in plain Python: no broker, no database."""
+
 from dataclasses import replace
 from datetime import date, datetime, timezone
 
@@ -19,14 +20,26 @@ def catalogue() -> dict[str, ActivityType]:
     # Built per use: the classes get mapped when a service test imports the ORM.
     return {t.code: t for t in seed_activity_types()}
 
+
 ABROAD = Details(
-    type_code="exchange_semester", title="Exchange in Leiden", description="A semester of courses",
-    location_kind="abroad", location_country="NL", start_date=date(2025, 9, 1),
-    end_date=date(2026, 1, 31), evidence_urls=("https://example.org/transcript",))
+    type_code="exchange_semester",
+    title="Exchange in Leiden",
+    description="A semester of courses",
+    location_kind="abroad",
+    location_country="NL",
+    start_date=date(2025, 9, 1),
+    end_date=date(2026, 1, 31),
+    evidence_urls=("https://example.org/transcript",),
+)
 CAFE_DETAILS = Details(
-    type_code="language_cafe", title="Spanish café", description="Weekly café at the library",
-    location_kind="sweden", location_country=None, start_date=date(2025, 9, 1),
-    end_date=date(2025, 12, 20))
+    type_code="language_cafe",
+    title="Spanish café",
+    description="Weekly café at the library",
+    location_kind="sweden",
+    location_country=None,
+    start_date=date(2025, 9, 1),
+    end_date=date(2025, 12, 20),
+)
 
 
 def exchange():
@@ -43,16 +56,28 @@ def logged(details=ABROAD, activity_type=None, student_id="stu-1"):
 
 
 def decide(activity, decision, version=None, comment="please add evidence"):
-    return activity.record_decision(decision=decision, version=version or activity.version,
-                                    comment=comment, decided_by="coord-1", decided_at=LATER,
-                                    now=LATER)
+    return activity.record_decision(
+        decision=decision,
+        version=version or activity.version,
+        comment=comment,
+        decided_by="coord-1",
+        decided_at=LATER,
+        now=LATER,
+    )
 
 
 def test_the_catalogue_has_the_eight_types_of_the_programme_page():
     types = catalogue()
-    assert set(types) == {"exchange_semester", "summer_course", "degree_project_abroad",
-                          "conference", "buddy_mentor", "language_cafe", "journal_club",
-                          "international_lectures"}
+    assert set(types) == {
+        "exchange_semester",
+        "summer_course",
+        "degree_project_abroad",
+        "conference",
+        "buddy_mentor",
+        "language_cafe",
+        "journal_club",
+        "international_lectures",
+    }
     repeated = {code for code, t in types.items() if t.repeated_attendance}
     assert repeated == {"buddy_mentor", "language_cafe", "international_lectures"}
     assert all(t.sessions_required == (3 if t.repeated_attendance else 1) for t in types.values())
@@ -69,8 +94,7 @@ def test_a_logged_activity_is_submitted_as_version_one_with_that_version_kept():
 
 def test_an_unknown_type_is_refused():
     with pytest.raises(Invalid, match="unknown activity type"):
-        log(student_id="stu-1", details=replace(ABROAD, type_code="bungee_jumping"),
-                   activity_type=None, now=NOW)
+        log(student_id="stu-1", details=replace(ABROAD, type_code="bungee_jumping"), activity_type=None, now=NOW)
 
 
 def test_an_end_date_before_the_start_date_is_refused():
@@ -149,7 +173,9 @@ def test_resubmitting_creates_the_next_version_and_keeps_the_old_one():
     activity.resubmit(replace(ABROAD, title="Exchange in Leiden, with transcript"), exchange(), LATER)
     assert (activity.status, activity.version, activity.submitted_at) == ("submitted", 2, LATER)
     assert [(v.version, v.title) for v in activity.versions] == [
-        (1, "Exchange in Leiden"), (2, "Exchange in Leiden, with transcript")]
+        (1, "Exchange in Leiden"),
+        (2, "Exchange in Leiden, with transcript"),
+    ]
     assert activity.latest_decision.decision == "changes_requested"
     assert activity.latest_decision.version == 1
 
@@ -189,51 +215,45 @@ def test_withdrawing_twice_is_a_conflict():
 def test_sessions_belong_only_to_repeated_attendance_types():
     activity = logged()
     with pytest.raises(Invalid, match="repeated-attendance"):
-        activity.add_session(session_date=date(2025, 10, 1), title="Week 1",
-                             activity_type=exchange(), now=LATER)
+        activity.add_session(session_date=date(2025, 10, 1), title="Week 1", activity_type=exchange(), now=LATER)
     assert activity.sessions == [] and activity.version == 1
 
 
 def test_a_session_needs_a_title():
     activity = logged(details=CAFE_DETAILS)
     with pytest.raises(Invalid, match="title"):
-        activity.add_session(session_date=date(2025, 10, 1), title=" ", activity_type=cafe(),
-                             now=LATER)
+        activity.add_session(session_date=date(2025, 10, 1), title=" ", activity_type=cafe(), now=LATER)
 
 
 def test_adding_a_session_is_a_new_version_and_goes_back_to_the_coordinator():
     activity = logged(details=CAFE_DETAILS)
     decide(activity, "approved")
-    session = activity.add_session(session_date=date(2025, 10, 1), title="Café 1",
-                                   activity_type=cafe(), now=LATER)
+    session = activity.add_session(session_date=date(2025, 10, 1), title="Café 1", activity_type=cafe(), now=LATER)
     assert (activity.status, activity.version) == ("submitted", 2)
     assert activity.sessions == [session]
     assert activity.versions[-1].sessions == [
-        {"session_id": session.session_id, "date": "2025-10-01", "title": "Café 1"}]
+        {"session_id": session.session_id, "date": "2025-10-01", "title": "Café 1"}
+    ]
     assert activity.versions[0].sessions == []
 
 
 def test_the_same_session_twice_is_a_conflict():
     activity = logged(details=CAFE_DETAILS)
-    activity.add_session(session_date=date(2025, 10, 1), title="Café 1", activity_type=cafe(),
-                         now=LATER)
+    activity.add_session(session_date=date(2025, 10, 1), title="Café 1", activity_type=cafe(), now=LATER)
     with pytest.raises(Conflict):
-        activity.add_session(session_date=date(2025, 10, 1), title="Café 1", activity_type=cafe(),
-                             now=LATER)
+        activity.add_session(session_date=date(2025, 10, 1), title="Café 1", activity_type=cafe(), now=LATER)
 
 
 def test_no_session_can_be_added_to_a_withdrawn_activity():
     activity = logged(details=CAFE_DETAILS)
     activity.withdraw()
     with pytest.raises(Conflict):
-        activity.add_session(session_date=date(2025, 10, 1), title="Café 1", activity_type=cafe(),
-                             now=LATER)
+        activity.add_session(session_date=date(2025, 10, 1), title="Café 1", activity_type=cafe(), now=LATER)
 
 
 def test_a_resubmission_cannot_drop_sessions_by_changing_to_a_single_type():
     activity = logged(details=CAFE_DETAILS)
-    activity.add_session(session_date=date(2025, 10, 1), title="Café 1", activity_type=cafe(),
-                         now=LATER)
+    activity.add_session(session_date=date(2025, 10, 1), title="Café 1", activity_type=cafe(), now=LATER)
     decide(activity, "changes_requested")
     with pytest.raises(Invalid, match="type"):
         activity.resubmit(ABROAD, exchange(), LATER)
@@ -245,8 +265,7 @@ def test_a_decision_on_the_current_version_sets_status_and_latest_decision(decis
     assert decide(activity, decision, comment="fine") is True
     assert activity.status == decision
     latest = activity.latest_decision
-    assert (latest.decision, latest.comment, latest.version, latest.decided_at) == (
-        decision, "fine", 1, LATER)
+    assert (latest.decision, latest.comment, latest.version, latest.decided_at) == (decision, "fine", 1, LATER)
 
 
 def test_a_decision_on_an_outdated_version_changes_nothing():
@@ -272,10 +291,16 @@ def test_the_domain_imports_no_framework():
     imported = set()
     for module in (activities, catalogue, details):
         tree = ast.parse(inspect.getsource(module))
-        imported |= {alias.name for node in ast.walk(tree)
-                     if isinstance(node, ast.Import) for alias in node.names}
-        imported |= {node.module for node in ast.walk(tree)
-                     if isinstance(node, ast.ImportFrom) and node.module}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     own = {f"services.activities.domain.{name}" for name in ("activities", "catalogue", "details")}
-    assert imported - own <= {"__future__", "re", "uuid", "dataclasses", "datetime", "typing",
-                              "shared.errors", "shared.permissions"}
+    assert imported - own <= {
+        "__future__",
+        "re",
+        "uuid",
+        "dataclasses",
+        "datetime",
+        "typing",
+        "shared.errors",
+        "shared.permissions",
+    }

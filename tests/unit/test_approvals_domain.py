@@ -1,4 +1,5 @@
 """Approvals' rules from RULES.md, as a table of cases: plain Python, no broker, no database."""
+
 import ast
 import itertools
 import sys
@@ -12,7 +13,13 @@ from services.approvals.domain import coordinators, decisions, eligibility, funn
 from services.approvals.domain.activities import Activity, receive_version
 from services.approvals.domain.coordinators import Coordinator
 from services.approvals.domain.statuses import (
-    APPROVAL_WITHDRAWN, APPROVED, CHANGES_REQUESTED, PENDING, REJECTED, WITHDRAWN)
+    APPROVAL_WITHDRAWN,
+    APPROVED,
+    CHANGES_REQUESTED,
+    PENDING,
+    REJECTED,
+    WITHDRAWN,
+)
 from services.approvals.domain.students import Presentation, Report, Student
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.permissions import ensure_may_coordinate, ensure_may_read_student
@@ -23,8 +30,14 @@ NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
 TODAY = NOW.date()
 
 TYPES = {
-    "exchange_semester": 1, "summer_course": 1, "degree_project_abroad": 1, "conference": 1,
-    "buddy_mentor": 3, "language_cafe": 3, "journal_club": 1, "international_lectures": 3,
+    "exchange_semester": 1,
+    "summer_course": 1,
+    "degree_project_abroad": 1,
+    "conference": 1,
+    "buddy_mentor": 3,
+    "language_cafe": 3,
+    "journal_club": 1,
+    "international_lectures": 3,
 }
 
 
@@ -36,14 +49,26 @@ def activity(where, type_code="conference", status=APPROVED, sessions=0, title=N
     with the sessions it has (exactly what deciding does)."""
     n = next(_ids)
     item = Activity(
-        activity_id=f"a-{n}", student_id="s-1", version=1,
-        activity_type={"code": type_code, "name_en": type_code.replace("_", " "),
-                       "name_sv": type_code, "sessions_required": TYPES[type_code],
-                       "supplement_en": "", "supplement_sv": ""},
-        title=title or f"{type_code} {n}", description="", location={"kind": where, "country": None},
-        start_date=date(2026, 1, n % 28 + 1), end_date=date(2026, 1, n % 28 + 1),
+        activity_id=f"a-{n}",
+        student_id="s-1",
+        version=1,
+        activity_type={
+            "code": type_code,
+            "name_en": type_code.replace("_", " "),
+            "name_sv": type_code,
+            "sessions_required": TYPES[type_code],
+            "supplement_en": "",
+            "supplement_sv": "",
+        },
+        title=title or f"{type_code} {n}",
+        description="",
+        location={"kind": where, "country": None},
+        start_date=date(2026, 1, n % 28 + 1),
+        end_date=date(2026, 1, n % 28 + 1),
         sessions=[{"session_id": f"x{i}", "date": "2026-01-01", "title": "t"} for i in range(sessions)],
-        submitted_at=NOW, status=PENDING)
+        submitted_at=NOW,
+        status=PENDING,
+    )
     if status == APPROVED:
         item.approve()
     elif status == APPROVAL_WITHDRAWN:
@@ -55,9 +80,16 @@ def activity(where, type_code="conference", status=APPROVED, sessions=0, title=N
 
 
 def student(graduation="2027-06"):
-    return Student(student_id="s-1", name="Karin Boye", email="k@example.org", language="sv",
-                   programme_code="MBIOM", programme_name_en="Master's programme in Biomedicine",
-                   programme_name_sv="Masterprogram i biomedicin", expected_graduation=graduation)
+    return Student(
+        student_id="s-1",
+        name="Karin Boye",
+        email="k@example.org",
+        language="sv",
+        programme_code="MBIOM",
+        programme_name_en="Master's programme in Biomedicine",
+        programme_name_sv="Masterprogram i biomedicin",
+        expected_graduation=graduation,
+    )
 
 
 def sweden(**kw):
@@ -79,143 +111,296 @@ STANDARD_YEAR, COHORT_2022 = "2027-06", "2022-06"
 # The activities are made when a case runs, not at import.
 RULES = [
     # --- "Activity requirement" ---
-    ("At least three approved international activities.",
-     "nothing yet", STANDARD_YEAR, lambda: [], False,
-     ["one more activity in Sweden", "one more activity abroad", "one more activity of any kind"]),
-    ("At least three approved international activities.",
-     "Sweden, abroad and one more: met", STANDARD_YEAR,
-     lambda: [sweden(), abroad(), sweden()], True, []),
-    ("At least three approved international activities.",
-     "two are not enough", STANDARD_YEAR,
-     lambda: [sweden(), abroad()], False, ["one more activity of any kind"]),
-    ("At least three approved international activities.",
-     "a pending activity is not approved", STANDARD_YEAR,
-     lambda: [sweden(), abroad(), sweden(status=PENDING)], False,
-     ["one more activity of any kind"]),
-    ("At least three approved international activities.",
-     "a rejected activity is not approved", STANDARD_YEAR,
-     lambda: [sweden(), abroad(status=REJECTED), sweden()], False, ["one more activity abroad"]),
-    ("At least three approved international activities.",
-     "an activity sent back for changes is not approved", STANDARD_YEAR,
-     lambda: [sweden(), abroad(), sweden(status=CHANGES_REQUESTED)], False,
-     ["one more activity of any kind"]),
-    ("At least three approved international activities.",
-     "an activity the student withdrew does not count", STANDARD_YEAR,
-     lambda: [sweden(), abroad(), sweden(status=WITHDRAWN)], False,
-     ["one more activity of any kind"]),
-    ("At least three approved international activities.",
-     "an approval withdrawn by the coordinator no longer counts", STANDARD_YEAR,
-     lambda: [sweden(), abroad(), sweden(status=APPROVAL_WITHDRAWN)], False,
-     ["one more activity of any kind"]),
-    ("At least one conducted in Sweden and at least one abroad.",
-     "three in Sweden lack the one abroad", STANDARD_YEAR,
-     lambda: [sweden(), sweden(), sweden()], False, ["one more activity abroad"]),
-    ("At least one conducted in Sweden and at least one abroad.",
-     "three abroad lack the one in Sweden", STANDARD_YEAR,
-     lambda: [abroad(), abroad(), abroad()], False, ["one more activity in Sweden"]),
-    ("Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
-     "replaced by a corresponding digital activity.",
-     "2022: a digital activity stands for the one abroad", COHORT_2022,
-     lambda: [sweden(), digital(), sweden()], True, []),
-    ("Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
-     "replaced by a corresponding digital activity.",
-     "2022: a digital activity does not stand for the one in Sweden", "2022-01",
-     lambda: [digital(), digital(), abroad()], False, ["one more activity in Sweden"]),
-    ("Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
-     "replaced by a corresponding digital activity.",
-     "2022: still three in total", COHORT_2022,
-     lambda: [sweden(), digital()], False, ["one more activity of any kind"]),
-    ("Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
-     "replaced by a corresponding digital activity.",
-     "other years: a digital activity does not replace the one abroad", "2023-06",
-     lambda: [sweden(), digital(), sweden()], False, ["one more activity abroad"]),
-    ("The graduation date decides the rule set, and it may lie in the past.",
-     "a 2022 graduate (long past) is still judged by the 2022 rules", "2022-12",
-     lambda: [sweden(), digital(), digital()], True, []),
-    ("(policy) Outside the substitution rule, a digital activity counts towards the three, "
-     "but neither as \"in Sweden\" nor as \"abroad\".",
-     "a digital activity counts towards the three", STANDARD_YEAR,
-     lambda: [sweden(), abroad(), digital()], True, []),
-    ("(policy) Outside the substitution rule, a digital activity counts towards the three, "
-     "but neither as \"in Sweden\" nor as \"abroad\".",
-     "digital activities are not abroad", STANDARD_YEAR,
-     lambda: [sweden(), digital(), digital()], False, ["one more activity abroad"]),
-    ("(policy) Outside the substitution rule, a digital activity counts towards the three, "
-     "but neither as \"in Sweden\" nor as \"abroad\".",
-     "digital activities are not in Sweden", STANDARD_YEAR,
-     lambda: [abroad(), digital(), digital()], False, ["one more activity in Sweden"]),
-    ("(policy) One activity may satisfy only one of \"in Sweden\" / \"abroad\": a student needs "
-     "at least two distinct activities for those two requirements, and three in total.",
-     "one activity abroad and nothing in Sweden: both lines are not met by one", STANDARD_YEAR,
-     lambda: [abroad()], False, ["one more activity in Sweden", "one more activity of any kind"]),
-    ("(policy) One activity may satisfy only one of \"in Sweden\" / \"abroad\": a student needs "
-     "at least two distinct activities for those two requirements, and three in total.",
-     "2022: one digital activity cannot be both the substitute abroad and the third",
-     COHORT_2022, lambda: [sweden(), digital()], False, ["one more activity of any kind"]),
+    (
+        "At least three approved international activities.",
+        "nothing yet",
+        STANDARD_YEAR,
+        lambda: [],
+        False,
+        ["one more activity in Sweden", "one more activity abroad", "one more activity of any kind"],
+    ),
+    (
+        "At least three approved international activities.",
+        "Sweden, abroad and one more: met",
+        STANDARD_YEAR,
+        lambda: [sweden(), abroad(), sweden()],
+        True,
+        [],
+    ),
+    (
+        "At least three approved international activities.",
+        "two are not enough",
+        STANDARD_YEAR,
+        lambda: [sweden(), abroad()],
+        False,
+        ["one more activity of any kind"],
+    ),
+    (
+        "At least three approved international activities.",
+        "a pending activity is not approved",
+        STANDARD_YEAR,
+        lambda: [sweden(), abroad(), sweden(status=PENDING)],
+        False,
+        ["one more activity of any kind"],
+    ),
+    (
+        "At least three approved international activities.",
+        "a rejected activity is not approved",
+        STANDARD_YEAR,
+        lambda: [sweden(), abroad(status=REJECTED), sweden()],
+        False,
+        ["one more activity abroad"],
+    ),
+    (
+        "At least three approved international activities.",
+        "an activity sent back for changes is not approved",
+        STANDARD_YEAR,
+        lambda: [sweden(), abroad(), sweden(status=CHANGES_REQUESTED)],
+        False,
+        ["one more activity of any kind"],
+    ),
+    (
+        "At least three approved international activities.",
+        "an activity the student withdrew does not count",
+        STANDARD_YEAR,
+        lambda: [sweden(), abroad(), sweden(status=WITHDRAWN)],
+        False,
+        ["one more activity of any kind"],
+    ),
+    (
+        "At least three approved international activities.",
+        "an approval withdrawn by the coordinator no longer counts",
+        STANDARD_YEAR,
+        lambda: [sweden(), abroad(), sweden(status=APPROVAL_WITHDRAWN)],
+        False,
+        ["one more activity of any kind"],
+    ),
+    (
+        "At least one conducted in Sweden and at least one abroad.",
+        "three in Sweden lack the one abroad",
+        STANDARD_YEAR,
+        lambda: [sweden(), sweden(), sweden()],
+        False,
+        ["one more activity abroad"],
+    ),
+    (
+        "At least one conducted in Sweden and at least one abroad.",
+        "three abroad lack the one in Sweden",
+        STANDARD_YEAR,
+        lambda: [abroad(), abroad(), abroad()],
+        False,
+        ["one more activity in Sweden"],
+    ),
+    (
+        "Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
+        "replaced by a corresponding digital activity.",
+        "2022: a digital activity stands for the one abroad",
+        COHORT_2022,
+        lambda: [sweden(), digital(), sweden()],
+        True,
+        [],
+    ),
+    (
+        "Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
+        "replaced by a corresponding digital activity.",
+        "2022: a digital activity does not stand for the one in Sweden",
+        "2022-01",
+        lambda: [digital(), digital(), abroad()],
+        False,
+        ["one more activity in Sweden"],
+    ),
+    (
+        "Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
+        "replaced by a corresponding digital activity.",
+        "2022: still three in total",
+        COHORT_2022,
+        lambda: [sweden(), digital()],
+        False,
+        ["one more activity of any kind"],
+    ),
+    (
+        "Digital substitution: for the cohort graduating in 2022, an activity abroad may be "
+        "replaced by a corresponding digital activity.",
+        "other years: a digital activity does not replace the one abroad",
+        "2023-06",
+        lambda: [sweden(), digital(), sweden()],
+        False,
+        ["one more activity abroad"],
+    ),
+    (
+        "The graduation date decides the rule set, and it may lie in the past.",
+        "a 2022 graduate (long past) is still judged by the 2022 rules",
+        "2022-12",
+        lambda: [sweden(), digital(), digital()],
+        True,
+        [],
+    ),
+    (
+        "(policy) Outside the substitution rule, a digital activity counts towards the three, "
+        'but neither as "in Sweden" nor as "abroad".',
+        "a digital activity counts towards the three",
+        STANDARD_YEAR,
+        lambda: [sweden(), abroad(), digital()],
+        True,
+        [],
+    ),
+    (
+        "(policy) Outside the substitution rule, a digital activity counts towards the three, "
+        'but neither as "in Sweden" nor as "abroad".',
+        "digital activities are not abroad",
+        STANDARD_YEAR,
+        lambda: [sweden(), digital(), digital()],
+        False,
+        ["one more activity abroad"],
+    ),
+    (
+        "(policy) Outside the substitution rule, a digital activity counts towards the three, "
+        'but neither as "in Sweden" nor as "abroad".',
+        "digital activities are not in Sweden",
+        STANDARD_YEAR,
+        lambda: [abroad(), digital(), digital()],
+        False,
+        ["one more activity in Sweden"],
+    ),
+    (
+        '(policy) One activity may satisfy only one of "in Sweden" / "abroad": a student needs '
+        "at least two distinct activities for those two requirements, and three in total.",
+        "one activity abroad and nothing in Sweden: both lines are not met by one",
+        STANDARD_YEAR,
+        lambda: [abroad()],
+        False,
+        ["one more activity in Sweden", "one more activity of any kind"],
+    ),
+    (
+        '(policy) One activity may satisfy only one of "in Sweden" / "abroad": a student needs '
+        "at least two distinct activities for those two requirements, and three in total.",
+        "2022: one digital activity cannot be both the substitute abroad and the third",
+        COHORT_2022,
+        lambda: [sweden(), digital()],
+        False,
+        ["one more activity of any kind"],
+    ),
     # --- "Activity catalogue" ---
-    ("exchange semester (exchange_semester): counts as one activity when approved",
-     "an exchange semester abroad counts", STANDARD_YEAR,
-     lambda: [abroad(type_code="exchange_semester"), sweden(), sweden()], True, []),
-    ("summer course (summer_course): approved; abroad or Sweden",
-     "a summer course in Sweden counts as the Swedish one", STANDARD_YEAR,
-     lambda: [sweden(type_code="summer_course"), abroad(), abroad()], True, []),
-    ("degree project abroad (degree_project_abroad): approved; abroad",
-     "a degree project abroad counts", STANDARD_YEAR,
-     lambda: [abroad(type_code="degree_project_abroad"), sweden(), digital()], True, []),
-    ("international conference or workshop (conference): approved; any location",
-     "a conference counts wherever it was", STANDARD_YEAR,
-     lambda: [digital(), sweden(), abroad()], True, []),
-    ("International Buddy Group mentor (buddy_mentor): at least three buddy-group activities",
-     "a buddy mentor with three approved sessions counts", STANDARD_YEAR,
-     lambda: [sweden(type_code="buddy_mentor", sessions=3), abroad(), digital()], True, []),
-    ("International Buddy Group mentor (buddy_mentor): at least three buddy-group activities",
-     "a buddy mentor with two approved sessions does not count yet", STANDARD_YEAR,
-     lambda: [sweden(type_code="buddy_mentor", sessions=2, title="Buddies"), abroad(), digital()],
-     False, ["one more activity in Sweden",
-             "one more approved session of “Buddies” (buddy mentor)"]),
-    ("language café (language_cafe): attended at least three times",
-     "a language café with three approved sessions counts", STANDARD_YEAR,
-     lambda: [sweden(type_code="language_cafe", sessions=3), abroad(), digital()], True, []),
-    ("language café (language_cafe): attended at least three times",
-     "a language café with two approved sessions does not count yet", STANDARD_YEAR,
-     lambda: [sweden(type_code="language_cafe", sessions=2, title="Fika"), abroad(), digital()],
-     False, ["one more activity in Sweden",
-             "one more approved session of “Fika” (language cafe)"]),
-    ("language café (language_cafe): Sweden or digital",
-     "a digital language café counts towards the three", STANDARD_YEAR,
-     lambda: [digital(type_code="language_cafe", sessions=3), abroad(), sweden()], True, []),
-    ("journal club created by the student (journal_club): approved; an alternative to language "
-     "cafés", "a journal club counts on approval, with no sessions", STANDARD_YEAR,
-     lambda: [sweden(type_code="journal_club"), abroad(), digital()], True, []),
-    ("international lectures (international_lectures): attended at least three events",
-     "lectures with three approved events count", STANDARD_YEAR,
-     lambda: [sweden(type_code="international_lectures", sessions=3),
-              abroad(type_code="exchange_semester"), abroad(type_code="summer_course")], True, []),
-    ("international lectures (international_lectures): attended at least three events",
-     "lectures with no approved event yet", STANDARD_YEAR,
-     lambda: [sweden(type_code="international_lectures", title="Global Day"), abroad(),
-              abroad()], False,
-     ["one more activity in Sweden",
-      "three more approved sessions of “Global Day” (international lectures)"]),
-    ("(policy) A repeated-attendance type ... counts once its approved sessions reach three, "
-     "and it counts at most once, however many sessions follow.",
-     "nine buddy sessions are still one activity", STANDARD_YEAR,
-     lambda: [sweden(type_code="buddy_mentor", sessions=9), abroad()], False,
-     ["one more activity of any kind"]),
+    (
+        "exchange semester (exchange_semester): counts as one activity when approved",
+        "an exchange semester abroad counts",
+        STANDARD_YEAR,
+        lambda: [abroad(type_code="exchange_semester"), sweden(), sweden()],
+        True,
+        [],
+    ),
+    (
+        "summer course (summer_course): approved; abroad or Sweden",
+        "a summer course in Sweden counts as the Swedish one",
+        STANDARD_YEAR,
+        lambda: [sweden(type_code="summer_course"), abroad(), abroad()],
+        True,
+        [],
+    ),
+    (
+        "degree project abroad (degree_project_abroad): approved; abroad",
+        "a degree project abroad counts",
+        STANDARD_YEAR,
+        lambda: [abroad(type_code="degree_project_abroad"), sweden(), digital()],
+        True,
+        [],
+    ),
+    (
+        "international conference or workshop (conference): approved; any location",
+        "a conference counts wherever it was",
+        STANDARD_YEAR,
+        lambda: [digital(), sweden(), abroad()],
+        True,
+        [],
+    ),
+    (
+        "International Buddy Group mentor (buddy_mentor): at least three buddy-group activities",
+        "a buddy mentor with three approved sessions counts",
+        STANDARD_YEAR,
+        lambda: [sweden(type_code="buddy_mentor", sessions=3), abroad(), digital()],
+        True,
+        [],
+    ),
+    (
+        "International Buddy Group mentor (buddy_mentor): at least three buddy-group activities",
+        "a buddy mentor with two approved sessions does not count yet",
+        STANDARD_YEAR,
+        lambda: [sweden(type_code="buddy_mentor", sessions=2, title="Buddies"), abroad(), digital()],
+        False,
+        ["one more activity in Sweden", "one more approved session of “Buddies” (buddy mentor)"],
+    ),
+    (
+        "language café (language_cafe): attended at least three times",
+        "a language café with three approved sessions counts",
+        STANDARD_YEAR,
+        lambda: [sweden(type_code="language_cafe", sessions=3), abroad(), digital()],
+        True,
+        [],
+    ),
+    (
+        "language café (language_cafe): attended at least three times",
+        "a language café with two approved sessions does not count yet",
+        STANDARD_YEAR,
+        lambda: [sweden(type_code="language_cafe", sessions=2, title="Fika"), abroad(), digital()],
+        False,
+        ["one more activity in Sweden", "one more approved session of “Fika” (language cafe)"],
+    ),
+    (
+        "language café (language_cafe): Sweden or digital",
+        "a digital language café counts towards the three",
+        STANDARD_YEAR,
+        lambda: [digital(type_code="language_cafe", sessions=3), abroad(), sweden()],
+        True,
+        [],
+    ),
+    (
+        "journal club created by the student (journal_club): approved; an alternative to language cafés",
+        "a journal club counts on approval, with no sessions",
+        STANDARD_YEAR,
+        lambda: [sweden(type_code="journal_club"), abroad(), digital()],
+        True,
+        [],
+    ),
+    (
+        "international lectures (international_lectures): attended at least three events",
+        "lectures with three approved events count",
+        STANDARD_YEAR,
+        lambda: [
+            sweden(type_code="international_lectures", sessions=3),
+            abroad(type_code="exchange_semester"),
+            abroad(type_code="summer_course"),
+        ],
+        True,
+        [],
+    ),
+    (
+        "international lectures (international_lectures): attended at least three events",
+        "lectures with no approved event yet",
+        STANDARD_YEAR,
+        lambda: [sweden(type_code="international_lectures", title="Global Day"), abroad(), abroad()],
+        False,
+        ["one more activity in Sweden", "three more approved sessions of “Global Day” (international lectures)"],
+    ),
+    (
+        "(policy) A repeated-attendance type ... counts once its approved sessions reach three, "
+        "and it counts at most once, however many sessions follow.",
+        "nine buddy sessions are still one activity",
+        STANDARD_YEAR,
+        lambda: [sweden(type_code="buddy_mentor", sessions=9), abroad()],
+        False,
+        ["one more activity of any kind"],
+    ),
 ]
 
 
-@pytest.mark.parametrize("rule, case, graduation, activities, met, missing", RULES,
-                         ids=[f"{row[1]}" for row in RULES])
-def test_the_activity_requirement_as_written_in_rules_md(rule, case, graduation, activities, met,
-                                                         missing):
+@pytest.mark.parametrize("rule, case, graduation, activities, met, missing", RULES, ids=[f"{row[1]}" for row in RULES])
+def test_the_activity_requirement_as_written_in_rules_md(rule, case, graduation, activities, met, missing):
     activities = activities()
     standing = rules.assess_activities(rules.rule_set_for(graduation), activities)
     assert standing.met is met, f"{rule} -- {case}"
     assert [m["en"] for m in standing.missing] == missing, f"{rule} -- {case}"
     if met:
-        assert {a.activity_id for a in standing.counted} == {
-            a.activity_id for a in activities if a.counts()}
+        assert {a.activity_id for a in standing.counted} == {a.activity_id for a in activities if a.counts()}
 
 
 def test_a_repeated_activity_keeps_its_approved_sessions_while_new_ones_wait():
@@ -223,30 +408,40 @@ def test_a_repeated_activity_keeps_its_approved_sessions_while_new_ones_wait():
     what was approved keeps counting meanwhile, with the location that was approved."""
     cafe = sweden(type_code="language_cafe", sessions=3)
     assert cafe.counts()
-    cafe.replace_with(2, {"sessions": cafe.sessions + [{"session_id": "x9", "date": "2026-02-01",
-                                                        "title": "t"}],
-                          "location": {"kind": "abroad", "country": "DE"}}, NOW)
+    cafe.replace_with(
+        2,
+        {
+            "sessions": cafe.sessions + [{"session_id": "x9", "date": "2026-02-01", "title": "t"}],
+            "location": {"kind": "abroad", "country": "DE"},
+        },
+        NOW,
+    )
     assert cafe.status == PENDING and cafe.counts() and cafe.counted_location == "sweden"
     short = sweden(type_code="language_cafe", sessions=2)
-    short.replace_with(2, {"sessions": short.sessions + [{"session_id": "x9", "date": "2026-02-01",
-                                                          "title": "t"}]}, NOW)
+    short.replace_with(
+        2, {"sessions": short.sessions + [{"session_id": "x9", "date": "2026-02-01", "title": "t"}]}, NOW
+    )
     assert not short.counts()  # the third session is not approved yet
-    decisions.decide_activity(short, decision=APPROVED, comment=None, version=2, decided_by="c",
-                           now=NOW)
+    decisions.decide_activity(short, decision=APPROVED, comment=None, version=2, decided_by="c", now=NOW)
     assert short.counts() and short.approved_sessions == 3
 
 
 def test_every_missing_sentence_is_also_in_swedish():
-    standing = rules.assess_activities(rules.STANDARD,
-                                        [sweden(type_code="language_cafe", sessions=1)])
-    assert {m["sv"] for m in standing.missing} >= {
-        "en aktivitet till utomlands", "en aktivitet till av valfritt slag"}
+    standing = rules.assess_activities(rules.STANDARD, [sweden(type_code="language_cafe", sessions=1)])
+    assert {m["sv"] for m in standing.missing} >= {"en aktivitet till utomlands", "en aktivitet till av valfritt slag"}
     assert all(m["en"] and m["sv"] and m["en"] != m["sv"] for m in standing.missing)
 
 
-@pytest.mark.parametrize("graduation, name", [
-    ("2022-01", "digital-substitution-2022"), ("2022-12", "digital-substitution-2022"),
-    ("2021-06", "standard"), ("2023-01", "standard"), ("2027-06", "standard")])
+@pytest.mark.parametrize(
+    "graduation, name",
+    [
+        ("2022-01", "digital-substitution-2022"),
+        ("2022-12", "digital-substitution-2022"),
+        ("2021-06", "standard"),
+        ("2023-01", "standard"),
+        ("2027-06", "standard"),
+    ],
+)
 def test_the_rule_set_is_chosen_by_graduation_year(graduation, name):
     rule_set = rules.rule_set_for(graduation)
     assert (rule_set.name, rule_set.version) == (name, 1)
@@ -255,8 +450,9 @@ def test_the_rule_set_is_chosen_by_graduation_year(graduation, name):
 def test_eligible_needs_requirement_report_and_presentation():
     activities = [sweden(), abroad(), sweden()]
     report = Report(student_id="s-1", report_id="r-1", version=1, submitted_at=NOW)
-    presentation = Presentation(student_id="s-1", ceremony_id="c-1", ceremony_date=TODAY,
-                                recorded_by="c-biomed", recorded_at=NOW)
+    presentation = Presentation(
+        student_id="s-1", ceremony_id="c-1", ceremony_date=TODAY, recorded_by="c-biomed", recorded_at=NOW
+    )
     standing = eligibility.assess(student(), activities, report, presentation)
     assert not standing.eligible and standing.activity_requirement_met
     assert [m["en"] for m in standing.missing] == ["a final report accepted by your coordinator"]
@@ -269,14 +465,24 @@ def test_eligible_needs_requirement_report_and_presentation():
 
 # --- coordinators and decisions -------------------------------------------------------------
 
+
 def directory():
     return [
         Coordinator("c-biomed", "B", None, ["BBIOM", "MBIOM"]),
         Coordinator("c-health-1", "H1", None, ["MMEDS", "MPUBH"]),
         Coordinator("c-health-2", "H2", None, ["MMEDS", "MPUBH"], on_leave=True),
-        Coordinator("c-away", "A", None, ["XPROG"], on_leave=True, leave_from=date(2027, 2, 1),
-                    leave_to=date(2027, 3, 31), substitute="c-biomed"),
+        Coordinator(
+            "c-away",
+            "A",
+            None,
+            ["XPROG"],
+            on_leave=True,
+            leave_from=date(2027, 2, 1),
+            leave_to=date(2027, 3, 31),
+            substitute="c-biomed",
+        ),
     ]
+
 
 # (role, subject, programme, refusal: None when they may decide). Another programme's item is
 # not the coordinator's to know of (404); a role that never decides is refused (403).
@@ -300,6 +506,7 @@ def test_who_may_decide(role, subject, programme, refusal):
     def decide():
         actor = an_actor(role, subject=subject, programmes=("MBIOM", "MPUBH", "XPROG"))
         ensure_may_coordinate(coordinators.as_in_directory(actor, directory(), TODAY), programme)
+
     if refusal is None:
         decide()
     else:
@@ -315,13 +522,15 @@ def test_a_leave_with_dates_ends_and_the_substitute_stops_covering():
     assert coordinators.available_coordinators("NOBODY", directory(), TODAY) == set()
 
 
-@pytest.mark.parametrize("decision, comment", [
-    (REJECTED, None), (REJECTED, "   "), (CHANGES_REQUESTED, ""), (CHANGES_REQUESTED, None)])
+@pytest.mark.parametrize(
+    "decision, comment", [(REJECTED, None), (REJECTED, "   "), (CHANGES_REQUESTED, ""), (CHANGES_REQUESTED, None)]
+)
 def test_rejection_or_change_request_without_reason_is_refused(decision, comment):
     item = sweden(status=PENDING)
     with pytest.raises(Invalid, match="reason"):
-        decisions.decide_activity(item, decision=decision, comment=comment, version=None,
-                               decided_by="c-biomed", now=NOW)
+        decisions.decide_activity(
+            item, decision=decision, comment=comment, version=None, decided_by="c-biomed", now=NOW
+        )
     assert item.status == PENDING
 
 
@@ -329,8 +538,7 @@ def test_returning_a_report_without_reason_is_refused():
     report = Report(student_id="s-1", report_id="r-1", version=1, submitted_at=NOW)
     with pytest.raises(Invalid, match="reason"):
         decisions.decide_report(report, decision="returned", comment=None, decided_by="c", now=NOW)
-    decision = decisions.decide_report(report, decision="accepted", comment=None, decided_by="c",
-                                    now=NOW)
+    decision = decisions.decide_report(report, decision="accepted", comment=None, decided_by="c", now=NOW)
     assert (decision.kind, decision.item_id, report.status) == ("report", "r-1", "accepted")
     with pytest.raises(Conflict):
         decisions.decide_report(report, decision="accepted", comment=None, decided_by="c", now=NOW)
@@ -340,26 +548,29 @@ def test_returning_a_report_without_reason_is_refused():
 
 def test_a_decision_records_who_when_which_version_and_why():
     item = sweden(status=PENDING)
-    decision = decisions.decide_activity(item, decision=REJECTED, comment="no evidence", version=1,
-                                      decided_by="c-biomed", now=NOW)
-    assert (decision.item_id, decision.version, decision.decision, decision.comment,
-            decision.decided_by, decision.decided_at) == (item.activity_id, 1, REJECTED,
-                                                          "no evidence", "c-biomed", NOW)
+    decision = decisions.decide_activity(
+        item, decision=REJECTED, comment="no evidence", version=1, decided_by="c-biomed", now=NOW
+    )
+    assert (
+        decision.item_id,
+        decision.version,
+        decision.decision,
+        decision.comment,
+        decision.decided_by,
+        decision.decided_at,
+    ) == (item.activity_id, 1, REJECTED, "no evidence", "c-biomed", NOW)
     assert item.status == REJECTED
 
 
 def test_deciding_twice_or_an_outdated_version_is_a_conflict():
     item = sweden(status=PENDING)
-    decisions.decide_activity(item, decision=APPROVED, comment=None, version=None, decided_by="c",
-                           now=NOW)
+    decisions.decide_activity(item, decision=APPROVED, comment=None, version=None, decided_by="c", now=NOW)
     with pytest.raises(Conflict):
-        decisions.decide_activity(item, decision=APPROVED, comment=None, version=None,
-                               decided_by="c", now=NOW)
+        decisions.decide_activity(item, decision=APPROVED, comment=None, version=None, decided_by="c", now=NOW)
     newer = sweden(status=PENDING)
     newer.replace_with(2, {"title": "v2"}, NOW)
     with pytest.raises(Conflict, match="outdated"):
-        decisions.decide_activity(newer, decision=APPROVED, comment=None, version=1, decided_by="c",
-                               now=NOW)
+        decisions.decide_activity(newer, decision=APPROVED, comment=None, version=1, decided_by="c", now=NOW)
 
 
 def test_an_older_version_arriving_late_changes_nothing():
@@ -393,11 +604,13 @@ def test_the_domain_imports_only_the_standard_library_its_own_modules_and_plain_
                 continue
             for name in names:
                 top = name.split(".")[0]
-                assert (top in sys.stdlib_module_names or name in allowed
-                        or name.startswith("services.approvals.domain")), (path.name, name)
+                assert (
+                    top in sys.stdlib_module_names or name in allowed or name.startswith("services.approvals.domain")
+                ), (path.name, name)
 
 
 # --- "Coordinators" and "Completion" --------------------------------------------------------
+
 
 def test_an_approval_is_withdrawn_only_with_a_reason_and_then_stops_counting():
     """A change after eligibility (an approval withdrawn) must not pass silently: it has a
@@ -406,10 +619,15 @@ def test_an_approval_is_withdrawn_only_with_a_reason_and_then_stops_counting():
     with pytest.raises(Invalid, match="reason"):
         decisions.withdraw_approval(item, reason="  ", decided_by="c-biomed", now=NOW)
     assert item.counts()
-    decision = decisions.withdraw_approval(item, reason="the certificate of attendance is forged",
-                                        decided_by="c-biomed", now=NOW)
+    decision = decisions.withdraw_approval(
+        item, reason="the certificate of attendance is forged", decided_by="c-biomed", now=NOW
+    )
     assert (decision.decision, decision.comment, decision.version, decision.decided_by) == (
-        APPROVAL_WITHDRAWN, "the certificate of attendance is forged", 1, "c-biomed")
+        APPROVAL_WITHDRAWN,
+        "the certificate of attendance is forged",
+        1,
+        "c-biomed",
+    )
     assert item.status == APPROVAL_WITHDRAWN and not item.counts()
     with pytest.raises(Conflict):
         decisions.withdraw_approval(item, reason="again", decided_by="c-biomed", now=NOW)
@@ -418,21 +636,36 @@ def test_an_approval_is_withdrawn_only_with_a_reason_and_then_stops_counting():
 
 
 def test_a_withdrawal_by_the_student_wins_over_versions_arriving_before_or_after_it():
-    values = lambda title: {"activity_type": {"code": "conference", "sessions_required": 1},  # noqa
-                            "title": title, "description": "", "location": {"kind": "sweden"},
-                            "start_date": TODAY, "end_date": TODAY, "sessions": []}
-    first, _ = receive_version(None, withdrawn=True, activity_id="a", student_id="s",
-                                      version=1, values=values("v1"), submitted_at=NOW)
+    values = lambda title: {
+        "activity_type": {"code": "conference", "sessions_required": 1},  # noqa
+        "title": title,
+        "description": "",
+        "location": {"kind": "sweden"},
+        "start_date": TODAY,
+        "end_date": TODAY,
+        "sessions": [],
+    }
+    first, _ = receive_version(
+        None, withdrawn=True, activity_id="a", student_id="s", version=1, values=values("v1"), submitted_at=NOW
+    )
     assert first.status == WITHDRAWN
-    later, changed = receive_version(first, withdrawn=True, activity_id="a", student_id="s",
-                                            version=2, values=values("v2"), submitted_at=NOW)
+    later, changed = receive_version(
+        first, withdrawn=True, activity_id="a", student_id="s", version=2, values=values("v2"), submitted_at=NOW
+    )
     assert changed and later.title == "v2" and later.status == WITHDRAWN
 
 
 def _item(n, programme="MBIOM", kind="activity", type_code="conference", version=1):
-    return {"kind": kind, "id": f"i-{n:02d}", "programme": programme, "type": type_code,
-            "version": version, "student_id": f"s-{n % 5}", "student_name": f"Åsa Berg {n % 5}",
-            "submitted_at": datetime(2027, 1, 1 + n, tzinfo=timezone.utc)}
+    return {
+        "kind": kind,
+        "id": f"i-{n:02d}",
+        "programme": programme,
+        "type": type_code,
+        "version": version,
+        "student_id": f"s-{n % 5}",
+        "student_name": f"Åsa Berg {n % 5}",
+        "submitted_at": datetime(2027, 1, 1 + n, tzinfo=timezone.utc),
+    }
 
 
 def _pages(items, criteria, limit):
@@ -441,7 +674,7 @@ def _pages(items, criteria, limit):
     seen, cursor = [], None
     while True:
         after = inbox.decode_cursor(cursor) if cursor else None
-        rows = [i for i in ordered if after is None or inbox.position(i) > after][:limit + 1]
+        rows = [i for i in ordered if after is None or inbox.position(i) > after][: limit + 1]
         page = inbox.page_of(rows, limit)
         seen.append([i["id"] for i in page["items"]])
         cursor = page["next_cursor"]
@@ -450,9 +683,15 @@ def _pages(items, criteria, limit):
 
 
 def test_the_inbox_is_oldest_first_filtered_and_paged_without_losing_an_item():
-    items = [_item(n, programme="MBIOM" if n % 2 else "BBIOM",
-                   type_code="language_cafe" if n % 3 == 0 else "conference",
-                   version=2 if n % 4 == 0 else 1) for n in range(20, 0, -1)]
+    items = [
+        _item(
+            n,
+            programme="MBIOM" if n % 2 else "BBIOM",
+            type_code="language_cafe" if n % 3 == 0 else "conference",
+            version=2 if n % 4 == 0 else 1,
+        )
+        for n in range(20, 0, -1)
+    ]
     pages = _pages(items, inbox.InboxCriteria(), 6)
     assert [len(p) for p in pages] == [6, 6, 6, 2]
     assert sum(pages, []) == sorted(i["id"] for i in items)
@@ -467,8 +706,12 @@ def test_the_inbox_is_oldest_first_filtered_and_paged_without_losing_an_item():
 
 
 def test_a_string_the_inbox_never_gave_out_as_a_cursor_names_no_page():
-    for cursor in ("0", "not-a-cursor!", "MjAyNw", inbox.encode_cursor(
-            (datetime(2027, 1, 1), "x"))):  # the last: a position without a time zone
+    for cursor in (
+        "0",
+        "not-a-cursor!",
+        "MjAyNw",
+        inbox.encode_cursor((datetime(2027, 1, 1), "x")),
+    ):  # the last: a position without a time zone
         with pytest.raises(NotFound):
             inbox.decode_cursor(cursor)
     at = (datetime(2027, 1, 1, tzinfo=timezone.utc), "i-01")
@@ -478,8 +721,14 @@ def test_a_string_the_inbox_never_gave_out_as_a_cursor_names_no_page():
 def test_the_funnel_counts_each_stage_and_the_median_wait_from_the_stage_before():
     day = lambda n: datetime(2027, 1, n, tzinfo=timezone.utc)  # noqa: E731
     journeys = [
-        {"registered": day(1), "activity_requirement_met": day(11), "report_accepted": day(15),
-         "presented": day(20), "eligible": day(20), "certificate_issued": day(21)},
+        {
+            "registered": day(1),
+            "activity_requirement_met": day(11),
+            "report_accepted": day(15),
+            "presented": day(20),
+            "eligible": day(20),
+            "certificate_issued": day(21),
+        },
         {"registered": day(1), "activity_requirement_met": day(5)},
         {"registered": day(2), "activity_requirement_met": day(3)},
         {"registered": day(3)},
@@ -492,20 +741,24 @@ def test_the_funnel_counts_each_stage_and_the_median_wait_from_the_stage_before(
     assert rows["certificate_issued"]["median_wait_seconds"] == 86400
 
 
-@pytest.mark.parametrize("role, subject, own, allowed, error", [
-    ("student", "s", "s-1", True, None),
-    ("student", "s", "s-2", False, NotFound),  # another student's record does not exist for them
-    ("coordinator", "c-biomed", None, True, None),
-    ("coordinator", "c-health-1", None, False, NotFound),  # not their programme: not theirs to know
-    ("admin", "root", None, True, None),
-])
+@pytest.mark.parametrize(
+    "role, subject, own, allowed, error",
+    [
+        ("student", "s", "s-1", True, None),
+        ("student", "s", "s-2", False, NotFound),  # another student's record does not exist for them
+        ("coordinator", "c-biomed", None, True, None),
+        ("coordinator", "c-health-1", None, False, NotFound),  # not their programme: not theirs to know
+        ("admin", "root", None, True, None),
+    ],
+)
 def test_who_reads_a_students_record(role, subject, own, allowed, error):
     """The record of a student: the student, their programme's coordinators (per the directory)
     and admins. (Which roles may ask at all is the use case's rule: the registrar may not.)"""
+
     def read():
-        actor = coordinators.as_in_directory(an_actor(role, subject=subject, student_id=own),
-                                             directory(), TODAY)
+        actor = coordinators.as_in_directory(an_actor(role, subject=subject, student_id=own), directory(), TODAY)
         ensure_may_read_student(actor, student().student_id, student().programme_code)
+
     if allowed:
         read()
     else:
@@ -514,8 +767,9 @@ def test_who_reads_a_students_record(role, subject, own, allowed, error):
 
 
 def test_a_programme_with_nobody_available_is_an_alert():
-    assert coordinators.uncovered_programmes({"MBIOM", "MPUBH", "XPROG", "NOBODY"}, directory(),
-                                       TODAY) == {"NOBODY"}
+    assert coordinators.uncovered_programmes({"MBIOM", "MPUBH", "XPROG", "NOBODY"}, directory(), TODAY) == {"NOBODY"}
     after_the_leave = [c for c in directory() if c.subject != "c-biomed"]
     assert coordinators.uncovered_programmes({"XPROG", "MBIOM"}, after_the_leave, TODAY) == {
-        "XPROG", "MBIOM"}  # the substitute is gone: nobody covers the leave
+        "XPROG",
+        "MBIOM",
+    }  # the substitute is gone: nobody covers the leave

@@ -1,17 +1,21 @@
 """Approvals' use cases on a fake unit of work: what they keep, publish and refuse, in milliseconds."""
+
 import pytest
 
 from services.approvals.domain.coordinators import Coordinator
 from services.approvals.domain.statuses import APPROVED, PENDING
 from services.approvals.handlers import consumers, decisions, queries
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events import (ACTIVITY_APPROVAL_WITHDRAWN, ACTIVITY_APPROVED, REPORT_ACCEPTED,
-                           STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_ELIGIBLE)
-from shared.rpc.approvals import (ActivityDecision, ApprovalWithdrawal, BulkItem, InboxFilter,
-                                  ReportDecision)
+from shared.events import (
+    ACTIVITY_APPROVAL_WITHDRAWN,
+    ACTIVITY_APPROVED,
+    REPORT_ACCEPTED,
+    STUDENT_ACTIVITY_REQUIREMENT_MET,
+    STUDENT_ELIGIBLE,
+)
+from shared.rpc.approvals import ActivityDecision, ApprovalWithdrawal, BulkItem, InboxFilter, ReportDecision
 from tests.builders import a_coordinator, a_programme, a_student, a_student_actor, an_admin
-from tests.builders.approvals import (BIOMED, HEALTH, a_presentation_event, a_report_event,
-                                      an_activity_event)
+from tests.builders.approvals import BIOMED, HEALTH, a_presentation_event, a_report_event, an_activity_event
 from tests.fakes import FakeUnitOfWork
 from tests.unit.fakes.approvals import FakeApprovalsRepository
 
@@ -20,8 +24,10 @@ APPROVE = ActivityDecision(decision=APPROVED)
 
 def directory():
     # fresh objects per test: domain classes are mapped by the ORM once orm.py is imported
-    return [Coordinator(BIOMED, "Biomedicine", None, ["BBIOM", "MBIOM"]),
-            Coordinator(HEALTH, "Health", None, ["MMEDS", "MPUBH"])]
+    return [
+        Coordinator(BIOMED, "Biomedicine", None, ["BBIOM", "MBIOM"]),
+        Coordinator(HEALTH, "Health", None, ["MMEDS", "MPUBH"]),
+    ]
 
 
 @pytest.fixture
@@ -57,8 +63,7 @@ def submitted(uow, student_id, *kinds) -> list[str]:
 
 def decide(uow, activity_id, actor=None, request=APPROVE):
     with uow:
-        return decisions.decide_activity(uow, actor=actor or biomed(), activity_id=activity_id,
-                                         request=request)
+        return decisions.decide_activity(uow, actor=actor or biomed(), activity_id=activity_id, request=request)
 
 
 def test_a_registered_student_is_kept_with_a_line_in_the_audit_trail(uow):
@@ -75,8 +80,7 @@ def test_an_activity_waits_for_a_decision_and_an_older_version_changes_nothing(u
     consume(uow, consumers.record_activity, {**newer, "version": 1, "title": "v1"})
     activity = uow.repo.activity(newer["activity_id"])
     assert (activity.version, activity.title, activity.status) == (2, "v2", PENDING)
-    assert [e.action for e in uow.repo.audit_trail(student_id)] == ["registered",
-                                                                   "activity_resubmitted"]
+    assert [e.action for e in uow.repo.audit_trail(student_id)] == ["registered", "activity_resubmitted"]
 
 
 def test_approving_publishes_the_approval_and_the_requirement_once_it_is_met(uow):
@@ -160,11 +164,13 @@ def test_a_report_is_accepted_and_then_eligibility_follows_the_presentation(uow)
     consume(uow, consumers.record_report, report)
     with pytest.raises(Invalid, match="reason"):
         with uow:
-            decisions.decide_report(uow, actor=biomed(), student_id=student_id,
-                                    request=ReportDecision(decision="returned"))
+            decisions.decide_report(
+                uow, actor=biomed(), student_id=student_id, request=ReportDecision(decision="returned")
+            )
     with uow:
-        accepted = decisions.decide_report(uow, actor=biomed(), student_id=student_id,
-                                           request=ReportDecision(decision="accepted"))
+        accepted = decisions.decide_report(
+            uow, actor=biomed(), student_id=student_id, request=ReportDecision(decision="accepted")
+        )
     assert accepted.item_id == report["report_id"]
     assert uow.types_published()[-1] == REPORT_ACCEPTED
     consume(uow, consumers.record_presentation, a_presentation_event(student_id))
@@ -180,19 +186,32 @@ def test_withdrawing_an_approval_lets_the_requirement_lapse_and_says_so(uow):
     for activity_id in activity_ids:
         decide(uow, activity_id)
     with uow:
-        result = decisions.withdraw_approval(uow, actor=biomed(), activity_id=activity_ids[1],
-                                             request=ApprovalWithdrawal("cancelled"))
-    assert (result.decision, result.comment, result.activity_requirement_met,
-            result.was_eligible) == ("approval_withdrawn", "cancelled", False, False)
+        result = decisions.withdraw_approval(
+            uow, actor=biomed(), activity_id=activity_ids[1], request=ApprovalWithdrawal("cancelled")
+        )
+    assert (result.decision, result.comment, result.activity_requirement_met, result.was_eligible) == (
+        "approval_withdrawn",
+        "cancelled",
+        False,
+        False,
+    )
     assert uow.types_published()[-1] == ACTIVITY_APPROVAL_WITHDRAWN
     assert uow.repo.evaluations == []  # meeting it again will be announced again
     assert [e.action for e in uow.repo.audit_trail(student_id)][-2:] == [
-        "activity_approval_withdrawn", "requirement_lapsed"]
+        "activity_approval_withdrawn",
+        "requirement_lapsed",
+    ]
 
 
 def test_a_bulk_items_refusal_carries_the_errors_own_status_and_code():
     item = BulkItem(activity_id="a-1", version=2)
     assert decisions.bulk_item_result(item, refusal=NotFound("no such activity")) == {
-        "activity_id": "a-1", "ok": False, "status": 404, "error": "not-found", "decision": None,
-        "version": 2, "detail": "no such activity"}
+        "activity_id": "a-1",
+        "ok": False,
+        "status": 404,
+        "error": "not-found",
+        "decision": None,
+        "version": 2,
+        "detail": "no such activity",
+    }
     assert decisions.bulk_item_result(item, refusal=Conflict())["detail"] is None

@@ -1,4 +1,5 @@
 """The shape the design asks for, kept by tests: pure domains, no service importing another."""
+
 import ast
 import re
 from pathlib import Path
@@ -7,8 +8,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "service.py").exists())
-FRAMEWORKS = ("nameko", "sqlalchemy", "marshmallow", "weasyprint", "kombu", "eventlet", "alembic",
-              "werkzeug", "jwt", "requests", "pg8000")
+FRAMEWORKS = (
+    "nameko",
+    "sqlalchemy",
+    "marshmallow",
+    "weasyprint",
+    "kombu",
+    "eventlet",
+    "alembic",
+    "werkzeug",
+    "jwt",
+    "requests",
+    "pg8000",
+)
 
 
 def _imports(path: Path):
@@ -21,8 +33,16 @@ def _imports(path: Path):
 
 
 def test_all_eight_services_exist():
-    assert SERVICES == ["activities", "approvals", "campus", "ceremony", "certificates", "gateway",
-                        "notifications", "registration"]
+    assert SERVICES == [
+        "activities",
+        "approvals",
+        "campus",
+        "ceremony",
+        "certificates",
+        "gateway",
+        "notifications",
+        "registration",
+    ]
 
 
 # The plain-Python parts of shared/ a domain may use: the errors and the permission vocabulary.
@@ -59,8 +79,7 @@ def test_every_service_folder_has_the_same_shape(service):
     if service != "gateway":  # the gateway owns no data: no domain, no tables, no migrations
         expected |= {"domain", "orm.py", "handlers", "migrations"}
     # use cases: one module, or a package of modules named by use once it grows
-    present = {p.name.removesuffix(".py") if p.name == "handlers.py" else p.name
-               for p in folder.iterdir()}
+    present = {p.name.removesuffix(".py") if p.name == "handlers.py" else p.name for p in folder.iterdir()}
     assert expected <= present, f"{service} lacks {expected - present}"
     if service != "gateway":
         assert list((folder / "migrations" / "versions").glob("0001_*.py"))
@@ -101,14 +120,20 @@ def _code_modules(*tops: str):
 def test_event_types_are_named_by_their_constants_outside_the_catalogue():
     """`grep ACTIVITY_APPROVED` finds the producer and every consumer; a literal would hide one."""
     catalogue = ROOT / "shared" / "events" / "catalogue.py"
-    found = [f"{path.relative_to(ROOT)}:{number}" for path in _code_modules("services", "shared", "cim")
-             if path != catalogue
-             for number, line in enumerate(path.read_text().splitlines(), 1)
-             if EVENT_TYPE_LITERAL.search(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _code_modules("services", "shared", "cim")
+        if path != catalogue
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if EVENT_TYPE_LITERAL.search(line)
+    ]
     assert found == [], f"use the constants of shared/events/catalogue.py: {found}"
 
 
 def test_no_module_is_too_long_to_hold_in_mind():
-    long = {str(path.relative_to(ROOT)): n for path in _code_modules("services", "shared", "cim")
-            if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES}
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in _code_modules("services", "shared", "cim")
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
     assert long == {}, f"split these modules (at most {MAX_MODULE_LINES} lines): {long}"

@@ -1,4 +1,5 @@
 """docs/asyncapi.yaml moves with the code and is valid AsyncAPI 3.0.0 by the official JSON Schema."""
+
 from __future__ import annotations
 
 import copy
@@ -31,20 +32,17 @@ def validator() -> Draft7Validator:
     package = SPECS / "package.json"
     assert package.is_file(), f"@asyncapi/specs is not installed in {SPECS}: run bin/setup"
     installed = json.loads(package.read_text())["version"]
-    assert installed == pinned, \
-        f"@asyncapi/specs {installed} is installed, bin/setup pins {pinned}: run bin/setup"
+    assert installed == pinned, f"@asyncapi/specs {installed} is installed, bin/setup pins {pinned}: run bin/setup"
     schema = json.loads((SPECS / "schemas" / f"{asyncapi.ASYNCAPI_VERSION}.json").read_text())
     return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
 
 
 def _errors(validator, document) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}"
-            for e in validator.iter_errors(document)]
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in validator.iter_errors(document)]
 
 
 def test_the_document_matches_the_code():
-    assert asyncapi.PATH.read_text() == asyncapi.render(), \
-        "docs/asyncapi.yaml is stale: run `.venv/bin/cim docs`"
+    assert asyncapi.PATH.read_text() == asyncapi.render(), "docs/asyncapi.yaml is stale: run `.venv/bin/cim docs`"
 
 
 def test_the_committed_document_is_valid_asyncapi_3(validator):
@@ -53,9 +51,17 @@ def test_the_committed_document_is_valid_asyncapi_3(validator):
     assert _errors(validator, document) == []
 
 
-@pytest.mark.parametrize("breakage", [
-    "unknown channel field", "publish is AsyncAPI 2", "unknown exchange type",
-    "unknown binding field", "bad payload schema", "no channel on an operation"])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        "unknown channel field",
+        "publish is AsyncAPI 2",
+        "unknown exchange type",
+        "unknown binding field",
+        "bad payload schema",
+        "no channel on an operation",
+    ],
+)
 def test_the_validator_refuses_a_broken_document(doc, validator, breakage):
     broken = copy.deepcopy(doc)
     channel = broken["channels"][EVENTS[0].type]
@@ -101,10 +107,14 @@ def _only_operation(doc, event_type: str, exchange: str, key: str, action: str) 
     assert channel["address"] == event_type  # the routing key
     binding = channel["bindings"]["amqp"]
     assert binding["is"] == "routingKey"
-    assert binding["exchange"] == {"name": exchange, "type": "topic", "durable": True,
-                                   "autoDelete": False, "vhost": "/"}
-    operations = {k: op for k, op in doc["operations"].items()
-                  if op["channel"]["$ref"] == f"#/channels/{event_type}"}
+    assert binding["exchange"] == {
+        "name": exchange,
+        "type": "topic",
+        "durable": True,
+        "autoDelete": False,
+        "vhost": "/",
+    }
+    operations = {k: op for k, op in doc["operations"].items() if op["channel"]["$ref"] == f"#/channels/{event_type}"}
     assert list(operations) == [key]
     assert operations[key]["action"] == action
     return operations[key]
@@ -112,8 +122,9 @@ def _only_operation(doc, event_type: str, exchange: str, key: str, action: str) 
 
 @pytest.mark.parametrize("spec", EVENTS, ids=lambda spec: spec.type)
 def test_every_event_is_sent_by_its_producer_on_its_exchange(doc, spec):
-    operation = _only_operation(doc, spec.type, exchange_name(spec.producer),
-                                f"{spec.producer}.publish.{spec.type}", "send")
+    operation = _only_operation(
+        doc, spec.type, exchange_name(spec.producer), f"{spec.producer}.publish.{spec.type}", "send"
+    )
     assert operation["bindings"]["amqp"]["deliveryMode"] == 2
     message = doc["components"]["messages"][spec.type]
     assert message["contentType"] == "application/json"
@@ -122,8 +133,7 @@ def test_every_event_is_sent_by_its_producer_on_its_exchange(doc, spec):
 
 @pytest.mark.parametrize("spec", INBOUND, ids=lambda spec: spec.type)
 def test_every_inbound_type_is_received_from_its_system_exchange(doc, spec):
-    _only_operation(doc, spec.type, exchange_of(spec.system), f"campus.receive.{spec.type}",
-                    "receive")
+    _only_operation(doc, spec.type, exchange_of(spec.system), f"campus.receive.{spec.type}", "receive")
     message = doc["components"]["messages"][spec.type]
     assert message["contentType"] == "application/cloudevents+json"
     assert "binary mode" in message["description"].lower()
@@ -159,8 +169,7 @@ def _assert_fields(schema, payload: dict, where: str):
 def test_every_event_field_is_in_its_payload(doc, spec):
     payload = doc["components"]["messages"][spec.type]["payload"]
     assert payload["additionalProperties"] is True
-    assert payload["required"] == ["event_id", "event_type", "occurred_at", "producer",
-                                   "correlation_id", "data"]
+    assert payload["required"] == ["event_id", "event_type", "occurred_at", "producer", "correlation_id", "data"]
     _assert_fields(spec.schema(), payload["properties"]["data"], spec.type)
 
 

@@ -1,10 +1,10 @@
 """The benchmark suite's table: every figure beside its baseline from the same run and the ratio."""
+
 from bench.__main__ import gateway_rows, graduation_rows, table
 
 
 def test_the_table_puts_each_figure_beside_its_baseline_and_the_ratio():
-    rows = graduation_rows({"seconds": 30.0, "certificates": 100, "supplement": 100,
-                            "emails": 100}, bare_s=40.0, n=100)
+    rows = graduation_rows({"seconds": 30.0, "certificates": 100, "supplement": 100, "emails": 100}, bare_s=40.0, n=100)
     text = table(rows).splitlines()
     assert text[0] == "| figure | value | baseline (same run) | baseline value | ratio |"
     assert text[2].startswith("| graduation batch, N=100") and text[2].endswith("| 0.75 |")
@@ -12,8 +12,14 @@ def test_the_table_puts_each_figure_beside_its_baseline_and_the_ratio():
 
 
 def test_gateway_rows_compare_each_route_with_health_at_the_same_size():
-    run = lambda route, rps, p99: {"size": 1000, "route": route, "p50": 2.0, "p95": 3.0,  # noqa
-                                   "p99": p99, "rps": rps}
+    run = lambda route, rps, p99: {
+        "size": 1000,
+        "route": route,
+        "p50": 2.0,
+        "p95": 3.0,  # noqa
+        "p99": p99,
+        "rps": rps,
+    }
     rows = gateway_rows([run("health", 100.0, 5.0), run("progress", 50.0, 40.0)], rate=100)
     assert len(rows) == 1 and rows[0]["ratio"] == 0.5
     assert "p99 40.0 ms; 50/s" in rows[0]["value"] and "p99 5.0 ms" in rows[0]["baseline_value"]

@@ -1,5 +1,6 @@
 """The campus edge's use cases on a fake unit of work: once by (source, id), kept for people not
 registered yet, released in order, expired by policy."""
+
 from datetime import timedelta
 
 import pytest
@@ -28,8 +29,9 @@ def receive(uow, event: dict) -> str:
 
 def register(uow, subject="s-1", student_id="stu-1", issuer=ISSUER) -> int:
     with uow:
-        return handlers.record_person(uow, {"student_id": student_id, "issuer": issuer,
-                                            "subject": subject}, issuer=ISSUER)
+        return handlers.record_person(
+            uow, {"student_id": student_id, "issuer": issuer, "subject": subject}, issuer=ISSUER
+        )
 
 
 def test_an_enrolment_is_forwarded_at_once_and_a_resend_is_a_duplicate(uow):
@@ -55,7 +57,7 @@ def test_events_about_unknown_people_wait_and_are_released_in_order_on_registrat
     assert register(uow) == 2
     assert uow.types_published() == [ATTENDANCE_REPORTED, EXCHANGE_REPORTED]
     assert {e["data"]["student_id"] for e in uow.published} == {"stu-1"}
-    assert register(uow) == 0                                  # nothing is released twice
+    assert register(uow) == 0  # nothing is released twice
 
 
 def test_a_person_of_another_identity_provider_releases_nothing(uow):

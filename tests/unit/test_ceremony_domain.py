@@ -1,4 +1,5 @@
 """The ceremony's rules in plain Python: bookings, final reports, presentation records."""
+
 import ast
 import hashlib
 import sys
@@ -8,12 +9,18 @@ from pathlib import Path
 import pytest
 
 from services.ceremony import domain
-from services.ceremony.domain.bookings import (BOOKED, WAITING, Booking, book as book_a_place,
-                                               ensure_may_cancel, position, promote)
+from services.ceremony.domain.bookings import (
+    BOOKED,
+    WAITING,
+    Booking,
+    book as book_a_place,
+    ensure_may_cancel,
+    position,
+    promote,
+)
 from services.ceremony.domain.ceremonies import ensure_may_organise, schedule, served_programmes
 from services.ceremony.domain.presentations import record_presentation
-from services.ceremony.domain.reports import (ACCEPTED, RETURNED, SUBMITTED, may_see_report,
-                                              submit_report)
+from services.ceremony.domain.reports import ACCEPTED, RETURNED, SUBMITTED, may_see_report, submit_report
 from services.ceremony.domain.requirement import RequirementLapse, RequirementMet
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.builders import an_actor
@@ -25,39 +32,60 @@ MAX = 1024
 
 
 def a_ceremony(capacity=2, starts_at=NOW + timedelta(days=30)):
-    return schedule(title="Spring ceremony", starts_at=starts_at, location="Aula",
-                           capacity=capacity, language="sv", scheduled_by="c-1",
-                           now=NOW - timedelta(days=1))
+    return schedule(
+        title="Spring ceremony",
+        starts_at=starts_at,
+        location="Aula",
+        capacity=capacity,
+        language="sv",
+        scheduled_by="c-1",
+        now=NOW - timedelta(days=1),
+    )
 
 
 def met(student_id="s-1", programme="MBIOM"):
-    return RequirementMet(student_id=student_id, programme_code=programme,
-                                 rule_set="standard", met_at=NOW)
+    return RequirementMet(student_id=student_id, programme_code=programme, rule_set="standard", met_at=NOW)
 
 
 def book(ceremony, requirement=None, places_taken=0, active_booking=None, presented=False):
-    return book_a_place(ceremony=ceremony, student_id="s-1", requirement=requirement or met(),
-                       places_taken=places_taken, active_booking=active_booking,
-                       presented=presented, now=NOW)
+    return book_a_place(
+        ceremony=ceremony,
+        student_id="s-1",
+        requirement=requirement or met(),
+        places_taken=places_taken,
+        active_booking=active_booking,
+        presented=presented,
+        now=NOW,
+    )
 
 
 def report(latest=None, content=PDF, requirement="met", max_bytes=MAX, filename="report.pdf"):
-    return submit_report(student_id="s-1", requirement=met() if requirement == "met" else requirement,
-                                latest=latest, filename=filename, content=content,
-                                max_bytes=max_bytes, now=NOW)
+    return submit_report(
+        student_id="s-1",
+        requirement=met() if requirement == "met" else requirement,
+        latest=latest,
+        filename=filename,
+        content=content,
+        max_bytes=max_bytes,
+        now=NOW,
+    )
 
 
-def present(ceremony, role="coordinator", programmes=("MBIOM",), booked=True, existing=None,
-            requirement="met"):
+def present(ceremony, role="coordinator", programmes=("MBIOM",), booked=True, existing=None, requirement="met"):
     booking = Booking("b-1", ceremony.ceremony_id, "s-1", NOW) if booked else None
     return record_presentation(
-        ceremony=ceremony, student_id="s-1",
+        ceremony=ceremony,
+        student_id="s-1",
         actor=an_actor(role, subject="c-1", programmes=programmes),
         requirement=met() if requirement == "met" else requirement,
-        booking=booking, existing=existing, now=NOW)
+        booking=booking,
+        existing=existing,
+        now=NOW,
+    )
 
 
 # --- scheduling ------------------------------------------------------------------------------
+
 
 def test_a_ceremony_keeps_the_date_the_organiser_wrote_not_the_utc_date():
     ceremony = a_ceremony(starts_at=datetime(2027, 6, 2, 0, 30, tzinfo=STOCKHOLM_SUMMER))
@@ -75,10 +103,18 @@ def test_a_ceremony_in_the_past_or_without_a_zone_is_refused():
 
 # --- booking ---------------------------------------------------------------------------------
 
+
 def test_booking_before_the_activity_requirement_is_met_is_refused():
     with pytest.raises(Conflict, match="activity requirement is not met"):
-        book_a_place(ceremony=a_ceremony(), student_id="s-1", requirement=None, places_taken=0,
-                    active_booking=None, presented=False, now=NOW)
+        book_a_place(
+            ceremony=a_ceremony(),
+            student_id="s-1",
+            requirement=None,
+            places_taken=0,
+            active_booking=None,
+            presented=False,
+            now=NOW,
+        )
 
 
 def test_booking_an_upcoming_ceremony_with_room_gives_a_booking():
@@ -94,17 +130,23 @@ def test_booking_past_capacity_gives_a_waiting_place():
 
 
 def test_a_ceremony_for_other_programmes_is_not_bookable():
-    ceremony = schedule(title="T", starts_at=NOW + timedelta(days=30), location="Aula",
-                        capacity=2, language="en", scheduled_by="c-1", now=NOW,
-                        programmes=["MPUBH"])
+    ceremony = schedule(
+        title="T",
+        starts_at=NOW + timedelta(days=30),
+        location="Aula",
+        capacity=2,
+        language="en",
+        scheduled_by="c-1",
+        now=NOW,
+        programmes=["MPUBH"],
+    )
     with pytest.raises(Conflict, match="other programmes"):
         book(ceremony)
     assert book(ceremony, requirement=met(programme="MPUBH")).status == BOOKED
 
 
 def test_the_first_in_line_are_promoted_into_the_free_places_only():
-    line = [Booking(f"b-{n}", "c", f"s-{n}", NOW + timedelta(minutes=n), status=WAITING)
-            for n in range(3)]
+    line = [Booking(f"b-{n}", "c", f"s-{n}", NOW + timedelta(minutes=n), status=WAITING) for n in range(3)]
     promoted = promote(line, 2, NOW)
     assert [b.student_id for b in promoted] == ["s-0", "s-1"]
     assert [b.status for b in line] == [BOOKED, BOOKED, WAITING]
@@ -115,15 +157,13 @@ def test_a_student_cancels_only_until_the_deadline():
     ceremony = a_ceremony(starts_at=NOW + timedelta(days=8))
     ensure_may_cancel(ceremony, now=NOW, deadline=timedelta(days=7))
     with pytest.raises(Conflict, match="until 7 days before"):
-        ensure_may_cancel(ceremony, now=NOW + timedelta(days=1, minutes=1),
-                          deadline=timedelta(days=7))
+        ensure_may_cancel(ceremony, now=NOW + timedelta(days=1, minutes=1), deadline=timedelta(days=7))
 
 
 def test_a_change_reports_what_changed_and_keeps_capacity_above_the_places_held():
     ceremony = a_ceremony(capacity=3)
     later = (NOW + timedelta(days=40)).astimezone(STOCKHOLM_SUMMER)
-    assert ceremony.change(now=NOW, places_taken=2, starts_at=later, location="Aula",
-                           capacity=3) == ["starts_at"]
+    assert ceremony.change(now=NOW, places_taken=2, starts_at=later, location="Aula", capacity=3) == ["starts_at"]
     assert ceremony.utc_offset_minutes == 120 and ceremony.starts_at == later
     with pytest.raises(Conflict, match="cannot be less"):
         ceremony.change(now=NOW, places_taken=2, capacity=1)
@@ -135,9 +175,16 @@ def test_a_change_reports_what_changed_and_keeps_capacity_above_the_places_held(
 
 
 def test_only_coordinators_of_a_served_programme_organise_a_ceremony():
-    ceremony = schedule(title="T", starts_at=NOW + timedelta(days=30), location="Aula",
-                        capacity=2, language="en", scheduled_by="c-1", now=NOW,
-                        programmes=["MPUBH"])
+    ceremony = schedule(
+        title="T",
+        starts_at=NOW + timedelta(days=30),
+        location="Aula",
+        capacity=2,
+        language="en",
+        scheduled_by="c-1",
+        now=NOW,
+        programmes=["MPUBH"],
+    )
     ensure_may_organise(an_actor("coordinator", programmes=("MPUBH", "MBIOM")), ceremony)
     ensure_may_organise(an_actor("admin"), ceremony)
     with pytest.raises(NotFound):
@@ -185,6 +232,7 @@ def test_a_student_already_presented_needs_no_new_booking():
 
 # --- final report ----------------------------------------------------------------------------
 
+
 def test_a_report_before_the_activity_requirement_is_met_is_refused():
     with pytest.raises(Conflict, match="activity requirement is not met"):
         report(requirement=None)
@@ -219,42 +267,58 @@ def test_resubmission_is_refused_while_the_previous_report_is_pending_or_accepte
 
 def test_resubmission_after_a_return_is_a_new_report():
     returned = report()
-    returned.record_decision(status=RETURNED, decided_by="c-1", decided_at=NOW,
-                             comment="add a reflection")
+    returned.record_decision(status=RETURNED, decided_by="c-1", decided_at=NOW, comment="add a reflection")
     again = report(latest=returned)
     assert again.report_id != returned.report_id and again.status == SUBMITTED
 
 
-@pytest.mark.parametrize("role, student_id, programmes, visible", [
-    ("student", "s-1", [], True),
-    ("student", "s-2", [], False),
-    ("coordinator", None, ["MBIOM"], True),
-    ("coordinator", None, ["MPUBH"], False),
-    ("admin", None, [], True),
-    ("registrar", None, [], False),
-])
-def test_a_report_is_seen_by_its_student_their_coordinator_or_an_admin(role, student_id,
-                                                                        programmes, visible):
+@pytest.mark.parametrize(
+    "role, student_id, programmes, visible",
+    [
+        ("student", "s-1", [], True),
+        ("student", "s-2", [], False),
+        ("coordinator", None, ["MBIOM"], True),
+        ("coordinator", None, ["MPUBH"], False),
+        ("admin", None, [], True),
+        ("registrar", None, [], False),
+    ],
+)
+def test_a_report_is_seen_by_its_student_their_coordinator_or_an_admin(role, student_id, programmes, visible):
     actor = an_actor(role, student_id=student_id, programmes=programmes)
     assert may_see_report(actor, student_id="s-1", requirement=met()) is visible
 
 
 # --- an approval withdrawn ---------------------------------------------------------------------
 
+
 def lapsed(at=NOW - timedelta(days=1), reason="the exchange did not take place"):
-    return RequirementLapse(student_id="s-1", activity_id="a-1", reason=reason,
-                                   lapsed_at=at)
+    return RequirementLapse(student_id="s-1", activity_id="a-1", reason=reason, lapsed_at=at)
 
 
 def test_while_the_requirement_has_lapsed_booking_and_report_are_refused_with_the_reason():
     lapse = lapsed()
     with pytest.raises(Conflict, match="no longer met.*the exchange did not take place"):
-        book_a_place(ceremony=a_ceremony(), student_id="s-1", requirement=met(), places_taken=0,
-                    active_booking=None, presented=False, now=NOW, lapse=lapse)
+        book_a_place(
+            ceremony=a_ceremony(),
+            student_id="s-1",
+            requirement=met(),
+            places_taken=0,
+            active_booking=None,
+            presented=False,
+            now=NOW,
+            lapse=lapse,
+        )
     with pytest.raises(Conflict, match="no longer met"):
-        submit_report(student_id="s-1", requirement=met(), latest=None,
-                             filename="report.pdf", content=PDF, max_bytes=MAX, now=NOW,
-                             lapse=lapse)
+        submit_report(
+            student_id="s-1",
+            requirement=met(),
+            latest=None,
+            filename="report.pdf",
+            content=PDF,
+            max_bytes=MAX,
+            now=NOW,
+            lapse=lapse,
+        )
 
 
 def test_a_lapse_is_lifted_by_the_requirement_met_at_a_later_moment_only():
@@ -263,9 +327,16 @@ def test_a_lapse_is_lifted_by_the_requirement_met_at_a_later_moment_only():
     assert lapse.in_force
     lapse.lift(met_at=NOW + timedelta(minutes=1))
     assert not lapse.in_force
-    booking = book_a_place(ceremony=a_ceremony(), student_id="s-1", requirement=met(),
-                          places_taken=0, active_booking=None, presented=False, now=NOW,
-                          lapse=lapse)
+    booking = book_a_place(
+        ceremony=a_ceremony(),
+        student_id="s-1",
+        requirement=met(),
+        places_taken=0,
+        active_booking=None,
+        presented=False,
+        now=NOW,
+        lapse=lapse,
+    )
     assert booking.student_id == "s-1"
 
 
@@ -281,6 +352,7 @@ def test_a_later_withdrawal_lapses_the_requirement_again_and_an_older_one_change
 
 
 # --- presentation ----------------------------------------------------------------------------
+
 
 def test_the_students_coordinator_records_a_presentation():
     ceremony = a_ceremony()
@@ -316,6 +388,7 @@ def test_a_presentation_is_recorded_only_once():
 
 # --- the domain stays plain ------------------------------------------------------------------
 
+
 def test_the_domain_imports_only_the_standard_library_and_shared_errors():
     imported = set()
     for path in Path(domain.__file__).parent.glob("*.py"):
@@ -325,21 +398,35 @@ def test_the_domain_imports_only_the_standard_library_and_shared_errors():
             elif isinstance(node, ast.ImportFrom):
                 imported.add(node.module)
     own = {name for name in imported if name.startswith("services.ceremony.domain.")}
-    foreign = {name for name in imported - own
-               if name.split(".")[0] not in sys.stdlib_module_names
-               and name not in ("shared.errors", "shared.permissions")}
+    foreign = {
+        name
+        for name in imported - own
+        if name.split(".")[0] not in sys.stdlib_module_names and name not in ("shared.errors", "shared.permissions")
+    }
     assert not foreign
 
 
 def test_the_printed_roster_escapes_every_value_and_fetches_nothing():
     from services.ceremony.roster_pdf import render_pdf, roster_html
 
-    roster = {"ceremony": {"title": "<script>alert(1)</script>", "language": "en",
-                           "starts_at": "2027-06-01T14:00:00+02:00",
-                           "location": '<img src="http://127.0.0.1:9/x">'},
-              "presenting": [{"position": 1, "student_id": "s-1", "name": "Åsa <b>Öberg</b>",
-                              "report_status": "accepted", "status": "booked"}],
-              "waiting": []}
+    roster = {
+        "ceremony": {
+            "title": "<script>alert(1)</script>",
+            "language": "en",
+            "starts_at": "2027-06-01T14:00:00+02:00",
+            "location": '<img src="http://127.0.0.1:9/x">',
+        },
+        "presenting": [
+            {
+                "position": 1,
+                "student_id": "s-1",
+                "name": "Åsa <b>Öberg</b>",
+                "report_status": "accepted",
+                "status": "booked",
+            }
+        ],
+        "waiting": [],
+    }
     html = roster_html(roster)
     assert "<script>" not in html and "<img" not in html and "&lt;b&gt;Öberg" in html
     assert "2027-06-01 14:00 (UTC+0200)" in html

@@ -1,4 +1,5 @@
 """The ceremony's use cases on a fake unit of work: what they change, publish and refuse."""
+
 import hashlib
 from datetime import datetime, timedelta
 
@@ -7,14 +8,29 @@ import pytest
 from services.ceremony import handlers
 from services.ceremony.domain.reports import RETURNED, SUBMITTED
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events import (BOOKING_CANCELLED, BOOKING_CHANGED, BOOKING_PROMOTED,
-                           BOOKING_WAITLISTED, CEREMONY_BOOKED, CEREMONY_CANCELLED,
-                           CEREMONY_CHANGED, CEREMONY_SCHEDULED, PRESENTATION_MISSED,
-                           PRESENTATION_RECORDED, REPORT_SUBMITTED)
+from shared.events import (
+    BOOKING_CANCELLED,
+    BOOKING_CHANGED,
+    BOOKING_PROMOTED,
+    BOOKING_WAITLISTED,
+    CEREMONY_BOOKED,
+    CEREMONY_CANCELLED,
+    CEREMONY_CHANGED,
+    CEREMONY_SCHEDULED,
+    PRESENTATION_MISSED,
+    PRESENTATION_RECORDED,
+    REPORT_SUBMITTED,
+)
 from shared.rpc.ceremony import CeremonyChange
 from tests.builders import a_coordinator, a_registrar, a_student_actor, an_admin
-from tests.builders.ceremony import (PDF, a_pdf_that_can_run_things, a_plan, a_report_decision, a_requirement_met,
-                                     an_approval_withdrawn)
+from tests.builders.ceremony import (
+    PDF,
+    a_pdf_that_can_run_things,
+    a_plan,
+    a_report_decision,
+    a_requirement_met,
+    an_approval_withdrawn,
+)
 from tests.fakes import FakeUnitOfWork
 from tests.unit.fakes.ceremony import FakeCeremonyRepository
 
@@ -44,8 +60,14 @@ def book(uow, ceremony, student_id="stu-1"):
 
 
 def submit(uow, student_id="stu-1", content=PDF):
-    return run(uow, handlers.submit_report, actor=a_student_actor(student_id),
-               filename="final-report.pdf", content=content, max_bytes=10_000)
+    return run(
+        uow,
+        handlers.submit_report,
+        actor=a_student_actor(student_id),
+        filename="final-report.pdf",
+        content=content,
+        max_bytes=10_000,
+    )
 
 
 def test_scheduling_publishes_the_ceremony_and_lists_it_with_its_places(uow):
@@ -53,8 +75,7 @@ def test_scheduling_publishes_the_ceremony_and_lists_it_with_its_places(uow):
     assert uow.committed and uow.types_published() == [CEREMONY_SCHEDULED]
     assert uow.published[0]["data"]["ceremony_id"] == ceremony["id"]
     listed = run(uow, handlers.list_ceremonies)
-    assert [(c["id"], c["free_places"], c["status"]) for c in listed] == [
-        (ceremony["id"], 12, "scheduled")]
+    assert [(c["id"], c["free_places"], c["status"]) for c in listed] == [(ceremony["id"], 12, "scheduled")]
     assert listed[0]["starts_at"].utcoffset().total_seconds() == 2 * 3600
 
 
@@ -106,16 +127,26 @@ def test_a_larger_capacity_promotes_the_line_and_a_new_time_is_told_to_the_booke
         requirement_met(uow, student)
         book(uow, ceremony, student)
     later = datetime.fromisoformat(ceremony["starts_at"].isoformat()) + timedelta(days=1)
-    view = run(uow, handlers.change, actor=COORDINATOR, ceremony_id=ceremony["id"],
-               request=CeremonyChange(capacity=2, starts_at=later))
+    view = run(
+        uow,
+        handlers.change,
+        actor=COORDINATOR,
+        ceremony_id=ceremony["id"],
+        request=CeremonyChange(capacity=2, starts_at=later),
+    )
     assert (view["capacity"], view["free_places"], view["waiting"]) == (2, 0, 1)
     changed = [e["data"]["student_id"] for e in uow.published if e["event_type"] == BOOKING_CHANGED]
     assert changed == ["stu-1"]  # the time changed before stu-2 got the new place
     promoted = [e["data"]["student_id"] for e in uow.published if e["event_type"] == BOOKING_PROMOTED]
     assert promoted == ["stu-2"] and CEREMONY_CHANGED in uow.types_published()
     with pytest.raises(NotFound):  # a coordinator of a programme it does not serve
-        run(uow, handlers.change, actor=a_coordinator("MPUBH"), ceremony_id=ceremony["id"],
-            request=CeremonyChange(location="Elsewhere"))
+        run(
+            uow,
+            handlers.change,
+            actor=a_coordinator("MPUBH"),
+            ceremony_id=ceremony["id"],
+            request=CeremonyChange(location="Elsewhere"),
+        )
 
 
 def test_a_cancelled_ceremony_tells_everyone_booked_or_waiting_with_the_reason(uow):
@@ -124,8 +155,11 @@ def test_a_cancelled_ceremony_tells_everyone_booked_or_waiting_with_the_reason(u
         requirement_met(uow, student)
         book(uow, ceremony, student)
     run(uow, handlers.cancel, actor=COORDINATOR, ceremony_id=ceremony["id"], reason="flooded")
-    told = [(e["data"]["student_id"], e["data"]["was"], e["data"]["reason"])
-            for e in uow.published if e["event_type"] == BOOKING_CANCELLED]
+    told = [
+        (e["data"]["student_id"], e["data"]["was"], e["data"]["reason"])
+        for e in uow.published
+        if e["event_type"] == BOOKING_CANCELLED
+    ]
     assert told == [("stu-1", "booked", "flooded"), ("stu-2", "waiting", "flooded")]
     assert all(b.status == "lapsed" for b in uow.repo.bookings)
 
@@ -134,8 +168,14 @@ def test_a_no_show_closes_the_booking_and_the_student_books_again(uow):
     first, second = scheduled(uow), scheduled(uow)
     requirement_met(uow)
     book(uow, first)
-    recorded = run(uow, handlers.record_presentation, actor=COORDINATOR, ceremony_id=first["id"],
-                   student_id="stu-1", outcome="no_show")
+    recorded = run(
+        uow,
+        handlers.record_presentation,
+        actor=COORDINATOR,
+        ceremony_id=first["id"],
+        student_id="stu-1",
+        outcome="no_show",
+    )
     assert recorded["outcome"] == "no_show" and uow.types_published()[-1] == PRESENTATION_MISSED
     assert uow.repo.presentations == {}
     assert book(uow, second)["status"] == "booked"
@@ -149,7 +189,9 @@ def test_the_roster_lists_the_booked_in_order_with_their_report_status_then_the_
     submit(uow, "stu-2")
     roster = run(uow, handlers.roster, actor=COORDINATOR, ceremony_id=ceremony["id"])
     assert [(e["position"], e["student_id"], e["report_status"]) for e in roster["presenting"]] == [
-        (1, "stu-1", "none"), (2, "stu-2", "submitted")]
+        (1, "stu-1", "none"),
+        (2, "stu-2", "submitted"),
+    ]
     assert [e["student_id"] for e in roster["waiting"]] == ["stu-3"]
     with pytest.raises(NotFound):
         run(uow, handlers.roster, actor=a_coordinator("MPUBH"), ceremony_id=ceremony["id"])
@@ -190,8 +232,11 @@ def test_a_report_is_kept_and_published_once_the_requirement_is_met(uow):
 def test_a_returned_report_is_seen_by_its_coordinator_and_may_be_resubmitted(uow):
     requirement_met(uow)
     first = submit(uow)
-    run(uow, handlers.record_report_returned,
-        data=a_report_decision("stu-1", first.report_id, comment="add your reflections"))
+    run(
+        uow,
+        handlers.record_report_returned,
+        data=a_report_decision("stu-1", first.report_id, comment="add your reflections"),
+    )
     seen = run(uow, handlers.get_report, actor=COORDINATOR, student_id="stu-1")
     assert (seen.status, seen.comment) == (RETURNED, "add your reflections")
     second = submit(uow, content=PDF + b"% revised\n")
@@ -200,8 +245,7 @@ def test_a_returned_report_is_seen_by_its_coordinator_and_may_be_resubmitted(uow
     assert run(uow, handlers.get_report, actor=an_admin(), student_id="stu-1") is second
 
 
-@pytest.mark.parametrize("reader", [a_coordinator("MPUBH"), a_student_actor("stu-2"),
-                                    a_registrar()])
+@pytest.mark.parametrize("reader", [a_coordinator("MPUBH"), a_student_actor("stu-2"), a_registrar()])
 def test_anyone_else_finds_no_report(uow, reader):
     requirement_met(uow)
     submit(uow)
@@ -214,15 +258,18 @@ def test_the_students_coordinator_records_the_presentation_once(uow):
     requirement_met(uow, programme="MBIOM")
     book(uow, ceremony)
     with pytest.raises(NotFound):  # a coordinator of another programme: not their student
-        run(uow, handlers.record_presentation, actor=a_coordinator("MPUBH"),
-            ceremony_id=ceremony["id"], student_id="stu-1")
-    recorded = run(uow, handlers.record_presentation, actor=COORDINATOR,
-                   ceremony_id=ceremony["id"], student_id="stu-1")
+        run(
+            uow,
+            handlers.record_presentation,
+            actor=a_coordinator("MPUBH"),
+            ceremony_id=ceremony["id"],
+            student_id="stu-1",
+        )
+    recorded = run(uow, handlers.record_presentation, actor=COORDINATOR, ceremony_id=ceremony["id"], student_id="stu-1")
     assert recorded["recorded_by"] == "c-mbiom"
     assert recorded["ceremony_date"] == uow.repo.ceremonies[ceremony["id"]].date
     with pytest.raises(Conflict, match="already recorded"):
-        run(uow, handlers.record_presentation, actor=COORDINATOR, ceremony_id=ceremony["id"],
-            student_id="stu-1")
+        run(uow, handlers.record_presentation, actor=COORDINATOR, ceremony_id=ceremony["id"], student_id="stu-1")
     assert uow.types_published().count(PRESENTATION_RECORDED) == 1
 
 
@@ -230,8 +277,7 @@ def test_a_presentation_of_a_student_not_booked_there_is_refused(uow):
     ceremony = scheduled(uow)
     requirement_met(uow)
     with pytest.raises(Conflict, match="not booked"):
-        run(uow, handlers.record_presentation, actor=COORDINATOR, ceremony_id=ceremony["id"],
-            student_id="stu-1")
+        run(uow, handlers.record_presentation, actor=COORDINATOR, ceremony_id=ceremony["id"], student_id="stu-1")
 
 
 def test_cancelling_publishes_and_frees_the_student_to_book_another(uow):
@@ -240,8 +286,7 @@ def test_cancelling_publishes_and_frees_the_student_to_book_another(uow):
     book(uow, first)
     with pytest.raises(Conflict, match="already booked an upcoming"):
         book(uow, second)
-    cancelled = run(uow, handlers.cancel, actor=COORDINATOR, ceremony_id=first["id"],
-                    reason="the hall is closed")
+    cancelled = run(uow, handlers.cancel, actor=COORDINATOR, ceremony_id=first["id"], reason="the hall is closed")
     assert cancelled["status"] == "cancelled"
     assert CEREMONY_CANCELLED in uow.types_published()
     assert book(uow, second)["ceremony"]["id"] == second["id"]

@@ -1,4 +1,5 @@
 """The final report's PDF before storage: parsed, and cleaned of whatever could run."""
+
 import io
 
 import pytest
@@ -19,18 +20,20 @@ def test_javascript_actions_and_embedded_files_are_removed_and_the_text_stays():
     cleaned, removed = sanitise(hostile)
     assert {"/OpenAction", "/AA", "/Launch"} <= removed
     assert active_content(cleaned) == set()
-    for marker in (b"/JavaScript", b"/JS", b"/OpenAction", b"/Launch", b"/EmbeddedFile",
-                   b"calc.exe", b"payload.exe"):
+    for marker in (b"/JavaScript", b"/JS", b"/OpenAction", b"/Launch", b"/EmbeddedFile", b"calc.exe", b"payload.exe"):
         assert marker not in cleaned, marker
     reader = PdfReader(io.BytesIO(cleaned))
     assert len(reader.pages) == 1 and "Final report" in reader.pages[0].extract_text()
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"PK\x03\x04 a zip, not a PDF", "must be a PDF"),
-    (b"%PDF-1.7\n garbage without any objects", "could not be read as a PDF|no pages"),
-    (PDF[:len(PDF) // 2], "could not be read as a PDF|no pages"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"PK\x03\x04 a zip, not a PDF", "must be a PDF"),
+        (b"%PDF-1.7\n garbage without any objects", "could not be read as a PDF|no pages"),
+        (PDF[: len(PDF) // 2], "could not be read as a PDF|no pages"),
+    ],
+)
 def test_what_is_not_a_pdf_or_does_not_parse_is_refused_with_the_reason(content, reason):
     with pytest.raises(Invalid, match=reason):
         sanitise(content)

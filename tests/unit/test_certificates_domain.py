@@ -1,4 +1,5 @@
 """The rules of certificates, in plain Python: no broker, no database, no renderer."""
+
 import ast
 import base64
 import string
@@ -9,13 +10,19 @@ from urllib.parse import quote
 import pytest
 
 from services.certificates.domain import codes
-from services.certificates.domain.certificates import (REVOKED, SUPERSEDED, VALID, Certificate,
-                                                       CountedActivity, issue, reissue)
+from services.certificates.domain.certificates import (
+    REVOKED,
+    SUPERSEDED,
+    VALID,
+    Certificate,
+    CountedActivity,
+    issue,
+    reissue,
+)
 from services.certificates.domain.codes import CODE_LENGTH, new_code, normalise_code
 from services.certificates.domain.content import document_content
 from services.certificates.domain.open_badges import OB_CONTEXT, open_badge
-from services.certificates.domain.reviews import (KEEP, REVOKE, review_decision,
-                                                  review_for_withdrawal)
+from services.certificates.domain.reviews import KEEP, REVOKE, review_decision, review_for_withdrawal
 from services.certificates.domain.supplement import supplement_entry
 from services.certificates.domain.verification import verification, verify_url
 from shared.errors import Conflict, Invalid
@@ -27,11 +34,11 @@ HOSTILE = "<img src=http://127.0.0.1:9/x>"
 
 
 def issued(**kwargs) -> Certificate:
-    return issue(eligibility=an_eligibility(**kwargs), current=None, latest_version=0,
-                        code=new_code(), now=NOW)
+    return issue(eligibility=an_eligibility(**kwargs), current=None, latest_version=0, code=new_code(), now=NOW)
 
 
 # --- the verification code -------------------------------------------------------------------
+
 
 def test_a_code_carries_128_random_bits_in_26_url_safe_characters():
     code = new_code()
@@ -48,7 +55,7 @@ def test_codes_do_not_repeat():
 
 def test_a_typed_code_is_forgiven_its_case_and_separators_but_garbage_is_not_a_code():
     code = new_code()
-    typed = "-".join(code[i:i + 4] for i in range(0, len(code), 4)).lower()
+    typed = "-".join(code[i : i + 4] for i in range(0, len(code), 4)).lower()
     assert normalise_code(f" {typed} ") == code
     for garbage in ("", "x", code[:-1], code + "A", code[:-1] + "1", "'; DROP TABLE x;--"):
         assert normalise_code(garbage) is None
@@ -56,12 +63,12 @@ def test_a_typed_code_is_forgiven_its_case_and_separators_but_garbage_is_not_a_c
 
 # --- issuing ---------------------------------------------------------------------------------
 
+
 def test_issuing_names_the_holder_programme_activities_and_ceremony():
     certificate = issued()
     assert certificate.state == VALID and certificate.version == 1
     assert certificate.holder_name == "Astrid Lindgren"
-    assert (certificate.programme_code, certificate.programme_name_sv) == (
-        "MBIOM", "Masterprogram i biomedicin")
+    assert (certificate.programme_code, certificate.programme_name_sv) == ("MBIOM", "Masterprogram i biomedicin")
     assert [a.title for a in certificate.counted_activities] == ["Exchange in Leiden", "Spanish café"]
     assert certificate.ceremony_date == date(2026, 5, 20) and certificate.issued_at == NOW
     assert "email" not in str(certificate.activities) and "astrid@" not in repr(certificate)
@@ -69,15 +76,13 @@ def test_issuing_names_the_holder_programme_activities_and_ceremony():
 
 def test_a_student_who_holds_a_valid_certificate_gets_nothing_new():
     current = issued()
-    assert issue(eligibility=an_eligibility(), current=current, latest_version=1,
-                        code=new_code(), now=LATER) is None
+    assert issue(eligibility=an_eligibility(), current=current, latest_version=1, code=new_code(), now=LATER) is None
 
 
 def test_after_a_revocation_a_new_eligibility_issues_the_next_version_with_a_new_code():
     first = issued()
     first.revoke("activity found invalid", LATER)
-    second = issue(eligibility=an_eligibility(), current=None, latest_version=1,
-                          code=new_code(), now=LATER)
+    second = issue(eligibility=an_eligibility(), current=None, latest_version=1, code=new_code(), now=LATER)
     assert second.version == 2 and second.code != first.code
 
 
@@ -95,13 +100,13 @@ def test_activities_survive_the_trip_through_their_stored_form():
 
 # --- revoking and superseding ----------------------------------------------------------------
 
+
 def test_revocation_keeps_the_certificate_and_states_the_reason():
     certificate = issued()
     certificate.revoke("  activity found invalid  ", LATER)
     assert certificate.state == REVOKED
     assert (certificate.revoked_reason, certificate.revoked_at) == ("activity found invalid", LATER)
-    assert verification(certificate.code, certificate)["revoked_reason"] == (
-        "activity found invalid")
+    assert verification(certificate.code, certificate)["revoked_reason"] == ("activity found invalid")
 
 
 def test_revocation_without_a_reason_is_refused():
@@ -126,6 +131,7 @@ def test_only_a_valid_certificate_can_be_revoked_or_superseded():
 
 # --- verification ----------------------------------------------------------------------------
 
+
 def test_an_unknown_code_verifies_as_unknown_and_shows_nothing_else():
     assert verification("NOPE", None) == {"code": "NOPE", "status": "unknown"}
 
@@ -143,6 +149,7 @@ def test_the_verify_url_is_the_public_base_url_and_the_code():
 
 
 # --- the Diploma Supplement ------------------------------------------------------------------
+
 
 def test_the_supplement_line_is_section_6_1_in_both_languages_from_the_catalogue_sentences():
     certificate = issued()
@@ -169,19 +176,26 @@ def test_the_supplement_line_carries_no_personal_contact_data_and_no_judgement()
 
 # --- what goes to the renderer ---------------------------------------------------------------
 
+
 def test_the_document_content_is_what_the_certificate_prints():
     certificate = issued(name=HOSTILE)
     content = document_content(certificate, "http://x/verify/" + certificate.code)
     assert content["holder_name"] == HOSTILE  # raw here; the renderer escapes
     assert content["activities"][0] == {
-        "type_name_en": "Exchange semester", "type_name_sv": "Utbytestermin",
-        "title": "Exchange in Leiden", "place_en": "NL", "place_sv": "NL",
-        "start_date": "2025-09-01", "end_date": "2026-01-31"}
+        "type_name_en": "Exchange semester",
+        "type_name_sv": "Utbytestermin",
+        "title": "Exchange in Leiden",
+        "place_en": "NL",
+        "place_sv": "NL",
+        "start_date": "2025-09-01",
+        "end_date": "2026-01-31",
+    }
     assert (content["ceremony_date"], content["issue_date"]) == ("2026-05-20", "2026-06-02")
     assert content["verify_url"].endswith(certificate.code)
 
 
 # --- the domain stays plain (who may do what: test_certificates_handlers.py) -------------
+
 
 def test_the_domain_imports_only_the_standard_library_shared_errors_and_itself():
     import sys
@@ -194,18 +208,29 @@ def test_the_domain_imports_only_the_standard_library_shared_errors_and_itself()
                 imported |= {alias.name for alias in node.names}
             elif isinstance(node, ast.ImportFrom):
                 imported.add(node.module)
-        outside = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names
-                   and name != "shared.errors"
-                   and not name.startswith("services.certificates.domain")}
+        outside = {
+            name
+            for name in imported
+            if name.split(".")[0] not in sys.stdlib_module_names
+            and name != "shared.errors"
+            and not name.startswith("services.certificates.domain")
+        }
         assert outside == set(), path.name
 
 
 # --- re-issue ----------------------------------------------------------------------------------
 
+
 def test_a_reissue_is_the_next_version_with_a_new_code_the_same_achievement_and_the_new_name():
     current = issued()
-    new = reissue(current, latest_version=1, code=new_code(), now=LATER,
-                         reason="legal name corrected", name="  Astrid   Ericsson ")
+    new = reissue(
+        current,
+        latest_version=1,
+        code=new_code(),
+        now=LATER,
+        reason="legal name corrected",
+        name="  Astrid   Ericsson ",
+    )
     assert (new.version, new.state, new.holder_name) == (2, VALID, "Astrid Ericsson")
     assert new.code != current.code and new.supersedes == current.code
     assert new.activities == current.activities and new.ceremony_id == current.ceremony_id == "c-1"
@@ -215,10 +240,8 @@ def test_a_reissue_is_the_next_version_with_a_new_code_the_same_achievement_and_
 
 def test_no_reissue_for_an_unchanged_name_or_without_a_valid_certificate_or_a_reason():
     current = issued()
-    assert reissue(current, latest_version=1, code="C", now=LATER, reason="name",
-                          name=" Astrid  Lindgren") is None
-    assert reissue(None, latest_version=0, code="C", now=LATER, reason="name",
-                          name="X") is None
+    assert reissue(current, latest_version=1, code="C", now=LATER, reason="name", name=" Astrid  Lindgren") is None
+    assert reissue(None, latest_version=0, code="C", now=LATER, reason="name", name="X") is None
     with pytest.raises(Invalid):
         reissue(current, latest_version=1, code="C", now=LATER, reason="  ")
     current.revoke("wrong", LATER)
@@ -237,10 +260,18 @@ def test_a_superseded_certificate_verifies_as_superseded_and_names_the_current_v
 
 # --- review after a withdrawn approval --------------------------------------------------------
 
+
 def withdrawal(was_eligible=True):
-    return {"activity_id": "a-1", "student_id": "stu-1", "version": 1, "withdrawn_by": "c-1",
-            "withdrawn_at": NOW, "reason": "cancelled", "activity_requirement_met": False,
-            "was_eligible": was_eligible}
+    return {
+        "activity_id": "a-1",
+        "student_id": "stu-1",
+        "version": 1,
+        "withdrawn_by": "c-1",
+        "withdrawn_at": NOW,
+        "reason": "cancelled",
+        "activity_requirement_met": False,
+        "was_eligible": was_eligible,
+    }
 
 
 def test_a_withdrawal_from_an_eligible_students_valid_certificate_asks_for_a_review():
@@ -264,6 +295,7 @@ def test_a_review_decision_is_keep_or_revoke_with_a_reason():
 
 
 # --- Open Badges 3.0 -------------------------------------------------------------------------
+
 
 def test_the_open_badge_is_an_ob3_cocurricular_achievement_naming_what_the_certificate_names():
     certificate = issued()

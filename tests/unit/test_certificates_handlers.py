@@ -3,6 +3,7 @@
 The PDF is rendered by the service between a draft and its store; here a few fixed bytes
 stand in for it.
 """
+
 import base64
 import io
 import zipfile
@@ -33,12 +34,11 @@ def issue(uow, student_id="stu-1", **overrides):
     """As the service does it: a draft in one unit of work, the store in the next."""
     eligibility = an_eligibility(student_id, **overrides)
     with uow:
-        certificate, content = issuing.draft_certificate(uow, eligibility=eligibility,
-                                                         public_base_url=BASE_URL)
+        certificate, content = issuing.draft_certificate(uow, eligibility=eligibility, public_base_url=BASE_URL)
     with uow:
-        return issuing.issue_certificate(uow, eligibility, certificate=certificate,
-                                         pdf=PDF if certificate else None,
-                                         public_base_url=BASE_URL)
+        return issuing.issue_certificate(
+            uow, eligibility, certificate=certificate, pdf=PDF if certificate else None, public_base_url=BASE_URL
+        )
 
 
 def code_of(uow, student_id="stu-1"):
@@ -46,6 +46,7 @@ def code_of(uow, student_id="stu-1"):
 
 
 # --- issuing ---------------------------------------------------------------------------------
+
 
 def test_an_eligible_student_gets_a_certificate_its_pdf_and_supplement_line_announced_once(uow):
     view = issue(uow)
@@ -61,8 +62,7 @@ def test_an_eligible_student_gets_a_certificate_its_pdf_and_supplement_line_anno
 
 def test_the_draft_is_what_the_pdf_prints_and_writes_nothing(uow):
     with uow:
-        certificate, content = issuing.draft_certificate(uow, eligibility=an_eligibility(),
-                                                         public_base_url=BASE_URL)
+        certificate, content = issuing.draft_certificate(uow, eligibility=an_eligibility(), public_base_url=BASE_URL)
     assert content["holder_name"] == "Astrid Lindgren" and content["code"] == certificate.code
     assert content["verify_url"] == f"{BASE_URL}/verify/{certificate.code}"
     assert uow.repo.certificates == {} and uow.published == []
@@ -79,15 +79,13 @@ def test_a_second_eligibility_for_a_student_with_a_valid_certificate_does_nothin
 def test_a_draft_overtaken_while_rendering_is_stale_and_stores_nothing(uow):
     eligibility = an_eligibility()
     with uow:
-        certificate, _ = issuing.draft_certificate(uow, eligibility=eligibility,
-                                                   public_base_url=BASE_URL)
+        certificate, _ = issuing.draft_certificate(uow, eligibility=eligibility, public_base_url=BASE_URL)
     issue(uow)  # another delivery issued, and an admin revoked, while this one rendered
     with uow:
         revocation.revoke(uow, actor=an_admin(), code=code_of(uow), request=Revocation("error"))
     with pytest.raises(issuing.StaleDraft):
         with uow:
-            issuing.issue_certificate(uow, eligibility, certificate=certificate, pdf=PDF,
-                                      public_base_url=BASE_URL)
+            issuing.issue_certificate(uow, eligibility, certificate=certificate, pdf=PDF, public_base_url=BASE_URL)
     assert uow.rolled_back and len(uow.repo.certificates) == 1
 
 
@@ -102,14 +100,17 @@ def test_after_a_revocation_a_new_eligibility_issues_the_next_version(uow):
 
 # --- re-issuing --------------------------------------------------------------------------------
 
+
 def correct_name(uow, name):
     update = a_name_update("stu-1", name)
     with uow:
         certificate, _ = issuing.draft_name_correction(
-            uow, student_id=update["student_id"], name=update["name"], public_base_url=BASE_URL)
+            uow, student_id=update["student_id"], name=update["name"], public_base_url=BASE_URL
+        )
     with uow:
-        return issuing.store_reissue(uow, update, certificate=certificate,
-                                     pdf=PDF if certificate else None, public_base_url=BASE_URL)
+        return issuing.store_reissue(
+            uow, update, certificate=certificate, pdf=PDF if certificate else None, public_base_url=BASE_URL
+        )
 
 
 def test_a_corrected_name_supersedes_the_certificate_and_a_pending_review_follows_it(uow):
@@ -135,12 +136,11 @@ def test_a_name_update_without_a_certificate_changes_nothing(uow):
 
 def admin_reissue(uow, actor, code, reason="typo in an activity title"):
     with uow:
-        certificate, _ = issuing.draft_admin_reissue(uow, actor=actor, code=code,
-                                                     request=Reissue(reason),
-                                                     public_base_url=BASE_URL)
+        certificate, _ = issuing.draft_admin_reissue(
+            uow, actor=actor, code=code, request=Reissue(reason), public_base_url=BASE_URL
+        )
     with uow:
-        return issuing.store_admin_reissue(uow, certificate=certificate, pdf=PDF,
-                                           public_base_url=BASE_URL)
+        return issuing.store_admin_reissue(uow, certificate=certificate, pdf=PDF, public_base_url=BASE_URL)
 
 
 def test_an_admin_reissues_only_the_valid_version_of_a_known_code(uow):
@@ -161,25 +161,24 @@ def test_an_admin_reissues_only_the_valid_version_of_a_known_code(uow):
 def test_an_admin_reissue_overtaken_while_rendering_is_a_conflict(uow):
     issue(uow)
     with uow:
-        certificate, _ = issuing.draft_admin_reissue(uow, actor=an_admin(), code=code_of(uow),
-                                                     request=Reissue("fix"),
-                                                     public_base_url=BASE_URL)
+        certificate, _ = issuing.draft_admin_reissue(
+            uow, actor=an_admin(), code=code_of(uow), request=Reissue("fix"), public_base_url=BASE_URL
+        )
     admin_reissue(uow, an_admin(), code_of(uow))  # another admin was quicker
     with pytest.raises(Conflict):
         with uow:
-            issuing.store_admin_reissue(uow, certificate=certificate, pdf=PDF,
-                                        public_base_url=BASE_URL)
+            issuing.store_admin_reissue(uow, certificate=certificate, pdf=PDF, public_base_url=BASE_URL)
 
 
 # --- revoking and reviews ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("actor", NOT_ADMINS)
 def test_only_an_admin_may_revoke(uow, actor):
     issue(uow)
     with pytest.raises(Forbidden):
         with uow:
-            revocation.revoke(uow, actor=actor, code=code_of(uow),
-                              request=Revocation("activity found invalid"))
+            revocation.revoke(uow, actor=actor, code=code_of(uow), request=Revocation("activity found invalid"))
     assert uow.types_published() == [CERTIFICATE_ISSUED, DIPLOMA_SUPPLEMENT_RECORDED]
 
 
@@ -190,8 +189,7 @@ def test_a_revocation_keeps_the_certificate_and_announces_the_reason(uow):
         with uow:
             revocation.revoke(uow, actor=an_admin(), code="B" * 26, request=Revocation("x"))
     with uow:
-        view = revocation.revoke(uow, actor=an_admin(), code=code,
-                                 request=Revocation("activity found invalid"))
+        view = revocation.revoke(uow, actor=an_admin(), code=code, request=Revocation("activity found invalid"))
     assert (view["status"], view["revoked_reason"]) == (REVOKED, "activity found invalid")
     assert uow.types_published()[-1] == CERTIFICATE_REVOKED
     assert uow.published[-1]["data"]["reason"] == "activity found invalid"
@@ -220,41 +218,42 @@ def test_an_admin_keeps_or_revokes_a_flagged_certificate_once(uow):
         revocation.flag_for_review(uow, a_withdrawal("stu-1"))
     with pytest.raises(Forbidden):
         with uow:
-            revocation.decide_review(uow, actor=a_registrar(), code=code,
-                                     request=ReviewDecision("keep", "fine"))
+            revocation.decide_review(uow, actor=a_registrar(), code=code, request=ReviewDecision("keep", "fine"))
     with uow:
-        kept = revocation.decide_review(uow, actor=an_admin(), code=code,
-                                        request=ReviewDecision("keep", "Enough remain."))
+        kept = revocation.decide_review(
+            uow, actor=an_admin(), code=code, request=ReviewDecision("keep", "Enough remain.")
+        )
     assert kept["status"] == VALID and uow.repo.pending_reviews() == []
     with pytest.raises(Conflict):
         with uow:
-            revocation.decide_review(uow, actor=an_admin(), code=code,
-                                     request=ReviewDecision("revoke", "x"))
+            revocation.decide_review(uow, actor=an_admin(), code=code, request=ReviewDecision("revoke", "x"))
     with uow:
         revocation.flag_for_review(uow, a_withdrawal("stu-1", activity_id="a-2"))
-        revoked = revocation.decide_review(uow, actor=an_admin(), code=code,
-                                           request=ReviewDecision("revoke", "Too few remain."))
+        revoked = revocation.decide_review(
+            uow, actor=an_admin(), code=code, request=ReviewDecision("revoke", "Too few remain.")
+        )
     assert revoked["status"] == REVOKED and uow.types_published()[-1] == CERTIFICATE_REVOKED
     assert [r.decided_by for r in uow.repo.reviews] == ["a-1", "a-1"]
 
 
 # --- reading: the student's own certificate, records for the records' keepers -----------------
 
+
 def test_a_student_reaches_their_own_certificate_and_nobody_elses(uow):
     issue(uow)
     with uow:
-        mine = queries.get_certificate(uow, actor=a_student_actor("stu-1"),
-                                       public_base_url=BASE_URL)
+        mine = queries.get_certificate(uow, actor=a_student_actor("stu-1"), public_base_url=BASE_URL)
         document = queries.download(uow, actor=a_student_actor("stu-1"))
-        badge = queries.badge_credential(uow, actor=a_student_actor("stu-1"),
-                                         public_base_url=BASE_URL)
+        badge = queries.badge_credential(uow, actor=a_student_actor("stu-1"), public_base_url=BASE_URL)
     assert mine["code"] == code_of(uow) and mine["programme"]["code"] == "MBIOM"
     assert base64.b64decode(document["content_b64"]) == PDF
     assert badge["evidence"][0]["id"] == mine["verify_url"]
     with uow:
-        for reach in (lambda a: queries.get_certificate(uow, actor=a, public_base_url=BASE_URL),
-                      lambda a: queries.download(uow, actor=a),
-                      lambda a: queries.badge_credential(uow, actor=a, public_base_url=BASE_URL)):
+        for reach in (
+            lambda a: queries.get_certificate(uow, actor=a, public_base_url=BASE_URL),
+            lambda a: queries.download(uow, actor=a),
+            lambda a: queries.badge_credential(uow, actor=a, public_base_url=BASE_URL),
+        ):
             with pytest.raises(NotFound):  # another student's, or not registered
                 reach(a_student_actor("stu-2"))
             with pytest.raises(NotFound):
@@ -268,8 +267,9 @@ def test_a_revoked_certificate_is_still_shown_to_its_holder_but_not_downloadable
     issue(uow)
     with uow:
         revocation.revoke(uow, actor=an_admin(), code=code_of(uow), request=Revocation("error"))
-        assert queries.get_certificate(uow, actor=a_student_actor("stu-1"),
-                                       public_base_url=BASE_URL)["status"] == REVOKED
+        assert (
+            queries.get_certificate(uow, actor=a_student_actor("stu-1"), public_base_url=BASE_URL)["status"] == REVOKED
+        )
         with pytest.raises(NotFound):
             queries.download(uow, actor=a_student_actor("stu-1"))
 
@@ -291,8 +291,7 @@ def test_an_admin_downloads_a_ceremonys_valid_certificates_as_one_zip(uow):
     issue(uow, "stu-1")
     issue(uow, "stu-2", name="Selma Lagerlöf")
     with uow:
-        revocation.revoke(uow, actor=an_admin(), code=code_of(uow, "stu-2"),
-                          request=Revocation("issued in error"))
+        revocation.revoke(uow, actor=an_admin(), code=code_of(uow, "stu-2"), request=Revocation("issued in error"))
         bundle = queries.ceremony_archive(uow, actor=an_admin(), ceremony_id="c-1")
         with pytest.raises(Forbidden):
             queries.ceremony_archive(uow, actor=a_registrar(), ceremony_id="c-1")

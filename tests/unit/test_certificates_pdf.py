@@ -3,6 +3,7 @@
 Every test renders through the same child process the service uses (render + seal), except
 where a test needs the renderer's fetcher log.
 """
+
 import io
 import re
 import socket
@@ -24,8 +25,7 @@ A4 = (595, 842)  # points
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory):
-    return signing_keys.resolve_keys(env={}, config={}, data_dir=tmp_path_factory.mktemp("keys"),
-                                     development=True)
+    return signing_keys.resolve_keys(env={}, config={}, data_dir=tmp_path_factory.mktemp("keys"), development=True)
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +44,7 @@ def squeezed(text: str) -> str:
 
 # --- the QR code ---------------------------------------------------------------------------
 
+
 def qr_matrix_in_pdf(pdf: bytes) -> list[list[int]]:
     """Read the QR code back out of the page's drawing operations.
 
@@ -53,14 +54,17 @@ def qr_matrix_in_pdf(pdf: bytes) -> list[list[int]]:
     """
     reader = PdfReader(io.BytesIO(pdf))
     page = reader.pages[0]
-    rects = [[float(v) for v in operands] for operands, op in
-             ContentStream(page.get_contents(), reader).operations if op == b"re"]
+    rects = [
+        [float(v) for v in operands]
+        for operands, op in ContentStream(page.get_contents(), reader).operations
+        if op == b"re"
+    ]
     for start, (x, y, w, h) in enumerate(rects):
         if x == 0 and y == 0 and w == h and w > 20 and w == int(w):
             size = int(w)
             modules = size - 2 * render.QR_BORDER
             matrix = [[0] * modules for _ in range(modules)]
-            for rx, ry, rw, rh in rects[start + 1:]:
+            for rx, ry, rw, rh in rects[start + 1 :]:
                 if rh != 1 or not all(v == int(v) for v in (rx, ry, rw)) or ry >= size:
                     break
                 for dx in range(int(rw)):
@@ -98,6 +102,7 @@ def test_the_qr_code_is_inline_svg_so_nothing_is_fetched_for_it():
 
 # --- fonts and PDF/A -------------------------------------------------------------------------
 
+
 def test_every_font_is_embedded_and_comes_from_the_fonts_shipped_with_the_project(sealed):
     fetcher = render.TemplatesOnlyFetcher()
     render.render_pdf(CONTENT, fetcher=fetcher)
@@ -108,8 +113,11 @@ def test_every_font_is_embedded_and_comes_from_the_fonts_shipped_with_the_projec
     fonts = [font.get_object() for font in page["/Resources"]["/Font"].values()]
     assert fonts
     for font in fonts:
-        descriptor = (font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-                      if "/DescendantFonts" in font else font["/FontDescriptor"]).get_object()
+        descriptor = (
+            font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            if "/DescendantFonts" in font
+            else font["/FontDescriptor"]
+        ).get_object()
         assert "/FontFile2" in descriptor, font["/BaseFont"]  # the TrueType program is in the PDF
         assert "+CIM-" in font["/BaseFont"], font["/BaseFont"]  # our @font-face, not a system font
 
@@ -120,21 +128,30 @@ def test_the_pdf_is_pdf_a_3b_with_an_output_intent_and_xmp_metadata(sealed):
     assert intents[0].get_object()["/S"] == "/GTS_PDFA1"
     assert "/DestOutputProfile" in intents[0].get_object()
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
-    assert re.search(r"pdfaid:part[^0-9]{1,3}3", xmp) and re.search(
-        r"pdfaid:conformance[^A-Z]{1,3}B", xmp)
+    assert re.search(r"pdfaid:part[^0-9]{1,3}3", xmp) and re.search(r"pdfaid:conformance[^A-Z]{1,3}B", xmp)
 
 
 def test_the_sealed_pdf_still_shows_everything_in_both_languages(sealed):
     text = squeezed(text_of(sealed))
-    for expected in ("Certificate of International Merits", "Intyg om internationella meriter",
-                     "Åsa Öberg-Lindqvist", "Masterprogram i biomedicin", "Exchange in Leiden",
-                     "Scan to verify", "Skanna för att verifiera", CONTENT["code"],
-                     CONTENT["verify_url"], "2026-05-20", "2026-06-02"):
+    for expected in (
+        "Certificate of International Merits",
+        "Intyg om internationella meriter",
+        "Åsa Öberg-Lindqvist",
+        "Masterprogram i biomedicin",
+        "Exchange in Leiden",
+        "Scan to verify",
+        "Skanna för att verifiera",
+        CONTENT["code"],
+        CONTENT["verify_url"],
+        "2026-05-20",
+        "2026-06-02",
+    ):
         assert squeezed(expected) in text, expected
     assert len(PdfReader(io.BytesIO(sealed)).pages) == 1
 
 
 # --- the seal --------------------------------------------------------------------------------
+
 
 def validate(pdf: bytes, keys):
     from pyhanko.keys import load_cert_from_pemder
@@ -162,7 +179,7 @@ def test_changing_one_byte_of_the_signed_content_breaks_the_seal(sealed, keys):
     signed_end = signature.byte_range[1]
     at = sealed.index(b"Certificate of International Merits")
     assert at < signed_end  # inside the signed bytes (the document's title)
-    tampered = sealed[:at] + b"D" + sealed[at + 1:]
+    tampered = sealed[:at] + b"D" + sealed[at + 1 :]
     _, status = validate(tampered, keys)
     assert not status.intact and not status.bottom_line
 
@@ -174,20 +191,25 @@ def test_a_seal_by_another_key_is_not_trusted_by_the_configured_certificate(keys
     assert status.intact and not status.trusted
 
 
-def test_outside_development_missing_keys_stop_the_service_and_configured_ones_are_used(
-        keys, tmp_path):
+def test_outside_development_missing_keys_stop_the_service_and_configured_ones_are_used(keys, tmp_path):
     with pytest.raises(signing_keys.MissingKey, match="CIM_SEAL_KEY_FILE"):
         signing_keys.resolve_keys(env={}, config={}, data_dir=tmp_path, development=False)
     configured = signing_keys.resolve_keys(
-        env={"CIM_SEAL_KEY_FILE": str(keys.seal_key_file),
-             "CIM_SEAL_CERT_FILE": str(keys.seal_cert_file),
-             "CIM_BADGE_KEY_FILE": str(keys.badge_key_file)},
-        config={}, data_dir=tmp_path, development=False)
+        env={
+            "CIM_SEAL_KEY_FILE": str(keys.seal_key_file),
+            "CIM_SEAL_CERT_FILE": str(keys.seal_cert_file),
+            "CIM_BADGE_KEY_FILE": str(keys.badge_key_file),
+        },
+        config={},
+        data_dir=tmp_path,
+        development=False,
+    )
     assert configured == keys
     assert not (tmp_path / signing_keys.DEV_DIR).exists()
 
 
 # --- hostile input ---------------------------------------------------------------------------
+
 
 class Listener:
     """A real TCP server on a free local port that records every connection made to it."""
@@ -237,15 +259,18 @@ def embedded_files(pdf: bytes) -> bool:
     return ("/AF" in root) or (names is not None and "/EmbeddedFiles" in names.get_object())
 
 
-def test_hostile_names_and_titles_print_literally_fetch_nothing_attach_nothing_and_stay_a4(
-        keys, listener):
+def test_hostile_names_and_titles_print_literally_fetch_nothing_attach_nothing_and_stay_a4(keys, listener):
     hostile = hostile_inputs(listener.port)
-    content = {**CONTENT, "holder_name": hostile["img"],
-               "programme": {**CONTENT["programme"], "name_en": hostile["import"],
-                             "name_sv": hostile["bare_import"]},
-               "activities": [{**CONTENT["activities"][0], "title": hostile["attachment"]},
-                              {**CONTENT["activities"][1], "title": hostile["page"]},
-                              CONTENT["activities"][2]]}
+    content = {
+        **CONTENT,
+        "holder_name": hostile["img"],
+        "programme": {**CONTENT["programme"], "name_en": hostile["import"], "name_sv": hostile["bare_import"]},
+        "activities": [
+            {**CONTENT["activities"][0], "title": hostile["attachment"]},
+            {**CONTENT["activities"][1], "title": hostile["page"]},
+            CONTENT["activities"][2],
+        ],
+    }
     pdf = render_in_child(content, timeout_s=120, keys=keys)
     time.sleep(0.2)
     assert listener.connections() == 0
@@ -277,8 +302,7 @@ def test_the_checks_above_would_see_a_request_and_an_attachment():
 
 def test_a_10_mb_name_and_title_render_quickly_cut_short_on_a4(keys):
     huge = "Å" + "x" * (10 * 1024 * 1024)
-    content = {**CONTENT, "holder_name": huge,
-               "activities": [{**CONTENT["activities"][0], "title": huge}]}
+    content = {**CONTENT, "holder_name": huge, "activities": [{**CONTENT["activities"][0], "title": huge}]}
     started = time.monotonic()
     pdf = render_in_child(content, timeout_s=120, keys=keys)
     assert time.monotonic() - started < 60
@@ -292,17 +316,21 @@ def test_a_10_mb_name_and_title_render_quickly_cut_short_on_a4(keys):
 
 # --- templates per programme -----------------------------------------------------------------
 
+
 def test_a_programme_with_its_own_template_gets_it_and_others_the_default(monkeypatch, tmp_path):
     (tmp_path / "MBIOM.html").write_text(
-        (render.TEMPLATES / "certificate.html").read_text().replace(
+        (render.TEMPLATES / "certificate.html")
+        .read_text()
+        .replace(
             "<h1>Certificate of International Merits</h1>",
-            "<h1>Certificate of International Merits</h1><p>Biomedicine edition</p>"))
+            "<h1>Certificate of International Merits</h1><p>Biomedicine edition</p>",
+        )
+    )
     monkeypatch.setattr(render, "PROGRAMME_TEMPLATES", tmp_path)
     assert render.template_for("MBIOM") == tmp_path / "MBIOM.html"
     assert render.template_for("MPUBH") == render.TEMPLATES / "certificate.html"
     assert render.template_for("../certificate") == render.TEMPLATES / "certificate.html"
     own = squeezed(text_of(render.render_pdf(CONTENT)))
-    other = squeezed(text_of(render.render_pdf(
-        {**CONTENT, "programme": {**CONTENT["programme"], "code": "MPUBH"}})))
+    other = squeezed(text_of(render.render_pdf({**CONTENT, "programme": {**CONTENT["programme"], "code": "MPUBH"}})))
     assert "Biomedicineedition" in own and "Biomedicineedition" not in other
     assert CONTENT["code"] in own

@@ -1,5 +1,6 @@
 """The sealed certificate stays what its metadata claims (PDF 1.7, identified as PDF/A-3b), and
 is tagged so screen readers can read it."""
+
 import io
 import re
 
@@ -31,8 +32,9 @@ def test_the_sealed_certificate_is_pdf_1_7_and_identified_as_pdf_a_3b(tmp_path):
     key, cert = tmp_path / "seal.key", tmp_path / "seal.crt"
     generate_seal(key, cert)
     sealed = render.render_sealed(CONTENT, key, cert)
-    assert "/Sig" in str(PdfReader(io.BytesIO(sealed)).trailer["/Root"]["/AcroForm"]
-                         .get_object()["/Fields"][0].get_object()["/FT"])
+    assert "/Sig" in str(
+        PdfReader(io.BytesIO(sealed)).trailer["/Root"]["/AcroForm"].get_object()["/Fields"][0].get_object()["/FT"]
+    )
     assert effective_version(sealed) == "1.7"
     assert pdfa_identification(sealed) == ("3", "B")
 

@@ -1,6 +1,7 @@
 """The warm render pool with real worker processes: renders a sealed-or-plain certificate, never
 runs more renders at once than it has workers, replaces a stuck or dead worker, and reports a
 render's own failure without losing the worker."""
+
 import eventlet
 import pytest
 
@@ -17,6 +18,7 @@ def pool():
         made.start()
         pools.append(made)
         return made
+
     yield make
     for made in pools:
         made.stop()

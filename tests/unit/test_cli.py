@@ -1,4 +1,5 @@
 """The `cim` command's promises to a newcomer."""
+
 import socket
 
 import pytest

@@ -1,6 +1,7 @@
 """The container files can't run on every machine (no Docker engine here), so their structure is
 checked instead: docker-compose.yml wires every service the same way and matches services/, and
 the Dockerfile builds a non-root image that can render PDFs."""
+
 from __future__ import annotations
 
 import re
@@ -17,14 +18,30 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
 INFRASTRUCTURE = {"rabbitmq", "postgres", "mailcatcher", "redis", "migrate"}
-PORTS = {"gateway": 8000, "registration": 8001, "activities": 8002, "approvals": 8003,
-         "ceremony": 8004, "certificates": 8005, "notifications": 8006}
-SERVICE_ENVIRONMENT = {"AMQP_URI", "CIM_ENV", "CIM_PUBLIC_BASE_URL", "SMTP_HOST", "SMTP_PORT",
-                       "CIM_MAIL_FROM", "CIM_DATA_DIR", "WEB_SERVER_ADDRESS"}
+PORTS = {
+    "gateway": 8000,
+    "registration": 8001,
+    "activities": 8002,
+    "approvals": 8003,
+    "ceremony": 8004,
+    "certificates": 8005,
+    "notifications": 8006,
+}
+SERVICE_ENVIRONMENT = {
+    "AMQP_URI",
+    "CIM_ENV",
+    "CIM_PUBLIC_BASE_URL",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "CIM_MAIL_FROM",
+    "CIM_DATA_DIR",
+    "WEB_SERVER_ADDRESS",
+}
 WEASYPRINT_PACKAGES = {"libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b", "fonts-dejavu-core"}
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def compose():
@@ -100,6 +117,7 @@ def depends_conditions(spec) -> dict[str, str]:
 
 # --- docker-compose.yml ---------------------------------------------------------------------------
 
+
 def test_compose_declares_the_infrastructure_the_migrate_step_and_all_eight_services(containers):
     missing = (INFRASTRUCTURE | set(PORTS)) - set(containers)
     assert not missing, f"missing from docker-compose.yml: {sorted(missing)}"
@@ -110,14 +128,16 @@ def test_compose_services_are_exactly_the_service_folders_with_a_service_module(
 
 
 def test_every_long_running_container_has_a_healthcheck(containers):
-    without = [name for name, spec in containers.items()
-               if name != "migrate" and not healthcheck_argv(spec)]
+    without = [name for name, spec in containers.items() if name != "migrate" and not healthcheck_argv(spec)]
     assert not without, f"no healthcheck: {without}"
 
 
 def test_every_service_waits_for_a_healthy_broker_and_database_and_a_completed_migration(app_services):
-    expected = {"rabbitmq": "service_healthy", "postgres": "service_healthy",
-                "migrate": "service_completed_successfully"}
+    expected = {
+        "rabbitmq": "service_healthy",
+        "postgres": "service_healthy",
+        "migrate": "service_completed_successfully",
+    }
     for name, spec in app_services.items():
         conditions = depends_conditions(spec)
         assert {key: conditions.get(key) for key in expected} == expected, name
@@ -174,8 +194,7 @@ def test_postgres_healthcheck_uses_pg_isready_as_the_cim_user(containers):
     assert argv[:1] == ["pg_isready"] and "cim" in argv
     env = environment(containers["postgres"])
     assert env.get("POSTGRES_USER") == "cim" and env.get("POSTGRES_PASSWORD") == "cim"
-    assert any(":/var/lib/postgresql/data" in str(volume)
-               for volume in containers["postgres"].get("volumes") or [])
+    assert any(":/var/lib/postgresql/data" in str(volume) for volume in containers["postgres"].get("volumes") or [])
 
 
 def test_mailcatcher_is_mailpit_with_a_readiness_healthcheck(containers):
@@ -199,14 +218,12 @@ def test_redis_holds_the_rate_limits_unpublished_and_the_gateway_waits_for_it(co
 def test_migrate_runs_once_after_the_broker_and_database_are_healthy(containers):
     migrate = containers["migrate"]
     assert as_argv(migrate.get("command")) == ["cim", "migrate"]
-    assert depends_conditions(migrate) == {"rabbitmq": "service_healthy",
-                                           "postgres": "service_healthy"}
+    assert depends_conditions(migrate) == {"rabbitmq": "service_healthy", "postgres": "service_healthy"}
     # A restart policy that restarts a clean exit would run it forever: never "completed".
     assert migrate.get("restart", "no") in ("no", "on-failure")
 
 
-def test_migrate_and_every_service_use_the_one_image_built_from_the_repository(compose, containers,
-                                                                               app_services):
+def test_migrate_and_every_service_use_the_one_image_built_from_the_repository(compose, containers, app_services):
     shared = compose["x-service"]
     assert shared["build"]["context"] == "."
     for name in ["migrate", *app_services]:
@@ -248,16 +265,15 @@ def test_migrate_gets_the_per_service_database_url_template(containers):
 
 def test_postgres_init_script_creates_exactly_the_service_databases(containers, app_services):
     mounts = [str(volume).split(":") for volume in containers["postgres"].get("volumes") or []]
-    scripts = [ROOT / source for source, target, *_ in mounts
-               if target.startswith("/docker-entrypoint-initdb.d/")]
+    scripts = [ROOT / source for source, target, *_ in mounts if target.startswith("/docker-entrypoint-initdb.d/")]
     assert len(scripts) == 1 and scripts[0].is_file(), mounts
     created = set(re.findall(r"CREATE\s+DATABASE\s+\"?(\w+)\"?", scripts[0].read_text(), re.I))
-    with_database = {f"cim_{name}" for name, spec in app_services.items()
-                     if environment(spec).get("DATABASE_URL")}
+    with_database = {f"cim_{name}" for name, spec in app_services.items() if environment(spec).get("DATABASE_URL")}
     assert created == with_database
 
 
 # --- Dockerfile -----------------------------------------------------------------------------------
+
 
 def instructions(text: str) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
@@ -366,7 +382,9 @@ def test_the_default_command_prints_usage_instead_of_starting_a_service(final_st
 
 
 def test_dockerignore_keeps_local_state_out_of_the_build_context():
-    patterns = {line.strip().removeprefix("**/").rstrip("/")
-                for line in DOCKERIGNORE.read_text().splitlines()
-                if line.strip() and not line.startswith("#")}
+    patterns = {
+        line.strip().removeprefix("**/").rstrip("/")
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert {".venv", "var", ".git", "__pycache__", "test-artifacts"} <= patterns

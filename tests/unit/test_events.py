@@ -1,4 +1,5 @@
 """The envelope and the catalogue: what producers may send and consumers accept."""
+
 import uuid
 from datetime import datetime, timezone
 
@@ -8,10 +9,15 @@ from marshmallow import fields
 from shared.events import EVENT_SCHEMAS, PRODUCERS, MalformedEvent, make_event, parse_event
 from shared.events.envelope import EVENT_TYPE_PATTERN
 
-STUDENT = {"student_id": "s1", "name": "Nils Holgersson", "email": "nils@example.org",
-           "programme": {"code": "MBIOM", "name_en": "Biomedicine", "name_sv": "Biomedicin"},
-           "expected_graduation": "2027-06", "language": "sv",
-           "registered_at": datetime(2026, 1, 1, tzinfo=timezone.utc)}
+STUDENT = {
+    "student_id": "s1",
+    "name": "Nils Holgersson",
+    "email": "nils@example.org",
+    "programme": {"code": "MBIOM", "name_en": "Biomedicine", "name_sv": "Biomedicin"},
+    "expected_graduation": "2027-06",
+    "language": "sv",
+    "registered_at": datetime(2026, 1, 1, tzinfo=timezone.utc),
+}
 
 
 def test_every_event_has_a_producer_and_a_conforming_name():
@@ -23,16 +29,23 @@ def test_every_event_has_a_producer_and_a_conforming_name():
 
 
 def test_the_happy_path_of_the_architecture_is_in_the_catalogue():
-    for name in ("student.registered.v1", "activity.submitted.v1", "activity.approved.v1",
-                 "student.activity_requirement_met.v1", "report.submitted.v1", "report.accepted.v1",
-                 "presentation.recorded.v1", "student.eligible.v1", "certificate.issued.v1",
-                 "diploma_supplement.recorded.v1"):
+    for name in (
+        "student.registered.v1",
+        "activity.submitted.v1",
+        "activity.approved.v1",
+        "student.activity_requirement_met.v1",
+        "report.submitted.v1",
+        "report.accepted.v1",
+        "presentation.recorded.v1",
+        "student.eligible.v1",
+        "certificate.issued.v1",
+        "diploma_supplement.recorded.v1",
+    ):
         assert name in EVENT_SCHEMAS
 
 
 def test_an_event_round_trips_through_the_envelope():
-    envelope = make_event("student.registered.v1", STUDENT, producer="registration",
-                          correlation_id="req-1")
+    envelope = make_event("student.registered.v1", STUDENT, producer="registration", correlation_id="req-1")
     parsed = parse_event(envelope, "student.registered.v1")
     assert parsed.event_id == envelope["event_id"] and parsed.correlation_id == "req-1"
     assert parsed.data["programme"]["code"] == "MBIOM"
@@ -44,14 +57,17 @@ def test_data_that_breaks_its_schema_is_refused_when_made():
         make_event("student.registered.v1", {**STUDENT, "name": None}, producer="registration")
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda e: e.pop("event_id"),
-    lambda e: e.update(event_id="not-a-uuid"),
-    lambda e: e.update(event_type="Student Registered"),
-    lambda e: e.update(occurred_at="yesterday"),
-    lambda e: e["data"].pop("student_id"),
-    lambda e: e["data"].update(language="de"),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda e: e.pop("event_id"),
+        lambda e: e.update(event_id="not-a-uuid"),
+        lambda e: e.update(event_type="Student Registered"),
+        lambda e: e.update(occurred_at="yesterday"),
+        lambda e: e["data"].pop("student_id"),
+        lambda e: e["data"].update(language="de"),
+    ],
+)
 def test_malformed_events_are_refused_when_read(mutate):
     envelope = make_event("student.registered.v1", STUDENT, producer="registration")
     mutate(envelope)

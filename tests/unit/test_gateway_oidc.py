@@ -1,5 +1,6 @@
 """Tokens of the university's OpenID Connect issuer: keys from a real JWKS served over HTTP (a local
 server in this test), real RSA and EC keys; every way a token can be wrong is a 401."""
+
 from __future__ import annotations
 
 import base64
@@ -63,8 +64,7 @@ def _rsa():
 
 
 def _publish(server, private_key, kid, alg=None):
-    algo = jwt.algorithms.RSAAlgorithm if isinstance(private_key, rsa.RSAPrivateKey) \
-        else jwt.algorithms.ECAlgorithm
+    algo = jwt.algorithms.RSAAlgorithm if isinstance(private_key, rsa.RSAPrivateKey) else jwt.algorithms.ECAlgorithm
     jwk = json.loads(algo.to_jwk(private_key.public_key()))
     jwk.update({"kid": kid, "use": "sig", **({"alg": alg} if alg else {})})
     server.jwks.append(jwk)
@@ -72,15 +72,22 @@ def _publish(server, private_key, kid, alg=None):
 
 def _claims(server, **changes):
     now = datetime.now(timezone.utc)
-    claims = {"iss": server.issuer, "aud": AUDIENCE, "sub": "u-42", "cim_role": "student",
-              "name": "Ada Example", "iat": now, "nbf": now, "exp": now + timedelta(minutes=10)}
+    claims = {
+        "iss": server.issuer,
+        "aud": AUDIENCE,
+        "sub": "u-42",
+        "cim_role": "student",
+        "name": "Ada Example",
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(minutes=10),
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
 
 def _verifier(server, clock=None, **overrides):
-    settings = OidcSettings(issuer=server.issuer, audience=AUDIENCE, jwks_url=server.issuer + "/jwks",
-                            **overrides)
+    settings = OidcSettings(issuer=server.issuer, audience=AUDIENCE, jwks_url=server.issuer + "/jwks", **overrides)
     return OidcVerifier(settings, **({"clock": clock} if clock else {}))
 
 
@@ -99,7 +106,11 @@ def test_a_token_of_the_configured_issuer_identifies_the_person_by_issuer_and_su
     token = jwt.encode(_claims(idp), signing, algorithm="RS256", headers={"kid": "k1"})
     identity = _auth(token, _verifier(idp))
     assert (identity.issuer, identity.subject, identity.role, identity.name) == (
-        idp.issuer, "u-42", "student", "Ada Example")
+        idp.issuer,
+        "u-42",
+        "student",
+        "Ada Example",
+    )
 
 
 def test_an_ec_key_and_es256_are_accepted(idp):
@@ -119,9 +130,18 @@ def test_the_keys_are_found_through_the_discovery_document(idp, signing):
 def _hs256_with(secret: bytes, claims: dict, kid: str) -> str:
     """What an attacker does: sign an HS256 token using the issuer's *public* key as the secret."""
     enc = lambda obj: base64.urlsafe_b64encode(json.dumps(obj, default=str).encode()).rstrip(b"=")  # noqa: E731
-    head = enc({"alg": "HS256", "typ": "JWT", "kid": kid}) + b"." + enc(
-        {**claims, "exp": int(claims["exp"].timestamp()), "nbf": int(claims["nbf"].timestamp()),
-         "iat": int(claims["iat"].timestamp())})
+    head = (
+        enc({"alg": "HS256", "typ": "JWT", "kid": kid})
+        + b"."
+        + enc(
+            {
+                **claims,
+                "exp": int(claims["exp"].timestamp()),
+                "nbf": int(claims["nbf"].timestamp()),
+                "iat": int(claims["iat"].timestamp()),
+            }
+        )
+    )
     sig = base64.urlsafe_b64encode(hmac.new(secret, head, hashlib.sha256).digest()).rstrip(b"=")
     return (head + b"." + sig).decode()
 
@@ -129,8 +149,9 @@ def _hs256_with(secret: bytes, claims: dict, kid: str) -> str:
 def _bad_tokens(idp, key):
     now = datetime.now(timezone.utc)
     rs = lambda claims, kid="k1": jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})  # noqa: E731
-    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     good = rs(_claims(idp))
     head, payload, sig = good.split(".")
     changed = json.loads(jwt.utils.base64url_decode(payload))
@@ -140,8 +161,11 @@ def _bad_tokens(idp, key):
         "alg-none": jwt.encode(_claims(idp), None, algorithm="none", headers={"kid": "k1"}),
         "hs256-signed-with-the-public-key": _hs256_with(public_pem, _claims(idp), "k1"),
         "unknown-kid": rs(_claims(idp), kid="no-such-key"),
-        "expired": rs(_claims(idp, exp=now - timedelta(minutes=5), nbf=now - timedelta(minutes=20),
-                              iat=now - timedelta(minutes=20))),
+        "expired": rs(
+            _claims(
+                idp, exp=now - timedelta(minutes=5), nbf=now - timedelta(minutes=20), iat=now - timedelta(minutes=20)
+            )
+        ),
         "not-yet-valid": rs(_claims(idp, nbf=now + timedelta(minutes=5))),
         "wrong-issuer": rs(_claims(idp, iss="https://elsewhere.example")),
         "wrong-audience": rs(_claims(idp, aud="another-api")),
@@ -155,9 +179,22 @@ def _bad_tokens(idp, key):
     }
 
 
-BAD = ["alg-none", "hs256-signed-with-the-public-key", "unknown-kid", "expired", "not-yet-valid",
-       "wrong-issuer", "wrong-audience", "changed-payload", "no-expiry", "no-subject",
-       "unknown-role", "no-kid", "signed-by-another-key", "rs512-not-allowed"]
+BAD = [
+    "alg-none",
+    "hs256-signed-with-the-public-key",
+    "unknown-kid",
+    "expired",
+    "not-yet-valid",
+    "wrong-issuer",
+    "wrong-audience",
+    "changed-payload",
+    "no-expiry",
+    "no-subject",
+    "unknown-role",
+    "no-kid",
+    "signed-by-another-key",
+    "rs512-not-allowed",
+]
 
 
 @pytest.mark.parametrize("case", BAD)
@@ -171,8 +208,7 @@ def test_a_bad_token_is_refused(idp, signing, case):
 
 def test_a_small_clock_skew_is_tolerated(idp, signing):
     now = datetime.now(timezone.utc)
-    token = jwt.encode(_claims(idp, nbf=now + timedelta(seconds=10)), signing, algorithm="RS256",
-                       headers={"kid": "k1"})
+    token = jwt.encode(_claims(idp, nbf=now + timedelta(seconds=10)), signing, algorithm="RS256", headers={"kid": "k1"})
     assert _auth(token, _verifier(idp)).subject == "u-42"
 
 
@@ -193,8 +229,7 @@ def test_unknown_kids_do_not_make_the_gateway_hammer_the_issuer(idp, signing):
     verifier = _verifier(idp, clock=lambda: clock[0])
     for n in range(20):
         with pytest.raises(Unauthorized):
-            _auth(jwt.encode(_claims(idp), signing, algorithm="RS256", headers={"kid": f"made-up-{n}"}),
-                  verifier)
+            _auth(jwt.encode(_claims(idp), signing, algorithm="RS256", headers={"kid": f"made-up-{n}"}), verifier)
     assert idp.hits.count("/jwks") == 1
     clock[0] += 31
     with pytest.raises(Unauthorized):
@@ -216,8 +251,9 @@ def test_an_unreachable_issuer_is_a_503_not_a_401(idp, signing):
 
 
 def test_the_role_claim_and_its_values_are_configurable(idp, signing):
-    verifier = _verifier(idp, role_claim="realm_access.roles",
-                         role_values={"cim-coordinators": "coordinator", "cim-staff": "admin"})
+    verifier = _verifier(
+        idp, role_claim="realm_access.roles", role_values={"cim-coordinators": "coordinator", "cim-staff": "admin"}
+    )
     claims = _claims(idp, cim_role=None, realm_access={"roles": ["offline_access", "cim-coordinators"]})
     token = jwt.encode(claims, signing, algorithm="RS256", headers={"kid": "k1"})
     assert _auth(token, verifier).role == "coordinator"
@@ -229,19 +265,26 @@ def test_the_role_claim_and_its_values_are_configurable(idp, signing):
 
 
 def test_settings_come_from_the_environment_and_refuse_symmetric_algorithms():
-    settings = OidcSettings.from_env({
-        "CIM_OIDC_ISSUER": "https://idp.example/realms/uni", "CIM_OIDC_AUDIENCE": "cim",
-        "CIM_ROLE_CLAIM": "groups", "CIM_ROLE_VALUES": "Students=student, Staff=coordinator"})
+    settings = OidcSettings.from_env(
+        {
+            "CIM_OIDC_ISSUER": "https://idp.example/realms/uni",
+            "CIM_OIDC_AUDIENCE": "cim",
+            "CIM_ROLE_CLAIM": "groups",
+            "CIM_ROLE_VALUES": "Students=student, Staff=coordinator",
+        }
+    )
     assert settings.algorithms == ("RS256", "ES256") and settings.role_claim == "groups"
     assert dict(settings.role_values) == {"Students": "student", "Staff": "coordinator"}
     assert OidcSettings.from_env({}) is None
     for algorithms in ("HS256", "RS256,none", ""):
         with pytest.raises(ValueError):
-            OidcSettings.from_env({"CIM_OIDC_ISSUER": "https://idp", "CIM_OIDC_AUDIENCE": "cim",
-                                   "CIM_OIDC_ALGORITHMS": algorithms})
+            OidcSettings.from_env(
+                {"CIM_OIDC_ISSUER": "https://idp", "CIM_OIDC_AUDIENCE": "cim", "CIM_OIDC_ALGORITHMS": algorithms}
+            )
     with pytest.raises(ValueError):
-        OidcSettings.from_env({"CIM_OIDC_ISSUER": "https://idp", "CIM_OIDC_AUDIENCE": "cim",
-                               "CIM_ROLE_VALUES": "Boss=superuser"})
+        OidcSettings.from_env(
+            {"CIM_OIDC_ISSUER": "https://idp", "CIM_OIDC_AUDIENCE": "cim", "CIM_ROLE_VALUES": "Boss=superuser"}
+        )
 
 
 def test_the_development_issuer_is_refused_outside_development_even_with_oidc_configured(idp, signing):

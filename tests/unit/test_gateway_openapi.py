@@ -1,5 +1,6 @@
 """The OpenAPI document and the route rules that keep it honest: generated from the routes and the
 same marshmallow schemas that validate the bodies, every body validated, every write limited."""
+
 import inspect
 
 import pytest

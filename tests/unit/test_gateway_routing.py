@@ -4,6 +4,7 @@ rule, rate limits, body and query validation, cursor paging, and the problem for
 A route is a plain method once decorated: these tests call it with a werkzeug request and a
 stand-in for the service (`FakeGateway`: settings, security, and RPC proxies that are fakes).
 """
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -27,8 +28,7 @@ from shared.rpc import Payload
 from shared.settings import load_settings
 
 SECRET = "routing-test-secret-long-enough-for-hs256"
-SETTINGS = load_settings("gateway", {}, env={"CIM_ENV": "development",
-                                             "CIM_DEV_ISSUER_SECRET": SECRET})
+SETTINGS = load_settings("gateway", {}, env={"CIM_ENV": "development", "CIM_DEV_ISSUER_SECRET": SECRET})
 
 
 class FakeSecurity:
@@ -84,8 +84,7 @@ class FakeGateway(Group):
         self.security = security or FakeSecurity()
         self.correlation_id = "cid-1"
         self.owner = owner or (lambda: {"ok": True})
-        self.registration = SimpleNamespace(
-            find_student=lambda issuer, subject: {"student_id": "stu-1"})
+        self.registration = SimpleNamespace(find_student=lambda issuer, subject: {"student_id": "stu-1"})
         self.approvals = SimpleNamespace(coordinator_programmes=lambda subject: list(programmes))
 
 
@@ -111,8 +110,7 @@ def _problem(response: Response, status: int, code: str) -> dict:
 
 def test_a_public_route_needs_no_token_and_counts_as_a_lookup_of_the_client_address():
     gateway = FakeGateway()
-    response = _call(Group.public, _request(role=None, environ_base={"REMOTE_ADDR": "10.0.0.9"}),
-                     gateway)
+    response = _call(Group.public, _request(role=None, environ_base={"REMOTE_ADDR": "10.0.0.9"}), gateway)
     assert response.status_code == 200 and response.get_json() == {"identity": None}
     assert gateway.security.counted == [("lookup", "ip:10.0.0.9")]
 
@@ -144,8 +142,9 @@ def test_reads_are_not_limited_and_writes_count_against_the_person():
 
 
 def test_over_the_rate_a_write_is_429_with_retry_after():
-    response = _call(Group.create, _request("POST", json={"comment": "hi"}),
-                     FakeGateway(security=FakeSecurity(refuse=True)))
+    response = _call(
+        Group.create, _request("POST", json={"comment": "hi"}), FakeGateway(security=FakeSecurity(refuse=True))
+    )
     _problem(response, 429, "rate-limited")
     assert response.headers["Retry-After"] == "7"
 
@@ -153,28 +152,33 @@ def test_over_the_rate_a_write_is_429_with_retry_after():
 def test_a_student_acts_with_the_student_id_the_gateway_looked_up():
     response = _call(Group.create, _request("POST", json={"comment": "hi"}, subject="s-9"))
     assert response.status_code == 201
-    assert response.get_json() == {"body": {"comment": "hi"}, "actor": {
-        "issuer": "cim-dev", "subject": "s-9", "role": STUDENT, "student_id": "stu-1",
-        "programmes": []}}
+    assert response.get_json() == {
+        "body": {"comment": "hi"},
+        "actor": {"issuer": "cim-dev", "subject": "s-9", "role": STUDENT, "student_id": "stu-1", "programmes": []},
+    }
 
 
 def test_a_coordinator_acts_with_the_programmes_of_the_directory_never_the_token():
-    response = _call(Group.staff_only, _request(role=COORDINATOR, subject="c-1"),
-                     FakeGateway(programmes=("MBIOM", "BBIOM")))
+    response = _call(
+        Group.staff_only, _request(role=COORDINATOR, subject="c-1"), FakeGateway(programmes=("MBIOM", "BBIOM"))
+    )
     assert response.get_json()["programmes"] == ["MBIOM", "BBIOM"]
     admin = _call(Group.staff_only, _request(role=ADMIN, subject="a-1")).get_json()
     assert admin["role"] == ADMIN and admin["programmes"] == []
 
 
-@pytest.mark.parametrize("kwargs,status,code", [
-    ({"json": {"comment": "hi", "extra": 1}}, 422, "invalid"),
-    ({"json": {}}, 422, "invalid"),
-    ({"data": "{", "content_type": "application/json"}, 400, "bad-request"),
-    ({"data": "[1]", "content_type": "application/json"}, 400, "bad-request"),
-    ({"data": "comment=hi", "content_type": "text/plain"}, 415, "unsupported-media-type"),
-    ({"data": "{" + " " * (64 * 1024) + "}", "content_type": "application/json"}, 413,
-     "payload-too-large"),
-], ids=["unknown-field", "missing-field", "not-json", "not-an-object", "not-json-type", "too-big"])
+@pytest.mark.parametrize(
+    "kwargs,status,code",
+    [
+        ({"json": {"comment": "hi", "extra": 1}}, 422, "invalid"),
+        ({"json": {}}, 422, "invalid"),
+        ({"data": "{", "content_type": "application/json"}, 400, "bad-request"),
+        ({"data": "[1]", "content_type": "application/json"}, 400, "bad-request"),
+        ({"data": "comment=hi", "content_type": "text/plain"}, 415, "unsupported-media-type"),
+        ({"data": "{" + " " * (64 * 1024) + "}", "content_type": "application/json"}, 413, "payload-too-large"),
+    ],
+    ids=["unknown-field", "missing-field", "not-json", "not-an-object", "not-json-type", "too-big"],
+)
 def test_a_body_is_read_and_validated_by_the_routes_schema(kwargs, status, code):
     _problem(_call(Group.create, _request("POST", **kwargs)), status, code)
 
@@ -185,12 +189,15 @@ def test_field_errors_are_listed_per_field():
     assert set(body["errors"]) == {"comment", "extra"}
 
 
-@pytest.mark.parametrize("error,status,code", [
-    (NotFound("no such activity"), 404, "not-found"),
-    (Forbidden("the student role may not decide"), 403, "forbidden"),
-    (Conflict("already decided"), 409, "conflict"),
-    (Invalid({"reason": ["required"]}), 422, "invalid"),
-])
+@pytest.mark.parametrize(
+    "error,status,code",
+    [
+        (NotFound("no such activity"), 404, "not-found"),
+        (Forbidden("the student role may not decide"), 403, "forbidden"),
+        (Conflict("already decided"), 409, "conflict"),
+        (Invalid({"reason": ["required"]}), 422, "invalid"),
+    ],
+)
 def test_a_shared_error_from_the_owning_service_is_its_problem(error, status, code):
     def owner():
         # as nameko carries it back over RPC: the shared errors are registered, so they arrive
@@ -204,10 +211,14 @@ def test_a_shared_error_from_the_owning_service_is_its_problem(error, status, co
         assert body["detail"] == error.detail
 
 
-@pytest.mark.parametrize("error", [
-    RemoteError("KeyError", "'secret_column'"),
-    ZeroDivisionError("Traceback (most recent call last): secret"),
-], ids=["unregistered-remote-error", "local-bug"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        RemoteError("KeyError", "'secret_column'"),
+        ZeroDivisionError("Traceback (most recent call last): secret"),
+    ],
+    ids=["unregistered-remote-error", "local-bug"],
+)
 def test_any_other_failure_is_a_500_that_says_nothing_about_the_inside(error):
     def owner():
         raise error
@@ -231,8 +242,9 @@ def test_a_list_is_paged_by_cursor_with_a_link_to_the_next_page():
     assert first.headers["Link"] == f'</things?limit=2&cursor={cursor}>; rel="next"'
     second = _call(Group.listing, _request(path="/things", query_string={"limit": "2", "cursor": cursor}))
     assert second.get_json() == [{"n": 2}, {"n": 3}]
-    last = _call(Group.listing, _request(path="/things", query_string={"limit": "2",
-                                                       "cursor": second.headers["X-Next-Cursor"]}))
+    last = _call(
+        Group.listing, _request(path="/things", query_string={"limit": "2", "cursor": second.headers["X-Next-Cursor"]})
+    )
     assert last.get_json() == [{"n": 4}] and "X-Next-Cursor" not in last.headers
 
 
@@ -248,8 +260,7 @@ def test_a_bad_or_unknown_query_parameter_is_invalid(query):
 
 @pytest.mark.parametrize("cursor", ["bogus", "0"])
 def test_a_well_formed_cursor_the_list_never_gave_out_names_no_page(cursor):
-    _problem(_call(Group.listing, _request(path="/things", query_string={"cursor": cursor})),
-             404, "not-found")
+    _problem(_call(Group.listing, _request(path="/things", query_string={"cursor": cursor})), 404, "not-found")
 
 
 def test_a_response_a_route_builds_itself_gets_the_correlation_id():

@@ -1,6 +1,7 @@
 """Both overlays render with kustomize and validate offline: core objects against Kubernetes'
 schemas (kubernetes-validate --strict), custom resources against the operators' fields
 (deploy/k8s/schemas), and checkov's policies with no failure (skips explained in checkov.yaml)."""
+
 from __future__ import annotations
 
 import copy
@@ -11,8 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.unit.test_k8s_rendering import (BIN, K8S, KUBERNETES_VERSION, REPO, documents, is_core,
-                                   rendered)
+from tests.unit.test_k8s_rendering import BIN, K8S, KUBERNETES_VERSION, REPO, documents, is_core, rendered
 
 TARGETS = ("dev", "production")
 
@@ -38,8 +38,12 @@ def test_core_objects_validate_strictly(target, tmp_path):
         path = tmp_path / f"{i:03d}-{doc['kind']}-{doc['metadata']['name']}.yaml"
         path.write_text(yaml.safe_dump(doc))
         paths.append(str(path))
-    result = subprocess.run([str(BIN / "kubernetes-validate"), "--strict", "-k", KUBERNETES_VERSION,
-                             "--quiet", *paths], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(BIN / "kubernetes-validate"), "--strict", "-k", KUBERNETES_VERSION, "--quiet", *paths],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(paths) > 30
 
@@ -50,8 +54,12 @@ def test_kubernetes_validate_refuses_an_unknown_field(tmp_path):
     wrong["spec"]["template"]["spec"]["containers"][0]["livenessProbes"] = {}
     path = tmp_path / "wrong.yaml"
     path.write_text(yaml.safe_dump(wrong))
-    result = subprocess.run([str(BIN / "kubernetes-validate"), "--strict", "-k", KUBERNETES_VERSION,
-                             "--quiet", str(path)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(BIN / "kubernetes-validate"), "--strict", "-k", KUBERNETES_VERSION, "--quiet", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
 
 
@@ -61,16 +69,29 @@ def test_custom_resources_match_the_operators_fields(target):
     errors = {f"{d['kind']}/{d['metadata']['name']}": cr_errors(d) for d in crs}
     assert {k: v for k, v in errors.items() if v} == {}
     kinds = {d["kind"] for d in crs}
-    assert {"RabbitmqCluster", "Vhost", "User", "Permission", "Cluster", "Database",
-            "ScheduledBackup", "ObjectStore", "ScaledObject", "TriggerAuthentication"} <= kinds
+    assert {
+        "RabbitmqCluster",
+        "Vhost",
+        "User",
+        "Permission",
+        "Cluster",
+        "Database",
+        "ScheduledBackup",
+        "ObjectStore",
+        "ScaledObject",
+        "TriggerAuthentication",
+    } <= kinds
 
 
-@pytest.mark.parametrize("kind, path, value", [
-    ("Permission", ("spec", "permissions", "delete"), ".*"),
-    ("Cluster", ("spec", "instance"), 3),
-    ("Vhost", ("spec", "defaultQueueType"), "quorom"),
-    ("ScaledObject", ("spec", "triggers", 0, "metadata", "queueLenght"), "5"),
-])
+@pytest.mark.parametrize(
+    "kind, path, value",
+    [
+        ("Permission", ("spec", "permissions", "delete"), ".*"),
+        ("Cluster", ("spec", "instance"), 3),
+        ("Vhost", ("spec", "defaultQueueType"), "quorom"),
+        ("ScaledObject", ("spec", "triggers", 0, "metadata", "queueLenght"), "5"),
+    ],
+)
 def test_a_wrong_field_in_a_custom_resource_is_refused(kind, path, value):
     doc = copy.deepcopy(next(d for d in documents("production") if d["kind"] == kind))
     assert cr_errors(doc) == []
@@ -87,9 +108,13 @@ def test_checkov_finds_no_failed_check(target, tmp_path):
     assert checkov.exists(), "checkov missing: bin/setup installs it into .venv-tools"
     manifest = tmp_path / "rendered.yaml"
     manifest.write_text(rendered(target))
-    result = subprocess.run([str(checkov), "--config-file", str(K8S / "checkov.yaml"),
-                             "-f", str(manifest), "-o", "json"],
-                            capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    result = subprocess.run(
+        [str(checkov), "--config-file", str(K8S / "checkov.yaml"), "-f", str(manifest), "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     report = json.loads(result.stdout)
     reports = report if isinstance(report, list) else [report]
     summary = reports[0]["summary"]
@@ -128,8 +153,12 @@ def test_every_image_is_pinned():
             for c in spec.get("containers", []) + spec.get("initContainers", []):
                 name, _, tag = c["image"].rpartition(":")
                 assert name and tag and tag != "latest", c["image"]
-    images = {c["image"] for d in documents("production") if d["kind"] == "Deployment"
-              for c in d["spec"]["template"]["spec"]["containers"]}
+    images = {
+        c["image"]
+        for d in documents("production")
+        if d["kind"] == "Deployment"
+        for c in d["spec"]["template"]["spec"]["containers"]
+    }
     assert "registry.example.org/cim/cim-platform:1.0.0" in images
 
 

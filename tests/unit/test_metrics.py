@@ -1,4 +1,5 @@
 """The metric helpers record into the right families with the right labels (shared/metrics.py)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -41,8 +42,7 @@ def test_failures_retries_and_dead_letters_are_counted_apart(service):
     assert sample("cim_messages_failed_total", service=service, handler="on_a") == 2
     assert sample("cim_message_handling_seconds_count", service=service, handler="on_a") == 1
     assert sample("cim_messages_retried_total", service=service, handler="on_a") == 1
-    assert sample("cim_messages_dead_lettered_total", service=service, handler="on_a",
-                  reason="exhausted") == 1
+    assert sample("cim_messages_dead_lettered_total", service=service, handler="on_a", reason="exhausted") == 1
     assert sample("cim_messages_handled_total", service=service, handler="on_a") == 0
 
 
@@ -107,6 +107,11 @@ def test_the_exposition_is_prometheus_text_a_nameko_http_entrypoint_can_return(s
     assert status == 200 and headers["Content-Type"].startswith("text/plain; version=0.0.4")
     assert isinstance(body, str)
     names = {family.name for family in text_string_to_metric_families(body)}
-    assert {"cim_messages_handled", "cim_message_handling_seconds", "cim_outbox_backlog",
-            "cim_render_seconds", "cim_http_requests"} <= names
+    assert {
+        "cim_messages_handled",
+        "cim_message_handling_seconds",
+        "cim_outbox_backlog",
+        "cim_render_seconds",
+        "cim_http_requests",
+    } <= names
     assert f'cim_messages_handled_total{{handler="on_a",service="{service}"}} 1.0' in body

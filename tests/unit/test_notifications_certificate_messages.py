@@ -1,18 +1,30 @@
 """The emails about a student's certificate: revoked (with the reason) and re-issued."""
+
 from datetime import datetime, timezone
 
 from services.notifications.domain import kinds
 from services.notifications.domain.messages import compose
 
 NOW = datetime(2026, 6, 2, 9, 30, tzinfo=timezone.utc)
-ISSUED = {"certificate_id": "x", "code": "NEWCODE", "version": 2, "student_id": "s-1",
-          "programme": "MBIOM", "verify_url": "https://cim.example.org/verify/NEWCODE",
-          "issued_at": NOW}
+ISSUED = {
+    "certificate_id": "x",
+    "code": "NEWCODE",
+    "version": 2,
+    "student_id": "s-1",
+    "programme": "MBIOM",
+    "verify_url": "https://cim.example.org/verify/NEWCODE",
+    "issued_at": NOW,
+}
 
 
 def test_a_revocation_tells_the_student_the_code_and_the_reason_in_their_language():
-    data = {"certificate_id": "x", "code": "OLDCODE", "student_id": "s-1",
-            "reason": "The exchange did not take place.", "revoked_at": NOW}
+    data = {
+        "certificate_id": "x",
+        "code": "OLDCODE",
+        "student_id": "s-1",
+        "reason": "The exchange did not take place.",
+        "revoked_at": NOW,
+    }
     subject, body = compose(kinds.CERTIFICATE_REVOKED, "en", "Åsa", data)
     assert subject == "Your CIM certificate has been revoked"
     assert "OLDCODE" in body and "Reason: The exchange did not take place." in body
@@ -32,6 +44,7 @@ def test_a_reissue_names_the_new_and_the_replaced_code_and_why():
 
 
 def test_a_first_issue_is_still_announced_as_an_issue():
-    subject, body = compose(kinds.CERTIFICATE_ISSUED, "en", "Åsa",
-                            {**ISSUED, "supersedes": None, "reissue_reason": None})
+    subject, body = compose(
+        kinds.CERTIFICATE_ISSUED, "en", "Åsa", {**ISSUED, "supersedes": None, "reissue_reason": None}
+    )
     assert subject == "Your CIM certificate has been issued" and "replaces" not in body

@@ -1,4 +1,5 @@
 """Notifications' use cases on a fake unit of work: which message an event writes, and delivery."""
+
 import pytest
 
 from services.notifications import handlers
@@ -8,8 +9,7 @@ from services.notifications.domain.recipients import UnknownRecipient
 from services.notifications.domain.messages import ALL_TEMPLATES
 from shared.db import AlreadyHandled, utcnow
 from shared.errors import Forbidden, Invalid
-from shared.events import (ACTIVITY_REJECTED, CERTIFICATE_ISSUED, STUDENT_REGISTERED,
-                           STUDENT_UPDATED)
+from shared.events import ACTIVITY_REJECTED, CERTIFICATE_ISSUED, STUDENT_REGISTERED, STUDENT_UPDATED
 from tests.builders import a_coordinator, a_student_actor, an_admin
 from tests.builders.notifications import a_decision, a_registration, an_issued_certificate
 from tests.fakes import FakeUnitOfWork
@@ -32,8 +32,9 @@ def handle(uow, event_type, data, event_id="e-1", write=handlers.write_message):
 
 
 def register(uow, student_id="s-1", language="sv", event_id="e-0"):
-    return handle(uow, STUDENT_REGISTERED, a_registration(student_id, language),
-                  event_id=event_id, write=handlers.welcome)
+    return handle(
+        uow, STUDENT_REGISTERED, a_registration(student_id, language), event_id=event_id, write=handlers.welcome
+    )
 
 
 class Mailbox:
@@ -51,6 +52,7 @@ class Mailbox:
 
 # --- which message an event writes ---------------------------------------------------------------
 
+
 def test_every_event_that_tells_a_student_something_has_a_kind_with_a_template():
     assert set(handlers.MESSAGE_KINDS.values()) <= set(ALL_TEMPLATES)
     assert STUDENT_UPDATED not in handlers.MESSAGE_KINDS  # a profile change is kept, not told
@@ -65,10 +67,13 @@ def test_a_registration_is_remembered_and_welcomed_in_the_students_language(uow)
     assert uow.committed and uow.published == []
 
 
-@pytest.mark.parametrize("language, subject", [
-    ("en", "Your CIM activity was not approved"),
-    ("sv", "Din CIM-aktivitet har inte godkänts"),
-])
+@pytest.mark.parametrize(
+    "language, subject",
+    [
+        ("en", "Your CIM activity was not approved"),
+        ("sv", "Din CIM-aktivitet har inte godkänts"),
+    ],
+)
 def test_a_decision_writes_its_kind_of_message_in_the_students_language(uow, language, subject):
     register(uow, language=language)
     message_id = handle(uow, ACTIVITY_REJECTED, a_decision(comment="Wrong dates."))
@@ -79,8 +84,7 @@ def test_a_decision_writes_its_kind_of_message_in_the_students_language(uow, lan
 
 def test_a_reissued_certificate_is_written_as_a_certificate_issued_with_its_own_text(uow):
     register(uow, language="en")
-    message_id = handle(uow, CERTIFICATE_ISSUED,
-                        an_issued_certificate(supersedes="OLDCODE", reissue_reason="name"))
+    message_id = handle(uow, CERTIFICATE_ISSUED, an_issued_certificate(supersedes="OLDCODE", reissue_reason="name"))
     message = uow.repo.messages[message_id]
     assert message.kind == kinds.CERTIFICATE_ISSUED
     assert message.subject == "A new version of your CIM certificate has been issued"
@@ -103,14 +107,15 @@ def test_a_message_for_a_student_not_yet_known_is_refused_so_the_event_is_retrie
 def test_an_older_profile_event_does_not_overwrite_newer_details(uow):
     register(uow, language="sv")
     with uow:
-        handlers.record_recipient(uow, {**a_registration(language="en"),
-                                        "email": "old@example.org",
-                                        "updated_at": utcnow().replace(year=2020)})
-    assert (uow.repo.recipient("s-1").email, uow.repo.recipient("s-1").language) == (
-        "asa@example.org", "sv")
+        handlers.record_recipient(
+            uow,
+            {**a_registration(language="en"), "email": "old@example.org", "updated_at": utcnow().replace(year=2020)},
+        )
+    assert (uow.repo.recipient("s-1").email, uow.repo.recipient("s-1").language) == ("asa@example.org", "sv")
 
 
 # --- delivery --------------------------------------------------------------------------------
+
 
 def units_of_work(uow):
     """The factory deliver_due is given, counting the units of work it opens."""
@@ -119,6 +124,7 @@ def units_of_work(uow):
     def unit_of_work():
         opened.append(1)
         return uow
+
     return unit_of_work, opened
 
 
@@ -167,6 +173,7 @@ def test_a_permanent_refusal_fails_that_message_and_the_pass_goes_on(uow):
 
 # --- operators -------------------------------------------------------------------------------
 
+
 def test_operators_see_a_students_messages_and_nobody_else_does(uow):
     register(uow, "s-1")
     with uow:
@@ -193,10 +200,10 @@ def test_a_coordinator_chooses_the_digest_time_and_nobody_else_has_one(uow):
     coordinator = a_coordinator("MBIOM", subject="c-1")
     with uow:
         assert handlers.get_preferences(uow, actor=coordinator).digest_time == "08:00"
-        assert handlers.set_preferences(uow, actor=coordinator, language=None,
-                                        digest_time="07:30").digest_time == "07:30"
+        assert (
+            handlers.set_preferences(uow, actor=coordinator, language=None, digest_time="07:30").digest_time == "07:30"
+        )
     assert uow.repo.preferences[(coordinator.issuer, "c-1")].digest_time == "07:30"
     register(uow, "s-2")
     with pytest.raises(Invalid, match="only coordinators"), uow:
-        handlers.set_preferences(uow, actor=a_student_actor("s-2"), language=None,
-                                 digest_time="07:30")
+        handlers.set_preferences(uow, actor=a_student_actor("s-2"), language=None, digest_time="07:30")

@@ -1,5 +1,6 @@
 """The operator commands' arguments and pure parts (cim/operate.py): seed files, the admin actor,
 the certificate calls, `cim up` starting only what is not running, `cim status`."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -13,8 +14,7 @@ from shared.rpc.common import load_actor
 
 def test_the_certificate_commands_take_an_action_a_code_and_a_required_reason():
     args = operate.parser().parse_args(["certificate", "revoke", "CIM-7K3Q", "--reason", "fraud"])
-    assert (args.action, args.code, args.reason, args.operator) == ("revoke", "CIM-7K3Q", "fraud",
-                                                                    "cim-operator")
+    assert (args.action, args.code, args.reason, args.operator) == ("revoke", "CIM-7K3Q", "fraud", "cim-operator")
     assert args.func is operate.cmd_certificate
     with pytest.raises(SystemExit):
         operate.parser().parse_args(["certificate", "reissue", "CIM-7K3Q"])  # no reason
@@ -39,11 +39,14 @@ def test_a_certificate_action_calls_the_certificates_rpc_with_the_reason():
     calls = []
     certificates = SimpleNamespace(
         revoke=lambda actor, code, request: calls.append(("revoke", actor["role"], code, request)) or {},
-        reissue=lambda actor, code, request: calls.append(("reissue", actor["role"], code, request)) or {})
+        reissue=lambda actor, code, request: calls.append(("reissue", actor["role"], code, request)) or {},
+    )
     operate.certificate_call(certificates, "reissue", "CIM-1", "name corrected", "ops-1")
     operate.certificate_call(certificates, "revoke", "CIM-2", "issued in error", "ops-1")
-    assert calls == [("reissue", ADMIN, "CIM-1", {"reason": "name corrected"}),
-                     ("revoke", ADMIN, "CIM-2", {"reason": "issued in error"})]
+    assert calls == [
+        ("reissue", ADMIN, "CIM-1", {"reason": "name corrected"}),
+        ("revoke", ADMIN, "CIM-2", {"reason": "issued in error"}),
+    ]
 
 
 SEED = """
@@ -59,8 +62,12 @@ def test_a_seed_file_is_read_and_wrong_ones_are_refused(tmp_path):
     path.write_text(SEED)
     seed = operate.read_seed(path)
     assert seed["programmes"][0]["code"] == "MGLOB" and seed["coordinators"][0]["subject"] == "c-glob"
-    for wrong in ("students: []", "programmes: [{code: X, name_en: Y}]",
-                  "coordinators: [{subject: c-1, programmes: MGLOB}]", "- a list"):
+    for wrong in (
+        "students: []",
+        "programmes: [{code: X, name_en: Y}]",
+        "coordinators: [{subject: c-1, programmes: MGLOB}]",
+        "- a list",
+    ):
         path.write_text(wrong)
         with pytest.raises(ValueError):
             operate.read_seed(path)
@@ -68,10 +75,15 @@ def test_a_seed_file_is_read_and_wrong_ones_are_refused(tmp_path):
 
 def test_coordinators_are_put_one_by_one_as_an_admin():
     calls = []
-    approvals = SimpleNamespace(put_coordinator=lambda actor, subject, request: calls.append(
-        (actor["role"], subject, request)) or {"subject": subject})
-    done = operate.seed_coordinators(approvals, operate.operator_actor("ops-1"), [
-        {"subject": "c-1", "programmes": ["A"], "name": "One"}, {"subject": "c-2", "programmes": []}])
+    approvals = SimpleNamespace(
+        put_coordinator=lambda actor, subject, request: calls.append((actor["role"], subject, request))
+        or {"subject": subject}
+    )
+    done = operate.seed_coordinators(
+        approvals,
+        operate.operator_actor("ops-1"),
+        [{"subject": "c-1", "programmes": ["A"], "name": "One"}, {"subject": "c-2", "programmes": []}],
+    )
     assert calls == [(ADMIN, "c-1", {"programmes": ["A"], "name": "One"}), (ADMIN, "c-2", {"programmes": []})]
     assert [d["subject"] for d in done] == ["c-1", "c-2"]
 
@@ -98,8 +110,11 @@ def test_status_says_each_services_health_and_whether_all_are_well():
         return SimpleNamespace(status_code=503 if ":8003/" in url else 200, text='{"status": "x"}\n')
 
     lines, healthy = operate.health_lines({"gateway": 8000, "activities": 8002, "approvals": 8003}, get)
-    assert lines == ['gateway        200 {"status": "x"}', "activities     down (ConnectionError)",
-                     'approvals      503 {"status": "x"}']
+    assert lines == [
+        'gateway        200 {"status": "x"}',
+        "activities     down (ConnectionError)",
+        'approvals      503 {"status": "x"}',
+    ]
     assert not healthy
     assert operate.health_lines({"gateway": 8000}, get) == (['gateway        200 {"status": "x"}'], True)
 
@@ -114,8 +129,7 @@ def test_stopping_one_service_leaves_the_others(tmp_path):
     layout.prepare()
     sleepers = {}
     for name in ("approvals", "gateway"):
-        process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
-                                   start_new_session=True)
+        process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
         (layout.pids / f"{name}.pid").write_text(str(process.pid))
         sleepers[name] = process
     assert platform.stop(layout, "approvals", timeout=5)

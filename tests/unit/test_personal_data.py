@@ -1,4 +1,5 @@
 """Every column of every service says whether it holds personal data, and the docs page says so too."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -13,16 +14,18 @@ def test_every_column_of_the_service_is_classified(service):
 
 
 def test_a_new_unclassified_column_is_reported():
-    table = sa.Table("t", sa.MetaData(), sa.Column("a", sa.Integer), sa.Column("email", sa.String),
-                     info=classified(none=("a",)))
+    table = sa.Table(
+        "t", sa.MetaData(), sa.Column("a", sa.Integer), sa.Column("email", sa.String), info=classified(none=("a",))
+    )
     assert problems(table) == ["t.email is not classified"]
 
 
 def test_a_personal_column_without_reason_or_erasure_is_reported():
-    table = sa.Table("t", sa.MetaData(), sa.Column("email", sa.String),
-                     info=classified(contact={"email": ""}))
-    assert problems(table) == ["t.email holds contact data but gives no reason",
-                               "t holds personal data but does not say what erasure does to it"]
+    table = sa.Table("t", sa.MetaData(), sa.Column("email", sa.String), info=classified(contact={"email": ""}))
+    assert problems(table) == [
+        "t.email holds contact data but gives no reason",
+        "t holds personal data but does not say what erasure does to it",
+    ]
 
 
 @pytest.mark.parametrize("service", page.DATA_SERVICES)

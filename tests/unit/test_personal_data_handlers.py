@@ -1,4 +1,5 @@
 """Leaving the CIM (student.withdrawn.v1) service by service, and retention, on fake units of work."""
+
 from datetime import datetime, timezone
 
 from services.activities import handlers as activities
@@ -43,7 +44,8 @@ def test_leaving_withdraws_the_undecided_activities_and_keeps_the_approved_ones(
     run(uow, activities_pd.withdraw_student, withdrawn("stu-1"))
     assert (waiting.status, approved.status, others.status) == (WITHDRAWN, APPROVED, SUBMITTED)
     assert [(e["event_type"], e["data"]["activity_id"]) for e in uow.published] == [
-        (ACTIVITY_WITHDRAWN, waiting.activity_id)]
+        (ACTIVITY_WITHDRAWN, waiting.activity_id)
+    ]
 
 
 def test_leaving_takes_the_students_items_out_of_the_coordinators_inbox():
@@ -55,8 +57,12 @@ def test_leaving_takes_the_students_items_out_of_the_coordinators_inbox():
         run(uow, consumers.record_activity, an_activity_event(student["student_id"], "abroad", age))
     decided = uow.repo.activities_of(leaving["student_id"])[0].activity_id
     with uow:
-        decisions.decide_activity(uow, actor=a_coordinator(subject=BIOMED, programmes=()),
-                                  activity_id=decided, request=ActivityDecision(decision="approved"))
+        decisions.decide_activity(
+            uow,
+            actor=a_coordinator(subject=BIOMED, programmes=()),
+            activity_id=decided,
+            request=ActivityDecision(decision="approved"),
+        )
     run(uow, consumers.withdraw_student, withdrawn(leaving["student_id"]))
     with uow:
         page = queries.inbox(uow, actor=a_coordinator(subject=BIOMED, programmes=()))
@@ -75,8 +81,9 @@ def test_leaving_releases_the_booking_of_a_ceremony_to_come():
 
     def holding():
         return [b.student_id for b in uow.repo.bookings if b.status in ACTIVE]
+
     run(uow, ceremony_pd.release_bookings, withdrawn("stu-1"))
-    assert holding() == ["stu-2"]                  # the place is closed (the row stays, cancelled)
+    assert holding() == ["stu-2"]  # the place is closed (the row stays, cancelled)
     run(uow, ceremony_pd.release_bookings, withdrawn("stu-1"))  # nothing left to release
     assert holding() == ["stu-2"]
 

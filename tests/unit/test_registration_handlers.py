@@ -1,4 +1,5 @@
 """Registration's use cases on a fake unit of work: what they change, publish and refuse."""
+
 import pytest
 
 from services.registration import domain, handlers
@@ -9,10 +10,13 @@ from tests.builders import a_coordinator, a_registrar, a_student_actor, an_admin
 from tests.fakes import FakeUnitOfWork
 from tests.unit.fakes.registration import FakeRegistrationRepository
 
+
 def programmes():
     # fresh objects per test: domain classes are mapped by the ORM once orm.py is imported
-    return [domain.Programme("MBIOM", "Biomedicine", "Biomedicin"),
-            domain.Programme("MPUBH", "Public Health", "Folkhälsovetenskap")]
+    return [
+        domain.Programme("MBIOM", "Biomedicine", "Biomedicin"),
+        domain.Programme("MPUBH", "Public Health", "Folkhälsovetenskap"),
+    ]
 
 
 @pytest.fixture
@@ -21,8 +25,13 @@ def uow():
 
 
 def a_registration(**overrides) -> Registration:
-    values = {"programme": "MBIOM", "expected_graduation": "2027-06", "language": "en",
-              "name": "Ada Example", "email": "ada@example.org"}
+    values = {
+        "programme": "MBIOM",
+        "expected_graduation": "2027-06",
+        "language": "en",
+        "name": "Ada Example",
+        "email": "ada@example.org",
+    }
     return Registration(**{**values, **overrides})
 
 
@@ -75,8 +84,9 @@ def test_withdrawing_when_not_registered_is_not_found(uow):
 def test_an_admin_or_registrar_changes_the_programme_and_others_hear_it(uow, changer):
     student = register(uow)
     with uow:
-        moved = handlers.change_programme(uow, actor=changer, student_id=student["student_id"],
-                                          request=ProgrammeChange("MPUBH"))
+        moved = handlers.change_programme(
+            uow, actor=changer, student_id=student["student_id"], request=ProgrammeChange("MPUBH")
+        )
     assert moved["programme"]["code"] == "MPUBH"
     assert uow.types_published()[-1] == STUDENT_UPDATED
 
@@ -84,8 +94,9 @@ def test_an_admin_or_registrar_changes_the_programme_and_others_hear_it(uow, cha
 def test_the_same_programme_again_publishes_nothing(uow):
     student = register(uow)
     with uow:
-        handlers.change_programme(uow, actor=an_admin(), student_id=student["student_id"],
-                                  request=ProgrammeChange("MBIOM"))
+        handlers.change_programme(
+            uow, actor=an_admin(), student_id=student["student_id"], request=ProgrammeChange("MBIOM")
+        )
     assert uow.types_published() == [STUDENT_REGISTERED]
 
 
@@ -94,5 +105,6 @@ def test_others_may_not_change_a_programme(uow, actor):
     student = register(uow)
     with pytest.raises(Forbidden):
         with uow:
-            handlers.change_programme(uow, actor=actor, student_id=student["student_id"],
-                                      request=ProgrammeChange("MPUBH"))
+            handlers.change_programme(
+                uow, actor=actor, student_id=student["student_id"], request=ProgrammeChange("MPUBH")
+            )

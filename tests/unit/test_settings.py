@@ -1,12 +1,12 @@
 """The settings loader: environment first, then the config file, then defaults."""
+
 import pytest
 
 from shared.settings import load_settings
 
 
 def test_environment_wins_over_the_config_file():
-    settings = load_settings("registration", {"AMQP_URI": "amqp://from-config/"},
-                             env={"AMQP_URI": "amqp://from-env/"})
+    settings = load_settings("registration", {"AMQP_URI": "amqp://from-config/"}, env={"AMQP_URI": "amqp://from-env/"})
     assert settings.amqp_uri == "amqp://from-env/"
 
 
@@ -16,8 +16,7 @@ def test_the_config_file_is_used_when_the_environment_is_silent():
 
 
 def test_a_service_specific_variable_wins_over_the_general_one():
-    env = {"DATABASE_URL": "postgresql://h/cim_{service}",
-           "CERTIFICATES_DATABASE_URL": "postgresql://other/certs"}
+    env = {"DATABASE_URL": "postgresql://h/cim_{service}", "CERTIFICATES_DATABASE_URL": "postgresql://other/certs"}
     assert load_settings("certificates", {}, env=env).database_url == "postgresql+pg8000://other/certs"
     assert load_settings("ceremony", {}, env=env).database_url == "postgresql+pg8000://h/cim_ceremony"
 
@@ -42,9 +41,11 @@ def test_a_bad_number_is_a_clear_error():
 def test_any_service_setting_follows_the_same_precedence():
     from shared.settings import SettingsSource
 
-    source = SettingsSource("gateway", {"CIM_OIDC_ISSUER": "https://from-config", "X": "c"},
-                            env={"CIM_OIDC_ISSUER": "https://from-env",
-                                 "GATEWAY_CIM_RATE_LIMIT_WRITES": "5/60"})
+    source = SettingsSource(
+        "gateway",
+        {"CIM_OIDC_ISSUER": "https://from-config", "X": "c"},
+        env={"CIM_OIDC_ISSUER": "https://from-env", "GATEWAY_CIM_RATE_LIMIT_WRITES": "5/60"},
+    )
     assert source.get("CIM_OIDC_ISSUER") == "https://from-env"
     assert source["CIM_RATE_LIMIT_WRITES"] == "5/60"
     assert source.get("X") == "c" and source.get("MISSING", "d") == "d"

@@ -2,6 +2,7 @@
 
 Every submitted version is kept, and a decision only counts for the version it was made on.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -11,8 +12,7 @@ from datetime import date, datetime
 from services.activities.domain.catalogue import ActivityType
 from services.activities.domain.details import Details, Located, check_details
 from shared.errors import Conflict, Invalid, NotFound
-from shared.permissions import (STUDENT, Actor, ensure_may_act_as_student,
-                                ensure_may_have_role)
+from shared.permissions import STUDENT, Actor, ensure_may_act_as_student, ensure_may_have_role
 
 SUBMITTED = "submitted"
 APPROVED = "approved"
@@ -30,6 +30,7 @@ RESUBMITTABLE = (CHANGES_REQUESTED, APPROVAL_WITHDRAWN)
 @dataclass(eq=False)
 class AttendanceSession:
     """One attended occasion of a repeated-attendance activity (a language café, a lecture)."""
+
     session_id: str
     activity_id: str
     date: date
@@ -43,6 +44,7 @@ class AttendanceSession:
 @dataclass(eq=False)
 class ActivityVersion(Located):
     """The activity as it stood when (re)submitted: kept for audit, never changed."""
+
     activity_id: str
     version: int
     type_code: str
@@ -60,6 +62,7 @@ class ActivityVersion(Located):
 @dataclass(eq=False)
 class Decision:
     """A coordinator's decision on one version, as the approvals service announced it."""
+
     decision_id: str
     activity_id: str
     version: int
@@ -113,22 +116,37 @@ class Activity(Located):
     def resubmit(self, details: Details, activity_type: ActivityType | None, now: datetime):
         """A new version after the coordinator asked for changes; the old versions stay."""
         if self.status not in RESUBMITTABLE:
-            raise Conflict("an activity can be resubmitted only when changes were requested "
-                           "or its approval was withdrawn")
+            raise Conflict(
+                "an activity can be resubmitted only when changes were requested or its approval was withdrawn"
+            )
         details = check_details(details, activity_type)
         if self.sessions and not activity_type.repeated_attendance:
-            raise Invalid({"type": [f"{activity_type.code!r} has no attendance sessions, "
-                                    "but this activity has some; log a new activity instead"]})
+            raise Invalid(
+                {
+                    "type": [
+                        f"{activity_type.code!r} has no attendance sessions, "
+                        "but this activity has some; log a new activity instead"
+                    ]
+                }
+            )
         self._apply(details)
         self._next_version(now)
 
-    def add_session(self, *, session_date: date, title: str, activity_type: ActivityType,
-                    now: datetime, verified_by: str | None = None,
-                    external_ref: str | None = None) -> AttendanceSession:
+    def add_session(
+        self,
+        *,
+        session_date: date,
+        title: str,
+        activity_type: ActivityType,
+        now: datetime,
+        verified_by: str | None = None,
+        external_ref: str | None = None,
+    ) -> AttendanceSession:
         """Record one more attended session; it goes back to the coordinator as a new version."""
         if not activity_type.repeated_attendance:
-            raise Invalid({"activity": [f"{activity_type.code!r} is not a repeated-attendance "
-                                        "activity; it has no sessions"]})
+            raise Invalid(
+                {"activity": [f"{activity_type.code!r} is not a repeated-attendance activity; it has no sessions"]}
+            )
         if self.status == WITHDRAWN:
             raise Conflict("the activity is withdrawn")
         title = (title or "").strip()
@@ -138,12 +156,17 @@ class Activity(Located):
             raise Invalid({"date": ["a session needs a date"]})
         if any(s.date == session_date and s.title == title for s in self.sessions):
             raise Conflict("this session is already recorded")
-        session = AttendanceSession(session_id=str(uuid.uuid4()), activity_id=self.activity_id,
-                                    date=session_date, title=title, added_at=now,
-                                    verified_by=verified_by, external_ref=external_ref)
+        session = AttendanceSession(
+            session_id=str(uuid.uuid4()),
+            activity_id=self.activity_id,
+            date=session_date,
+            title=title,
+            added_at=now,
+            verified_by=verified_by,
+            external_ref=external_ref,
+        )
         self.sessions.append(session)
-        self.start_date, self.end_date = (min(self.start_date, session_date),
-                                          max(self.end_date, session_date))
+        self.start_date, self.end_date = (min(self.start_date, session_date), max(self.end_date, session_date))
         self._next_version(now)
         return session
 
@@ -157,23 +180,31 @@ class Activity(Located):
             raise Conflict("this activity has an approval; ask your coordinator to withdraw it")
         self.status = WITHDRAWN
 
-    def record_decision(self, *, decision: str, version: int, comment: str | None,
-                        decided_by: str, decided_at: datetime, now: datetime) -> bool:
+    def record_decision(
+        self, *, decision: str, version: int, comment: str | None, decided_by: str, decided_at: datetime, now: datetime
+    ) -> bool:
         """Apply a decision; one on an outdated version, or after a withdrawal, changes nothing."""
         if decision not in DECISIONS:
             raise ValueError(f"not a decision: {decision!r}")
         if version != self.version or self.status == WITHDRAWN:
             return False
-        self.decisions.append(Decision(
-            decision_id=str(uuid.uuid4()), activity_id=self.activity_id, version=version,
-            decision=decision, comment=comment, decided_by=decided_by, decided_at=decided_at,
-            recorded_at=now))
+        self.decisions.append(
+            Decision(
+                decision_id=str(uuid.uuid4()),
+                activity_id=self.activity_id,
+                version=version,
+                decision=decision,
+                comment=comment,
+                decided_by=decided_by,
+                decided_at=decided_at,
+                recorded_at=now,
+            )
+        )
         self.status = decision
         return True
 
     def _apply(self, details: Details):
-        self.type_code, self.title, self.description = (
-            details.type_code, details.title, details.description)
+        self.type_code, self.title, self.description = (details.type_code, details.title, details.description)
         self.location_kind, self.location_country = details.location_kind, details.location_country
         self.start_date, self.end_date = details.start_date, details.end_date
         self.evidence_urls = list(details.evidence_urls)
@@ -186,14 +217,24 @@ class Activity(Located):
         self._keep_version()
 
     def _keep_version(self):
-        self.versions.append(ActivityVersion(
-            activity_id=self.activity_id, version=self.version, type_code=self.type_code,
-            title=self.title, description=self.description, location_kind=self.location_kind,
-            location_country=self.location_country, start_date=self.start_date,
-            end_date=self.end_date, evidence_urls=list(self.evidence_urls),
-            sessions=[{"session_id": s.session_id, "date": s.date.isoformat(), "title": s.title}
-                      for s in self.sessions],
-            submitted_at=self.submitted_at))
+        self.versions.append(
+            ActivityVersion(
+                activity_id=self.activity_id,
+                version=self.version,
+                type_code=self.type_code,
+                title=self.title,
+                description=self.description,
+                location_kind=self.location_kind,
+                location_country=self.location_country,
+                start_date=self.start_date,
+                end_date=self.end_date,
+                evidence_urls=list(self.evidence_urls),
+                sessions=[
+                    {"session_id": s.session_id, "date": s.date.isoformat(), "title": s.title} for s in self.sessions
+                ],
+                submitted_at=self.submitted_at,
+            )
+        )
 
 
 def acting_student(actor: Actor) -> str:
@@ -212,16 +253,24 @@ def own_activity(activity: Activity | None, actor: Actor) -> Activity:
     return activity
 
 
-def log(*, student_id: str, details: Details, activity_type: ActivityType | None,
-        now: datetime) -> Activity:
+def log(*, student_id: str, details: Details, activity_type: ActivityType | None, now: datetime) -> Activity:
     """A new claim, version 1, waiting for the coordinator."""
     details = check_details(details, activity_type)
     activity = Activity(
-        activity_id=str(uuid.uuid4()), student_id=student_id, type_code=details.type_code,
-        title=details.title, description=details.description,
-        location_kind=details.location_kind, location_country=details.location_country,
-        start_date=details.start_date, end_date=details.end_date,
-        evidence_urls=list(details.evidence_urls), status=SUBMITTED, version=1,
-        created_at=now, submitted_at=now)
+        activity_id=str(uuid.uuid4()),
+        student_id=student_id,
+        type_code=details.type_code,
+        title=details.title,
+        description=details.description,
+        location_kind=details.location_kind,
+        location_country=details.location_country,
+        start_date=details.start_date,
+        end_date=details.end_date,
+        evidence_urls=list(details.evidence_urls),
+        status=SUBMITTED,
+        version=1,
+        created_at=now,
+        submitted_at=now,
+    )
     activity._keep_version()
     return activity

@@ -1,5 +1,6 @@
 """What a student claims about an activity (its details and where it took place) and the rules
 every claim obeys, on logging and on resubmission alike."""
+
 from __future__ import annotations
 
 import re
@@ -37,6 +38,7 @@ class Located:
 @dataclass(frozen=True)
 class Details:
     """What the student claims: the body of a log or a resubmission."""
+
     type_code: str
     title: str
     description: str
@@ -75,6 +77,13 @@ def check_details(details: Details, activity_type: ActivityType | None) -> Detai
         errors["end_date"] = ["the end date is before the start date"]
     if errors:
         raise Invalid(errors)
-    return Details(type_code=activity_type.code, title=title, description=description,
-                   location_kind=kind, location_country=country, start_date=details.start_date,
-                   end_date=details.end_date, evidence_urls=tuple(details.evidence_urls))
+    return Details(
+        type_code=activity_type.code,
+        title=title,
+        description=description,
+        location_kind=kind,
+        location_country=country,
+        start_date=details.start_date,
+        end_date=details.end_date,
+        evidence_urls=tuple(details.evidence_urls),
+    )

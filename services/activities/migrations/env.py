@@ -1,4 +1,5 @@
 """Alembic environment for the activities service's database."""
+
 from alembic import context
 
 from services.activities.orm import metadata

@@ -2,6 +2,7 @@
 
 Versions arrive from activities' events in any order, possibly twice; the newest is kept.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ class Activity:
     while a newer version (more sessions) waits for a decision, and counts with the location
     that was approved, not one a later, undecided version claims.
     """
+
     activity_id: str
     student_id: str
     version: int
@@ -59,8 +61,7 @@ class Activity:
 
     @property
     def approved(self) -> bool:
-        return self.approved_version is not None and self.status not in (WITHDRAWN,
-                                                                         APPROVAL_WITHDRAWN)
+        return self.approved_version is not None and self.status not in (WITHDRAWN, APPROVAL_WITHDRAWN)
 
     @property
     def sessions_missing(self) -> int:
@@ -73,8 +74,7 @@ class Activity:
         """Approved, and for a repeated-attendance type with enough approved sessions: once."""
         return self.approved and self.sessions_missing == 0
 
-    def replace_with(self, version: int, values: dict, submitted_at: datetime,
-                     withdrawn: bool = False) -> bool:
+    def replace_with(self, version: int, values: dict, submitted_at: datetime, withdrawn: bool = False) -> bool:
         """Take a newer version from an event; an older or the same version changes nothing.
 
         A withdrawal is final: a version arriving after it (out of order) stays withdrawn.
@@ -101,17 +101,25 @@ class Activity:
         self.approved_version, self.approved_sessions, self.approved_location = None, 0, None
 
 
-def receive_version(existing: Activity | None, *, withdrawn: bool, activity_id: str,
-                    student_id: str, version: int, values: dict,
-                    submitted_at: datetime) -> tuple[Activity, bool]:
+def receive_version(
+    existing: Activity | None,
+    *,
+    withdrawn: bool,
+    activity_id: str,
+    student_id: str,
+    version: int,
+    values: dict,
+    submitted_at: datetime,
+) -> tuple[Activity, bool]:
     """An activity version arrives (in any order, possibly twice): the newest one is kept.
 
     `withdrawn` says whether the student's withdrawal has already arrived; it wins over any
     version, whichever came first. Returns the copy and whether it changed.
     """
     if existing is None:
-        activity = Activity(activity_id=activity_id, student_id=student_id, version=version,
-                            submitted_at=submitted_at, **values)
+        activity = Activity(
+            activity_id=activity_id, student_id=student_id, version=version, submitted_at=submitted_at, **values
+        )
         if withdrawn:
             activity.withdraw()
         return activity, True

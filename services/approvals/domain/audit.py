@@ -1,4 +1,5 @@
 """A student's audit trail: every decision and change, appended and never altered."""
+
 from __future__ import annotations
 
 import base64
@@ -12,6 +13,7 @@ from shared.errors import NotFound
 @dataclass(eq=False)
 class AuditEntry:
     """One line of a student's audit trail: appended, never changed or removed."""
+
     entry_id: str
     student_id: str
     at: datetime
@@ -24,12 +26,28 @@ class AuditEntry:
     seq: int | None = None  # the order of appending (set by the database)
 
 
-def audit(student_id: str, action: str, *, at: datetime, actor: str, item_kind: str | None = None,
-          item_id: str | None = None, version: int | None = None,
-          detail: str | None = None) -> AuditEntry:
-    return AuditEntry(entry_id=str(uuid.uuid4()), student_id=student_id, at=at, actor=actor,
-                      action=action, item_kind=item_kind, item_id=item_id, version=version,
-                      detail=detail)
+def audit(
+    student_id: str,
+    action: str,
+    *,
+    at: datetime,
+    actor: str,
+    item_kind: str | None = None,
+    item_id: str | None = None,
+    version: int | None = None,
+    detail: str | None = None,
+) -> AuditEntry:
+    return AuditEntry(
+        entry_id=str(uuid.uuid4()),
+        student_id=student_id,
+        at=at,
+        actor=actor,
+        action=action,
+        item_kind=item_kind,
+        item_id=item_id,
+        version=version,
+        detail=detail,
+    )
 
 
 def encode_cursor(seq: int) -> str:

@@ -1,4 +1,5 @@
 """The coordinator directory: who covers which programme today, given leave and substitutes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ class Coordinator:
     holds from `leave_from` to `leave_to` inclusive. During leave the coordinator receives no
     work and decides nothing; a named `substitute` covers their programmes meanwhile.
     """
+
     subject: str
     name: str | None
     email: str | None  # personal data
@@ -31,8 +33,9 @@ class Coordinator:
     def away(self, today: date) -> bool:
         if not self.on_leave:
             return False
-        return ((self.leave_from is None or self.leave_from <= today)
-                and (self.leave_to is None or today <= self.leave_to))
+        return (self.leave_from is None or self.leave_from <= today) and (
+            self.leave_to is None or today <= self.leave_to
+        )
 
     @property
     def leave(self) -> dict | None:
@@ -86,19 +89,15 @@ def as_in_directory(actor: Actor, coordinators: list[Coordinator], today: date) 
     Approvals owns the directory, so it never takes a caller's word for a coordinator's
     programmes; other roles cover none (an admin acts for every programme anyway).
     """
-    covered = (programmes_covered(actor.subject, coordinators, today)
-               if actor.role == COORDINATOR else set())
+    covered = programmes_covered(actor.subject, coordinators, today) if actor.role == COORDINATOR else set()
     return replace(actor, programmes=tuple(sorted(covered)))
 
 
-def available_coordinators(programme_code: str, coordinators: list[Coordinator],
-                           today: date) -> set[str]:
+def available_coordinators(programme_code: str, coordinators: list[Coordinator], today: date) -> set[str]:
     """Everyone who can decide for a programme today (empty means an operational alert)."""
-    return {c.subject for c in coordinators
-            if programme_code in programmes_covered(c.subject, coordinators, today)}
+    return {c.subject for c in coordinators if programme_code in programmes_covered(c.subject, coordinators, today)}
 
 
-def uncovered_programmes(programmes: set[str], coordinators: list[Coordinator],
-                         today: date) -> set[str]:
+def uncovered_programmes(programmes: set[str], coordinators: list[Coordinator], today: date) -> set[str]:
     """The programmes nobody can decide for today: each is an operational alert."""
     return {p for p in programmes if not available_coordinators(p, coordinators, today)}

@@ -1,11 +1,18 @@
 """The programme funnel: how many students reached each stage, and how long they waited for it."""
+
 from __future__ import annotations
 
 import statistics
 
 
-FUNNEL_STAGES = ("registered", "activity_requirement_met", "report_accepted", "presented",
-                 "eligible", "certificate_issued")
+FUNNEL_STAGES = (
+    "registered",
+    "activity_requirement_met",
+    "report_accepted",
+    "presented",
+    "eligible",
+    "certificate_issued",
+)
 
 
 def funnel(programme: str, journeys: list[dict]) -> list[dict]:
@@ -19,9 +26,14 @@ def funnel(programme: str, journeys: list[dict]) -> list[dict]:
         waits = []
         if index > 0:
             before = FUNNEL_STAGES[index - 1]
-            waits = [(j[stage] - j[before]).total_seconds() for j in reached
-                     if j.get(before) is not None]
+            waits = [(j[stage] - j[before]).total_seconds() for j in reached if j.get(before) is not None]
         median = int(statistics.median(waits)) if waits else None
-        rows.append({"programme": programme, "stage": stage, "count": len(reached),
-                     "median_wait_seconds": None if median is None else max(0, median)})
+        rows.append(
+            {
+                "programme": programme,
+                "stage": stage,
+                "count": len(reached),
+                "median_wait_seconds": None if median is None else max(0, median),
+            }
+        )
     return rows

@@ -4,6 +4,7 @@ The repository reads one page at the source (keyset: the items after the cursor'
 (submitted_at, id) order); this module says what an item looks like, what the filters mean and
 what a cursor is.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,6 +21,7 @@ INBOX_STATUSES = ("new", "resubmitted")  # version 1, or a later version (change
 @dataclass(frozen=True)
 class InboxCriteria:
     """Which waiting items a page holds: `programmes` None for all (an admin)."""
+
     programmes: frozenset[str] | None = None
     programme: str | None = None
     type_code: str | None = None
@@ -35,14 +37,15 @@ def inbox_status(version: int) -> str:
 
 def matches(item: dict, criteria: InboxCriteria) -> bool:
     """Whether a waiting item passes the filters (what the repository's query says in SQL)."""
-    return ((criteria.programmes is None or item["programme"] in criteria.programmes)
-            and (criteria.programme is None or item["programme"] == criteria.programme)
-            and (criteria.type_code is None or item.get("type") == criteria.type_code)
-            and (criteria.kind is None or item["kind"] == criteria.kind)
-            and (criteria.status is None or inbox_status(item["version"]) == criteria.status)
-            and (criteria.student_id is None or item["student_id"] == criteria.student_id)
-            and (criteria.search is None
-                 or criteria.search.casefold() in item["student_name"].casefold()))
+    return (
+        (criteria.programmes is None or item["programme"] in criteria.programmes)
+        and (criteria.programme is None or item["programme"] == criteria.programme)
+        and (criteria.type_code is None or item.get("type") == criteria.type_code)
+        and (criteria.kind is None or item["kind"] == criteria.kind)
+        and (criteria.status is None or inbox_status(item["version"]) == criteria.status)
+        and (criteria.student_id is None or item["student_id"] == criteria.student_id)
+        and (criteria.search is None or criteria.search.casefold() in item["student_name"].casefold())
+    )
 
 
 def position(item: dict) -> tuple[datetime, str]:

@@ -3,6 +3,7 @@
 Each is kept up to date from another service's events: the student (registration), the final
 report and the presentation (ceremony), the issued certificate (certificates).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from services.approvals.domain.statuses import ACCEPTED, PENDING, REGISTERED
 @dataclass(eq=False)
 class Student:
     """Approvals' copy of a student (from registration's events)."""
+
     student_id: str
     name: str  # personal data
     email: str  # personal data
@@ -27,13 +29,13 @@ class Student:
 
     @property
     def programme(self) -> dict:
-        return {"code": self.programme_code, "name_en": self.programme_name_en,
-                "name_sv": self.programme_name_sv}
+        return {"code": self.programme_code, "name_en": self.programme_name_en, "name_sv": self.programme_name_sv}
 
 
 @dataclass(eq=False)
 class Report:
     """The student's final report as approvals sees it; `version` counts the submissions."""
+
     student_id: str
     report_id: str
     version: int
@@ -60,6 +62,7 @@ class Presentation:
 @dataclass(eq=False)
 class IssuedCertificate:
     """Approvals' note that a student's certificate was issued (for the funnel)."""
+
     student_id: str
     code: str
     issued_at: datetime

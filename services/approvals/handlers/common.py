@@ -1,4 +1,5 @@
 """What several of approvals' use cases share: the audit line, the directory's view of a caller."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """The coordinator directory: who covers what today, read by the gateway; changed by an admin."""
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,7 @@ def list_coordinators(uow, *, actor: Actor) -> list[coordinators.Coordinator]:
     return uow.repo.coordinators()
 
 
-def put_coordinator(uow, *, actor: Actor, subject: str,
-                    request: CoordinatorChange) -> coordinators.Coordinator:
+def put_coordinator(uow, *, actor: Actor, subject: str, request: CoordinatorChange) -> coordinators.Coordinator:
     """An admin enters or changes a coordinator of the directory (keyed by their token's `sub`)."""
     ensure_may_have_role(actor, ADMIN, doing="change the coordinator directory")
     coordinators.check_leave(subject, request.leave, {c.subject for c in uow.repo.coordinators()})
@@ -30,11 +30,14 @@ def put_coordinator(uow, *, actor: Actor, subject: str,
     if coordinator is None:
         coordinator = coordinators.Coordinator(subject=subject, name=None, email=None, programmes=[])
         uow.repo.add(coordinator)
-    coordinator.update(programmes=request.programmes, name=request.name, email=request.email,
-                       leave=request.leave)
+    coordinator.update(programmes=request.programmes, name=request.name, email=request.email, leave=request.leave)
     uow.flush()
     waiting = set(uow.repo.waiting_by_programme())
     for code in sorted(coordinators.uncovered_programmes(waiting, uow.repo.coordinators(), today())):
-        log.error("%s: programme %s has no available coordinator after the change to %s; "
-                  "its work waits", coordinators.ALERT_MARKER, code, subject)
+        log.error(
+            "%s: programme %s has no available coordinator after the change to %s; its work waits",
+            coordinators.ALERT_MARKER,
+            code,
+            subject,
+        )
     return coordinator

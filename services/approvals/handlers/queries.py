@@ -1,5 +1,6 @@
 """What approvals answers to readers: the inbox, an activity to decide, progress, the audit
 trail, the funnel and the alerts."""
+
 from __future__ import annotations
 
 from services.approvals.domain import audit as audits, coordinators, decisions, eligibility
@@ -9,8 +10,15 @@ from services.approvals.handlers.decisions import DECIDERS
 from services.approvals.handlers.eligibility import standing_of
 from shared.db import utcnow
 from shared.errors import Forbidden, NotFound
-from shared.permissions import (ADMIN, COORDINATOR, STUDENT, Actor, ensure_may_coordinate,
-                                ensure_may_have_role, ensure_may_read_student)
+from shared.permissions import (
+    ADMIN,
+    COORDINATOR,
+    STUDENT,
+    Actor,
+    ensure_may_coordinate,
+    ensure_may_have_role,
+    ensure_may_read_student,
+)
 from shared.rpc.approvals import InboxFilter
 
 
@@ -28,9 +36,14 @@ def inbox(uow, *, actor: Actor, query: InboxFilter | None = None) -> dict:
     query = query or InboxFilter()
     covered = _covered(uow, actor)
     criteria = inboxes.InboxCriteria(
-        programmes=None if covered is None else frozenset(covered), programme=query.programme,
-        type_code=query.type, kind=query.kind, status=query.status, student_id=query.student,
-        search=query.q)
+        programmes=None if covered is None else frozenset(covered),
+        programme=query.programme,
+        type_code=query.type,
+        kind=query.kind,
+        status=query.status,
+        student_id=query.student,
+        search=query.q,
+    )
     after = inboxes.decode_cursor(query.cursor) if query.cursor else None
     limit = query.limit or 100
     page = inboxes.page_of(uow.repo.inbox_items(criteria, after, limit + 1), limit)
@@ -51,16 +64,28 @@ def get_activity(uow, *, actor: Actor, activity_id: str) -> dict:
     ensure_may_coordinate(in_directory(uow, actor), student.programme_code, "activity")
     kind = activity.activity_type
     return {
-        "activity_id": activity.activity_id, "student_id": student.student_id,
-        "student_name": student.name, "programme": student.programme_code,
-        "version": activity.version, "type": kind["code"], "type_name_en": kind["name_en"],
-        "type_name_sv": kind["name_sv"], "sessions_required": kind["sessions_required"],
-        "title": activity.title, "description": activity.description,
-        "location": activity.location, "start_date": activity.start_date,
-        "end_date": activity.end_date, "sessions": activity.sessions, "status": activity.status,
+        "activity_id": activity.activity_id,
+        "student_id": student.student_id,
+        "student_name": student.name,
+        "programme": student.programme_code,
+        "version": activity.version,
+        "type": kind["code"],
+        "type_name_en": kind["name_en"],
+        "type_name_sv": kind["name_sv"],
+        "sessions_required": kind["sessions_required"],
+        "title": activity.title,
+        "description": activity.description,
+        "location": activity.location,
+        "start_date": activity.start_date,
+        "end_date": activity.end_date,
+        "sessions": activity.sessions,
+        "status": activity.status,
         "submitted_at": activity.submitted_at,
-        "decisions": [d for d in uow.repo.decisions_of(student.student_id)
-                      if d.kind == decisions.ACTIVITY and d.item_id == activity_id],
+        "decisions": [
+            d
+            for d in uow.repo.decisions_of(student.student_id)
+            if d.kind == decisions.ACTIVITY and d.item_id == activity_id
+        ],
     }
 
 
@@ -73,8 +98,7 @@ def progress(uow, *, actor: Actor) -> eligibility.Standing:
     return standing_of(uow, student)
 
 
-def audit_trail(uow, *, actor: Actor, student_id: str, cursor: str | None = None,
-                limit: int | None = None) -> dict:
+def audit_trail(uow, *, actor: Actor, student_id: str, cursor: str | None = None, limit: int | None = None) -> dict:
     """The student's append-only log, oldest first, one page (all when no limit): for them,
     their coordinators, admins."""
     ensure_may_have_role(actor, STUDENT, COORDINATOR, ADMIN, doing="read an audit trail")
@@ -86,8 +110,7 @@ def audit_trail(uow, *, actor: Actor, student_id: str, cursor: str | None = None
     entries = uow.repo.audit_trail(student_id, after, None if limit is None else limit + 1)
     more = limit is not None and len(entries) > limit
     entries = entries[:limit] if limit is not None else entries
-    return {"items": entries,
-            "next_cursor": audits.encode_cursor(entries[-1].seq) if more else None}
+    return {"items": entries, "next_cursor": audits.encode_cursor(entries[-1].seq) if more else None}
 
 
 def funnel(uow, *, actor: Actor, programme: str | None = None) -> list[dict]:
@@ -96,8 +119,7 @@ def funnel(uow, *, actor: Actor, programme: str | None = None) -> list[dict]:
     if programme is not None and covered is not None and programme not in covered:
         # A programme is public knowledge (not someone's object): refused, not hidden.
         raise Forbidden("you do not cover this programme")
-    programmes = sorted({programme} if programme else
-                        (covered if covered is not None else uow.repo.programme_codes()))
+    programmes = sorted({programme} if programme else (covered if covered is not None else uow.repo.programme_codes()))
     return uow.repo.funnel_rows(programmes, utcnow())
 
 
@@ -105,9 +127,15 @@ def alerts(uow, *, actor: Actor) -> list[dict]:
     """Programmes nobody can decide for today, with the work waiting for them (admins only)."""
     ensure_may_have_role(actor, ADMIN, doing="read the alerts (they are for admins)")
     waiting = uow.repo.waiting_by_programme()
-    return [{"kind": "no_coordinator_available", "programme": code,
-             "waiting_items": waiting.get(code, (0, None))[0],
-             "oldest_waiting_since": waiting.get(code, (0, None))[1],
-             "marker": coordinators.ALERT_MARKER}
-            for code in sorted(coordinators.uncovered_programmes(
-                uow.repo.programme_codes(), uow.repo.coordinators(), today()))]
+    return [
+        {
+            "kind": "no_coordinator_available",
+            "programme": code,
+            "waiting_items": waiting.get(code, (0, None))[0],
+            "oldest_waiting_since": waiting.get(code, (0, None))[1],
+            "marker": coordinators.ALERT_MARKER,
+        }
+        for code in sorted(
+            coordinators.uncovered_programmes(uow.repo.programme_codes(), uow.repo.coordinators(), today())
+        )
+    ]

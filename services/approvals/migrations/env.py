@@ -1,4 +1,5 @@
 """Alembic environment for the approvals service's database."""
+
 from alembic import context
 
 from services.approvals.orm import metadata

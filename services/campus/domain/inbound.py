@@ -1,16 +1,17 @@
 """An inbound campus event as the edge keeps it: its key, its state, and why."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-FORWARDED = "forwarded"   # translated into the owning service's command (in the same commit)
-WAITING = "waiting"       # about a person not registered yet: applied when they register
-EXPIRED = "expired"       # waited longer than the policy allows; discarded and logged
+FORWARDED = "forwarded"  # translated into the owning service's command (in the same commit)
+WAITING = "waiting"  # about a person not registered yet: applied when they register
+EXPIRED = "expired"  # waited longer than the policy allows; discarded and logged
 STATES = (FORWARDED, WAITING, EXPIRED)
 
-ACCEPTED = "accepted"     # what a sender is told: new, stored, will be applied
-DUPLICATE = "duplicate"   # the same (source, id) was received before: nothing changes
+ACCEPTED = "accepted"  # what a sender is told: new, stored, will be applied
+DUPLICATE = "duplicate"  # the same (source, id) was received before: nothing changes
 
 DEFAULT_WAITING_DAYS = 730  # policy: events about people not registered are kept 24 months
 
@@ -18,13 +19,14 @@ DEFAULT_WAITING_DAYS = 730  # policy: events about people not registered are kep
 @dataclass(eq=False)
 class InboundEvent:
     """One campus event, unique by (source, event_id)."""
+
     source: str
     event_id: str
     event_type: str
     system: str
     student_ref: str
     received_at: datetime
-    payload: str           # the CloudEvent as received, in structured JSON (for replay and audit)
+    payload: str  # the CloudEvent as received, in structured JSON (for replay and audit)
     status: str = WAITING
     reason: str | None = None
     student_id: str | None = None

@@ -1,4 +1,5 @@
 """Who is registered for the CIM, as the edge keeps it: the identity a campus system names."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ WITHDRAWN = "withdrawn"
 @dataclass(eq=False)
 class Person:
     """`subject` is the person's `sub` at `issuer`: what campus systems send as `student_ref`."""
+
     student_id: str
     issuer: str
     subject: str

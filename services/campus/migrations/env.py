@@ -1,4 +1,5 @@
 """Alembic environment for the campus service's database."""
+
 from alembic import context
 
 from services.campus.orm import metadata

@@ -3,6 +3,7 @@
 A student holds one booking or one waiting place at a time; a freed place goes to the first in
 line; a student cancels up to a deadline before the ceremony.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -10,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.ceremony.domain.ceremonies import CANCELLED as CEREMONY_CANCELLED, Ceremony
-from services.ceremony.domain.requirement import (RequirementLapse, RequirementMet,
-                                                  ensure_requirement_met)
+from services.ceremony.domain.requirement import RequirementLapse, RequirementMet, ensure_requirement_met
 from shared.errors import Conflict
 
 BOOKED = "booked"
@@ -31,6 +31,7 @@ BY_CEREMONY_CANCELLED = "ceremony_cancelled"
 class Booking:
     """A place (or a place in line) at a ceremony. `booked_at` is when the student asked: the
     waiting list's order; `placed_at` when they got the place."""
+
     booking_id: str
     ceremony_id: str
     student_id: str
@@ -54,9 +55,17 @@ class Booking:
         self.status, self.closed_at = status, now
 
 
-def book(*, ceremony: Ceremony, student_id: str, requirement: RequirementMet | None,
-         places_taken: int, active_booking: Booking | None, presented: bool,
-         now: datetime, lapse: RequirementLapse | None = None) -> Booking:
+def book(
+    *,
+    ceremony: Ceremony,
+    student_id: str,
+    requirement: RequirementMet | None,
+    places_taken: int,
+    active_booking: Booking | None,
+    presented: bool,
+    now: datetime,
+    lapse: RequirementLapse | None = None,
+) -> Booking:
     """The rules of booking: requirement met (and not lapsed since), an upcoming ceremony for the
     student's programme, one booking or waiting place at a time. A full ceremony puts the
     student in line."""
@@ -72,24 +81,30 @@ def book(*, ceremony: Ceremony, student_id: str, requirement: RequirementMet | N
     if active_booking is not None:
         if active_booking.ceremony_id == ceremony.ceremony_id:
             raise Conflict("you have already booked this ceremony")
-        raise Conflict("you have already booked an upcoming ceremony (or hold a waiting place): "
-                       "cancel it first")
+        raise Conflict("you have already booked an upcoming ceremony (or hold a waiting place): cancel it first")
     full = places_taken >= ceremony.capacity
-    return Booking(booking_id=str(uuid.uuid4()), ceremony_id=ceremony.ceremony_id,
-                   student_id=student_id, booked_at=now, status=WAITING if full else BOOKED,
-                   placed_at=None if full else now)
+    return Booking(
+        booking_id=str(uuid.uuid4()),
+        ceremony_id=ceremony.ceremony_id,
+        student_id=student_id,
+        booked_at=now,
+        status=WAITING if full else BOOKED,
+        placed_at=None if full else now,
+    )
 
 
 def ensure_may_cancel(ceremony: Ceremony, *, now: datetime, deadline: timedelta):
     """A student cancels until `deadline` before the ceremony; later only the coordinator may."""
     if now > ceremony.starts_at - deadline:
-        raise Conflict(f"bookings can be cancelled until {deadline.days} days before the "
-                       "ceremony; ask your coordinator to release your place")
+        raise Conflict(
+            f"bookings can be cancelled until {deadline.days} days before the "
+            "ceremony; ask your coordinator to release your place"
+        )
 
 
 def promote(waiting: list[Booking], free_places: int, now: datetime) -> list[Booking]:
     """The first `free_places` in line (`waiting` in the order they asked) get a place."""
-    promoted = waiting[:max(free_places, 0)]
+    promoted = waiting[: max(free_places, 0)]
     for booking in promoted:
         booking.promote(now)
     return promoted

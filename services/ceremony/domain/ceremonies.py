@@ -1,4 +1,5 @@
 """CIM ceremonies: scheduling one (in the organiser's time zone), changing and cancelling it."""
+
 from __future__ import annotations
 
 import uuid
@@ -16,6 +17,7 @@ CANCELLED = "cancelled"
 class Ceremony:
     """A CIM ceremony. `starts_at` is kept in UTC; the offset it was given in is kept beside it,
     so the ceremony's date is the date the organiser wrote, not the UTC one."""
+
     ceremony_id: str
     title: str
     starts_at: datetime
@@ -45,8 +47,15 @@ class Ceremony:
     def serves(self, programme: str | None) -> bool:
         return not self.programmes or programme in self.programmes
 
-    def change(self, *, now: datetime, places_taken: int, starts_at: datetime | None = None,
-               location: str | None = None, capacity: int | None = None) -> list[str]:
+    def change(
+        self,
+        *,
+        now: datetime,
+        places_taken: int,
+        starts_at: datetime | None = None,
+        location: str | None = None,
+        capacity: int | None = None,
+    ) -> list[str]:
         """Apply what is new; the names of the fields that changed."""
         if self.status == CANCELLED:
             raise Conflict("the ceremony is cancelled")
@@ -64,8 +73,9 @@ class Ceremony:
             changed.append("location")
         if capacity is not None and capacity != self.capacity:
             if capacity < places_taken:
-                raise Conflict(f"{places_taken} students hold a place: the capacity cannot be "
-                               f"less (cancel places first)")
+                raise Conflict(
+                    f"{places_taken} students hold a place: the capacity cannot be less (cancel places first)"
+                )
             self.capacity = capacity
             changed.append("capacity")
         return changed
@@ -98,8 +108,7 @@ def served_programmes(actor: Actor, asked: list[str] | None) -> list[str]:
     chosen = sorted(set(asked or actor.programmes))
     foreign = [code for code in chosen if code not in actor.programmes]
     if foreign or not chosen:
-        raise Invalid({"programmes": ["a coordinator schedules ceremonies for their own "
-                                      "programmes only"]})
+        raise Invalid({"programmes": ["a coordinator schedules ceremonies for their own programmes only"]})
     return chosen
 
 
@@ -113,13 +122,30 @@ def ensure_may_organise(actor: Actor, ceremony: Ceremony):
         raise NotFound("no such ceremony")
 
 
-def schedule(*, title: str, starts_at: datetime, location: str, capacity: int, language: str,
-             scheduled_by: str, now: datetime, programmes: list[str] | None = None) -> Ceremony:
+def schedule(
+    *,
+    title: str,
+    starts_at: datetime,
+    location: str,
+    capacity: int,
+    language: str,
+    scheduled_by: str,
+    now: datetime,
+    programmes: list[str] | None = None,
+) -> Ceremony:
     _ensure_future(starts_at, now)
     if capacity < 1:
         raise Invalid({"capacity": ["a ceremony needs at least one place"]})
-    return Ceremony(ceremony_id=str(uuid.uuid4()), title=title,
-                    starts_at=starts_at.astimezone(timezone.utc),
-                    utc_offset_minutes=_offset(starts_at),
-                    location=location, capacity=capacity, language=language, status=SCHEDULED,
-                    scheduled_by=scheduled_by, scheduled_at=now, programmes=list(programmes or ()))
+    return Ceremony(
+        ceremony_id=str(uuid.uuid4()),
+        title=title,
+        starts_at=starts_at.astimezone(timezone.utc),
+        utc_offset_minutes=_offset(starts_at),
+        location=location,
+        capacity=capacity,
+        language=language,
+        status=SCHEDULED,
+        scheduled_by=scheduled_by,
+        scheduled_at=now,
+        programmes=list(programmes or ()),
+    )

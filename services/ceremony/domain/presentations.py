@@ -1,5 +1,6 @@
 """The oral presentation at a ceremony: recorded once per student, by their coordinator, or
 the student's absence (a no-show closes the booking; the student books again)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,15 +18,23 @@ NOT_BOOKED = "the student has not booked this ceremony (or holds only a waiting 
 @dataclass(eq=False)
 class Presentation:
     """The oral presentation a student gave at a ceremony; one per student."""
+
     student_id: str
     ceremony_id: str
     recorded_by: str
     recorded_at: datetime
 
 
-def record_presentation(*, ceremony: Ceremony, student_id: str, actor: Actor,
-                        requirement: RequirementMet | None, booking: Booking | None,
-                        existing: Presentation | None, now: datetime) -> Presentation:
+def record_presentation(
+    *,
+    ceremony: Ceremony,
+    student_id: str,
+    actor: Actor,
+    requirement: RequirementMet | None,
+    booking: Booking | None,
+    existing: Presentation | None,
+    now: datetime,
+) -> Presentation:
     """The rules of recording a presentation: by the student's coordinator (or an admin), for a
     student booked at this ceremony, once per student. A student of a programme the coordinator
     does not cover is not theirs to know of (404)."""
@@ -38,12 +47,20 @@ def record_presentation(*, ceremony: Ceremony, student_id: str, actor: Actor,
     if booking is None or booking.status != BOOKED:
         raise Conflict(NOT_BOOKED)
     booking.close(PRESENTED, now)
-    return Presentation(student_id=student_id, ceremony_id=ceremony.ceremony_id,
-                        recorded_by=actor.subject, recorded_at=now)
+    return Presentation(
+        student_id=student_id, ceremony_id=ceremony.ceremony_id, recorded_by=actor.subject, recorded_at=now
+    )
 
 
-def record_no_show(*, ceremony: Ceremony, student_id: str, actor: Actor,
-                   requirement: RequirementMet | None, booking: Booking | None, now: datetime):
+def record_no_show(
+    *,
+    ceremony: Ceremony,
+    student_id: str,
+    actor: Actor,
+    requirement: RequirementMet | None,
+    booking: Booking | None,
+    now: datetime,
+):
     """The student did not present: by the same people, for a student holding a place here.
     The booking closes, so the student may book another ceremony."""
     programme = requirement.programme_code if requirement is not None else None

@@ -1,4 +1,5 @@
 """The final report: submitting a PDF, following approvals' decision on it, who may read it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,8 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.ceremony.domain.requirement import (RequirementLapse, RequirementMet,
-                                                  ensure_requirement_met)
+from services.ceremony.domain.requirement import RequirementLapse, RequirementMet, ensure_requirement_met
 from shared.errors import Conflict, Invalid
 from shared.permissions import Actor, may_act_as_student, may_coordinate
 
@@ -21,6 +21,7 @@ PDF_MAGIC = b"%PDF-"
 @dataclass(eq=False)
 class FinalReport:
     """One submission of the final report; a resubmission is a new FinalReport, the old one stays."""
+
     report_id: str
     student_id: str
     filename: str
@@ -38,13 +39,11 @@ class FinalReport:
         self.content, self.size = content, len(content)
         self.sha256 = hashlib.sha256(content).hexdigest()
 
-    def record_decision(self, *, status: str, decided_by: str, decided_at: datetime,
-                        comment: str | None):
+    def record_decision(self, *, status: str, decided_by: str, decided_at: datetime, comment: str | None):
         """Approvals decides; this copy follows its word (a replayed decision changes nothing)."""
         if status not in (ACCEPTED, RETURNED):
             raise ValueError(f"not a report decision: {status!r}")
-        self.status, self.decided_by, self.decided_at, self.comment = (
-            status, decided_by, decided_at, comment)
+        self.status, self.decided_by, self.decided_at, self.comment = (status, decided_by, decided_at, comment)
 
 
 def _plain_filename(filename: str) -> str:
@@ -55,9 +54,17 @@ def _plain_filename(filename: str) -> str:
     return name
 
 
-def submit_report(*, student_id: str, requirement: RequirementMet | None,
-                  latest: FinalReport | None, filename: str, content: bytes, max_bytes: int,
-                  now: datetime, lapse: RequirementLapse | None = None) -> FinalReport:
+def submit_report(
+    *,
+    student_id: str,
+    requirement: RequirementMet | None,
+    latest: FinalReport | None,
+    filename: str,
+    content: bytes,
+    max_bytes: int,
+    now: datetime,
+    lapse: RequirementLapse | None = None,
+) -> FinalReport:
     """The rules of the final report: requirement met (and not lapsed since), a PDF within the
     size limit, and a new submission only once the previous one was returned."""
     ensure_requirement_met(requirement, lapse)
@@ -69,10 +76,16 @@ def submit_report(*, student_id: str, requirement: RequirementMet | None,
         raise Invalid({"content": [f"the report is larger than {max_bytes} bytes"]})
     if not content.startswith(PDF_MAGIC):
         raise Invalid({"content": ["the report must be a PDF file"]})
-    return FinalReport(report_id=str(uuid.uuid4()), student_id=student_id,
-                       filename=_plain_filename(filename), content=content, size=len(content),
-                       sha256=hashlib.sha256(content).hexdigest(), status=SUBMITTED,
-                       submitted_at=now)
+    return FinalReport(
+        report_id=str(uuid.uuid4()),
+        student_id=student_id,
+        filename=_plain_filename(filename),
+        content=content,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        status=SUBMITTED,
+        submitted_at=now,
+    )
 
 
 def may_see_report(actor: Actor, *, student_id: str, requirement: RequirementMet | None) -> bool:

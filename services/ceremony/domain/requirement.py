@@ -1,5 +1,6 @@
 """Whether a student may book a ceremony and submit the final report: approvals' word that the
 activity requirement is met, and the lapse when an approval withdrawn takes it back."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,17 +8,22 @@ from datetime import datetime
 
 from shared.errors import Conflict
 
-NOT_YET_MET = ("the activity requirement is not met yet: the final report and the ceremony open "
-               "once your coordinator has approved enough activities")
-LAPSED = ("the activity requirement is no longer met: your coordinator withdrew the approval of "
-          "an activity (reason: {reason}). New ceremony bookings and final report submissions "
-          "open again once enough of your activities are approved; a booking you already have "
-          "stays")
+NOT_YET_MET = (
+    "the activity requirement is not met yet: the final report and the ceremony open "
+    "once your coordinator has approved enough activities"
+)
+LAPSED = (
+    "the activity requirement is no longer met: your coordinator withdrew the approval of "
+    "an activity (reason: {reason}). New ceremony bookings and final report submissions "
+    "open again once enough of your activities are approved; a booking you already have "
+    "stays"
+)
 
 
 @dataclass(eq=False)
 class RequirementMet:
     """Our copy of approvals' word that a student met the activity requirement."""
+
     student_id: str
     programme_code: str
     rule_set: str
@@ -33,6 +39,7 @@ class RequirementLapse:
     stay. It is lifted when approvals says the requirement is met at a later moment. Events may
     arrive late or out of order, so each change is judged by the time it speaks of.
     """
+
     student_id: str
     activity_id: str
     reason: str

@@ -1,17 +1,23 @@
 """A student's booking or waiting place: booking, reading and cancelling it, promotion from the
 waiting list when a place frees, and the outcome the coordinator records."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from services.ceremony.domain import bookings, presentations
 from services.ceremony.domain.ceremonies import Ceremony
-from services.ceremony.handlers.common import (booking_event, ceremony_view, find_ceremony,
-                                               places_taken, student_id_of)
+from services.ceremony.handlers.common import booking_event, ceremony_view, find_ceremony, places_taken, student_id_of
 from shared.db import utcnow
 from shared.errors import NotFound
-from shared.events import (BOOKING_CANCELLED, BOOKING_PROMOTED, BOOKING_WAITLISTED,
-                           CEREMONY_BOOKED, PRESENTATION_MISSED, PRESENTATION_RECORDED)
+from shared.events import (
+    BOOKING_CANCELLED,
+    BOOKING_PROMOTED,
+    BOOKING_WAITLISTED,
+    CEREMONY_BOOKED,
+    PRESENTATION_MISSED,
+    PRESENTATION_RECORDED,
+)
 from shared.permissions import Actor
 
 DEFAULT_CANCELLATION_DEADLINE = timedelta(days=7)  # (policy) RULES.md, Ceremony
@@ -19,11 +25,14 @@ DEFAULT_CANCELLATION_DEADLINE = timedelta(days=7)  # (policy) RULES.md, Ceremony
 
 def booking_view(uow, booking: bookings.Booking, ceremony: Ceremony) -> dict:
     waiting = uow.repo.waiting_list(ceremony.ceremony_id)
-    return {"booking_id": booking.booking_id,
-            "ceremony": ceremony_view(ceremony, places_taken(uow, ceremony.ceremony_id),
-                                      len(waiting)),
-            "student_id": booking.student_id, "booked_at": booking.booked_at,
-            "status": booking.status, "position": bookings.position(booking, waiting)}
+    return {
+        "booking_id": booking.booking_id,
+        "ceremony": ceremony_view(ceremony, places_taken(uow, ceremony.ceremony_id), len(waiting)),
+        "student_id": booking.student_id,
+        "booked_at": booking.booked_at,
+        "status": booking.status,
+        "position": bookings.position(booking, waiting),
+    }
 
 
 def book(uow, *, actor: Actor, ceremony_id: str) -> dict:
@@ -34,19 +43,22 @@ def book(uow, *, actor: Actor, ceremony_id: str) -> dict:
     ceremony = find_ceremony(uow, ceremony_id, lock=True)
     now = utcnow()
     booking = bookings.book(
-        ceremony=ceremony, student_id=student_id, requirement=requirement,
+        ceremony=ceremony,
+        student_id=student_id,
+        requirement=requirement,
         places_taken=places_taken(uow, ceremony_id),
         active_booking=uow.repo.active_booking(student_id),
-        presented=uow.repo.presentation(student_id) is not None, now=now,
-        lapse=uow.repo.lapse(student_id))
+        presented=uow.repo.presentation(student_id) is not None,
+        now=now,
+        lapse=uow.repo.lapse(student_id),
+    )
     uow.repo.add(booking)
     uow.flush()
     view = booking_view(uow, booking, ceremony)
     if booking.status == bookings.BOOKED:
         uow.publish(CEREMONY_BOOKED, booking_event(booking, ceremony, booked_at=now))
     else:
-        uow.publish(BOOKING_WAITLISTED, booking_event(booking, ceremony, asked_at=now,
-                                                      position=view["position"]))
+        uow.publish(BOOKING_WAITLISTED, booking_event(booking, ceremony, asked_at=now, position=view["position"]))
     return view
 
 
@@ -58,8 +70,7 @@ def my_booking(uow, *, actor: Actor) -> dict:
     return booking_view(uow, booking, find_ceremony(uow, booking.ceremony_id))
 
 
-def cancel_my_booking(uow, *, actor: Actor,
-                      deadline: timedelta = DEFAULT_CANCELLATION_DEADLINE) -> dict:
+def cancel_my_booking(uow, *, actor: Actor, deadline: timedelta = DEFAULT_CANCELLATION_DEADLINE) -> dict:
     """The student gives up their place (or their place in line) until the deadline; a freed
     place goes to the first in line."""
     student_id = student_id_of(actor)
@@ -73,8 +84,10 @@ def cancel_my_booking(uow, *, actor: Actor,
     was = booking.status
     view = booking_view(uow, booking, ceremony)
     booking.close(bookings.CANCELLED, now)
-    uow.publish(BOOKING_CANCELLED, booking_event(
-        booking, ceremony, was=was, cause=bookings.BY_STUDENT, reason=None, cancelled_at=now))
+    uow.publish(
+        BOOKING_CANCELLED,
+        booking_event(booking, ceremony, was=was, cause=bookings.BY_STUDENT, reason=None, cancelled_at=now),
+    )
     uow.flush()
     fill_free_places(uow, ceremony)
     return {**view, "status": booking.status, "position": None}
@@ -91,8 +104,9 @@ def fill_free_places(uow, ceremony: Ceremony) -> list[bookings.Booking]:
     return promoted
 
 
-def record_presentation(uow, *, actor: Actor, ceremony_id: str, student_id: str,
-                        outcome: str = bookings.PRESENTED) -> dict:
+def record_presentation(
+    uow, *, actor: Actor, ceremony_id: str, student_id: str, outcome: str = bookings.PRESENTED
+) -> dict:
     """The coordinator records a booked student's outcome: presented, or a no-show (which
     closes the booking: the student books again)."""
     ceremony = find_ceremony(uow, ceremony_id)
@@ -100,19 +114,30 @@ def record_presentation(uow, *, actor: Actor, ceremony_id: str, student_id: str,
     requirement = uow.repo.requirement(student_id)
     booking = uow.repo.booking(ceremony_id, student_id)
     if outcome == bookings.NO_SHOW:
-        presentations.record_no_show(ceremony=ceremony, student_id=student_id, actor=actor,
-                                     requirement=requirement, booking=booking, now=now)
+        presentations.record_no_show(
+            ceremony=ceremony, student_id=student_id, actor=actor, requirement=requirement, booking=booking, now=now
+        )
         recorded_by = actor.subject
         event = PRESENTATION_MISSED
     else:
         presentation = presentations.record_presentation(
-            ceremony=ceremony, student_id=student_id, actor=actor, requirement=requirement,
-            booking=booking, existing=uow.repo.presentation(student_id), now=now)
+            ceremony=ceremony,
+            student_id=student_id,
+            actor=actor,
+            requirement=requirement,
+            booking=booking,
+            existing=uow.repo.presentation(student_id),
+            now=now,
+        )
         uow.repo.add(presentation)
         recorded_by = presentation.recorded_by
         event = PRESENTATION_RECORDED
-    view = {"student_id": student_id, "ceremony_id": ceremony_id, "ceremony_date": ceremony.date,
-            "recorded_by": recorded_by, "recorded_at": now}
+    view = {
+        "student_id": student_id,
+        "ceremony_id": ceremony_id,
+        "ceremony_date": ceremony.date,
+        "recorded_by": recorded_by,
+        "recorded_at": now,
+    }
     uow.publish(event, view)
     return {**view, "outcome": outcome}
-

@@ -1,14 +1,20 @@
 """Ceremonies as organisers see them: scheduling, listing, changing and cancelling one (each
 change reaching every student concerned), and the roster."""
+
 from __future__ import annotations
 
 from services.ceremony.domain import bookings, ceremonies
 from services.ceremony.handlers.bookings import fill_free_places
-from services.ceremony.handlers.common import (booking_event, ceremony_state, ceremony_view,
-                                               current_view, find_ceremony, places_taken)
+from services.ceremony.handlers.common import (
+    booking_event,
+    ceremony_state,
+    ceremony_view,
+    current_view,
+    find_ceremony,
+    places_taken,
+)
 from shared.db import utcnow
-from shared.events import (BOOKING_CANCELLED, BOOKING_CHANGED, CEREMONY_CANCELLED,
-                           CEREMONY_CHANGED, CEREMONY_SCHEDULED)
+from shared.events import BOOKING_CANCELLED, BOOKING_CHANGED, CEREMONY_CANCELLED, CEREMONY_CHANGED, CEREMONY_SCHEDULED
 from shared.permissions import Actor
 from shared.rpc.ceremony import CeremonyChange, CeremonyPlan
 
@@ -19,10 +25,16 @@ TOLD_TO_STUDENTS = ("starts_at", "location")
 
 def schedule(uow, *, actor: Actor, request: CeremonyPlan) -> dict:
     programmes = ceremonies.served_programmes(actor, list(request.programmes))
-    ceremony = ceremonies.schedule(title=request.title, starts_at=request.starts_at,
-                                   location=request.location, capacity=request.capacity,
-                                   language=request.language, scheduled_by=actor.subject,
-                                   now=utcnow(), programmes=programmes)
+    ceremony = ceremonies.schedule(
+        title=request.title,
+        starts_at=request.starts_at,
+        location=request.location,
+        capacity=request.capacity,
+        language=request.language,
+        scheduled_by=actor.subject,
+        now=utcnow(),
+        programmes=programmes,
+    )
     uow.repo.add(ceremony)
     uow.publish(CEREMONY_SCHEDULED, ceremony_state(ceremony))
     return ceremony_view(ceremony, 0)
@@ -32,8 +44,7 @@ def list_ceremonies(uow) -> list[dict]:
     upcoming = uow.repo.upcoming_ceremonies(utcnow())
     ids = [c.ceremony_id for c in upcoming]
     taken, waiting = uow.repo.places_taken(ids), uow.repo.places_taken(ids, bookings.WAITING)
-    return [ceremony_view(c, taken.get(c.ceremony_id, 0), waiting.get(c.ceremony_id, 0))
-            for c in upcoming]
+    return [ceremony_view(c, taken.get(c.ceremony_id, 0), waiting.get(c.ceremony_id, 0)) for c in upcoming]
 
 
 def change(uow, *, actor: Actor, ceremony_id: str, request: CeremonyChange) -> dict:
@@ -42,17 +53,22 @@ def change(uow, *, actor: Actor, ceremony_id: str, request: CeremonyChange) -> d
     ceremony = find_ceremony(uow, ceremony_id, lock=True)
     ceremonies.ensure_may_organise(actor, ceremony)
     now = utcnow()
-    changed = ceremony.change(now=now, places_taken=places_taken(uow, ceremony_id),
-                              starts_at=request.starts_at, location=request.location,
-                              capacity=request.capacity)
+    changed = ceremony.change(
+        now=now,
+        places_taken=places_taken(uow, ceremony_id),
+        starts_at=request.starts_at,
+        location=request.location,
+        capacity=request.capacity,
+    )
     if changed:
-        uow.publish(CEREMONY_CHANGED, {"ceremony": ceremony_state(ceremony), "changes": changed,
-                                       "changed_by": actor.subject, "changed_at": now})
+        uow.publish(
+            CEREMONY_CHANGED,
+            {"ceremony": ceremony_state(ceremony), "changes": changed, "changed_by": actor.subject, "changed_at": now},
+        )
     told = [field for field in changed if field in TOLD_TO_STUDENTS]
     if told:
         for booking in uow.repo.bookings_of(ceremony_id, bookings.BOOKED):
-            uow.publish(BOOKING_CHANGED, booking_event(booking, ceremony, changes=told,
-                                                       changed_at=now))
+            uow.publish(BOOKING_CHANGED, booking_event(booking, ceremony, changes=told, changed_at=now))
     if "capacity" in changed:
         fill_free_places(uow, ceremony)
     return current_view(uow, ceremony)
@@ -64,14 +80,16 @@ def cancel(uow, *, actor: Actor, ceremony_id: str, reason: str) -> dict:
     ceremonies.ensure_may_organise(actor, ceremony)
     now = utcnow()
     ceremony.cancel(reason=reason, now=now)
-    uow.publish(CEREMONY_CANCELLED, {"ceremony_id": ceremony.ceremony_id, "reason": reason,
-                                     "cancelled_at": now})
+    uow.publish(CEREMONY_CANCELLED, {"ceremony_id": ceremony.ceremony_id, "reason": reason, "cancelled_at": now})
     for booking in uow.repo.bookings_of(ceremony_id):
         was = booking.status
         booking.close(bookings.LAPSED, now)
-        uow.publish(BOOKING_CANCELLED, booking_event(
-            booking, ceremony, was=was, cause=bookings.BY_CEREMONY_CANCELLED, reason=reason,
-            cancelled_at=now))
+        uow.publish(
+            BOOKING_CANCELLED,
+            booking_event(
+                booking, ceremony, was=was, cause=bookings.BY_CEREMONY_CANCELLED, reason=reason, cancelled_at=now
+            ),
+        )
     return ceremony_view(ceremony, 0)
 
 
@@ -79,15 +97,21 @@ def roster(uow, *, actor: Actor, ceremony_id: str) -> dict:
     """Who presents, in booking order, with their report's status; then the waiting list."""
     ceremony = find_ceremony(uow, ceremony_id)
     ceremonies.ensure_may_organise(actor, ceremony)
-    presenting = uow.repo.bookings_of(ceremony_id, bookings.BOOKED, bookings.PRESENTED,
-                                      bookings.NO_SHOW)
+    presenting = uow.repo.bookings_of(ceremony_id, bookings.BOOKED, bookings.PRESENTED, bookings.NO_SHOW)
     waiting = uow.repo.waiting_list(ceremony_id)
     reports = uow.repo.report_statuses([b.student_id for b in presenting + waiting])
 
     def entries(rows):
-        return [{"position": number, "student_id": b.student_id, "booking_id": b.booking_id,
-                 "booked_at": b.booked_at, "status": b.status,
-                 "report_status": reports.get(b.student_id, NO_REPORT)}
-                for number, b in enumerate(rows, 1)]
-    return {"ceremony": current_view(uow, ceremony), "presenting": entries(presenting),
-            "waiting": entries(waiting)}
+        return [
+            {
+                "position": number,
+                "student_id": b.student_id,
+                "booking_id": b.booking_id,
+                "booked_at": b.booked_at,
+                "status": b.status,
+                "report_status": reports.get(b.student_id, NO_REPORT),
+            }
+            for number, b in enumerate(rows, 1)
+        ]
+
+    return {"ceremony": current_view(uow, ceremony), "presenting": entries(presenting), "waiting": entries(waiting)}

@@ -1,4 +1,5 @@
 """The final report (submitting and reading it) and the reactions to approvals' events."""
+
 from __future__ import annotations
 
 from services.ceremony import report_pdf
@@ -11,28 +12,40 @@ from shared.events import REPORT_SUBMITTED
 from shared.permissions import Actor
 
 
-def submit_report(uow, *, actor: Actor, filename: str, content: bytes,
-                  max_bytes: int) -> reports.FinalReport:
+def submit_report(uow, *, actor: Actor, filename: str, content: bytes, max_bytes: int) -> reports.FinalReport:
     student_id = student_id_of(actor)
     requirement = uow.repo.requirement(student_id, lock=True)
-    report = reports.submit_report(student_id=student_id, requirement=requirement,
-                                   latest=uow.repo.latest_report(student_id), filename=filename,
-                                   content=content, max_bytes=max_bytes, now=utcnow(),
-                                   lapse=uow.repo.lapse(student_id))
+    report = reports.submit_report(
+        student_id=student_id,
+        requirement=requirement,
+        latest=uow.repo.latest_report(student_id),
+        filename=filename,
+        content=content,
+        max_bytes=max_bytes,
+        now=utcnow(),
+        lapse=uow.repo.lapse(student_id),
+    )
     cleaned, removed = report_pdf.sanitise(report.content)
     if removed:
         report.store_cleaned(cleaned)
     uow.repo.add(report)
-    uow.publish(REPORT_SUBMITTED, {
-        "student_id": student_id, "report_id": report.report_id, "filename": report.filename,
-        "size": report.size, "sha256": report.sha256, "submitted_at": report.submitted_at})
+    uow.publish(
+        REPORT_SUBMITTED,
+        {
+            "student_id": student_id,
+            "report_id": report.report_id,
+            "filename": report.filename,
+            "size": report.size,
+            "sha256": report.sha256,
+            "submitted_at": report.submitted_at,
+        },
+    )
     return report
 
 
 def get_report(uow, *, actor: Actor, student_id: str) -> reports.FinalReport:
     """The student's latest report, for those who may see it; to anyone else it does not exist."""
-    allowed = reports.may_see_report(actor, student_id=student_id,
-                                     requirement=uow.repo.requirement(student_id))
+    allowed = reports.may_see_report(actor, student_id=student_id, requirement=uow.repo.requirement(student_id))
     report = uow.repo.latest_report(student_id) if allowed else None
     if report is None:
         raise NotFound("no report found for this student")
@@ -41,12 +54,18 @@ def get_report(uow, *, actor: Actor, student_id: str) -> reports.FinalReport:
 
 # --- reactions to approvals' events (called through db.consume, which claims the event id) ---
 
+
 def record_requirement_met(uow, data: dict):
     existing = uow.repo.requirement(data["student_id"], lock=True)
     if existing is None:
-        uow.repo.add(RequirementMet(student_id=data["student_id"],
-                                    programme_code=data["programme"],
-                                    rule_set=data["rule_set"], met_at=data["met_at"]))
+        uow.repo.add(
+            RequirementMet(
+                student_id=data["student_id"],
+                programme_code=data["programme"],
+                rule_set=data["rule_set"],
+                met_at=data["met_at"],
+            )
+        )
     else:  # a re-evaluation: keep the programme current, keep the first time it was met
         existing.programme_code, existing.rule_set = data["programme"], data["rule_set"]
     lapse = uow.repo.lapse(data["student_id"], lock=True)
@@ -64,11 +83,16 @@ def record_approval_withdrawn(uow, data: dict):
         if lapse is not None:
             lapse.lift(met_at=data["withdrawn_at"])
     elif lapse is None:
-        uow.repo.add(RequirementLapse(student_id=student_id, activity_id=data["activity_id"],
-                                      reason=data["reason"], lapsed_at=data["withdrawn_at"]))
+        uow.repo.add(
+            RequirementLapse(
+                student_id=student_id,
+                activity_id=data["activity_id"],
+                reason=data["reason"],
+                lapsed_at=data["withdrawn_at"],
+            )
+        )
     else:
-        lapse.lapse(activity_id=data["activity_id"], reason=data["reason"],
-                    at=data["withdrawn_at"])
+        lapse.lapse(activity_id=data["activity_id"], reason=data["reason"], at=data["withdrawn_at"])
 
 
 def _record_report_decision(uow, data: dict, status: str):
@@ -76,8 +100,9 @@ def _record_report_decision(uow, data: dict, status: str):
     if report is None or report.student_id != data["student_id"]:
         # Cannot be applied; raising sends the event through retries to the dead-letter queue.
         raise LookupError(f"report {data['report_id']} of student {data['student_id']} is unknown")
-    report.record_decision(status=status, decided_by=data["decided_by"],
-                           decided_at=data["decided_at"], comment=data.get("comment"))
+    report.record_decision(
+        status=status, decided_by=data["decided_by"], decided_at=data["decided_at"], comment=data.get("comment")
+    )
 
 
 def record_report_accepted(uow, data: dict):

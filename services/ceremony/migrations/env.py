@@ -1,4 +1,5 @@
 """Alembic environment for the ceremony service's database."""
+
 from alembic import context
 
 from services.ceremony.orm import metadata

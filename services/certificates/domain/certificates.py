@@ -1,4 +1,5 @@
 """The certificate: one version per issue, its states, and the rules for issuing and re-issuing."""
+
 from __future__ import annotations
 
 import uuid
@@ -15,6 +16,7 @@ SUPERSEDED = "superseded"
 @dataclass(eq=False)
 class CountedActivity:
     """An activity that counted towards eligibility, as it stands on the certificate."""
+
     activity_id: str
     type_code: str
     type_name_en: str
@@ -38,32 +40,53 @@ class CountedActivity:
 
     def to_record(self) -> dict:
         """JSON-able form, as kept on the certificate row."""
-        return {"activity_id": self.activity_id, "type_code": self.type_code,
-                "type_name_en": self.type_name_en, "type_name_sv": self.type_name_sv,
-                "supplement_en": self.supplement_en, "supplement_sv": self.supplement_sv,
-                "title": self.title, "location_kind": self.location_kind, "country": self.country,
-                "start_date": self.start_date.isoformat(), "end_date": self.end_date.isoformat()}
+        return {
+            "activity_id": self.activity_id,
+            "type_code": self.type_code,
+            "type_name_en": self.type_name_en,
+            "type_name_sv": self.type_name_sv,
+            "supplement_en": self.supplement_en,
+            "supplement_sv": self.supplement_sv,
+            "title": self.title,
+            "location_kind": self.location_kind,
+            "country": self.country,
+            "start_date": self.start_date.isoformat(),
+            "end_date": self.end_date.isoformat(),
+        }
 
     @classmethod
     def from_record(cls, record: dict) -> "CountedActivity":
-        return cls(**{**record, "start_date": date.fromisoformat(record["start_date"]),
-                      "end_date": date.fromisoformat(record["end_date"])})
+        return cls(
+            **{
+                **record,
+                "start_date": date.fromisoformat(record["start_date"]),
+                "end_date": date.fromisoformat(record["end_date"]),
+            }
+        )
 
     @classmethod
     def from_event(cls, data: dict) -> "CountedActivity":
         """From one `activities[]` item of student.eligible.v1 (schema-loaded: dates are dates)."""
         activity_type, location = data["activity_type"], data["location"]
-        return cls(activity_id=data["activity_id"], type_code=activity_type["code"],
-                   type_name_en=activity_type["name_en"], type_name_sv=activity_type["name_sv"],
-                   supplement_en=activity_type["supplement_en"],
-                   supplement_sv=activity_type["supplement_sv"], title=data["title"],
-                   location_kind=location["kind"], country=location.get("country"),
-                   start_date=data["start_date"], end_date=data["end_date"])
+        return cls(
+            activity_id=data["activity_id"],
+            type_code=activity_type["code"],
+            type_name_en=activity_type["name_en"],
+            type_name_sv=activity_type["name_sv"],
+            supplement_en=activity_type["supplement_en"],
+            supplement_sv=activity_type["supplement_sv"],
+            title=data["title"],
+            location_kind=location["kind"],
+            country=location.get("country"),
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+        )
 
 
 @dataclass(eq=False)
 class Certificate:
     """One version of a student's certificate. Revocation and supersession are states, not deletes."""
+
     certificate_id: str
     code: str
     version: int
@@ -90,8 +113,7 @@ class Certificate:
     @property
     def programme(self) -> dict:
         """The programme as every view of the certificate names it."""
-        return {"code": self.programme_code, "name_en": self.programme_name_en,
-                "name_sv": self.programme_name_sv}
+        return {"code": self.programme_code, "name_en": self.programme_name_en, "name_sv": self.programme_name_sv}
 
     @property
     def filename(self) -> str:
@@ -114,6 +136,7 @@ class Certificate:
 @dataclass(eq=False)
 class CertificateDocument:
     """The rendered PDF of one certificate version, kept as issued."""
+
     certificate_id: str
     filename: str
     media_type: str
@@ -121,8 +144,9 @@ class CertificateDocument:
     created_at: datetime
 
 
-def issue(*, eligibility: dict, current: Certificate | None, latest_version: int, code: str,
-          now: datetime) -> Certificate | None:
+def issue(
+    *, eligibility: dict, current: Certificate | None, latest_version: int, code: str, now: datetime
+) -> Certificate | None:
     """The certificate a student.eligible.v1 calls for, or None when a valid one already stands.
 
     Issuing is idempotent per student: a second eligibility (a redelivery, a re-evaluation)
@@ -134,13 +158,20 @@ def issue(*, eligibility: dict, current: Certificate | None, latest_version: int
         raise Invalid({"activities": ["an eligible student has counted activities"]})
     programme = eligibility["programme"]
     return Certificate(
-        certificate_id=str(uuid.uuid4()), code=code, version=latest_version + 1,
-        student_id=eligibility["student_id"], state=VALID, holder_name=eligibility["name"],
-        programme_code=programme["code"], programme_name_en=programme["name_en"],
+        certificate_id=str(uuid.uuid4()),
+        code=code,
+        version=latest_version + 1,
+        student_id=eligibility["student_id"],
+        state=VALID,
+        holder_name=eligibility["name"],
+        programme_code=programme["code"],
+        programme_name_en=programme["name_en"],
         programme_name_sv=programme["name_sv"],
         activities=[CountedActivity.from_event(a).to_record() for a in eligibility["activities"]],
-        ceremony_date=eligibility["ceremony"]["date"], issued_at=now,
-        ceremony_id=eligibility["ceremony"].get("ceremony_id"))
+        ceremony_date=eligibility["ceremony"]["date"],
+        issued_at=now,
+        ceremony_id=eligibility["ceremony"].get("ceremony_id"),
+    )
 
 
 def same_name(a: str, b: str) -> bool:
@@ -148,8 +179,9 @@ def same_name(a: str, b: str) -> bool:
     return " ".join((a or "").split()) == " ".join((b or "").split())
 
 
-def reissue(current: Certificate | None, *, latest_version: int, code: str, now: datetime,
-            reason: str, name: str | None = None) -> Certificate | None:
+def reissue(
+    current: Certificate | None, *, latest_version: int, code: str, now: datetime, reason: str, name: str | None = None
+) -> Certificate | None:
     """The next version of a valid certificate: the same achievement, a new code and issue date.
 
     `name` is the corrected legal name (a student.updated.v1); None keeps the holder's name (an
@@ -165,10 +197,19 @@ def reissue(current: Certificate | None, *, latest_version: int, code: str, now:
     if name is not None and same_name(name, current.holder_name):
         return None
     return Certificate(
-        certificate_id=str(uuid.uuid4()), code=code, version=latest_version + 1,
-        student_id=current.student_id, state=VALID,
+        certificate_id=str(uuid.uuid4()),
+        code=code,
+        version=latest_version + 1,
+        student_id=current.student_id,
+        state=VALID,
         holder_name=" ".join(name.split()) if name is not None else current.holder_name,
-        programme_code=current.programme_code, programme_name_en=current.programme_name_en,
-        programme_name_sv=current.programme_name_sv, activities=list(current.activities),
-        ceremony_date=current.ceremony_date, issued_at=now, ceremony_id=current.ceremony_id,
-        supersedes=current.code, reissue_reason=reason)
+        programme_code=current.programme_code,
+        programme_name_en=current.programme_name_en,
+        programme_name_sv=current.programme_name_sv,
+        activities=list(current.activities),
+        ceremony_date=current.ceremony_date,
+        issued_at=now,
+        ceremony_id=current.ceremony_id,
+        supersedes=current.code,
+        reissue_reason=reason,
+    )

@@ -1,4 +1,5 @@
 """The verification code: the public key to a certificate, unguessable, read back forgivingly."""
+
 from __future__ import annotations
 
 import base64

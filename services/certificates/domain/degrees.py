@@ -1,4 +1,5 @@
 """Degrees student records conferred: the Diploma Supplement line is sent for each one."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from datetime import date, datetime
 @dataclass(eq=False)
 class Degree:
     """A conferred degree, as student records reported it (one per `degree_ref`)."""
+
     degree_ref: str
     student_id: str
     programme: str

@@ -1,4 +1,5 @@
 """The Diploma Supplement's section 6.1 line for a certificate, in English and Swedish."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,6 +14,7 @@ SUPPLEMENT_SECTION = "6.1"  # Diploma Supplement: additional information
 @dataclass(eq=False)
 class DiplomaSupplementEntry:
     """The section 6.1 line of the Diploma Supplement for one certificate, in English and Swedish."""
+
     entry_id: str
     student_id: str
     certificate_code: str
@@ -37,17 +39,28 @@ def supplement_entry(certificate: Certificate, now: datetime) -> DiplomaSuppleme
     lines_en, lines_sv = [], []
     for activity in certificate.counted_activities:
         period = f"{activity.start_date.isoformat()} – {activity.end_date.isoformat()}"
-        lines_en.append(f"{_sentence(activity.supplement_en)}: {_sentence(activity.title)} "
-                        f"({activity.place('en')}, {period}).")
-        lines_sv.append(f"{_sentence(activity.supplement_sv)}: {_sentence(activity.title)} "
-                        f"({activity.place('sv')}, {period}).")
-    text_en = (f"Certificate of International Merits (CIM), Faculty of Medicine, within the "
-               f"{certificate.programme_name_en}; certificate {certificate.code}, issued {issued}. "
-               f"Activities: " + " ".join(lines_en))
-    text_sv = (f"Certificate of International Merits (CIM), Medicinska fakulteten, inom "
-               f"{certificate.programme_name_sv}; intyg {certificate.code}, utfärdat {issued}. "
-               f"Aktiviteter: " + " ".join(lines_sv))
+        lines_en.append(
+            f"{_sentence(activity.supplement_en)}: {_sentence(activity.title)} ({activity.place('en')}, {period})."
+        )
+        lines_sv.append(
+            f"{_sentence(activity.supplement_sv)}: {_sentence(activity.title)} ({activity.place('sv')}, {period})."
+        )
+    text_en = (
+        f"Certificate of International Merits (CIM), Faculty of Medicine, within the "
+        f"{certificate.programme_name_en}; certificate {certificate.code}, issued {issued}. "
+        f"Activities: " + " ".join(lines_en)
+    )
+    text_sv = (
+        f"Certificate of International Merits (CIM), Medicinska fakulteten, inom "
+        f"{certificate.programme_name_sv}; intyg {certificate.code}, utfärdat {issued}. "
+        f"Aktiviteter: " + " ".join(lines_sv)
+    )
     return DiplomaSupplementEntry(
-        entry_id=str(uuid.uuid4()), student_id=certificate.student_id,
-        certificate_code=certificate.code, section=SUPPLEMENT_SECTION, text_en=text_en,
-        text_sv=text_sv, recorded_at=now)
+        entry_id=str(uuid.uuid4()),
+        student_id=certificate.student_id,
+        certificate_code=certificate.code,
+        section=SUPPLEMENT_SECTION,
+        text_en=text_en,
+        text_sv=text_sv,
+        recorded_at=now,
+    )

@@ -1,4 +1,5 @@
 """What several certificates use cases share: a certificate found by its code, and their views."""
+
 from __future__ import annotations
 
 from services.certificates.domain.certificates import Certificate
@@ -18,17 +19,27 @@ def certificate_by_code(uow, code: str, *, lock: bool = False) -> Certificate:
 
 
 def certificate_view(certificate: Certificate, public_base_url: str) -> dict:
-    return {"code": certificate.code, "status": certificate.state, "version": certificate.version,
-            "issued_at": certificate.issued_at,
-            "verify_url": verify_url(public_base_url, certificate.code),
-            "programme": certificate.programme}
+    return {
+        "code": certificate.code,
+        "status": certificate.state,
+        "version": certificate.version,
+        "issued_at": certificate.issued_at,
+        "verify_url": verify_url(public_base_url, certificate.code),
+        "programme": certificate.programme,
+    }
 
 
 def review_view(review: CertificateReview, certificate: Certificate | None) -> dict:
-    return {"review_id": review.review_id, "certificate_code": review.certificate_code,
-            "student_id": review.student_id,
-            "holder": certificate.holder_name if certificate else None,
-            "activity_id": review.activity_id, "withdrawal_reason": review.withdrawal_reason,
-            "requested_at": review.requested_at, "decision": review.decision,
-            "decision_reason": review.decision_reason, "decided_by": review.decided_by,
-            "decided_at": review.decided_at}
+    return {
+        "review_id": review.review_id,
+        "certificate_code": review.certificate_code,
+        "student_id": review.student_id,
+        "holder": certificate.holder_name if certificate else None,
+        "activity_id": review.activity_id,
+        "withdrawal_reason": review.withdrawal_reason,
+        "requested_at": review.requested_at,
+        "decision": review.decision,
+        "decision_reason": review.decision_reason,
+        "decided_by": review.decided_by,
+        "decided_at": review.decided_at,
+    }

@@ -1,4 +1,5 @@
 """What the student, the public, registrars and admins read of the certificates."""
+
 from __future__ import annotations
 
 import base64
@@ -28,6 +29,7 @@ def _holder(actor: Actor) -> str:
 
 # --- the student -------------------------------------------------------------------------------
 
+
 def get_certificate(uow, *, actor: Actor, public_base_url: str) -> dict:
     """The student's latest certificate, whatever its state (a revoked one says so)."""
     certificate = uow.repo.latest_for(_holder(actor))
@@ -41,8 +43,7 @@ def download(uow, *, actor: Actor) -> dict:
     document = uow.repo.document(certificate.certificate_id) if certificate is not None else None
     if document is None:
         raise NotFound("you have no valid CIM certificate")
-    return {"filename": document.filename,
-            "content_b64": base64.b64encode(document.content).decode("ascii")}
+    return {"filename": document.filename, "content_b64": base64.b64encode(document.content).decode("ascii")}
 
 
 def badge_credential(uow, *, actor: Actor, public_base_url: str) -> dict:
@@ -54,6 +55,7 @@ def badge_credential(uow, *, actor: Actor, public_base_url: str) -> dict:
 
 
 # --- the public --------------------------------------------------------------------------------
+
 
 def verify(uow, *, code: str, public_base_url: str | None = None) -> dict:
     normalised = normalise_code(code)
@@ -68,6 +70,7 @@ def verify(uow, *, code: str, public_base_url: str | None = None) -> dict:
 
 
 # --- registrars and admins ---------------------------------------------------------------------
+
 
 def diploma_supplement(uow, *, actor: Actor, student_id: str) -> DiplomaSupplementEntry:
     ensure_may_have_role(actor, *SUPPLEMENT_READERS, doing="read Diploma Supplement records")
@@ -87,6 +90,8 @@ def ceremony_archive(uow, *, actor: Actor, ceremony_id: str) -> dict:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for _certificate, document in pairs:
             archive.writestr(document.filename, document.content)
-    return {"filename": f"cim-certificates-{ceremony_id}.zip",
-            "content_b64": base64.b64encode(buffer.getvalue()).decode("ascii"),
-            "count": len(pairs)}
+    return {
+        "filename": f"cim-certificates-{ceremony_id}.zip",
+        "content_b64": base64.b64encode(buffer.getvalue()).decode("ascii"),
+        "count": len(pairs),
+    }

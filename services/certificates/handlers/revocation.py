@@ -2,6 +2,7 @@
 
 Revocation is a state, not a delete: the certificate stays on record and verifiers see why.
 """
+
 from __future__ import annotations
 
 from services.certificates.domain.certificates import Certificate
@@ -29,13 +30,20 @@ def _revoke(uow, certificate: Certificate, reason: str, subject: str):
     certificate.revoke(reason, now)
     for review in uow.repo.pending_reviews(certificate.certificate_id):
         review.decide(REVOKE, certificate.revoked_reason, subject, now)
-    uow.publish(CERTIFICATE_REVOKED, {
-        "certificate_id": certificate.certificate_id, "code": certificate.code,
-        "student_id": certificate.student_id, "reason": certificate.revoked_reason,
-        "revoked_at": now})
+    uow.publish(
+        CERTIFICATE_REVOKED,
+        {
+            "certificate_id": certificate.certificate_id,
+            "code": certificate.code,
+            "student_id": certificate.student_id,
+            "reason": certificate.revoked_reason,
+            "revoked_at": now,
+        },
+    )
 
 
 # --- admin review after an approval was withdrawn --------------------------------------------
+
 
 def flag_for_review(uow, data: dict) -> dict | None:
     """activity.approval_withdrawn.v1: a certificate that may no longer be deserved waits for an admin."""
@@ -49,8 +57,7 @@ def flag_for_review(uow, data: dict) -> dict | None:
 
 def list_reviews(uow, *, actor: Actor) -> list[dict]:
     ensure_may_have_role(actor, ADMIN, doing="review certificates")
-    return [review_view(review, uow.repo.by_code(review.certificate_code))
-            for review in uow.repo.pending_reviews()]
+    return [review_view(review, uow.repo.by_code(review.certificate_code)) for review in uow.repo.pending_reviews()]
 
 
 def decide_review(uow, *, actor: Actor, code: str, request: ReviewDecision) -> dict:

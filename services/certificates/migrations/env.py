@@ -1,4 +1,5 @@
 """Alembic environment for the certificates service's database."""
+
 from alembic import context
 
 from services.certificates.orm import metadata

@@ -1,4 +1,5 @@
 """The gateway's routes, one module per owning service (mixins of GatewayService), and their base."""
+
 from __future__ import annotations
 
 from services.gateway.identity import Identity

@@ -1,4 +1,5 @@
 """Routes answered by the approvals service."""
+
 from __future__ import annotations
 
 import csv
@@ -13,14 +14,29 @@ from services.gateway.routes import Routes
 from services.gateway.routing import SOURCE, route
 from shared.permissions import ADMIN, COORDINATOR, STUDENT
 from shared.rpc.approvals import (
-    ActivityDecisionRequest, ActivityDecisionView, ActivityDetailView, AlertView,
+    ActivityDecisionRequest,
+    ActivityDecisionView,
+    ActivityDetailView,
+    AlertView,
     ApprovalWithdrawalRequest,
-    ApprovalWithdrawalView, AuditEntryView, BulkDecisionRequest, BulkDecisionView,
-    CoordinatorRequest, CoordinatorView, FunnelQuery, FunnelRowView, InboxItemView, InboxQuery,
-    ProgressView, ReportDecisionRequest, ReportDecisionView)
+    ApprovalWithdrawalView,
+    AuditEntryView,
+    BulkDecisionRequest,
+    BulkDecisionView,
+    CoordinatorRequest,
+    CoordinatorView,
+    FunnelQuery,
+    FunnelRowView,
+    InboxItemView,
+    InboxQuery,
+    ProgressView,
+    ReportDecisionRequest,
+    ReportDecisionView,
+)
 
-_FORMAT = fields.String(validate=validate.OneOf(("json", "csv")),
-                        metadata={"description": "csv for a spreadsheet (or Accept: text/csv)"})
+_FORMAT = fields.String(
+    validate=validate.OneOf(("json", "csv")), metadata={"description": "csv for a spreadsheet (or Accept: text/csv)"}
+)
 
 
 class AuditQuery(PageQuery):
@@ -30,14 +46,13 @@ class AuditQuery(PageQuery):
 class FunnelRouteQuery(FunnelQuery):
     format = _FORMAT
 
-AUDIT_COLUMNS = ("seq", "at", "student_id", "actor", "action", "item_kind", "item_id", "version",
-                 "detail")
+
+AUDIT_COLUMNS = ("seq", "at", "student_id", "actor", "action", "item_kind", "item_id", "version", "detail")
 FUNNEL_COLUMNS = ("programme", "stage", "count", "median_wait_seconds")
 
 
 def _wants_csv(request) -> bool:
-    return (request.args.get("format") == "csv"
-            or request.accept_mimetypes.best == "text/csv")
+    return request.args.get("format") == "csv" or request.accept_mimetypes.best == "text/csv"
 
 
 def _query(request, *drop: str) -> dict:
@@ -48,8 +63,7 @@ def _query(request, *drop: str) -> dict:
 def _page_response(request, page: dict) -> Response:
     """One page the owning service cut: its items, and the headers that point at the next one."""
     headers = next_page_headers(request, page["next_cursor"]) if page["next_cursor"] else {}
-    return Response(json.dumps(page["items"]), status=200, mimetype="application/json",
-                    headers=headers)
+    return Response(json.dumps(page["items"]), status=200, mimetype="application/json", headers=headers)
 
 
 def csv_response(rows: list[dict], columns: tuple[str, ...], filename: str) -> Response:
@@ -58,10 +72,18 @@ def csv_response(rows: list[dict], columns: tuple[str, ...], filename: str) -> R
     writer.writeheader()
     for row in rows:
         # A cell starting with = + - @ would be a formula in a spreadsheet: quote it as text.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@")
-                             else ("" if v is None else v)) for k, v in row.items()})
-    return Response(out.getvalue(), status=200, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        writer.writerow(
+            {
+                k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else ("" if v is None else v))
+                for k, v in row.items()
+            }
+        )
+    return Response(
+        out.getvalue(),
+        status=200,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 class ApprovalsRoutes(Routes):
@@ -72,8 +94,14 @@ class ApprovalsRoutes(Routes):
     def progress(self, request, identity):
         return 200, self.approvals.progress(self._student(identity))
 
-    @route("GET", "/v1/coordinator/inbox", roles=(COORDINATOR, ADMIN), query=InboxQuery,
-           response=InboxItemView(many=True), paged=SOURCE)
+    @route(
+        "GET",
+        "/v1/coordinator/inbox",
+        roles=(COORDINATOR, ADMIN),
+        query=InboxQuery,
+        response=InboxItemView(many=True),
+        paged=SOURCE,
+    )
     def inbox(self, request, identity):
         """Filters: programme, type, kind (activity|report), status (new|resubmitted), student
         (one student's items), q (part of the student's name); paging: limit and cursor (the
@@ -81,52 +109,85 @@ class ApprovalsRoutes(Routes):
         page = self.approvals.inbox(self._staff(identity), _query(request))
         return _page_response(request, page)
 
-    @route("GET", "/v1/activities/<item_id:activity_id>", roles=(COORDINATOR, ADMIN),
-           response=ActivityDetailView)
+    @route("GET", "/v1/activities/<item_id:activity_id>", roles=(COORDINATOR, ADMIN), response=ActivityDetailView)
     def activity_to_decide(self, request, identity, activity_id):
         """An activity as its coordinator decides on it: the latest version and every decision."""
         return 200, self.approvals.get_activity(self._staff(identity), activity_id)
 
-    @route("POST", "/v1/activities/<string:activity_id>/decision", roles=(COORDINATOR, ADMIN),
-           body=ActivityDecisionRequest, response=ActivityDecisionView, status=200)
+    @route(
+        "POST",
+        "/v1/activities/<string:activity_id>/decision",
+        roles=(COORDINATOR, ADMIN),
+        body=ActivityDecisionRequest,
+        response=ActivityDecisionView,
+        status=200,
+    )
     def decide_activity(self, request, identity, activity_id):
         body = json_body(request)
         return 200, self.approvals.decide_activity(self._staff(identity), activity_id, body)
 
-    @route("POST", "/v1/activities/decisions", roles=(COORDINATOR, ADMIN),
-           body=BulkDecisionRequest, response=BulkDecisionView, status=200)
+    @route(
+        "POST",
+        "/v1/activities/decisions",
+        roles=(COORDINATOR, ADMIN),
+        body=BulkDecisionRequest,
+        response=BulkDecisionView,
+        status=200,
+    )
     def bulk_decide(self, request, identity):
         """Bulk approval: {decision: "approved", items: [{activity_id, version?}]}; a result per item."""
         body = json_body(request)
         return 200, self.approvals.bulk_decide(self._staff(identity), body)
 
-    @route("POST", "/v1/activities/<string:activity_id>/approval-withdrawal",
-           roles=(COORDINATOR, ADMIN), body=ApprovalWithdrawalRequest,
-           response=ApprovalWithdrawalView, status=200)
+    @route(
+        "POST",
+        "/v1/activities/<string:activity_id>/approval-withdrawal",
+        roles=(COORDINATOR, ADMIN),
+        body=ApprovalWithdrawalRequest,
+        response=ApprovalWithdrawalView,
+        status=200,
+    )
     def withdraw_approval(self, request, identity, activity_id):
         body = json_body(request)
         return 200, self.approvals.withdraw_approval(self._staff(identity), activity_id, body)
 
-    @route("POST", "/v1/students/<string:student_id>/report/decision", roles=(COORDINATOR, ADMIN),
-           body=ReportDecisionRequest, response=ReportDecisionView, status=200)
+    @route(
+        "POST",
+        "/v1/students/<string:student_id>/report/decision",
+        roles=(COORDINATOR, ADMIN),
+        body=ReportDecisionRequest,
+        response=ReportDecisionView,
+        status=200,
+    )
     def decide_report(self, request, identity, student_id):
         body = json_body(request)
         return 200, self.approvals.decide_report(self._staff(identity), student_id, body)
 
-    @route("GET", "/v1/students/<string:student_id>/audit", roles=(STUDENT, COORDINATOR, ADMIN),
-           query=AuditQuery, response=AuditEntryView(many=True), paged=SOURCE,
-           produces=("application/json", "text/csv"))
+    @route(
+        "GET",
+        "/v1/students/<string:student_id>/audit",
+        roles=(STUDENT, COORDINATOR, ADMIN),
+        query=AuditQuery,
+        response=AuditEntryView(many=True),
+        paged=SOURCE,
+        produces=("application/json", "text/csv"),
+    )
     def audit_trail(self, request, identity, student_id):
         """The student's audit trail (JSON, or CSV with ?format=csv or Accept: text/csv)."""
-        page = self.approvals.audit_trail(self._anyone(identity), student_id,
-                                          _query(request, "format"))
+        page = self.approvals.audit_trail(self._anyone(identity), student_id, _query(request, "format"))
         if _wants_csv(request):
             return csv_response(page["items"], AUDIT_COLUMNS, f"audit-{student_id}.csv")
         return _page_response(request, page)
 
-    @route("GET", "/v1/me/audit", roles=(STUDENT,), query=AuditQuery,
-           response=AuditEntryView(many=True), paged=SOURCE,
-           produces=("application/json", "text/csv"))
+    @route(
+        "GET",
+        "/v1/me/audit",
+        roles=(STUDENT,),
+        query=AuditQuery,
+        response=AuditEntryView(many=True),
+        paged=SOURCE,
+        produces=("application/json", "text/csv"),
+    )
     def my_audit_trail(self, request, identity):
         student = self._student(identity)
         page = self.approvals.audit_trail(student, student["student_id"], _query(request, "format"))
@@ -134,9 +195,15 @@ class ApprovalsRoutes(Routes):
             return csv_response(page["items"], AUDIT_COLUMNS, "audit.csv")
         return _page_response(request, page)
 
-    @route("GET", "/v1/coordinator/funnel", roles=(COORDINATOR, ADMIN), query=FunnelRouteQuery,
-           response=FunnelRowView(many=True), paged=False,
-           produces=("application/json", "text/csv"))
+    @route(
+        "GET",
+        "/v1/coordinator/funnel",
+        roles=(COORDINATOR, ADMIN),
+        query=FunnelRouteQuery,
+        response=FunnelRowView(many=True),
+        paged=False,
+        produces=("application/json", "text/csv"),
+    )
     def funnel(self, request, identity):
         """Per programme: registered -> requirement met -> report accepted -> presented ->
         eligible -> certificate issued (counts, median wait in seconds). ?programme=, ?format=csv."""
@@ -145,8 +212,7 @@ class ApprovalsRoutes(Routes):
             return csv_response(rows, FUNNEL_COLUMNS, "funnel.csv")
         return 200, rows
 
-    @route("GET", "/v1/coordinator/alerts", roles=(ADMIN,), response=AlertView(many=True),
-           paged=False)
+    @route("GET", "/v1/coordinator/alerts", roles=(ADMIN,), response=AlertView(many=True), paged=False)
     def alerts(self, request, identity):
         """Programmes with no available coordinator, and the work waiting for them."""
         return 200, self.approvals.alerts(self._staff(identity))
@@ -155,8 +221,9 @@ class ApprovalsRoutes(Routes):
     def coordinators(self, request, identity):
         return 200, self.approvals.list_coordinators(self._staff(identity))
 
-    @route("PUT", "/v1/coordinators/<string:subject>", roles=(ADMIN,), body=CoordinatorRequest,
-           response=CoordinatorView)
+    @route(
+        "PUT", "/v1/coordinators/<string:subject>", roles=(ADMIN,), body=CoordinatorRequest, response=CoordinatorView
+    )
     def put_coordinator(self, request, identity, subject):
         body = json_body(request)
         return 200, self.approvals.put_coordinator(self._staff(identity), subject, body)

@@ -1,4 +1,5 @@
 """Routes answered by the campus edge: campus systems post CloudEvents over HTTP."""
+
 from __future__ import annotations
 
 from services.gateway.errors import PayloadTooLarge
@@ -12,20 +13,31 @@ from shared.rpc.campus import IntakeView
 MAX_CAMPUS_BYTES = 1024 * 1024  # a batch of 100 events with room to spare
 
 # The CloudEvents HTTP binding's three modes, as the OpenAPI document shows them (docs/campus.md).
-_CLOUDEVENT = {"type": "object", "required": ["specversion", "id", "source", "type", "data"],
-               "properties": {"specversion": {"const": "1.0"}, "id": {"type": "string"},
-                              "source": {"type": "string"}, "type": {"type": "string"},
-                              "time": {"type": "string", "format": "date-time"},
-                              "datacontenttype": {"type": "string"}, "data": {"type": "object"}}}
-BODIES = {STRUCTURED: _CLOUDEVENT,
-          BATCH: {"type": "array", "minItems": 1, "maxItems": 100, "items": _CLOUDEVENT},
-          "application/json": {"type": "object", "description": "binary mode: the event's data; "
-                               "its attributes in ce-id, ce-source, ce-type, ce-specversion"}}
+_CLOUDEVENT = {
+    "type": "object",
+    "required": ["specversion", "id", "source", "type", "data"],
+    "properties": {
+        "specversion": {"const": "1.0"},
+        "id": {"type": "string"},
+        "source": {"type": "string"},
+        "type": {"type": "string"},
+        "time": {"type": "string", "format": "date-time"},
+        "datacontenttype": {"type": "string"},
+        "data": {"type": "object"},
+    },
+}
+BODIES = {
+    STRUCTURED: _CLOUDEVENT,
+    BATCH: {"type": "array", "minItems": 1, "maxItems": 100, "items": _CLOUDEVENT},
+    "application/json": {
+        "type": "object",
+        "description": "binary mode: the event's data; its attributes in ce-id, ce-source, ce-type, ce-specversion",
+    },
+}
 
 
 class CampusRoutes(Routes):
-    @route("POST", "/v1/campus/events", roles=(CAMPUS_SYSTEM,), response=IntakeView, status=202,
-           consumes=BODIES)
+    @route("POST", "/v1/campus/events", roles=(CAMPUS_SYSTEM,), response=IntakeView, status=202, consumes=BODIES)
     def campus_events(self, request, identity):
         """CloudEvents from a campus system: structured, binary (ce- headers) or batch mode."""
         if (request.content_length or 0) > MAX_CAMPUS_BYTES:
@@ -39,6 +51,5 @@ class CampusRoutes(Routes):
             raise Invalid({"events": [exc.reason]}) from None
         for event in events:
             if event.system != identity.subject:
-                raise Forbidden(f"{identity.subject} may not send {event.type}: a type of "
-                                f"campus.{event.system}")
+                raise Forbidden(f"{identity.subject} may not send {event.type}: a type of campus.{event.system}")
         return 202, self.campus.receive(self._person(identity), [e.to_structured() for e in events])

@@ -1,4 +1,5 @@
 """Routes answered by the ceremony service."""
+
 from __future__ import annotations
 
 import base64
@@ -14,9 +15,18 @@ from services.gateway.routing import ANY_ROLE, route
 from shared.errors import NotFound
 from shared.permissions import ADMIN, COORDINATOR, STUDENT
 from shared.rpc import Payload
-from shared.rpc.ceremony import (BookingView, CancelRequest, CeremonyView, ChangeRequest,
-                                 PresentationRequest, PresentationView, ReportDetailView,
-                                 ReportView, RosterView, ScheduleRequest)
+from shared.rpc.ceremony import (
+    BookingView,
+    CancelRequest,
+    CeremonyView,
+    ChangeRequest,
+    PresentationRequest,
+    PresentationView,
+    ReportDetailView,
+    ReportView,
+    RosterView,
+    ScheduleRequest,
+)
 
 
 def _header_safe(filename: str) -> str:
@@ -25,8 +35,9 @@ def _header_safe(filename: str) -> str:
 
 
 class ReportUploadQuery(Payload):
-    filename = fields.String(validate=validate.Length(min=1, max=200),
-                             metadata={"description": "the file's name (application/pdf uploads)"})
+    filename = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "the file's name (application/pdf uploads)"}
+    )
 
 
 class CeremonyRoutes(Routes):
@@ -36,26 +47,34 @@ class CeremonyRoutes(Routes):
         student = self._student(identity)
         return 200, self.ceremony.get_report(student, student["student_id"])
 
-    @route("GET", "/v1/students/<string:student_id>/report", roles=(COORDINATOR, ADMIN),
-           response=ReportDetailView)
+    @route("GET", "/v1/students/<string:student_id>/report", roles=(COORDINATOR, ADMIN), response=ReportDetailView)
     def student_report(self, request, identity, student_id):
         """A student's latest final report, for their programme's coordinator."""
         return 200, self.ceremony.get_report(self._staff(identity), student_id)
 
-    @route("GET", "/v1/students/<string:student_id>/report.pdf", roles=(COORDINATOR, ADMIN),
-           produces="application/pdf")
+    @route("GET", "/v1/students/<string:student_id>/report.pdf", roles=(COORDINATOR, ADMIN), produces="application/pdf")
     def student_report_file(self, request, identity, student_id):
         """The report itself, so the coordinator reads it before accepting or returning it."""
         document = self.ceremony.download_report(self._staff(identity), student_id)
         # An attachment the browser must not sniff into anything else: saved, never displayed.
-        return Response(base64.b64decode(document["content_b64"]), mimetype="application/pdf",
-                        headers={"Content-Disposition":
-                                 f'attachment; filename="{_header_safe(document["filename"])}"',
-                                 "X-Content-Type-Options": "nosniff",
-                                 "X-Content-SHA256": document["sha256"]})
+        return Response(
+            base64.b64decode(document["content_b64"]),
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{_header_safe(document["filename"])}"',
+                "X-Content-Type-Options": "nosniff",
+                "X-Content-SHA256": document["sha256"],
+            },
+        )
 
-    @route("POST", "/v1/me/report", roles=(STUDENT,), query=ReportUploadQuery, response=ReportView,
-           consumes=("application/pdf", "multipart/form-data"))
+    @route(
+        "POST",
+        "/v1/me/report",
+        roles=(STUDENT,),
+        query=ReportUploadQuery,
+        response=ReportView,
+        consumes=("application/pdf", "multipart/form-data"),
+    )
     def submit_report(self, request, identity):
         limit = self.settings.max_upload_bytes
         if (request.content_length or 0) > limit:
@@ -73,15 +92,15 @@ class CeremonyRoutes(Routes):
         if len(content) > limit:
             raise PayloadTooLarge(f"the report may be at most {limit} bytes")
         student = self._student(identity)
-        return 201, self.ceremony.submit_report(student, {
-            "filename": filename[:200], "content_b64": base64.b64encode(content).decode()})
+        return 201, self.ceremony.submit_report(
+            student, {"filename": filename[:200], "content_b64": base64.b64encode(content).decode()}
+        )
 
     @route("GET", "/v1/ceremonies", roles=ANY_ROLE, response=CeremonyView(many=True))
     def ceremonies(self, request, identity):
         return 200, self.ceremony.list_ceremonies()
 
-    @route("POST", "/v1/ceremonies/<string:ceremony_id>/bookings", roles=(STUDENT,),
-           response=BookingView)
+    @route("POST", "/v1/ceremonies/<string:ceremony_id>/bookings", roles=(STUDENT,), response=BookingView)
     def book(self, request, identity, ceremony_id):
         return 201, self.ceremony.book(self._student(identity), ceremony_id)
 
@@ -96,24 +115,34 @@ class CeremonyRoutes(Routes):
         freed place goes to the first in line."""
         return 200, self.ceremony.cancel_my_booking(self._student(identity))
 
-    @route("PATCH", "/v1/ceremonies/<string:ceremony_id>", roles=(COORDINATOR, ADMIN),
-           body=ChangeRequest, response=CeremonyView)
+    @route(
+        "PATCH",
+        "/v1/ceremonies/<string:ceremony_id>",
+        roles=(COORDINATOR, ADMIN),
+        body=ChangeRequest,
+        response=CeremonyView,
+    )
     def change_ceremony(self, request, identity, ceremony_id):
         """A new time, place or capacity, by a coordinator of a programme it serves; every
         booked student is told of a new time or place."""
         body = json_body(request)
         return 200, self.ceremony.change(self._staff(identity), ceremony_id, body)
 
-    @route("POST", "/v1/ceremonies/<string:ceremony_id>/cancellation", roles=(COORDINATOR, ADMIN),
-           body=CancelRequest, response=CeremonyView, status=200)
+    @route(
+        "POST",
+        "/v1/ceremonies/<string:ceremony_id>/cancellation",
+        roles=(COORDINATOR, ADMIN),
+        body=CancelRequest,
+        response=CeremonyView,
+        status=200,
+    )
     def cancel_ceremony(self, request, identity, ceremony_id):
         """Cancel the ceremony with a reason: its bookings and waiting list lapse, and every
         student on them is told."""
         body = json_body(request)
         return 200, self.ceremony.cancel(self._staff(identity), ceremony_id, body)
 
-    @route("GET", "/v1/ceremonies/<string:ceremony_id>/roster", roles=(COORDINATOR, ADMIN),
-           response=RosterView)
+    @route("GET", "/v1/ceremonies/<string:ceremony_id>/roster", roles=(COORDINATOR, ADMIN), response=RosterView)
     def roster(self, request, identity, ceremony_id):
         """Who presents, in booking order, with their report status; then the waiting list."""
         roster = self.ceremony.roster(self._staff(identity), ceremony_id)
@@ -122,37 +151,45 @@ class CeremonyRoutes(Routes):
             entry["name"] = names.get(entry["student_id"])
         return 200, roster
 
-    @route("GET", "/v1/ceremonies/<string:ceremony_id>/roster.pdf", roles=(COORDINATOR, ADMIN),
-           produces="application/pdf")
+    @route(
+        "GET", "/v1/ceremonies/<string:ceremony_id>/roster.pdf", roles=(COORDINATOR, ADMIN), produces="application/pdf"
+    )
     def roster_pdf(self, request, identity, ceremony_id):
         """The roster, printable: names, booking order, report status, a column to mark."""
         staff = self._staff(identity)
         roster = self.ceremony.roster(staff, ceremony_id)  # refuses a foreign coordinator first
         document = self.ceremony.roster_pdf(staff, ceremony_id, self._names(roster))
-        return Response(base64.b64decode(document["content_b64"]), mimetype="application/pdf",
-                        headers={"Content-Disposition":
-                                 f'attachment; filename="{document["filename"]}"',
-                                 "X-Content-Type-Options": "nosniff"})
+        return Response(
+            base64.b64decode(document["content_b64"]),
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{document["filename"]}"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     def _names(self, roster: dict) -> dict:
         """Each listed student's name, from registration (the ceremony keeps none)."""
         names = {}
         for entry in roster["presenting"] + roster["waiting"]:
             try:
-                names[entry["student_id"]] = self.registration.get_student(
-                    entry["student_id"])["name"]
+                names[entry["student_id"]] = self.registration.get_student(entry["student_id"])["name"]
             except NotFound:  # erased or unknown: the roster shows the id
                 continue
         return names
 
-    @route("POST", "/v1/ceremonies", roles=(COORDINATOR, ADMIN), body=ScheduleRequest,
-           response=CeremonyView)
+    @route("POST", "/v1/ceremonies", roles=(COORDINATOR, ADMIN), body=ScheduleRequest, response=CeremonyView)
     def schedule_ceremony(self, request, identity):
         body = json_body(request)
         return 201, self.ceremony.schedule(self._staff(identity), body)
 
-    @route("POST", "/v1/ceremonies/<string:ceremony_id>/presentations", roles=(COORDINATOR, ADMIN),
-           body=PresentationRequest, response=PresentationView)
+    @route(
+        "POST",
+        "/v1/ceremonies/<string:ceremony_id>/presentations",
+        roles=(COORDINATOR, ADMIN),
+        body=PresentationRequest,
+        response=PresentationView,
+    )
     def record_presentation(self, request, identity, ceremony_id):
         body = json_body(request)
         return 201, self.ceremony.record_presentation(self._staff(identity), ceremony_id, body)

@@ -1,17 +1,16 @@
 """Routes answered by the registration service."""
+
 from __future__ import annotations
 
 from services.gateway.bodies import json_body
 from services.gateway.routes import Routes
 from services.gateway.routing import ANY_ROLE, route
 from shared.permissions import ADMIN, REGISTRAR, STUDENT
-from shared.rpc.registration import (ProgrammeChangeRequest, ProgrammeView, RegistrationRequest,
-                                     StudentView)
+from shared.rpc.registration import ProgrammeChangeRequest, ProgrammeView, RegistrationRequest, StudentView
 
 
 class RegistrationRoutes(Routes):
-    @route("POST", "/v1/registrations", roles=(STUDENT,), body=RegistrationRequest,
-           response=StudentView)
+    @route("POST", "/v1/registrations", roles=(STUDENT,), body=RegistrationRequest, response=StudentView)
     def register(self, request, identity):
         body = json_body(request)
         if identity.name and "name" not in body:
@@ -28,8 +27,13 @@ class RegistrationRoutes(Routes):
     def programmes(self, request, identity):
         return 200, self.registration.list_programmes()
 
-    @route("PUT", "/v1/students/<string:student_id>/programme", roles=(ADMIN, REGISTRAR),
-           body=ProgrammeChangeRequest, response=StudentView)
+    @route(
+        "PUT",
+        "/v1/students/<string:student_id>/programme",
+        roles=(ADMIN, REGISTRAR),
+        body=ProgrammeChangeRequest,
+        response=StudentView,
+    )
     def change_programme(self, request, identity, student_id):
         """{programme}: the student moved; their undecided items go to the new coordinators."""
         body = json_body(request)

@@ -1,4 +1,5 @@
 """Delivery rules: a message's states, how long to wait before trying again, the delivery log."""
+
 from __future__ import annotations
 
 import uuid
@@ -40,6 +41,7 @@ def retry_delay(attempts: int) -> timedelta:
 @dataclass(eq=False)
 class DeliveryAttempt:
     """One line of the delivery log: a try to hand a message to the mail server, and its outcome."""
+
     attempt_id: str
     message_id: str
     attempt: int
@@ -50,7 +52,11 @@ class DeliveryAttempt:
 
 def log_attempt(message: "Message", now: datetime) -> DeliveryAttempt:
     """The log line of the try just recorded on `message`."""
-    return DeliveryAttempt(attempt_id=str(uuid.uuid4()), message_id=message.message_id,
-                           attempt=message.attempts, attempted_at=now,
-                           outcome=SENT if message.status == SENT else FAILED,
-                           error=message.last_error)
+    return DeliveryAttempt(
+        attempt_id=str(uuid.uuid4()),
+        message_id=message.message_id,
+        attempt=message.attempts,
+        attempted_at=now,
+        outcome=SENT if message.status == SENT else FAILED,
+        error=message.last_error,
+    )

@@ -3,6 +3,7 @@
 A kind names a template (`templates.py`) and is kept on each message; which event causes which
 kind is the service's business (`handlers.MESSAGE_KINDS`).
 """
+
 WELCOME = "welcome"  # the registration is confirmed
 ACTIVITY_APPROVED = "activity-approved"
 ACTIVITY_REJECTED = "activity-rejected"

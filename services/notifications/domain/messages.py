@@ -1,4 +1,5 @@
 """The message an event causes: composed from its kind's template, in the recipient's language."""
+
 from __future__ import annotations
 
 import re
@@ -10,25 +11,53 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.notifications.domain import kinds
-from services.notifications.domain.delivery import (FAILED, MAX_ATTEMPTS, PENDING, SENT,
-                                                    retry_delay)
+from services.notifications.domain.delivery import FAILED, MAX_ATTEMPTS, PENDING, SENT, retry_delay
 from services.notifications.domain.recipients import Recipient
 from services.notifications.domain.booking_templates import BOOKING_TEMPLATES, HELD
 from services.notifications.domain.templates import GREETING, SIGNATURE, TEMPLATES
 
 ALL_TEMPLATES = {**TEMPLATES, **BOOKING_TEMPLATES}
 # The messages about a booked (or waiting) ceremony: they name it, its time and place.
-ABOUT_A_CEREMONY = (kinds.CEREMONY_BOOKED, kinds.BOOKING_WAITLISTED, kinds.BOOKING_PROMOTED,
-                    kinds.CEREMONY_CHANGED, kinds.BOOKING_CANCELLED)
+ABOUT_A_CEREMONY = (
+    kinds.CEREMONY_BOOKED,
+    kinds.BOOKING_WAITLISTED,
+    kinds.BOOKING_PROMOTED,
+    kinds.CEREMONY_CHANGED,
+    kinds.BOOKING_CANCELLED,
+)
 
 DEFAULT_LANGUAGE = "en"
 CAMPUS_TIME = ZoneInfo("Europe/Stockholm")  # ceremonies happen on campus: say their local time
 
 MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-           "september", "oktober", "november", "december"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "sv": (
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
 }
 
 
@@ -39,6 +68,7 @@ class NoTemplate(LookupError):
 @dataclass(eq=False)
 class Message:
     """One outgoing email, written when its event is handled and sent afterwards."""
+
     message_id: str
     event_id: str  # the event that caused it: one message per event and kind
     kind: str
@@ -84,16 +114,24 @@ def _values(kind: str, data: dict, language: str) -> dict:
         values["programme"] = data["programme"][f"name_{language}"]
     elif kind in ABOUT_A_CEREMONY:
         ceremony = data["ceremony"]
-        values.update(ceremony=ceremony["title"], when=format_when(ceremony["starts_at"], language),
-                      place=ceremony["location"], position=data.get("position"),
-                      held=HELD[language].get(data.get("was"), HELD[language]["booked"]),
-                      reason=data.get("reason"))
+        values.update(
+            ceremony=ceremony["title"],
+            when=format_when(ceremony["starts_at"], language),
+            place=ceremony["location"],
+            position=data.get("position"),
+            held=HELD[language].get(data.get("was"), HELD[language]["booked"]),
+            reason=data.get("reason"),
+        )
     elif kind == kinds.PRESENTATION_MISSED:
         moment = data["ceremony_date"]
         values["date"] = f"{moment.day} {MONTHS[language][moment.month - 1]} {moment.year}"
     elif kind == kinds.CERTIFICATE_ISSUED:
-        values.update(code=data["code"], verify_url=data["verify_url"],
-                      supersedes=data.get("supersedes"), reason=data.get("reissue_reason"))
+        values.update(
+            code=data["code"],
+            verify_url=data["verify_url"],
+            supersedes=data.get("supersedes"),
+            reason=data.get("reissue_reason"),
+        )
     elif kind == kinds.APPROVAL_WITHDRAWN:
         values["reason"] = data["reason"]
     elif kind == kinds.CERTIFICATE_REVOKED:
@@ -138,22 +176,40 @@ _URL = re.compile(r"https?://[^\s<>\"]+")
 def html_body(text: str, language: str) -> str:
     """The HTML part of a message: its plain text, escaped, paragraph by paragraph, with each
     address a link (the student's own words stay text: escaping comes first)."""
+
     def paragraph(block: str) -> str:
-        lines = [_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escape(line))
-                 for line in block.split("\n")]
+        lines = [
+            _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escape(line)) for line in block.split("\n")
+        ]
         return "<p>" + "<br>\n".join(lines) + "</p>"
+
     blocks = [b for b in text.strip().split("\n\n") if b.strip()]
-    return (f'<!doctype html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
-            f"</head><body>\n" + "\n".join(paragraph(b) for b in blocks) + "\n</body></html>\n")
+    return (
+        f'<!doctype html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
+        f"</head><body>\n" + "\n".join(paragraph(b) for b in blocks) + "\n</body></html>\n"
+    )
 
 
-def new_message(*, event_id: str, kind: str, recipient: Recipient, data: dict,
-                now: datetime, language: str | None = None) -> Message:
+def new_message(
+    *, event_id: str, kind: str, recipient: Recipient, data: dict, now: datetime, language: str | None = None
+) -> Message:
     """The message an event causes, addressed as the recipient's details stand now, in
     `language` when the student chose one in their preferences."""
     language = language or recipient.language
     subject, body = compose(kind, language, recipient.name, data)
-    return Message(message_id=str(uuid.uuid4()), event_id=event_id, kind=kind,
-                   student_id=recipient.student_id, to_address=recipient.email, subject=subject,
-                   body=body, language=language, status=PENDING, attempts=0,
-                   last_error=None, created_at=now, sent_at=None, next_attempt_at=now)
+    return Message(
+        message_id=str(uuid.uuid4()),
+        event_id=event_id,
+        kind=kind,
+        student_id=recipient.student_id,
+        to_address=recipient.email,
+        subject=subject,
+        body=body,
+        language=language,
+        status=PENDING,
+        attempts=0,
+        last_error=None,
+        created_at=now,
+        sent_at=None,
+        next_attempt_at=now,
+    )

@@ -1,5 +1,6 @@
 """A person's choices about their messages: the language (everyone), the digest's time of day
 (coordinators); used from the next message on."""
+
 from __future__ import annotations
 
 import re
@@ -17,6 +18,7 @@ COORDINATOR = "coordinator"  # the role that receives a digest (shared.permissio
 @dataclass(eq=False)
 class Preference:
     """Keyed by the person's sign-in (issuer, subject); a student's also names their CIM id."""
+
     issuer: str
     subject: str
     role: str
@@ -26,16 +28,21 @@ class Preference:
     updated_at: datetime
 
 
-def defaults(*, issuer: str, subject: str, role: str, student_id: str | None, now: datetime,
-             language: str | None = None) -> Preference:
-    return Preference(issuer=issuer, subject=subject, role=role, student_id=student_id,
-                      language=language or DEFAULT_LANGUAGE,
-                      digest_time=DEFAULT_DIGEST_TIME if role == COORDINATOR else None,
-                      updated_at=now)
+def defaults(
+    *, issuer: str, subject: str, role: str, student_id: str | None, now: datetime, language: str | None = None
+) -> Preference:
+    return Preference(
+        issuer=issuer,
+        subject=subject,
+        role=role,
+        student_id=student_id,
+        language=language or DEFAULT_LANGUAGE,
+        digest_time=DEFAULT_DIGEST_TIME if role == COORDINATOR else None,
+        updated_at=now,
+    )
 
 
-def change(preference: Preference, *, language: str | None, digest_time: str | None,
-           now: datetime):
+def change(preference: Preference, *, language: str | None, digest_time: str | None, now: datetime):
     """Apply the person's choice; a digest time is a coordinator's only."""
     if digest_time is not None:
         if preference.role != COORDINATOR:

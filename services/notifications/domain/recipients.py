@@ -1,4 +1,5 @@
 """Whom notifications write to: a student's name, address and language as last registered."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ class UnknownRecipient(Exception):
 @dataclass(eq=False)
 class Recipient:
     """Whom to write to, copied from the registration events (personal data)."""
+
     student_id: str
     name: str
     email: str

@@ -1,4 +1,5 @@
 """Alembic environment for the notifications service's database."""
+
 from alembic import context
 
 from services.notifications.orm import metadata

@@ -1,4 +1,5 @@
 """Registration's domain: who is enrolled in the CIM, in which programme. Plain Python."""
+
 from __future__ import annotations
 
 import uuid
@@ -21,6 +22,7 @@ class Programme:
 @dataclass(eq=False)
 class Student:
     """A student's CIM profile. `issuer` + `subject` identify the person who signs in."""
+
     student_id: str
     issuer: str
     subject: str
@@ -62,9 +64,19 @@ class Student:
         return True
 
 
-def register(*, issuer: str, subject: str, name: str | None, email: str | None,
-             programme: Programme | None, programme_code: str, expected_graduation: str,
-             language: str, existing: Student | None, now: datetime) -> Student:
+def register(
+    *,
+    issuer: str,
+    subject: str,
+    name: str | None,
+    email: str | None,
+    programme: Programme | None,
+    programme_code: str,
+    expected_graduation: str,
+    language: str,
+    existing: Student | None,
+    now: datetime,
+) -> Student:
     """The rules of registering: one registration per person, a known programme, a name and email."""
     if existing is not None and existing.status == REGISTERED:
         raise Conflict("you are already registered for the CIM")
@@ -82,8 +94,15 @@ def register(*, issuer: str, subject: str, name: str | None, email: str | None,
         existing.programme_code, existing.expected_graduation = programme.code, expected_graduation
         existing.language, existing.status, existing.registered_at = language, REGISTERED, now
         return existing
-    return Student(student_id=str(uuid.uuid4()), issuer=issuer, subject=subject, name=name,
-                   email=email, programme_code=programme.code,
-                   expected_graduation=expected_graduation, language=language,
-                   status=REGISTERED, registered_at=now)
-
+    return Student(
+        student_id=str(uuid.uuid4()),
+        issuer=issuer,
+        subject=subject,
+        name=name,
+        email=email,
+        programme_code=programme.code,
+        expected_graduation=expected_graduation,
+        language=language,
+        status=REGISTERED,
+        registered_at=now,
+    )

@@ -1,4 +1,5 @@
 """Alembic environment for the registration service's database."""
+
 from alembic import context
 
 from services.registration.orm import metadata

@@ -1,4 +1,5 @@
 """An in-memory activities repository with the same methods as services.activities.orm."""
+
 from __future__ import annotations
 
 from services.activities.domain.activities import Activity
@@ -27,12 +28,13 @@ class FakeActivitiesRepository:
         return next((a for a in self.activities.values() if a.external_ref == external_ref), None)
 
     def session_reported_as(self, external_ref):
-        return next((s for a in self.activities.values() for s in a.sessions
-                     if s.external_ref == external_ref), None)
+        return next((s for a in self.activities.values() for s in a.sessions if s.external_ref == external_ref), None)
 
     def activities_of(self, student_id):
-        return sorted((a for a in self.activities.values() if a.student_id == student_id),
-                      key=lambda a: (a.created_at, a.activity_id))
+        return sorted(
+            (a for a in self.activities.values() if a.student_id == student_id),
+            key=lambda a: (a.created_at, a.activity_id),
+        )
 
     def add(self, obj):
         if isinstance(obj, ActivityType):

@@ -1,4 +1,5 @@
 """An in-memory approvals repository with the same methods as services.approvals.orm.Repository."""
+
 from __future__ import annotations
 
 from itertools import count
@@ -14,10 +15,14 @@ from services.approvals.domain.students import IssuedCertificate, Presentation, 
 from shared.errors import Conflict
 
 # Where `add` keeps each kind of object, and the attribute that is its key.
-_TABLES = {Student: ("students_by_id", "student_id"), Activity: ("activities", "activity_id"),
-           Report: ("reports", "student_id"), Presentation: ("presentations", "student_id"),
-           Coordinator: ("coordinators_by_subject", "subject"),
-           IssuedCertificate: ("certificates", "student_id")}
+_TABLES = {
+    Student: ("students_by_id", "student_id"),
+    Activity: ("activities", "activity_id"),
+    Report: ("reports", "student_id"),
+    Presentation: ("presentations", "student_id"),
+    Coordinator: ("coordinators_by_subject", "subject"),
+    IssuedCertificate: ("certificates", "student_id"),
+}
 
 
 class FakeApprovalsRepository:
@@ -56,29 +61,34 @@ class FakeApprovalsRepository:
         return sorted(self.coordinators_by_subject.values(), key=lambda c: c.subject)
 
     def evaluation(self, student_id, outcome):
-        return next((e for e in self.evaluations
-                     if (e.student_id, e.outcome) == (student_id, outcome)), None)
+        return next((e for e in self.evaluations if (e.student_id, e.outcome) == (student_id, outcome)), None)
 
     def _waiting(self):
         """Every waiting item as the inbox shows it (what orm's inbox query selects)."""
         items = []
-        for kind, pool, key in ((ACTIVITY, self.activities, "activity_id"),
-                                (REPORT, self.reports, "report_id")):
+        for kind, pool, key in ((ACTIVITY, self.activities, "activity_id"), (REPORT, self.reports, "report_id")):
             for item in pool.values():
                 student = self.students_by_id.get(item.student_id)
                 if item.status != PENDING or student is None or student.status == WITHDRAWN:
                     continue
-                row = {"kind": kind, "id": getattr(item, key), "student_id": student.student_id,
-                       "student_name": student.name, "programme": student.programme_code,
-                       "version": item.version, "submitted_at": item.submitted_at}
+                row = {
+                    "kind": kind,
+                    "id": getattr(item, key),
+                    "student_id": student.student_id,
+                    "student_name": student.name,
+                    "programme": student.programme_code,
+                    "version": item.version,
+                    "submitted_at": item.submitted_at,
+                }
                 if kind == ACTIVITY:
                     row.update(type=item.type_code, title=item.title, sessions=len(item.sessions))
                 items.append(row)
         return sorted(items, key=inbox.position)
 
     def inbox_items(self, criteria, after, limit):
-        return [i for i in self._waiting() if inbox.matches(i, criteria)
-                and (after is None or inbox.position(i) > after)][:limit]
+        return [
+            i for i in self._waiting() if inbox.matches(i, criteria) and (after is None or inbox.position(i) > after)
+        ][:limit]
 
     def waiting_by_programme(self):
         found = {}
@@ -98,8 +108,11 @@ class FakeApprovalsRepository:
                 for e in self.evaluations:
                     if e.student_id == s.student_id:
                         journey[e.outcome] = e.evaluated_at
-                accepted = [d.decided_at for d in self.decisions if d.student_id == s.student_id
-                            and d.kind == REPORT and d.decision == ACCEPTED]
+                accepted = [
+                    d.decided_at
+                    for d in self.decisions
+                    if d.student_id == s.student_id and d.kind == REPORT and d.decision == ACCEPTED
+                ]
                 journey["report_accepted"] = max(accepted) if accepted else None
                 presentation = self.presentations.get(s.student_id)
                 journey["presented"] = presentation.recorded_at if presentation else None
@@ -125,12 +138,10 @@ class FakeApprovalsRepository:
         return True
 
     def audit_trail(self, student_id, after=None, limit=None):
-        return [e for e in self.entries if e.student_id == student_id
-                and (after is None or e.seq > after)][:limit]
+        return [e for e in self.entries if e.student_id == student_id and (after is None or e.seq > after)][:limit]
 
     def decisions_of(self, student_id):
-        return sorted((d for d in self.decisions if d.student_id == student_id),
-                      key=lambda d: d.decided_at)
+        return sorted((d for d in self.decisions if d.student_id == student_id), key=lambda d: d.decided_at)
 
     def issued_certificate(self, student_id):
         return self.certificates.get(student_id)

@@ -1,4 +1,5 @@
 """An in-memory campus edge repository with the same methods as services.campus.orm."""
+
 from __future__ import annotations
 
 from services.campus.domain.inbound import WAITING, InboundEvent
@@ -27,8 +28,7 @@ class FakeCampusRepository:
         return self.persons.get(student_id)
 
     def person_by_subject(self, issuer, subject):
-        return next((p for p in self.persons.values() if (p.issuer, p.subject) == (issuer, subject)),
-                    None)
+        return next((p for p in self.persons.values() if (p.issuer, p.subject) == (issuer, subject)), None)
 
     def people(self, issuer):
         return [p for p in self.persons.values() if p.issuer == issuer]
@@ -43,10 +43,14 @@ class FakeCampusRepository:
         return [e for e in self.entries if e.status == WAITING and e.received_at < moment][:limit]
 
     def log(self, *, system=None, status=None, student_ref=None, after=None, limit=100):
-        found = [e for e in reversed(self.entries) if (system is None or e.system == system)
-                 and (status is None or e.status == status)
-                 and (student_ref is None or e.student_ref == student_ref)
-                 and (after is None or e.id < after)]
+        found = [
+            e
+            for e in reversed(self.entries)
+            if (system is None or e.system == system)
+            and (status is None or e.status == status)
+            and (student_ref is None or e.student_ref == student_ref)
+            and (after is None or e.id < after)
+        ]
         return found[:limit]
 
     def forwarded(self, system):

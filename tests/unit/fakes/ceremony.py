@@ -1,4 +1,5 @@
 """An in-memory ceremony repository with the same methods as services.ceremony.orm."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -49,22 +50,20 @@ class FakeCeremonyRepository:
         return self.ceremonies.get(ceremony_id)
 
     def upcoming_ceremonies(self, now):
-        return sorted((c for c in self.ceremonies.values() if c.is_upcoming(now)),
-                      key=lambda c: c.starts_at)
+        return sorted((c for c in self.ceremonies.values() if c.is_upcoming(now)), key=lambda c: c.starts_at)
 
     def places_taken(self, ceremony_ids, status=BOOKED):
-        counts = Counter(b.ceremony_id for b in self.bookings
-                         if b.ceremony_id in ceremony_ids and b.status == status)
+        counts = Counter(b.ceremony_id for b in self.bookings if b.ceremony_id in ceremony_ids and b.status == status)
         return dict(counts)
 
     def active_booking(self, student_id, lock=False):
-        return next((b for b in self.bookings if b.student_id == student_id
-                     and b.status in ACTIVE), None)
+        return next((b for b in self.bookings if b.student_id == student_id and b.status in ACTIVE), None)
 
     def bookings_of(self, ceremony_id, *statuses):
-        return sorted((b for b in self.bookings if b.ceremony_id == ceremony_id
-                       and b.status in (statuses or ACTIVE)),
-                      key=lambda b: (b.booked_at, b.booking_id))
+        return sorted(
+            (b for b in self.bookings if b.ceremony_id == ceremony_id and b.status in (statuses or ACTIVE)),
+            key=lambda b: (b.booked_at, b.booking_id),
+        )
 
     def waiting_list(self, ceremony_id):
         return self.bookings_of(ceremony_id, WAITING)
@@ -74,8 +73,11 @@ class FakeCeremonyRepository:
         return max(mine, key=lambda b: b.booked_at, default=None)
 
     def report_statuses(self, student_ids):
-        return {r.student_id: r.status for r in sorted(self.reports, key=lambda r: r.submitted_at)
-                if r.student_id in student_ids}
+        return {
+            r.student_id: r.status
+            for r in sorted(self.reports, key=lambda r: r.submitted_at)
+            if r.student_id in student_ids
+        }
 
     def latest_report(self, student_id):
         mine = [r for r in self.reports if r.student_id == student_id]

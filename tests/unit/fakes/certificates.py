@@ -1,4 +1,5 @@
 """An in-memory certificates repository with the same methods as services.certificates.orm."""
+
 from __future__ import annotations
 
 from services.certificates.domain.certificates import VALID, Certificate, CertificateDocument
@@ -25,8 +26,7 @@ class FakeCertificatesRepository:
         return next((c for c in self.certificates.values() if c.code == code), None)
 
     def _of(self, student_id):
-        return sorted((c for c in self.certificates.values() if c.student_id == student_id),
-                      key=lambda c: c.version)
+        return sorted((c for c in self.certificates.values() if c.student_id == student_id), key=lambda c: c.version)
 
     def valid_for(self, student_id):
         return next((c for c in self._of(student_id) if c.state == VALID), None)
@@ -46,18 +46,17 @@ class FakeCertificatesRepository:
         return max(entries, key=lambda e: e.recorded_at) if entries else None
 
     def valid_in_ceremony(self, ceremony_id):
-        valid = [c for c in self.certificates.values()
-                 if c.ceremony_id == ceremony_id and c.state == VALID]
-        return [(c, self.documents[c.certificate_id])
-                for c in sorted(valid, key=lambda c: (c.holder_name, c.code))]
+        valid = [c for c in self.certificates.values() if c.ceremony_id == ceremony_id and c.state == VALID]
+        return [(c, self.documents[c.certificate_id]) for c in sorted(valid, key=lambda c: (c.holder_name, c.code))]
 
     def ceremony_known(self, ceremony_id):
         return any(c.ceremony_id == ceremony_id for c in self.certificates.values())
 
     def pending_reviews(self, certificate_id=None):
-        return sorted((r for r in self.reviews if r.pending
-                       and certificate_id in (None, r.certificate_id)),
-                      key=lambda r: r.requested_at)
+        return sorted(
+            (r for r in self.reviews if r.pending and certificate_id in (None, r.certificate_id)),
+            key=lambda r: r.requested_at,
+        )
 
     def add(self, obj):
         if isinstance(obj, Certificate):

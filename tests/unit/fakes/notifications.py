@@ -1,4 +1,5 @@
 """An in-memory notifications repository with the same methods as services.notifications.orm."""
+
 from __future__ import annotations
 
 from services.notifications.domain.delivery import PENDING, DeliveryAttempt
@@ -18,28 +19,33 @@ class FakeNotificationsRepository:
         return self.preferences.get((issuer, subject))
 
     def student_language(self, student_id):
-        return next((p.language for p in self.preferences.values()
-                     if p.student_id == student_id), None)
+        return next((p.language for p in self.preferences.values() if p.student_id == student_id), None)
 
     def recipient(self, student_id):
         return self.recipients.get(student_id)
 
     def messages_to(self, student_id):
-        return sorted((m for m in self.messages.values() if m.student_id == student_id),
-                      key=lambda m: (m.created_at, m.message_id))
+        return sorted(
+            (m for m in self.messages.values() if m.student_id == student_id),
+            key=lambda m: (m.created_at, m.message_id),
+        )
 
     def next_due(self, now, *, skip, only=None):
-        due = [m for m in self.messages.values()
-               if m.status == PENDING and m.next_attempt_at <= now
-               and m.message_id not in skip and only in (None, m.message_id)]
+        due = [
+            m
+            for m in self.messages.values()
+            if m.status == PENDING
+            and m.next_attempt_at <= now
+            and m.message_id not in skip
+            and only in (None, m.message_id)
+        ]
         return min(due, key=lambda m: (m.next_attempt_at, m.message_id), default=None)
 
     def add(self, obj):
         if isinstance(obj, Recipient):
             self.recipients[obj.student_id] = obj
         elif isinstance(obj, Message):
-            if any((m.event_id, m.kind) == (obj.event_id, obj.kind)
-                   for m in self.messages.values()):
+            if any((m.event_id, m.kind) == (obj.event_id, obj.kind) for m in self.messages.values()):
                 raise ValueError("one message per event and kind")  # uq_messages_event_kind
             self.messages[obj.message_id] = obj
         elif isinstance(obj, Preference):

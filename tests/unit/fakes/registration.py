@@ -1,4 +1,5 @@
 """An in-memory registration repository with the same methods as services.registration.orm."""
+
 from __future__ import annotations
 
 from services.registration import domain
@@ -19,8 +20,7 @@ class FakeRegistrationRepository:
         return self.students.get(student_id)
 
     def student_by_person(self, issuer, subject):
-        return next((s for s in self.students.values()
-                     if (s.issuer, s.subject) == (issuer, subject)), None)
+        return next((s for s in self.students.values() if (s.issuer, s.subject) == (issuer, subject)), None)
 
     def add(self, obj):
         self.students[obj.student_id] = obj

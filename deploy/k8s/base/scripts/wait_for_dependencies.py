@@ -4,6 +4,7 @@ database is at the Alembic head this image carries (the migration Job's work).
 Run as an init container, so `kubectl apply` of everything at once still converges: the Job
 waits for RabbitMQ and PostgreSQL, the services wait for the Job. Services never migrate.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,9 +54,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     deadline = time.monotonic() + args.timeout
     while True:
-        problems = [p for p in (broker_answers(load_settings("cim").amqp_uri),
-                                *(database_ready(s, False) for s in args.database),
-                                *(database_ready(s, True) for s in args.migrated)) if p]
+        problems = [
+            p
+            for p in (
+                broker_answers(load_settings("cim").amqp_uri),
+                *(database_ready(s, False) for s in args.database),
+                *(database_ready(s, True) for s in args.migrated),
+            )
+            if p
+        ]
         if not problems:
             print("dependencies ready", flush=True)
             return 0
