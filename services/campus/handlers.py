@@ -13,8 +13,9 @@ from services.campus.domain import translations
 from services.campus.domain.inbound import ACCEPTED, DUPLICATE, WAITING, InboundEvent, waiting_deadline
 from services.campus.domain.people import REGISTERED, WITHDRAWN, Person
 from shared.campus.contract import INBOUND_SPECS
-from shared.campus.envelope import CampusEvent
+from shared.campus.envelope import CampusEvent, Unusable, from_structured
 from shared.db import utcnow
+from shared.errors import Forbidden, Invalid
 from shared.events import (
     ATTENDANCE_REPORTED,
     DEGREE_REPORTED,
@@ -23,6 +24,8 @@ from shared.events import (
     LEGAL_NAME_REPORTED,
     UNENROLMENT_REPORTED,
 )
+
+from shared.permissions import ADMIN, CAMPUS_SYSTEM, Actor, ensure_may_have_role
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,27 @@ def receive(uow, *, event: CampusEvent, channel: str, issuer: str) -> str:
         return ACCEPTED
     _forward(uow, entry, event.values, person, issuer)
     return ACCEPTED
+
+
+def posted_events(actor: Actor, events) -> list[CampusEvent]:
+    """Events a campus system posted (structured JSON each), every one checked before any is
+    stored: a breach is Invalid with the reason per index; another system's type is Forbidden."""
+    ensure_may_have_role(actor, CAMPUS_SYSTEM, ADMIN, doing="send campus events")
+    if not isinstance(events, list) or not events:
+        raise Invalid({"events": ["send at least one event"]})
+    checked, problems = [], {}
+    for index, raw in enumerate(events):
+        try:
+            event = from_structured(raw)
+        except Unusable as exc:
+            problems[str(index)] = [exc.reason]
+            continue
+        if actor.role == CAMPUS_SYSTEM and event.system != actor.subject:
+            raise Forbidden(f"{actor.subject} may not send {event.type} (a campus.{event.system} type)")
+        checked.append(event)
+    if problems:
+        raise Invalid({"events": problems})
+    return checked
 
 
 def _forward(uow, entry: InboundEvent, values: dict, person: Person | None, issuer: str):

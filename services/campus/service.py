@@ -13,14 +13,13 @@ from services.campus import handlers, personal_data
 from services.campus.orm import Repository
 from services.campus.policy import CampusPolicy
 from shared.campus.amqp import campus_events
-from shared.campus.envelope import Unusable, from_structured
 from shared.dependencies import Database
-from shared.errors import EXPECTED, Forbidden, Invalid
+from shared.errors import EXPECTED
 from shared.events import STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
-from shared.permissions import ADMIN, CAMPUS_SYSTEM, ensure_may_have_role
+from shared.permissions import ADMIN, ensure_may_have_role
 from shared.rpc import load
 from shared.rpc.campus import InboundEntryView, InboundQuery, IntakeView
 from shared.rpc.common import load_actor
@@ -64,22 +63,7 @@ class CampusService(HealthEndpoint, PersonalDataService):
     def receive(self, actor, events, channel="http"):
         """Events a campus system posted (structured JSON each): all are checked before any is
         stored; then each is applied once. A sender may send only its own system's types."""
-        actor = load_actor(actor)
-        ensure_may_have_role(actor, CAMPUS_SYSTEM, ADMIN, doing="send campus events")
-        if not isinstance(events, list) or not events:
-            raise Invalid({"events": ["send at least one event"]})
-        checked, problems = [], {}
-        for index, raw in enumerate(events):
-            try:
-                event = from_structured(raw)
-            except Unusable as exc:
-                problems[str(index)] = [exc.reason]
-                continue
-            if actor.role == CAMPUS_SYSTEM and event.system != actor.subject:
-                raise Forbidden(f"{actor.subject} may not send {event.type} (a campus.{event.system} type)")
-            checked.append(event)
-        if problems:
-            raise Invalid({"events": problems})
+        checked = handlers.posted_events(load_actor(actor), events)
         results = []
         for event in checked:
             status = self._receive(event, channel=channel)
