@@ -24,12 +24,11 @@ from services.notifications.mail import SmtpMailer, mailer_from_settings, tls_co
 from services.notifications.service import NotificationsService
 from shared.events import STUDENT_REGISTERED
 from shared.settings import REPO_ROOT, load_settings
-from tests.builders.notifications import a_registration
+from tests.builders.notifications import a_composer, a_registration
 from tests.fakes import FakeUnitOfWork
 from tests.helpers import publish_event, wait_until
 from tests.service.test_notifications_service import free_port
 from tests.unit.fakes.notifications import FakeNotificationsRepository
-from tests.unit.test_notifications_handlers import register
 
 USERNAME, PASSWORD = "cim-mailer", "s3cret-Pa55word"
 FROM = "CIM <cim-noreply@example.org>"
@@ -123,7 +122,14 @@ def mailer(server, security, *, password=PASSWORD, ca_file=None, **overrides):
 def a_pending_message():
     """A welcome written by the use case, as the service writes it, not yet sent."""
     uow = FakeUnitOfWork(FakeNotificationsRepository(), producer="notifications")
-    message_id = register(uow, language="en")
+    with uow:
+        message_id = handlers.welcome(
+            uow,
+            a_registration("s-1", "en"),
+            event_id="e-0",
+            kind=handlers.MESSAGE_KINDS[STUDENT_REGISTERED],
+            composer=a_composer(),
+        )
     return uow, uow.repo.messages[message_id]
 
 
