@@ -14,6 +14,7 @@ from nameko.timer import timer
 from services.notifications import handlers, personal_data
 from services.notifications.mail import Mailer
 from services.notifications.orm import Repository
+from services.notifications.templating import MessageComposer
 from shared.db import utcnow
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
@@ -56,6 +57,7 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
     personal_holdings = personal_data.HOLDINGS
     body_days = RetentionDays("CIM_MESSAGE_BODY_DAYS", personal_data.DEFAULT_BODY_DAYS)
     mailer = Mailer()
+    composer = MessageComposer()
 
     # --- recipients ---------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
 
     def _write_and_send(self, event, write=handlers.write_message):
         kind = handlers.MESSAGE_KINDS[event.event_type]
-        message_id = self.db.consume(event, partial(write, event_id=event.event_id, kind=kind))
+        message_id = self.db.consume(event, partial(write, event_id=event.event_id, kind=kind, composer=self.composer))
         if message_id is None:  # a duplicate: its message exists already
             return
         try:
