@@ -14,7 +14,7 @@ from cim import journey
 from services.gateway.auth import issue_dev_token
 from shared.db import utcnow
 from tests.e2e.test_verification_browser import admin, issue_certificate
-from tests.helpers import publish_event
+from tests.helpers import assert_certificate_pdf, publish_event
 
 pytestmark = pytest.mark.e2e
 
@@ -101,5 +101,7 @@ def test_an_admin_reviews_a_flagged_certificate_and_downloads_a_ceremony_zip(run
     with zipfile.ZipFile(io.BytesIO(response.content)) as bundle:
         names = bundle.namelist()
         assert names and all(name.endswith(".pdf") for name in names)
+        for name in names:
+            assert_certificate_pdf(bundle.read(name))
         assert f"cim-certificate-{code}.pdf" not in names  # revoked: not in the bundle
         assert int(response.headers["X-Certificate-Count"]) == len(names)

@@ -26,6 +26,9 @@ def test_two_replicas_issue_each_certificate_once(start_service, service_config,
     time.sleep(2)  # would a duplicate still arrive?
     found = rows(database_url, "SELECT student_id, count(*) FROM certificates GROUP BY student_id")
     assert sorted(found) == [(s, 1) for s in STUDENTS]
+    # each stored version got its own revocation bit, from the one sequence both replicas draw on
+    indexes = [index for (index,) in rows(database_url, "SELECT status_index FROM certificates")]
+    assert len(set(indexes)) == len(STUDENTS) and min(indexes) >= 0
     assert sorted(e["data"]["student_id"] for e in tap.seen if e["event_type"] == CERTIFICATE_ISSUED) == STUDENTS
     assert len(issued) == len(STUDENTS)
     # both replicas took part (the broker shares deliveries round robin), each within its pool
