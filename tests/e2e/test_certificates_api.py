@@ -53,7 +53,7 @@ def test_the_student_downloads_an_open_badge_that_verifies_against_the_published
     assert key_set.status_code == 200
     token = response.text
     key = jwt.PyJWKSet.from_dict(key_set.json())[jwt.get_unverified_header(token)["kid"]]
-    credential = jwt.decode(token, key=key, algorithms=["ES256"])["vc"]
+    credential = jwt.decode(token, key=key, algorithms=["ES256"])  # the payload is the credential
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert credential["credentialSubject"]["achievement"]["achievementType"] == "CoCurricular"
     assert credential["evidence"][0]["id"] == f"{url}/verify/{code}"
