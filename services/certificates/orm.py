@@ -78,8 +78,9 @@ certificates = sa.Table(
 )
 
 # Status indexes come from a PostgreSQL sequence: replicas storing certificates at once never get
-# the same one (a gap from a rolled-back store is harmless). SQLite (the local run, one writer at
-# a time) takes the next after the highest instead; the unique constraint backs both.
+# the same one (a gap from a rolled-back store is harmless). SQLite (the local run) has no
+# sequences and takes the next after the highest; there the unique constraint refuses a clash of
+# two stores at once, and the event is retried.
 status_index_sequence = sa.Sequence("certificate_status_index", start=0, minvalue=0, metadata=metadata)
 
 # The PDF lives apart from the certificate row so listing or verifying never loads the bytes.
