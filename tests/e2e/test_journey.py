@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from cim import journey
 from services.gateway.auth import issue_dev_token
 from shared.outbox import event_exchange
+from tests.helpers import assert_certificate_pdf
 
 pytestmark = pytest.mark.e2e
 
@@ -108,6 +109,7 @@ def completed(running_platform, tmp_path_factory):
 
 
 def test_the_certificate_pdf_names_the_student_programme_and_activities(completed):
+    assert_certificate_pdf(completed["pdf_path"].read_bytes())
     text = "\n".join(page.extract_text() for page in PdfReader(completed["pdf_path"]).pages)
     flat = " ".join(text.split())
     assert NAME in flat
