@@ -2,6 +2,7 @@
 same marshmallow schemas that validate the bodies, every body validated, every write limited."""
 
 import inspect
+from datetime import datetime, timezone
 
 import pytest
 from marshmallow import Schema
@@ -9,10 +10,10 @@ from marshmallow import Schema
 from services.gateway import openapi
 from services.gateway.bodies import MAX_JSON_BYTES
 from services.gateway.errors import ERROR_TABLE, problem
-from services.gateway.paging import decode_cursor, encode_cursor
 from services.gateway.routing import route
 from services.gateway.service import GatewayService
 from shared.errors import NotFound
+from shared.keyset import aware_datetime, decode_cursor, encode_cursor
 
 ROUTES = openapi.routes(GatewayService)
 DOCUMENT = openapi.build(GatewayService)
@@ -71,10 +72,23 @@ def test_lists_document_cursor_paging():
 
 
 def test_a_cursor_is_opaque_and_a_forged_one_names_no_page():
-    assert decode_cursor(encode_cursor(40)) == 40
-    for forged in ("bogus", "0", encode_cursor(-1), "eyJvIjoiYSJ9", ""):
+    at = datetime(2027, 6, 1, 10, 0, tzinfo=timezone.utc)
+    fields = (aware_datetime, str)
+    assert decode_cursor(encode_cursor("ceremonies", [at, "c-1|x"]), "ceremonies", fields) == (at, "c-1|x")
+    forged = (
+        "bogus",
+        "0",
+        "",
+        encode_cursor("programmes", [at, "c-1"]),  # another list's
+        encode_cursor("ceremonies", ["2027-06-01T10:00:00", "c-1"]),  # no time zone
+        encode_cursor("ceremonies", [at]),
+        encode_cursor("versions", ["x"]),
+    )
+    for cursor in forged:
         with pytest.raises(NotFound):
-            decode_cursor(forged)
+            decode_cursor(cursor, "ceremonies", fields)
+    with pytest.raises(NotFound):
+        decode_cursor(encode_cursor("versions", ["x"]), "versions", (int,))
 
 
 def test_a_route_documents_its_own_success_status_and_defaults_by_method():
