@@ -41,6 +41,7 @@ def route(
     roles: tuple[str, ...] | None,
     *,
     body=None,
+    body_required: bool = True,
     query=None,
     response=None,
     status: int | None = None,
@@ -55,6 +56,7 @@ def route(
     For the OpenAPI document (and checked at run time where it can be):
     - `body`: the marshmallow schema of the JSON body; `json_body` validates it (422 with the
       field errors, unknown fields included) before the owning service sees the request;
+      `body_required=False` when the route also takes a request without one;
     - `query`: the schema of the query string (validated; unknown parameters refused);
     - `response`: the schema of the success body (`View(many=True)` for a list), `status` its
       status (default: 201 for POST, else 200); `produces` a media type other than JSON, or
@@ -128,6 +130,7 @@ def route(
         handler.cim_route = (method, path, roles)  # read by `cim docs` and the route tests
         handler.cim_openapi = {
             "body": body,
+            "body_required": body_required,
             "query": query,
             "response": response,
             "status": status or (201 if method == "POST" else 200),

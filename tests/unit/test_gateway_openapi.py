@@ -6,12 +6,14 @@ from datetime import datetime, timezone
 
 import pytest
 from marshmallow import Schema
+from werkzeug.routing import Map, Rule
 
 from services.gateway import openapi
 from services.gateway.bodies import MAX_JSON_BYTES
 from services.gateway.errors import ERROR_TABLE, problem
 from services.gateway.routing import route
 from services.gateway.service import GatewayService
+from services.gateway.web import ItemIdConverter
 from shared.errors import NotFound
 from shared.keyset import aware_datetime, decode_cursor, encode_cursor
 
@@ -110,3 +112,36 @@ def test_internal_errors_say_nothing_about_the_inside():
     status, body = problem(ZeroDivisionError("Traceback (most recent call last): secret"))
     assert status == 500 and "secret" not in str(body) and body["type"] == "urn:cim:problem:internal"
     assert MAX_JSON_BYTES == 64 * 1024
+
+
+@pytest.mark.parametrize("name, fn", [(n, f) for n, f in ROUTES if f.cim_openapi.get("limit")])
+def test_every_rate_limited_route_documents_its_429_as_a_problem(name, fn):
+    method, path = _key(fn)
+    refused = DOCUMENT["paths"][path][method.lower()]["responses"]["429"]
+    assert "application/problem+json" in refused["content"] and "Retry-After" in refused["headers"]
+
+
+def test_the_verification_page_documents_both_of_its_429s():
+    refused = DOCUMENT["paths"]["/verify/{code}"]["get"]["responses"]["429"]
+    assert {"application/problem+json", "text/html"} <= set(refused["content"])
+
+
+def test_a_withdrawal_may_come_without_a_body():
+    assert DOCUMENT["paths"]["/v1/me/withdrawal"]["post"]["requestBody"]["required"] is False
+    assert DOCUMENT["paths"]["/v1/registrations"]["post"]["requestBody"]["required"] is True
+
+
+def test_the_bulk_decisions_path_allows_post_only_not_the_read_of_one_activity():
+    rules = [Rule(fn.cim_route[1], methods=[fn.cim_route[0]]) for _, fn in ROUTES]
+    adapter = Map(rules, converters={"item_id": ItemIdConverter}).bind("gateway")
+    assert adapter.allowed_methods("/v1/activities/decisions") == ["POST"]
+    assert set(adapter.allowed_methods("/v1/activities/a-1")) == {"GET", "HEAD"}
+
+
+def test_paging_parameters_are_documented_as_opaque_cursors():
+    for path, operations in DOCUMENT["paths"].items():
+        for operation in operations.values():
+            cursor = [p for p in operation.get("parameters", []) if p["name"] == "cursor"]
+            if cursor:
+                assert cursor[0]["schema"]["type"] == "string", path
+                assert "404" in cursor[0]["description"] and "opaque" in cursor[0]["description"], path

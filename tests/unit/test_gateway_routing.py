@@ -314,3 +314,18 @@ def test_an_unknown_method_is_a_405_problem_naming_the_allowed_ones():
     assert response.status_code == 405 and response.mimetype == "application/problem+json"
     assert response.get_json()["type"] == "urn:cim:problem:method-not-allowed"
     assert response.headers["Allow"] == "GET, HEAD, POST"
+
+
+def test_the_server_reads_a_request_line_as_long_as_a_json_body_may_be():
+    """eventlet alone answers a bare 414 past 8 KiB, before any route (and its problem) sees it."""
+    import eventlet
+
+    from services.gateway.bodies import MAX_JSON_BYTES
+    from services.gateway.web import ProblemWebServer
+
+    sock = eventlet.listen(("127.0.0.1", 0))
+    try:
+        server = ProblemWebServer().get_wsgi_server(sock, lambda environ, start: [])
+        assert server.url_length_limit == MAX_JSON_BYTES > 8192
+    finally:
+        sock.close()

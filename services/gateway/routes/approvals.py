@@ -40,6 +40,10 @@ _FORMAT = fields.String(
 
 
 class AuditQuery(PageQuery):
+    limit = fields.Integer(
+        validate=validate.Range(min=1, max=500),
+        metadata={"description": "page size, at most 500; the student's whole trail when absent (one student's)"},
+    )
     format = _FORMAT
 
 

@@ -50,8 +50,8 @@ class CertificatesRoutes(Routes):
                 "content": {"text/html": {"schema": {"type": "string"}}},
             },
             429: {
-                "description": "too many unknown codes from this client lately: a "
-                "page asking to wait (see Retry-After)",
+                "description": "too many requests (a problem), or too many unknown codes from this "
+                "client lately (a page asking to wait); see Retry-After",
                 "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                 "content": {"text/html": {"schema": {"type": "string"}}},
             },
