@@ -76,6 +76,7 @@ def schemathesis_run(url: str, token: str, tmp_path: Path, *extra: str) -> subpr
         capture_output=True,
         text=True,
         timeout=900,
+        cwd=tmp_path,  # its cache (.schemathesis/) stays out of the repository
         env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""},
     )
 
