@@ -4,19 +4,23 @@
 
 Rows go in with multi-row Core inserts (one statement per few thousand rows), straight into an
 approvals database migrated to head; every student is in programme MPUBH unless told, every
-activity pending, one audit line per activity. Used by the benchmarks and the statement-count
-tests, so both see the same shape of data.
+activity pending, one audit line per activity; the funnel's summary counts the students as
+registered. Used by the benchmarks and the statement-count tests, so both see the same shape of
+data.
 """
 
 from __future__ import annotations
 
 import argparse
 import uuid
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from services.approvals import orm
+from services.approvals.domain import funnel
 
 CHUNK = 2000
 EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -85,6 +89,25 @@ def audit_row(index: int, student_id: str) -> dict:
     }
 
 
+def _count_in_the_funnel(conn, students: list[dict]):
+    """The seeded students as the events would have counted them in the funnel's summary (each
+    only registered), in bulk."""
+    _insert(
+        conn,
+        orm.funnel_journeys,
+        [
+            {"student_id": s["student_id"], "programme": s["programme_code"], "registered": s["registered_at"]}
+            for s in students
+        ],
+    )
+    by_programme = Counter(s["programme_code"] for s in students)
+    with Session(bind=conn) as session:
+        orm.Repository(session).add_to_summary(
+            {(code, funnel.FUNNEL_STAGES[0], funnel.REACHED): n for code, n in by_programme.items()}
+        )
+        session.flush()
+
+
 def seed(engine: sa.Engine, students: int, activities: int, programme: str = "MPUBH", start: int = 0) -> list[str]:
     """Add `students` students and `activities` pending activities (spread over them round
     robin) with one audit line each; returns the new students' ids. `start` offsets the ids so
@@ -96,6 +119,7 @@ def seed(engine: sa.Engine, students: int, activities: int, programme: str = "MP
         rows = [activity_row(first + i, ids[i % students]) for i in range(activities)]
         _insert(conn, orm.activities, rows)
         _insert(conn, orm.audit_entries, [audit_row(first + i, ids[i % students]) for i in range(activities)])
+        _count_in_the_funnel(conn, [student_row(i, programme) for i in range(start, start + students)])
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("ANALYZE"))

@@ -9,6 +9,7 @@ import uuid
 import sqlalchemy as sa
 from kombu import Connection, Queue
 
+from bench.queries import StatementCounter
 from shared.events import make_event
 from shared.migrations import upgrade
 from shared.outbox import event_exchange
@@ -32,6 +33,23 @@ def assert_every_stored_certificate_pdf(database_url: str) -> int:
     for (content,) in documents:
         assert_certificate_pdf(content)
     return len(documents)
+
+
+class RowCounter(StatementCounter):
+    """Statements, and the rows the database returned for them (pg8000 reports a SELECT's rows
+    as its rowcount; a list loaded whole, then cut, returns all of them)."""
+
+    def __init__(self, engine):
+        super().__init__(engine)
+        self.rows = 0
+        sa.event.listen(engine, "after_cursor_execute", self._rows)
+
+    def _rows(self, conn, cursor, statement, *args):
+        self.rows += max(cursor.rowcount, 0) if statement.lstrip().upper().startswith("SELECT") else 0
+
+    def reset(self):
+        super().reset()
+        self.rows = 0
 
 
 class EventTap:

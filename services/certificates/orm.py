@@ -7,6 +7,7 @@ from services.certificates.domain.certificates import VALID, Certificate, Certif
 from services.certificates.domain.reviews import CertificateReview
 from services.certificates.domain.degrees import Degree
 from services.certificates.domain.supplement import DiplomaSupplementEntry
+from shared import keyset
 from shared.db import UTCDateTime, service_metadata
 from shared.personal_data import classified
 
@@ -181,6 +182,17 @@ class Repository:
 
     def __init__(self, session):
         self.session = session
+
+    def pending_reviews_page(self, position: tuple | None, limit: int) -> list[tuple[CertificateReview, Certificate]]:
+        """At most `limit + 1` pending reviews after `position`, oldest first, each with its
+        certificate (one statement: a join, not a look-up per review)."""
+        query = (
+            sa.select(CertificateReview, Certificate)
+            .join(Certificate, Certificate.certificate_id == CertificateReview.certificate_id)
+            .where(CertificateReview.decision.is_(None))
+        )
+        order = [certificate_reviews.c.requested_at, certificate_reviews.c.review_id]
+        return [tuple(row) for row in self.session.execute(keyset.after(query, order, position, limit))]
 
     def by_code(self, code: str, lock: bool = False) -> Certificate | None:
         query = sa.select(Certificate).where(Certificate.code == code)

@@ -34,6 +34,7 @@ from shared.rpc.certificates import (
     VerificationView,
 )
 from shared.rpc.common import load_actor
+from shared.rpc.paging import dump_page, load_page
 
 
 class CertificatesService(HealthEndpoint, PersonalDataService):
@@ -167,10 +168,11 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         return CertificateView().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
-    def reviews(self, actor):
-        actor = load_actor(actor)
+    def reviews(self, actor, query=None):
+        """One page of the pending reviews: {items, next_cursor} (`query`: cursor, limit)."""
+        actor, page = load_actor(actor), load_page(query)
         with self.db.unit_of_work() as uow:
-            return ReviewView(many=True).dump(revocation.list_reviews(uow, actor=actor))
+            return dump_page(ReviewView, revocation.list_reviews(uow, actor=actor, page=page))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_review(self, actor, code, request):

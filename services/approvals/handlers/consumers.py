@@ -10,6 +10,7 @@ import logging
 from services.approvals.domain import activities, coordinators, statuses, students
 from services.approvals.handlers.common import note, today
 from services.approvals.handlers.eligibility import evaluate
+from services.approvals.handlers.funnel import count_again
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ def withdraw_student(uow, data: dict):
             item_id=student.student_id,
             detail=data.get("reason"),
         )
+        count_again(uow, student.student_id)
 
 
 def _activity_values(data: dict) -> dict:
@@ -271,3 +273,4 @@ def record_certificate_issued(uow, data: dict):
         item_id=data["code"],
         version=data["version"],
     )
+    count_again(uow, data["student_id"])

@@ -7,7 +7,9 @@ import logging
 from services.approvals.domain import coordinators
 from services.approvals.handlers.common import today
 from shared.permissions import ADMIN, Actor, ensure_may_have_role
+from shared import keyset
 from shared.rpc.approvals import CoordinatorChange
+from shared.rpc.paging import FIRST_PAGE, Page
 
 log = logging.getLogger(__name__)
 
@@ -17,9 +19,12 @@ def coordinator_programmes(uow, *, subject: str) -> list[str]:
     return sorted(coordinators.programmes_covered(subject, uow.repo.coordinators(), today()))
 
 
-def list_coordinators(uow, *, actor: Actor) -> list[coordinators.Coordinator]:
+def list_coordinators(uow, *, actor: Actor, page: Page = FIRST_PAGE) -> dict:
+    """One page of the directory, by subject."""
     ensure_may_have_role(actor, ADMIN, doing="read the coordinator directory")
-    return uow.repo.coordinators()
+    position = keyset.decode_cursor(page.cursor, "coordinators", (str,)) if page.cursor else None
+    rows = uow.repo.coordinators_page(position, page.limit)
+    return keyset.page_of(rows, page.limit, "coordinators", lambda c: (c.subject,))
 
 
 def put_coordinator(uow, *, actor: Actor, subject: str, request: CoordinatorChange) -> coordinators.Coordinator:

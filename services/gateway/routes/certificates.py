@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from services.gateway import ratelimit
 from services.gateway.bodies import json_body
 from services.gateway.errors import RateLimited
+from services.gateway.paging import page_query
 from services.gateway.routes import Routes
 from services.gateway.routing import route
 from shared.permissions import ADMIN, REGISTRAR, STUDENT
@@ -49,8 +50,8 @@ class CertificatesRoutes(Routes):
                 "content": {"text/html": {"schema": {"type": "string"}}},
             },
             429: {
-                "description": "too many unknown codes from this client lately: a "
-                "page asking to wait (see Retry-After)",
+                "description": "too many requests (a problem), or too many unknown codes from this "
+                "client lately (a page asking to wait); see Retry-After",
                 "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                 "content": {"text/html": {"schema": {"type": "string"}}},
             },
@@ -171,7 +172,7 @@ class CertificatesRoutes(Routes):
     @route("GET", "/v1/certificates/reviews", roles=(ADMIN,), response=ReviewView(many=True))
     def certificate_reviews(self, request, identity):
         """Valid certificates flagged after one of their activities lost its approval."""
-        return 200, self.certificates.reviews(self._staff(identity))
+        return 200, self.certificates.reviews(self._staff(identity), page_query(request))
 
     @route(
         "POST",

@@ -50,7 +50,15 @@ class PersonalDataRoutes(Routes):
             headers={"Content-Disposition": f'attachment; filename="{document["filename"]}"'},
         )
 
-    @route("POST", "/v1/me/withdrawal", roles=(STUDENT,), body=WithdrawalRequest, response=StudentView, status=200)
+    @route(
+        "POST",
+        "/v1/me/withdrawal",
+        roles=(STUDENT,),
+        body=WithdrawalRequest,
+        body_required=False,
+        response=StudentView,
+        status=200,
+    )
     def withdrawal(self, request, identity):
         """{reason?}: leave the CIM; undecided items are withdrawn, a booking released, a
         confirmation sent; what was issued stays."""

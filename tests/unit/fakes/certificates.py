@@ -6,6 +6,7 @@ from services.certificates.domain.certificates import VALID, Certificate, Certif
 from services.certificates.domain.degrees import Degree
 from services.certificates.domain.reviews import CertificateReview
 from services.certificates.domain.supplement import DiplomaSupplementEntry
+from tests.unit.fakes import after
 
 
 class FakeCertificatesRepository:
@@ -51,6 +52,11 @@ class FakeCertificatesRepository:
 
     def ceremony_known(self, ceremony_id):
         return any(c.ceremony_id == ceremony_id for c in self.certificates.values())
+
+    def pending_reviews_page(self, position, limit):
+        pending = (r for r in self.reviews if r.pending)
+        rows = after(pending, lambda r: (r.requested_at, r.review_id), position, limit)
+        return [(r, self.certificates.get(r.certificate_id)) for r in rows]
 
     def pending_reviews(self, certificate_id=None):
         return sorted(
