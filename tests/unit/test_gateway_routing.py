@@ -21,6 +21,7 @@ from services.gateway.bodies import json_body
 from services.gateway.errors import RateLimited
 from services.gateway.routes import Routes
 from services.gateway.routing import ANY_ROLE, route
+from services.gateway.students import StudentIds
 from services.gateway.web import ProblemWsgiApp
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.permissions import ADMIN, COORDINATOR, ROLES, STUDENT
@@ -85,6 +86,7 @@ class FakeGateway(Group):
         self.correlation_id = "cid-1"
         self.owner = owner or (lambda: {"ok": True})
         self.registration = SimpleNamespace(find_student=lambda issuer, subject: {"student_id": "stu-1"})
+        self.students = StudentIds()
         self.approvals = SimpleNamespace(coordinator_programmes=lambda subject: list(programmes))
 
 
