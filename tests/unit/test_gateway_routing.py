@@ -36,6 +36,7 @@ class FakeSecurity:
     """The rate limiter as the routes see it: counts what it is asked, refuses when told to."""
 
     oidc = None
+    tokens = None
 
     def __init__(self, refuse: bool = False):
         self.refuse = refuse

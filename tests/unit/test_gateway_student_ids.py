@@ -60,6 +60,7 @@ class Calls:
 
 class FakeSecurity:
     oidc = None
+    tokens = None
 
     def limit(self, bucket, who, rate=None):
         pass
