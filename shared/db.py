@@ -97,9 +97,6 @@ def service_metadata() -> sa.MetaData:
     return metadata
 
 
-POOL_SIZE = 15  # connections kept per process (PostgreSQL); see create_engine
-
-
 def create_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -115,11 +112,7 @@ def create_engine(url: str) -> sa.Engine:
             cursor.close()
 
         return engine
-    # The pool keeps as many connections as one process uses at once (`max_workers`, 10, plus
-    # the outbox relay and the backlog gauge): with 10 kept, a busy process opened and closed an
-    # 11th connection every relay poll (TCP, SCRAM, an SSL context: ~5 % of a loaded approvals
-    # process, docs/benchmarks.md). At most 20 at once, as before.
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=20 - POOL_SIZE)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 class AlreadyHandled(Exception):
