@@ -113,12 +113,15 @@ def main(argv=None) -> int:
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--env", action="append", default=[], help="NAME=value for every service (e.g. CIM_STUDENT_CACHE_TTL_S=0)"
+    )
     args = parser.parse_args(argv)
     from bench import gateway, graduation
     from bench.live import running_platform
 
     rows = []
-    with running_platform() as running:
+    with running_platform(dict(pair.split("=", 1) for pair in args.env)) as running:
         if args.graduates:
             result = graduation.through_the_platform(running, args.graduates)
             rows += graduation_rows(result, graduation.bare(args.graduates), args.graduates)
