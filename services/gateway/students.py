@@ -17,7 +17,7 @@ admin's erasure forgets the entry at once (and refuses for one TTL to remember a
 that a lookup in flight brings back); the gateway runs as several replicas, each with its own
 memory, so on the other replicas the change takes effect within the TTL, as does an erasure or
 unenrolment that did not come through the gateway. Erasure itself reaches the services by an
-event, so it is not instant anywhere; the TTL is of the same order. docs/decisions/0013.
+event, so it is not instant anywhere; the TTL is of the same order. docs/decisions/0014.
 
 One process's greenlets share it; eventlet switches only on I/O, and no method here does any.
 """
