@@ -68,13 +68,14 @@ def gateway_rows(results: list[dict], rate: int) -> list[dict]:
             continue
         h = health[r["size"]]
         latency = lambda x: f"p50 {_fmt(x['p50'])} / p95 {_fmt(x['p95'])} / p99 {_fmt(x['p99'])} ms"  # noqa
+        cpu = lambda x: f"; {x['cpu_ms']:.1f} ms CPU" if x.get("cpu_ms") is not None else ""  # noqa
         rows.append(
             {
                 "figure": f"{r['route']} at {rate} req/s offered, {r['size']:,} students "
-                f"({r['size'] * 3:,} activities): latency; served req/s",
-                "value": f"{latency(r)}; {r['rps']:.0f}/s",
+                f"({r['size'] * 3:,} activities): latency; served req/s; CPU of all the services per request",
+                "value": f"{latency(r)}; {r['rps']:.0f}/s{cpu(r)}",
                 "baseline": "GET /health, same rate",
-                "baseline_value": f"{latency(h)}; {h['rps']:.0f}/s",
+                "baseline_value": f"{latency(h)}; {h['rps']:.0f}/s{cpu(h)}",
                 "ratio": r["rps"] / h["rps"] if h["rps"] else None,
             }
         )
