@@ -68,13 +68,14 @@ def gateway_rows(results: list[dict], rate: int) -> list[dict]:
             continue
         h = health[r["size"]]
         latency = lambda x: f"p50 {_fmt(x['p50'])} / p95 {_fmt(x['p95'])} / p99 {_fmt(x['p99'])} ms"  # noqa
+        cpu = lambda x: f"; {x['cpu_ms']:.1f} ms CPU" if x.get("cpu_ms") is not None else ""  # noqa
         rows.append(
             {
                 "figure": f"{r['route']} at {rate} req/s offered, {r['size']:,} students "
-                f"({r['size'] * 3:,} activities): latency; served req/s",
-                "value": f"{latency(r)}; {r['rps']:.0f}/s",
+                f"({r['size'] * 3:,} activities): latency; served req/s; CPU of all the services per request",
+                "value": f"{latency(r)}; {r['rps']:.0f}/s{cpu(r)}",
                 "baseline": "GET /health, same rate",
-                "baseline_value": f"{latency(h)}; {h['rps']:.0f}/s",
+                "baseline_value": f"{latency(h)}; {h['rps']:.0f}/s{cpu(h)}",
                 "ratio": r["rps"] / h["rps"] if h["rps"] else None,
             }
         )
@@ -113,12 +114,15 @@ def main(argv=None) -> int:
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--env", action="append", default=[], help="NAME=value for every service (e.g. CIM_STUDENT_CACHE_TTL_S=0)"
+    )
     args = parser.parse_args(argv)
     from bench import gateway, graduation
     from bench.live import running_platform
 
     rows = []
-    with running_platform() as running:
+    with running_platform(dict(pair.split("=", 1) for pair in args.env)) as running:
         if args.graduates:
             result = graduation.through_the_platform(running, args.graduates)
             rows += graduation_rows(result, graduation.bare(args.graduates), args.graduates)

@@ -90,7 +90,10 @@ def route(
                 identity = None
                 if roles is not None:
                     identity = auth.authenticate(
-                        request.headers.get("Authorization"), self.settings, self.security.oidc
+                        request.headers.get("Authorization"),
+                        self.settings,
+                        self.security.oidc,
+                        self.security.tokens,
                     )
                     ensure_may_have_role(identity.acting(), *roles)
                 if limit:

@@ -24,3 +24,13 @@ def test_gateway_rows_compare_each_route_with_health_at_the_same_size():
     assert len(rows) == 1 and rows[0]["ratio"] == 0.5
     assert "p99 40.0 ms; 50/s" in rows[0]["value"] and "p99 5.0 ms" in rows[0]["baseline_value"]
     assert table(rows).count("\n") == 2
+
+
+def test_gateway_rows_show_the_services_cpu_per_request_when_measured():
+    run = lambda route, cpu_ms: {"size": 1000, "route": route, "p50": 2.0, "p95": 3.0, "p99": 4.0, "rps": 10.0}
+    health, progress = run("health", None), run("progress", None)
+    health["cpu_ms"], progress["cpu_ms"] = 1.25, 12.5
+    [row] = gateway_rows([health, progress], rate=100)
+    assert row["value"].endswith("10/s; 12.5 ms CPU") and row["baseline_value"].endswith("10/s; 1.2 ms CPU")
+    [row] = gateway_rows([run("health", None), run("progress", None)], rate=100)
+    assert row["value"].endswith("; 10/s")

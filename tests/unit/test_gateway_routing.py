@@ -22,6 +22,7 @@ from services.gateway.errors import RateLimited
 from services.gateway.routes import Routes
 from services.gateway.paging import page_query
 from services.gateway.routing import ANY_ROLE, route
+from services.gateway.students import StudentIds
 from services.gateway.web import ProblemWsgiApp
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.permissions import ADMIN, COORDINATOR, ROLES, STUDENT
@@ -38,6 +39,7 @@ class FakeSecurity:
     """The rate limiter as the routes see it: counts what it is asked, refuses when told to."""
 
     oidc = None
+    tokens = None
 
     def __init__(self, refuse: bool = False):
         self.refuse = refuse
@@ -101,6 +103,7 @@ class FakeGateway(Group):
         self.owner = owner or (lambda: {"ok": True})
         self.lister = lister  # the owning service of /things (default: five items paged at the source)
         self.registration = SimpleNamespace(find_student=lambda issuer, subject: {"student_id": "stu-1"})
+        self.students = StudentIds()
         self.approvals = SimpleNamespace(coordinator_programmes=lambda subject: list(programmes))
 
 
