@@ -164,27 +164,46 @@ class UnitOfWork:
         """Send pending rows now (so a unique index or a reference sees them) without committing."""
         self.session.flush()
 
-    def publish(self, event_type: str, data: dict) -> dict:
-        """Record an event in the outbox; it leaves when (and only if) the transaction commits."""
+    def publish(self, event_type: str, data: dict, correlation_id: str | None = None) -> dict:
+        """Record an event in the outbox; it leaves when (and only if) the transaction commits.
+
+        `correlation_id` names what set this event off when one unit of work handles several
+        (a batch of inbound events); by default the unit of work's own."""
+        return self.publish_all([(event_type, data, correlation_id)])[0]
+
+    def publish_all(self, events: list[tuple[str, dict, str | None]]) -> list[dict]:
+        """`publish` for many (event type, data, correlation id) at once: one INSERT, in order."""
+        envelopes = [self._envelope(event_type, data, correlation_id) for event_type, data, correlation_id in events]
+        if envelopes:
+            now = utcnow()
+            self.session.execute(
+                MESSAGING_TABLES["outbox"]
+                .insert()
+                .values(
+                    [
+                        {
+                            "event_id": envelope["event_id"],
+                            "event_type": envelope["event_type"],
+                            "exchange": exchange_name(self.producer),
+                            "payload": json.dumps(envelope),
+                            "correlation_id": envelope["correlation_id"],
+                            "created_at": now,
+                            "attempts": 0,
+                        }
+                        for envelope in envelopes
+                    ]
+                )
+            )
+            self._events_added = True
+        return envelopes
+
+    def _envelope(self, event_type: str, data: dict, correlation_id: str | None) -> dict:
         producer = PRODUCERS.get(event_type)
         if producer != self.producer:
             raise ValueError(f"{self.producer} may not publish {event_type} (its producer is {producer})")
-        envelope = make_event(event_type, data, producer=self.producer, correlation_id=self.correlation_id)
-        self.session.execute(
-            MESSAGING_TABLES["outbox"]
-            .insert()
-            .values(
-                event_id=envelope["event_id"],
-                event_type=event_type,
-                exchange=exchange_name(self.producer),
-                payload=json.dumps(envelope),
-                correlation_id=envelope["correlation_id"],
-                created_at=utcnow(),
-                attempts=0,
-            )
+        return make_event(
+            event_type, data, producer=self.producer, correlation_id=correlation_id or self.correlation_id
         )
-        self._events_added = True
-        return envelope
 
     def claim(self, consumer: str, event_id: str, event_type: str):
         """Record that `consumer` handles `event_id`, under the primary key, in this transaction.

@@ -20,6 +20,7 @@ from cloudevents.core.v1.event import CloudEvent
 from marshmallow import ValidationError
 
 from shared.campus.contract import INBOUND_SPECS
+from shared.events.envelope import schema_of
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
@@ -170,7 +171,7 @@ def accept(event, system: str | None) -> CampusEvent:
     if not isinstance(data, dict):
         raise Unusable("data must be a JSON object", event_id, source)
     try:
-        values = spec.schema().load(data)
+        values = schema_of(spec.schema).load(data)
     except ValidationError as exc:
         raise Unusable(f"data breaks the schema of {event_type}: {exc.messages}", event_id, source) from None
     return CampusEvent(
