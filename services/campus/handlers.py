@@ -94,7 +94,7 @@ def _entry(event: CampusEvent, channel: str) -> InboundEvent:
         event_type=event.type,
         system=event.system,
         student_ref=event.values["student_ref"],
-        received_at=utcnow(),
+        received_at=event.read_at or utcnow(),
         payload=json.dumps(event.to_structured()),
         channel=channel,
     )

@@ -1,13 +1,12 @@
 """The campus edge's tables (the inbound log, the people it knows), mapped onto the domain."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import registry
 
 from services.campus.domain.inbound import WAITING, InboundEvent
 from services.campus.domain.people import Person
 from shared.batching import first_of_each
-from shared.db import UTCDateTime, service_metadata
+from shared.db import UTCDateTime, insert_rows, service_metadata
 from shared.personal_data import classified
 
 metadata = service_metadata()
@@ -77,23 +76,23 @@ class Repository:
         the ones inserted (with their ids). A repeat within the list is not inserted either.
 
         `ON CONFLICT DO NOTHING`: a concurrent transaction inserting the same key makes this one
-        wait for it and then skip the row. Rows go in key order, so two batches holding the same
-        keys take their locks in one order and cannot deadlock each other."""
+        wait for it and then skip the row. Rows go in the order given (the ids follow it). Two
+        batches holding two same keys in opposite orders could deadlock: PostgreSQL then fails
+        one, whose events are then applied one by one (shared.campus.amqp)."""
         firsts, _ = first_of_each(entries, key=lambda e: (e.source, e.event_id))
         if not firsts:
             return []
-        firsts.sort(key=lambda e: (e.source, e.event_id))
-        insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
         columns = [c.name for c in inbound_events.columns if c.name != "id"]
-        statement = (
-            insert(inbound_events)
-            .values([{name: getattr(e, name) for name in columns} for e in firsts])
-            .on_conflict_do_nothing(index_elements=["source", "event_id"])
-            .returning(inbound_events.c.id, inbound_events.c.source, inbound_events.c.event_id)
+        inserted = insert_rows(
+            self.session,
+            inbound_events,
+            [{name: getattr(e, name) for name in columns} for e in firsts],
+            conflict=("source", "event_id"),
+            returning=("id", "source", "event_id"),
         )
         by_key = {(e.source, e.event_id): e for e in firsts}
         added = []
-        for row in self.session.execute(statement):
+        for row in inserted:
             entry = by_key[(row.source, row.event_id)]
             entry.id = row.id
             added.append(entry)
@@ -119,11 +118,12 @@ class Repository:
         ).one_or_none()
 
     def waiting_for(self, student_ref: str, lock: bool = True) -> list[InboundEvent]:
-        """The events kept for this person, oldest first (the order they were sent in)."""
+        """The events kept for this person, oldest first (the order they were received in: by
+        `received_at`, as batches from different queues may commit, and take ids, in any order)."""
         query = (
             sa.select(InboundEvent)
             .where(InboundEvent.student_ref == student_ref, InboundEvent.status == WAITING)
-            .order_by(InboundEvent.id)
+            .order_by(InboundEvent.received_at, InboundEvent.id)
         )
         return list(self.session.scalars(query.with_for_update() if lock else query))
 

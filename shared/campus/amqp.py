@@ -65,6 +65,14 @@ class CampusQueueConsumer(SafeQueueConsumer):
     def accept(self):
         return [*self.container.accept, *CLOUDEVENTS_SERIALIZERS]
 
+    def handle_message(self, provider, body, message):
+        """The campus consumers' deliveries are checked and gathered right here, in the consumer's
+        thread (plain computation, no I/O); anything that waits on I/O gets a thread of its own."""
+        if isinstance(provider, CampusEventConsumer):
+            provider.gather(message)
+        else:
+            super().handle_message(provider, body, message)
+
     @property
     def prefetch_count(self):
         """Two batches per queue unacked at once: one gathering while the other commits."""
@@ -106,19 +114,30 @@ class CampusEventConsumer(SettlesDeliveries, Consumer):
         self.linger = settings.ingest_linger_ms / 1000
         self.batches: Batcher[Delivery] = Batcher(settings.ingest_batch)
 
-    def handle_message(self, body, message):
-        """In a thread of its own per message (nameko's queue consumer spawns it): check, gather."""
+    def gather(self, message):
+        """Check one delivery and add it to the batch (in the queue consumer's thread: it must
+        neither block nor raise; dead-lettering and dispatching run in threads of their own)."""
         try:
             event = from_amqp(self.system, message.headers, message.content_type, message.body)
         except Unusable as exc:
             extra = {"x-cim-source": exc.source or "", "x-cim-event-id": exc.event_id or ""}
-            self._settle_failure(message, f"Unusable: {exc.reason}", permanent=True, extra=extra)
+            self._spawn(self._settle_failure, message, f"Unusable: {exc.reason}", permanent=True, extra=extra)
+            return
+        except Exception as exc:  # a fault of ours, not of the event: retried like a failed handler
+            log.exception("could not read a message from %s", self.queue.name)
+            self._spawn(self._settle_failure, message, f"{type(exc).__name__}: {exc}", permanent=False)
             return
         added = self.batches.add(Delivery(message, event, time.monotonic()))
         if added.full:
-            self._dispatch(added.full)
+            self._spawn(self._dispatch, added.full)
         elif added.started is not None:
-            self.container.spawn_managed_thread(partial(self._after_linger, added.started))
+            self._spawn(self._after_linger, added.started)
+
+    def handle_message(self, body, message):  # nameko's entry for a delivery; ours is `gather`
+        self.gather(message)
+
+    def _spawn(self, fn, *args, **kwargs):
+        self.container.spawn_managed_thread(partial(fn, *args, **kwargs))
 
     def _after_linger(self, generation: int):
         eventlet.sleep(self.linger)

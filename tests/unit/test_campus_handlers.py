@@ -103,3 +103,14 @@ def test_a_batch_is_received_as_each_event_alone_would_be(uow):
 def test_one_event_posted_to_the_gateway_keeps_the_requests_correlation_id(uow):
     receive(uow, a_campus_event(contract.LMS_ENROLMENT_CREATED, student_ref="s-1"))
     assert uow.published[0]["correlation_id"] == "test-correlation"
+
+
+def test_kept_events_are_released_in_the_order_they_were_read_whatever_batch_stored_them_first(uow):
+    first = from_structured(a_campus_event(contract.EVENTS_ATTENDANCE_RECORDED, student_ref="s-1"))
+    second = from_structured(a_campus_event(contract.MOBILITY_EXCHANGE_COMPLETED, student_ref="s-1"))
+    assert first.read_at < second.read_at
+    for batch in ([second], [first]):  # the second's batch commits first (another queue, another worker)
+        with uow:
+            handlers.receive_many(uow, events=batch, channel="amqp", issuer=ISSUER)
+    assert register(uow) == 2
+    assert uow.types_published() == [ATTENDANCE_REPORTED, EXCHANGE_REPORTED]

@@ -39,7 +39,8 @@ class FakeCampusRepository:
         return next((e for e in self.entries if (e.source, e.event_id) == (source, event_id)), None)
 
     def waiting_for(self, student_ref, lock=True):
-        return [e for e in self.entries if e.student_ref == student_ref and e.status == WAITING]
+        found = [e for e in self.entries if e.student_ref == student_ref and e.status == WAITING]
+        return sorted(found, key=lambda e: (e.received_at, e.id))
 
     def waiting_before(self, moment, limit=500):
         return [e for e in self.entries if e.status == WAITING and e.received_at < moment][:limit]
