@@ -38,6 +38,9 @@ _SPEC = {
     "retry_limit": ("CIM_RETRY_LIMIT", "5"),
     "retry_delay_ms": ("CIM_RETRY_DELAY_MS", "1000"),
     "outbox_poll_ms": ("CIM_OUTBOX_POLL_MS", "500"),
+    # inbound campus events: at most this many per transaction, gathered for at most this long
+    "ingest_batch": ("CIM_INGEST_BATCH", "200"),
+    "ingest_linger_ms": ("CIM_INGEST_LINGER_MS", "50"),
     "render_timeout_s": ("CIM_RENDER_TIMEOUT_S", "60"),
     "max_upload_bytes": ("CIM_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)),
     # (policy) a student cancels a ceremony booking until this many days before it
@@ -68,6 +71,8 @@ class Settings:
     retry_limit: int
     retry_delay_ms: int
     outbox_poll_ms: int
+    ingest_batch: int
+    ingest_linger_ms: int
     render_timeout_s: int
     max_upload_bytes: int
     ceremony_cancellation_days: int
