@@ -11,6 +11,7 @@ from services.notifications.domain import kinds
 from services.notifications.domain.delivery import FAILED, LONGEST_RETRY_DELAY, MAX_ATTEMPTS, PENDING, SENT, log_attempt
 from services.notifications.domain.messages import ALL_TEMPLATES, NoTemplate, compose, html_body, new_message
 from services.notifications.domain.recipients import Recipient
+from services.notifications.domain.schedule_templates import SCHEDULE_TEMPLATES
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
 PROGRAMME = {"code": "MBIOM", "name_en": "Master's programme in Biomedicine", "name_sv": "Masterprogram i biomedicin"}
@@ -248,7 +249,7 @@ def test_a_delivered_message_records_when_it_was_sent_and_logs_the_attempt():
 
 def test_every_kind_has_a_template_and_every_template_a_kind():
     named = {value for name, value in vars(kinds).items() if name.isupper()}
-    assert named == set(ALL_TEMPLATES)
+    assert named == set(ALL_TEMPLATES) | set(SCHEDULE_TEMPLATES)  # the scheduled ones: their own module
 
 
 def test_the_domain_imports_only_the_standard_library_shared_errors_and_itself():
