@@ -134,17 +134,15 @@ def test_a_decision_that_came_first_keeps_the_late_submission_closed():
 
 
 def entry(subject, programmes, on_leave=False, leave_from=None, leave_to=None, substitute=None):
+    email, as_of = f"{subject}@example.org", at("2027-01-01T00:00")
     return DirectoryEntry(
-        subject, subject.title(), f"{subject}@example.org", programmes, on_leave, leave_from, leave_to, substitute,
-        at("2027-01-01T00:00"),
-    )  # fmt: skip
+        subject, subject.title(), email, programmes, on_leave, leave_from, leave_to, substitute, as_of
+    )
 
 
 def test_a_coordinator_on_leave_covers_nothing_and_their_substitute_covers_their_programmes():
-    entries = [
-        entry("anna", ["MPUBH"], on_leave=True, leave_from=date(2027, 2, 1), leave_to=date(2027, 2, 28), substitute="bo"),
-        entry("bo", ["MMEDS"]),
-    ]  # fmt: skip
+    leave = {"on_leave": True, "leave_from": date(2027, 2, 1), "leave_to": date(2027, 2, 28), "substitute": "bo"}
+    entries = [entry("anna", ["MPUBH"], **leave), entry("bo", ["MMEDS"])]
     during, after = date(2027, 2, 10), date(2027, 3, 1)
     assert programmes_covered("anna", entries, during) == set()
     assert programmes_covered("bo", entries, during) == {"MMEDS", "MPUBH"}
