@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import eventlet
 
-from shared.events import ACTIVITY_SUBMITTED, COORDINATOR_UPDATED, STUDENT_REGISTERED
+from shared.events import ACTIVITY_SUBMITTED, COORDINATOR_UPDATED, STUDENT_ERASURE_REQUESTED, STUDENT_REGISTERED
 from tests.builders.approvals import an_activity_event
 from tests.builders.notifications import a_registration
 from tests.helpers import publish_event, rows, wait_until
@@ -95,3 +95,15 @@ def test_two_replicas_send_each_coordinator_one_digest_a_day(smtp, start_notific
     tomorrow = (NOW + timedelta(days=1)).isoformat()
     assert [call(replica, "send_scheduled", tomorrow)["digests"] for replica in replicas] == [0, 0]
     assert len(digests_in(smtp.received())) == len(COORDINATORS)
+
+    # the student's erasure empties the digests that named them; the coordinators' records stay
+    erasure = {"student_id": "s-1", "requested_at": NOW, "requested_by": "a-1", "reason": "GDPR request 7"}
+    publish_event(amqp, STUDENT_ERASURE_REQUESTED, erasure, producer="registration")
+    wait_until(
+        lambda: rows(database_url, "SELECT body FROM messages WHERE kind = 'coordinator-digest'") == [("",), ("",)],
+        message="the digests' bodies emptied",
+    )
+    assert rows(database_url, "SELECT DISTINCT title, status FROM waiting_items") == [(None, "closed")]
+    assert sorted(rows(database_url, "SELECT coordinator, status FROM messages WHERE kind = 'coordinator-digest'")) == [
+        (s, "sent") for s in COORDINATORS
+    ]
