@@ -38,19 +38,15 @@ def directory_entry(subject: str) -> dict:
     }
 
 
-def digests_in(mails):
-    return [m for m in mails if m["Subject"].startswith("New CIM items to decide")]
-
-
-def test_two_replicas_send_each_coordinator_one_digest_a_day(smtp, start_notifications, service_config, database_url):
-    amqp = service_config["AMQP_URI"]
-    written = []
-    smtp.start()
-    replicas = [start_notifications(CIM_SCHEDULE_INTERVAL_S="3600") for _ in range(2)]
-    publish_event(amqp, STUDENT_REGISTERED, a_registration("s-1", "en"), producer="registration")
+def feed(amqp, database_url, graduation="2027-06", submitted_at=None):
+    """A student, two coordinators of the student's programme and three activities waiting."""
+    publish_event(
+        amqp, STUDENT_REGISTERED, a_registration("s-1", "en", expected_graduation=graduation), producer="registration"
+    )
     for subject in COORDINATORS:
         publish_event(amqp, COORDINATOR_UPDATED, directory_entry(subject), producer="approvals")
-    activities = [an_activity_event("s-1", title=f"Summer school {n}") for n in range(3)]
+    when = {"submitted_at": submitted_at} if submitted_at else {}
+    activities = [an_activity_event("s-1", title=f"Summer school {n}", **when) for n in range(3)]
     for activity in activities:
         for _ in range(2):  # every event twice
             publish_event(amqp, ACTIVITY_SUBMITTED, activity, producer="activities", event_id=activity["activity_id"])
@@ -60,6 +56,18 @@ def test_two_replicas_send_each_coordinator_one_digest_a_day(smtp, start_notific
         and rows(database_url, "SELECT count(*) FROM recipients")[0][0] == 1,
         message="the items, the directory and the student in notifications' copies",
     )
+
+
+def digests_in(mails):
+    return [m for m in mails if m["Subject"].startswith("New CIM items to decide")]
+
+
+def test_two_replicas_send_each_coordinator_one_digest_a_day(smtp, start_notifications, service_config, database_url):
+    amqp = service_config["AMQP_URI"]
+    written = []
+    smtp.start()
+    replicas = [start_notifications(CIM_SCHEDULE_INTERVAL_S="3600") for _ in range(2)]
+    feed(amqp, database_url)
 
     # both replicas run the pass at the same moment, then once more each (one call per replica at
     # a time: nameko's entrypoint_hook tells concurrent calls on one container apart by nothing)
@@ -107,3 +115,36 @@ def test_two_replicas_send_each_coordinator_one_digest_a_day(smtp, start_notific
     assert sorted(rows(database_url, "SELECT coordinator, status FROM messages WHERE kind = 'coordinator-digest'")) == [
         (s, "sent") for s in COORDINATORS
     ]
+
+
+def test_two_replicas_remind_of_each_late_item_and_each_student_once(
+    smtp, start_notifications, service_config, database_url
+):
+    amqp = service_config["AMQP_URI"]
+    smtp.start()
+    replicas = [start_notifications(CIM_SCHEDULE_INTERVAL_S="3600") for _ in range(2)]
+    # waiting 20 days at NOW (target 14); graduating in January 2027, 42 days after NOW
+    feed(amqp, database_url, graduation="2027-01", submitted_at=NOW - timedelta(days=20))
+
+    totals = []
+    for _ in range(2):
+        passes = [eventlet.spawn(call, replica, "send_scheduled", NOW.isoformat()) for replica in replicas]
+        results = [p.wait() for p in passes]
+        totals.append((sum(r["review_reminders"] for r in results), sum(r["graduation_reminders"] for r in results)))
+    assert totals == [(len(COORDINATORS), 1), (0, 0)]
+
+    def reminders():
+        mails = smtp.received()
+        late = [m for m in mails if m["Subject"] == "CIM items have waited too long for a decision (3)"]
+        student = [m for m in mails if m["Subject"] == "Your graduation is near: your CIM activities are not complete"]
+        return late, student
+
+    wait_until(lambda: len(reminders()[0]) >= len(COORDINATORS) and reminders()[1], message="the reminders")
+    time.sleep(2)  # room for a second reminder, were one to come
+    late, student = reminders()
+    assert sorted(m["To"] for m in late) == [f"{s}@example.org" for s in COORDINATORS]
+    assert all("target of 14 days" in body(m) and "Summer school 2" in body(m) for m in late)
+    [reminder] = student
+    assert reminder["To"] == "asa@example.org" and "You expect to graduate in January 2027" in body(reminder)
+    assert rows(database_url, "SELECT count(*) FROM waiting_items WHERE reminded_at IS NOT NULL") == [(3,)]
+    assert rows(database_url, "SELECT graduation_reminded_at IS NOT NULL FROM recipients") == [(True,)]
