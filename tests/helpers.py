@@ -18,6 +18,22 @@ def migrate(service: str, database_url: str):
     upgrade(service, database_url)
 
 
+def assert_certificate_pdf(pdf: bytes) -> bytes:
+    """A certificate PDF as every one must be: effective version 1.7 (header, and no catalog
+    /Version above it) and identified as PDF/A-3b in its XMP (pdfaid part 3, conformance B)."""
+    from services.certificates.pdf_profile import ensure_pdf_a3b
+
+    return ensure_pdf_a3b(bytes(pdf))
+
+
+def assert_every_stored_certificate_pdf(database_url: str) -> int:
+    """Every certificate PDF in the certificates database checked; how many there were."""
+    documents = rows(database_url, "SELECT content FROM certificate_documents")
+    for (content,) in documents:
+        assert_certificate_pdf(content)
+    return len(documents)
+
+
 class EventTap:
     """A private queue bound to some producers' exchanges: what got published, in order."""
 

@@ -33,7 +33,8 @@ inbound_events = sa.Table(
     sa.Index("ix_inbound_events_waiting", "student_ref", "status", "id"),
     sa.Index("ix_inbound_events_system_id", "system", "id"),
     info=classified(
-        erasure="the person's events are deleted",
+        erasure="the person's events are deleted: those naming their id, and those naming the subject the edge"
+        " knows them by (kept before they registered, their enrolment, expired ones)",
         identifier={
             "student_ref": "the campus system's reference to the person",
             "student_id": "the student's id",

@@ -32,8 +32,11 @@ EXPIRY_INTERVAL_S = 3600
 class CampusService(HealthEndpoint, PersonalDataService):
     name = "campus"
     db = Database(Repository)
-    personal_holdings = personal_data.HOLDINGS
     policy = CampusPolicy()
+
+    @property
+    def personal_holdings(self):
+        return personal_data.holdings(self.policy.issuer)
 
     # --- the campus exchanges -------------------------------------------------------------
 

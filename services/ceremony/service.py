@@ -168,4 +168,4 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
 
     @on_event(STUDENT_WITHDRAWN)
     def on_student_withdrawn(self, event):
-        self.db.consume(event, personal_data.release_bookings)
+        self.db.consume(event, personal_data.withdraw_student)

@@ -34,6 +34,8 @@ certificates = sa.Table(
     sa.Column("supersedes", sa.String(64), nullable=True),
     sa.Column("reissue_reason", sa.Text, nullable=True),
     sa.Column("superseded_at", UTCDateTime, nullable=True),
+    # Its bit in the revocation status list (domain/status_list.py), allocated once when stored.
+    sa.Column("status_index", sa.Integer, nullable=False, unique=True),
     sa.CheckConstraint("state IN ('valid', 'revoked', 'superseded')", name="state"),
     sa.UniqueConstraint("student_id", "version", name="uq_certificates_student_version"),
     # One valid certificate per student, kept by the database itself: concurrent deliveries of
@@ -70,9 +72,16 @@ certificates = sa.Table(
             "ceremony_id",
             "supersedes",
             "superseded_at",
+            "status_index",
         ),
     ),
 )
+
+# Status indexes come from a PostgreSQL sequence: replicas storing certificates at once never get
+# the same one (a gap from a rolled-back store is harmless). SQLite (the local run) has no
+# sequences and takes the next after the highest; there the unique constraint refuses a clash of
+# two stores at once, and the event is retried.
+status_index_sequence = sa.Sequence("certificate_status_index", start=0, minvalue=0, metadata=metadata)
 
 # The PDF lives apart from the certificate row so listing or verifying never loads the bytes.
 certificate_documents = sa.Table(
@@ -237,6 +246,25 @@ class Repository:
 
     def degrees_of(self, student_id: str) -> list[Degree]:
         return list(self.session.scalars(sa.select(Degree).where(Degree.student_id == student_id)))
+
+    def next_status_index(self) -> int:
+        if self.session.get_bind().dialect.name == "postgresql":
+            return self.session.scalar(status_index_sequence.next_value())
+        highest = self.session.scalar(sa.select(sa.func.max(Certificate.status_index)))
+        return 0 if highest is None else highest + 1
+
+    def highest_status_index(self) -> int | None:
+        return self.session.scalar(sa.select(sa.func.max(Certificate.status_index)))
+
+    def status_set(self, first: int, last: int) -> list[int]:
+        """The status indexes in [first, last] whose certificate is no longer valid."""
+        return list(
+            self.session.scalars(
+                sa.select(Certificate.status_index).where(
+                    Certificate.status_index.between(first, last), Certificate.state != VALID
+                )
+            )
+        )
 
     def add(self, obj):
         self.session.add(obj)

@@ -30,6 +30,7 @@ from shared.rpc.certificates import (
     RevocationRequest,
     ReviewDecisionRequest,
     ReviewView,
+    StatusListView,
     VerificationView,
 )
 from shared.rpc.common import load_actor
@@ -120,6 +121,21 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
     @rpc(expected_exceptions=EXPECTED)
     def jwks(self):
         return badge.key_set(self.keys)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def status_list(self, list_number):
+        """The revocation status list, signed like the badges (a BitstringStatusListCredential)."""
+        with self.db.unit_of_work() as uow:
+            credential = queries.revocation_list(
+                uow, list_number=str(list_number or ""), public_base_url=self._base_url
+            )
+        return StatusListView().dump(
+            {
+                "media_type": badge.MEDIA_TYPE,
+                "credential": badge.sign_credential(credential, self.keys),
+                "ttl_seconds": credential["credentialSubject"]["ttl"] // 1000,
+            }
+        )
 
     # --- registrar and admin --------------------------------------------------------------------
 

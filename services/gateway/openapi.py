@@ -66,7 +66,7 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
         plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
         info={
             "description": "The Certificate of International Merits platform's HTTP API. "
-            "Every /v1 route except verification needs a bearer token."
+            "Every /v1 route except verification and the revocation status list needs a bearer token."
         },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})

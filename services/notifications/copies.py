@@ -77,37 +77,37 @@ def report_submitted(uow, data: dict) -> None:
 # --- events that also tell the student something: the item closes, then the message is written --
 
 
-def activity_decided(uow, data: dict, *, event_id: str, kind: str) -> str:
+def activity_decided(uow, data: dict, *, event_id: str, kind: str, composer) -> str:
     """activity.approved/rejected/changes_requested.v1: that version is decided."""
     _closed(uow, item_id=data["activity_id"], kind=ACTIVITY, student_id=data["student_id"], version=data["version"])
-    return handlers.write_message(uow, data, event_id=event_id, kind=kind)
+    return handlers.write_message(uow, data, event_id=event_id, kind=kind, composer=composer)
 
 
-def approval_withdrawn(uow, data: dict, *, event_id: str, kind: str) -> str:
+def approval_withdrawn(uow, data: dict, *, event_id: str, kind: str, composer) -> str:
     """activity.approval_withdrawn.v1: closes the activity's latest version; the requirement may no
     longer be met."""
     _closed(uow, item_id=data["activity_id"], kind=ACTIVITY, student_id=data["student_id"], version=data["version"])
-    message_id = handlers.write_message(uow, data, event_id=event_id, kind=kind)
+    message_id = handlers.write_message(uow, data, event_id=event_id, kind=kind, composer=composer)
     uow.repo.recipient(data["student_id"]).requirement(data["activity_requirement_met"], data["withdrawn_at"])
     return message_id
 
 
-def report_decided(uow, data: dict, *, event_id: str, kind: str) -> str:
+def report_decided(uow, data: dict, *, event_id: str, kind: str, composer) -> str:
     """report.accepted.v1 / report.returned.v1: the submission is decided."""
     _closed(uow, item_id=data["report_id"], kind=REPORT, student_id=data["student_id"], version=1)
-    return handlers.write_message(uow, data, event_id=event_id, kind=kind)
+    return handlers.write_message(uow, data, event_id=event_id, kind=kind, composer=composer)
 
 
-def requirement_met(uow, data: dict, *, event_id: str, kind: str) -> str:
+def requirement_met(uow, data: dict, *, event_id: str, kind: str, composer) -> str:
     """student.activity_requirement_met.v1: no graduation reminder is due any more."""
-    message_id = handlers.write_message(uow, data, event_id=event_id, kind=kind)
+    message_id = handlers.write_message(uow, data, event_id=event_id, kind=kind, composer=composer)
     uow.repo.recipient(data["student_id"]).requirement(True, data["met_at"])
     return message_id
 
 
-def student_withdrawn(uow, data: dict, *, event_id: str, kind: str) -> str:
+def student_withdrawn(uow, data: dict, *, event_id: str, kind: str, composer) -> str:
     """student.withdrawn.v1: their undecided items are withdrawn, and nothing more is scheduled."""
-    message_id = handlers.write_message(uow, data, event_id=event_id, kind=kind)
+    message_id = handlers.write_message(uow, data, event_id=event_id, kind=kind, composer=composer)
     uow.repo.recipient(data["student_id"]).withdrew(data["withdrawn_at"])
     for item in uow.repo.items_waiting_of(data["student_id"]):
         item.closed()

@@ -143,7 +143,7 @@ programmes = sa.Table(
     info=classified(erasure="not personal data", none=("code", "name_en", "name_sv")),
 )
 
-# The copy of approvals' coordinator directory (coordinator.updated.v1; docs/decisions/0013).
+# The copy of approvals' coordinator directory (coordinator.updated.v1; docs/decisions/0016).
 directory = sa.Table(
     "directory",
     metadata,

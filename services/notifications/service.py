@@ -17,6 +17,7 @@ from services.notifications import copies, handlers, personal_data, scheduled
 from services.notifications.domain.schedule import parse_targets
 from services.notifications.mail import Mailer
 from services.notifications.orm import Repository
+from services.notifications.templating import MessageComposer
 from shared.db import utcnow
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
@@ -88,6 +89,7 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
     personal_after_erasure = staticmethod(personal_data.blank_coordinator_messages)
     body_days = RetentionDays("CIM_MESSAGE_BODY_DAYS", personal_data.DEFAULT_BODY_DAYS)
     mailer = Mailer()
+    composer = MessageComposer()
     review_targets = Schedule()
 
     # --- recipients ---------------------------------------------------------------------------
@@ -205,7 +207,7 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
 
     def _write_and_send(self, event, write=handlers.write_message):
         kind = handlers.MESSAGE_KINDS[event.event_type]
-        message_id = self.db.consume(event, partial(write, event_id=event.event_id, kind=kind))
+        message_id = self.db.consume(event, partial(write, event_id=event.event_id, kind=kind, composer=self.composer))
         if message_id is None:  # a duplicate: its message exists already
             return
         try:

@@ -8,7 +8,7 @@ import pytest
 from services.notifications import copies, handlers, scheduled
 from services.notifications.domain import kinds, preferences
 from services.notifications.domain.schedule import parse_targets
-from tests.builders.notifications import a_registration
+from tests.builders.notifications import a_composer, a_registration
 from tests.fakes import FakeUnitOfWork
 from tests.unit.fakes.notifications import FakeNotificationsRepository
 
@@ -22,7 +22,12 @@ def uow():
     return FakeUnitOfWork(FakeNotificationsRepository(), producer="notifications")
 
 
+COMPOSER = a_composer()
+
+
 def apply(uow, use_case, data, **kwargs):
+    if "kind" in kwargs:  # a use case that also writes the student's message
+        kwargs["composer"] = COMPOSER
     with uow:
         return use_case(uow, data, **kwargs)
 

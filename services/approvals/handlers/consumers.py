@@ -85,13 +85,25 @@ def _undecided_of(uow, student_id: str) -> list:
 
 def withdraw_student(uow, data: dict):
     """The student left the CIM: their undecided activities leave the inboxes with them (the
-    activities service withdraws them too; each activity.withdrawn.v1 then finds them so)."""
+    activities service withdraws them too; each activity.withdrawn.v1 then finds them so), and
+    so does a final report waiting for its decision (ceremony withdraws its own on the same event)."""
     student = uow.repo.student(data["student_id"])
     if student is not None:
         student.status = statuses.WITHDRAWN
         for activity in uow.repo.activities_of(student.student_id):
             if activity.status == statuses.PENDING:
                 activity.withdraw()
+        report = uow.repo.report(student.student_id, lock=True)
+        if report is not None and report.withdraw():
+            note(
+                uow,
+                student.student_id,
+                "report_withdrawn",
+                at=data["withdrawn_at"],
+                actor="registration",
+                item_kind="report",
+                item_id=report.report_id,
+            )
         note(
             uow,
             student.student_id,

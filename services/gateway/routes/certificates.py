@@ -1,6 +1,6 @@
 """Routes answered by the certificates service.
 
-Public: the verification page and JSON, and the Open Badges key set. Guessing codes is slowed
+Public: the verification page and JSON, the Open Badges key set and revocation status list. Guessing codes is slowed
 down here: after too many unknown codes from one client in a window (`FailedLookups`, a counter
 in Redis) every look-up from it answers 429 with Retry-After until the window has passed.
 """
@@ -92,6 +92,23 @@ class CertificatesRoutes(Routes):
             json.dumps(self.certificates.jwks()),
             mimetype="application/json",
             headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @route("GET", "/v1/credentials/status/<string:list_number>", roles=None, produces="application/vc+jwt")
+    def revocation_status_list(self, request, identity, list_number):
+        """The revocation status list the Open Badges credentials point at (Bitstring Status List).
+
+        A BitstringStatusListCredential as a VC-JWT, signed with the badge key (see the JWKS): one
+        bit per certificate version, 1 once it is revoked or superseded by a re-issue. Cacheable
+        for the list's `ttl`; a revocation shows within that time."""
+        signed = self.certificates.status_list(list_number)
+        return Response(
+            signed["credential"],
+            mimetype=signed["media_type"],
+            headers={
+                "Cache-Control": f"public, max-age={signed['ttl_seconds']}, must-revalidate",
+                "X-Content-Type-Options": "nosniff",
+            },
         )
 
     @route("GET", "/v1/me/certificate/badge", roles=(STUDENT,), produces="application/vc+jwt")

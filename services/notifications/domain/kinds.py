@@ -1,7 +1,7 @@
 """The kinds of message notifications writes, in its own words (not the events that cause them).
 
-A kind names a template (`templates.py`) and is kept on each message; which event causes which
-kind is the service's business (`handlers.MESSAGE_KINDS`).
+A kind names a template folder (`services/notifications/templates/<kind>/`) and is kept on each
+message; which event causes which kind is the service's business (`handlers.MESSAGE_KINDS`).
 """
 
 WELCOME = "welcome"  # the registration is confirmed

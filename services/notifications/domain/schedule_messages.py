@@ -15,11 +15,12 @@ from services.notifications.domain.schedule_templates import (
     COORDINATOR_GREETING,
     DAYS,
     FINAL_REPORT,
+    GREETING,
     ITEM_LINE,
     MORE,
     SCHEDULE_TEMPLATES,
+    SIGNATURE,
 )
-from services.notifications.domain.templates import GREETING, SIGNATURE
 
 MAX_LISTED = 25  # a digest or reminder lists this many items, oldest first; the rest are counted
 LANGUAGES = ("en", "sv")

@@ -1,5 +1,10 @@
-"""The texts of the scheduled messages (a coordinator's digest, the reminders), in the shape of
-templates.py: a subject and the paragraphs between greeting and signature, in each language.
+"""The texts of the scheduled messages (a coordinator's digest, the reminders): a subject and the
+paragraphs between greeting and signature, in each language.
+
+Written in the Template format the other messages had before they became Jinja2 files
+(docs/decisions/0013-message-templates.md); they are kept in this one module to be converted
+the same way (templates/<kind>/<lang>.txt, a path in links.py). Until then the greeting and
+signature repeat the layout's (templates/_layout/).
 
 `{items}` is the list of items, one line each (ITEM_LINE); `{more}` a paragraph of its own that
 appears only when the list was cut short. These messages link nowhere yet: there is no web page
@@ -8,8 +13,19 @@ of the inbox to point at (the API's inbox is GET /v1/coordinator/inbox).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from services.notifications.domain import kinds
-from services.notifications.domain.templates import Template
+
+
+@dataclass(frozen=True)
+class Template:
+    subject: str
+    paragraphs: tuple[str, ...]
+
+
+GREETING = {"en": "Dear {name},", "sv": "Hej {name}!"}
+SIGNATURE = {"en": "Kind regards,\nThe CIM team", "sv": "Med vänliga hälsningar\nCIM-teamet"}
 
 # A coordinator whose name the directory does not hold is greeted without one.
 COORDINATOR_GREETING = {"en": "Dear coordinator,", "sv": "Hej!"}

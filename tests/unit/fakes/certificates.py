@@ -58,6 +58,20 @@ class FakeCertificatesRepository:
             key=lambda r: r.requested_at,
         )
 
+    def next_status_index(self):
+        highest = self.highest_status_index()
+        return 0 if highest is None else highest + 1
+
+    def highest_status_index(self):
+        return max((c.status_index for c in self.certificates.values() if c.status_index is not None), default=None)
+
+    def status_set(self, first, last):
+        return [
+            c.status_index
+            for c in self.certificates.values()
+            if c.status_index is not None and first <= c.status_index <= last and c.state != VALID
+        ]
+
     def add(self, obj):
         if isinstance(obj, Certificate):
             self.certificates[obj.certificate_id] = obj
