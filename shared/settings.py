@@ -45,6 +45,8 @@ _SPEC = {
     "max_upload_bytes": ("CIM_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)),
     # (policy) a student cancels a ceremony booking until this many days before it
     "ceremony_cancellation_days": ("CIM_CEREMONY_CANCELLATION_DAYS", "7"),
+    # (policy) an item waiting longer than this many days for a decision is reminded of
+    "review_target_days": ("CIM_REVIEW_TARGET_DAYS", "14"),
 }
 
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
@@ -76,6 +78,7 @@ class Settings:
     render_timeout_s: int
     max_upload_bytes: int
     ceremony_cancellation_days: int
+    review_target_days: int
 
     @property
     def is_development(self) -> bool:

@@ -61,21 +61,34 @@ MESSAGE_KINDS = {
 
 
 def record_recipient(uow, data: dict) -> None:
-    """student.registered.v1 / student.updated.v1: keep the newest name, address and language."""
+    """student.registered.v1 / student.updated.v1: keep the newest name, address, language, programme
+    and graduation month."""
     as_of = data.get("updated_at") or data["registered_at"]
+    programme = data["programme"]
+    uow.repo.record_programme(programme["code"], programme["name_en"], programme["name_sv"])
     recipient = uow.repo.recipient(data["student_id"])
     if recipient is None:
-        uow.repo.add(
-            Recipient(
-                student_id=data["student_id"],
-                name=data["name"],
-                email=data["email"],
-                language=data["language"],
-                as_of=as_of,
-            )
+        recipient = Recipient(
+            student_id=data["student_id"],
+            name=data["name"],
+            email=data["email"],
+            language=data["language"],
+            as_of=as_of,
+            programme_code=programme["code"],
+            expected_graduation=data["expected_graduation"],
         )
+        uow.repo.add(recipient)
     else:
-        recipient.update(name=data["name"], email=data["email"], language=data["language"], as_of=as_of)
+        recipient.update(
+            name=data["name"],
+            email=data["email"],
+            language=data["language"],
+            as_of=as_of,
+            programme_code=programme["code"],
+            expected_graduation=data["expected_graduation"],
+        )
+    if data.get("registered_at"):
+        recipient.registered(data["registered_at"])
 
 
 def write_message(uow, data: dict, *, event_id: str, kind: str, composer: Composer) -> str:

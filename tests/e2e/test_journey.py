@@ -24,11 +24,13 @@ EXPECTED_HANDLING = {
     ("approvals", "student.registered.v1"): 1,
     ("notifications", "student.registered.v1"): 1,
     ("approvals", "activity.submitted.v1"): 3,
+    ("notifications", "activity.submitted.v1"): 3,  # what waits for the coordinators' digest
     ("activities", "activity.approved.v1"): 3,
     ("notifications", "activity.approved.v1"): 3,
     ("ceremony", "student.activity_requirement_met.v1"): 1,
     ("notifications", "student.activity_requirement_met.v1"): 1,
     ("approvals", "report.submitted.v1"): 1,
+    ("notifications", "report.submitted.v1"): 1,
     ("ceremony", "report.accepted.v1"): 1,
     ("notifications", "report.accepted.v1"): 1,
     ("notifications", "ceremony.booked.v1"): 1,

@@ -10,6 +10,7 @@ import pytest
 from services.notifications.domain import kinds, links
 from services.notifications.domain.messages import Composer, NoTemplate
 from services.notifications.domain.preferences import LANGUAGES
+from services.notifications.domain.schedule_templates import SCHEDULE_TEMPLATES
 from services.notifications.templating import MessageTemplates
 from shared.settings import load_settings
 from tests.builders.notifications import (
@@ -24,7 +25,8 @@ from tests.builders.notifications import (
 )
 
 TEMPLATES = MessageTemplates()
-ALL_KINDS = {value for name, value in vars(kinds).items() if name.isupper()}
+# The scheduled messages' texts are still in domain/schedule_templates.py (to be converted to files)
+ALL_KINDS = {value for name, value in vars(kinds).items() if name.isupper()} - set(SCHEDULE_TEMPLATES)
 COMMENT = "The dates do not match."
 BOOKING = {**a_booking(), "position": 3, "was": "waiting", "cause": "student", "reason": None}
 

@@ -23,3 +23,7 @@ BOOKING_CANCELLED = "booking-cancelled"  # the student cancelled their booking o
 CEREMONY_CANCELLED = "ceremony-cancelled"  # a booking lapsed because its ceremony was cancelled
 PRESENTATION_MISSED = "presentation-missed"  # a no-show: the student books again
 LEFT_THE_CIM = "left-the-cim"  # the student withdrew: what stays, what does not
+# the scheduled messages (the timer writes them, no single event causes them)
+COORDINATOR_DIGEST = "coordinator-digest"  # a coordinator's daily list of new items to decide
+REVIEW_REMINDER = "review-reminder"  # to a programme's coordinators: items waiting longer than the target
+GRADUATION_REMINDER = "graduation-reminder"  # to a student: graduation is near, the requirement not met

@@ -84,6 +84,7 @@ class Message:
     created_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime | None
+    coordinator: str | None = None  # a coordinator's message (digest, reminder): their subject; no student_id
 
     def delivered(self, now: datetime):
         self.status, self.sent_at, self.next_attempt_at = SENT, now, None
