@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from services.notifications.domain import kinds
 from services.notifications.domain.directory import coordinators_of, programmes_covered
+from services.notifications.domain.messages import Composer
 from services.notifications.domain.preferences import DEFAULT_LANGUAGE
 from services.notifications.domain.schedule import (
     ReviewTargets,
@@ -34,19 +35,19 @@ from services.notifications.domain.schedule_messages import (
 log = logging.getLogger(__name__)
 
 
-def run_schedule(unit_of_work, *, now: datetime, targets: ReviewTargets) -> dict[str, int]:
-    """One pass of the timer: how many of each message it wrote."""
+def run_schedule(unit_of_work, *, now: datetime, targets: ReviewTargets, composer: Composer) -> dict[str, int]:
+    """One pass of the timer: how many of each message it wrote (in words the composer gives)."""
     return {
-        "digests": send_digests(unit_of_work, now=now),
-        "review_reminders": send_review_reminders(unit_of_work, now=now, targets=targets),
-        "graduation_reminders": send_graduation_reminders(unit_of_work, now=now),
+        "digests": send_digests(unit_of_work, now=now, composer=composer),
+        "review_reminders": send_review_reminders(unit_of_work, now=now, targets=targets, composer=composer),
+        "graduation_reminders": send_graduation_reminders(unit_of_work, now=now, composer=composer),
     }
 
 
 # --- the digest -------------------------------------------------------------------------------
 
 
-def send_digests(unit_of_work, *, now: datetime) -> int:
+def send_digests(unit_of_work, *, now: datetime, composer: Composer) -> int:
     """Every coordinator whose digest time has come today and whose digest is not taken yet: one
     unit of work each, so one coordinator's trouble leaves the others' digests alone."""
     today = local_day(now)
@@ -67,12 +68,22 @@ def send_digests(unit_of_work, *, now: datetime) -> int:
     for subject, name, email, covered, day, language in due:
         with unit_of_work() as uow:
             written += write_digest(
-                uow, subject=subject, name=name, email=email, programmes=covered, day=day, language=language, now=now
+                uow,
+                subject=subject,
+                name=name,
+                email=email,
+                programmes=covered,
+                day=day,
+                language=language,
+                now=now,
+                composer=composer,
             )
     return written
 
 
-def write_digest(uow, *, subject, name, email, programmes: set[str], day, language: str, now: datetime) -> bool:
+def write_digest(
+    uow, *, subject, name, email, programmes: set[str], day, language: str, now: datetime, composer: Composer
+) -> bool:
     """Claim the coordinator's digest of `day` and write it, listing the items not listed to them
     before; nothing new, no message (the claim stays: the day is done). False: nothing written."""
     if not uow.repo.take_digest(subject, day, now):
@@ -81,7 +92,7 @@ def write_digest(uow, *, subject, name, email, programmes: set[str], day, langua
     if not found:
         return False
     listed = _listed(uow, found, language)
-    title, body = compose_item_list(kinds.COORDINATOR_DIGEST, language, name, listed)
+    title, body = compose_item_list(composer, kinds.COORDINATOR_DIGEST, language, name, listed)
     message = scheduled_message(
         key=f"{subject}:{day.isoformat()}",
         kind=kinds.COORDINATOR_DIGEST,
@@ -108,6 +119,7 @@ def _listed(uow, found, language: str) -> list[ListedItem]:
             version=item.version,
             kind=item.kind,
             title=item.title,
+            student_id=student.student_id,
             student=student.name,
             programme=names.get(student.programme_code, {}).get(language, student.programme_code),
             waiting_since=item.waiting_since,
@@ -119,7 +131,7 @@ def _listed(uow, found, language: str) -> list[ListedItem]:
 # --- items waiting too long -------------------------------------------------------------------
 
 
-def send_review_reminders(unit_of_work, *, now: datetime, targets: ReviewTargets) -> int:
+def send_review_reminders(unit_of_work, *, now: datetime, targets: ReviewTargets, composer: Composer) -> int:
     """Items that have waited longer than their programme's target and were not reminded of:
     one message per coordinator (and target) listing them, each item reminded of once. An item
     whose programme nobody covers today waits for someone who does (approvals raises that alert)."""
@@ -144,14 +156,15 @@ def send_review_reminders(unit_of_work, *, now: datetime, targets: ReviewTargets
                 lists[(entry.subject, targets.days(student.programme_code))].append((item, student))
         by_subject = {e.subject: e for e in entries}
         for (subject, days), found in sorted(lists.items()):
-            _write_reminder(uow, by_subject[subject], days, found, now)
+            _write_reminder(uow, by_subject[subject], days, found, now, composer)
         return len(lists)
 
 
-def _write_reminder(uow, entry, days: int, found, now: datetime):
+def _write_reminder(uow, entry, days: int, found, now: datetime, composer: Composer):
     preference = uow.repo.coordinator_preference(entry.subject)
     language = preference.language if preference else DEFAULT_LANGUAGE
-    title, body = compose_item_list(kinds.REVIEW_REMINDER, language, entry.name, _listed(uow, found, language), days)
+    listed = _listed(uow, found, language)
+    title, body = compose_item_list(composer, kinds.REVIEW_REMINDER, language, entry.name, listed, days)
     items = [item for item, _ in found]
     message = scheduled_message(
         key=entry.subject + ":" + ",".join(sorted(f"{i.item_id}@{i.version}" for i in items)),
@@ -171,7 +184,7 @@ def _write_reminder(uow, entry, days: int, found, now: datetime):
 # --- students near graduation -----------------------------------------------------------------
 
 
-def send_graduation_reminders(unit_of_work, *, now: datetime) -> int:
+def send_graduation_reminders(unit_of_work, *, now: datetime, composer: Composer) -> int:
     """Enrolled students whose graduation is less than 90 days away and whose activity requirement
     is not met: one reminder each, ever."""
     today = local_day(now)
@@ -182,7 +195,7 @@ def send_graduation_reminders(unit_of_work, *, now: datetime) -> int:
             if not graduation_reminder_due(student.expected_graduation, today):
                 continue
             language = uow.repo.student_language(student.student_id) or student.language
-            title, body = compose_graduation_reminder(language, student.name, student.expected_graduation)
+            title, body = compose_graduation_reminder(composer, language, student.name, student.expected_graduation)
             uow.repo.add(
                 scheduled_message(
                     key=student.student_id,

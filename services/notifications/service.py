@@ -193,7 +193,9 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
         """Digests and reminders due at `now` (the clock; an ISO time only where a test sets it),
         written once however many replicas run this, then handed to the mail server."""
         moment = datetime.fromisoformat(now) if now else utcnow()
-        written = scheduled.run_schedule(self.db.unit_of_work, now=moment, targets=self.review_targets)
+        written = scheduled.run_schedule(
+            self.db.unit_of_work, now=moment, targets=self.review_targets, composer=self.composer
+        )
         if any(written.values()):
             log.info("scheduled messages written: %s", written)
             handlers.deliver_due(self.db.unit_of_work, self.mailer.send)

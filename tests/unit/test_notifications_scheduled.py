@@ -8,7 +8,7 @@ import pytest
 from services.notifications import copies, handlers, scheduled
 from services.notifications.domain import kinds, preferences
 from services.notifications.domain.schedule import parse_targets
-from tests.builders.notifications import a_composer, a_registration
+from tests.builders.notifications import WEB_URL, a_composer, a_registration
 from tests.fakes import FakeUnitOfWork
 from tests.unit.fakes.notifications import FakeNotificationsRepository
 
@@ -65,7 +65,7 @@ def submitted(uow, activity_id="a-1", student_id="s-1", version=1, at=MONDAY - t
 
 
 def run(uow, now=MONDAY, targets=TARGETS):
-    return scheduled.run_schedule(lambda: uow, now=now, targets=targets)
+    return scheduled.run_schedule(lambda: uow, now=now, targets=targets, composer=COMPOSER)
 
 
 def written(uow, kind):
@@ -94,6 +94,7 @@ def test_the_digest_lists_the_new_items_of_the_coordinators_programmes(biomedici
     assert digest.subject == "New CIM items to decide (1)"
     assert "- Åsa Öberg (Master's programme in Biomedicine): Lyon, waiting since 5 March 2027" in digest.body
     assert digest.body.startswith("Dear C-Bio,") and "a-other" not in digest.body and "Public Health" not in digest.body
+    assert f"\n{WEB_URL}/coordinator/inbox\n" in digest.body
 
 
 def test_no_digest_before_the_coordinators_time_and_one_a_day_from_it(biomedicine):
@@ -184,6 +185,7 @@ def test_an_item_waiting_longer_than_the_target_is_reminded_of_once(biomedicine)
     assert sorted(m.coordinator for m in reminders) == ["c-bio", "c-bio2"]
     assert reminders[0].subject == "CIM items have waited too long for a decision (1)"
     assert "target of 14 days" in reminders[0].body and "Lyon, waiting since 22 February 2027" in reminders[0].body
+    assert f"\n{WEB_URL}/coordinator/inbox?student=s-1\n" in reminders[0].body  # one student's items
     assert run(uow, now=MONDAY + timedelta(days=3))["review_reminders"] == 0
     assert len(written(uow, kinds.REVIEW_REMINDER)) == 2
 
@@ -226,7 +228,7 @@ def test_a_student_near_graduation_without_the_requirement_is_reminded_once(uow)
     assert run(uow)["graduation_reminders"] == 1
     [reminder] = written(uow, kinds.GRADUATION_REMINDER)
     assert (reminder.student_id, reminder.to_address) == ("s-1", "asa@example.org")
-    assert "You expect to graduate in May 2027" in reminder.body
+    assert "You expect to graduate in May 2027" in reminder.body and f"\n{WEB_URL}/me/progress\n" in reminder.body
     assert run(uow, now=MONDAY + timedelta(days=1))["graduation_reminders"] == 0
     assert run(uow, now=datetime(2027, 4, 3, 8, tzinfo=UTC))["graduation_reminders"] == 1  # s-later, 89 days
 

@@ -2,7 +2,7 @@
 rendered in full, the HTML part around the text, and the link each message carries."""
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import jinja2
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from services.notifications.domain import kinds, links
 from services.notifications.domain.messages import Composer, NoTemplate
 from services.notifications.domain.preferences import LANGUAGES
-from services.notifications.domain.schedule_templates import SCHEDULE_TEMPLATES
+from services.notifications.domain.schedule_messages import ListedItem, item_list
 from services.notifications.templating import MessageTemplates
 from shared.settings import load_settings
 from tests.builders.notifications import (
@@ -25,10 +25,26 @@ from tests.builders.notifications import (
 )
 
 TEMPLATES = MessageTemplates()
-# The scheduled messages' texts are still in domain/schedule_templates.py (to be converted to files)
-ALL_KINDS = {value for name, value in vars(kinds).items() if name.isupper()} - set(SCHEDULE_TEMPLATES)
+ALL_KINDS = {value for name, value in vars(kinds).items() if name.isupper()}
 COMMENT = "The dates do not match."
 BOOKING = {**a_booking(), "position": 3, "was": "waiting", "cause": "student", "reason": None}
+
+
+def listed(n: int, student_id: str = "s-1", kind: str = "activity") -> ListedItem:
+    return ListedItem(
+        item_id=f"a-{n:02}",
+        version=1,
+        kind=kind,
+        title=f"Activity {n:02}" if kind == "activity" else None,
+        student_id=student_id,
+        student="Åsa Öberg",
+        programme="Biomedicine",
+        waiting_since=datetime(2027, 3, 1, 9, tzinfo=timezone.utc),
+    )
+
+
+# A list cut short (a report among the activities), and one student's items for a reminder
+ITEMS = [listed(0, "s-2", kind="report")] + [listed(n) for n in range(1, 30)]
 
 # Each template with an event that selects it and carries every value it may name (the
 # optional ones too). A new kind fails test_every_kind_is_rendered_in_full until it is here.
@@ -58,6 +74,9 @@ FULL = {
     ),
     kinds.CERTIFICATE_REVOKED: (kinds.CERTIFICATE_REVOKED, a_revocation()),
     kinds.LEFT_THE_CIM: (kinds.LEFT_THE_CIM, {"student_id": "s-1", "reason": None}),
+    kinds.COORDINATOR_DIGEST: (kinds.COORDINATOR_DIGEST, item_list(ITEMS)),
+    kinds.REVIEW_REMINDER: (kinds.REVIEW_REMINDER, item_list(ITEMS[1:], target_days=14)),
+    kinds.GRADUATION_REMINDER: (kinds.GRADUATION_REMINDER, {"expected_graduation": "2027-05"}),
 }
 GREETING = {"en": "Dear Åsa Öberg,\n\n", "sv": "Hej Åsa Öberg!\n\n"}
 SIGNATURE = {"en": "\n\nKind regards,\nThe CIM team\n", "sv": "\n\nMed vänliga hälsningar\nCIM-teamet\n"}
@@ -114,6 +133,25 @@ def test_template_syntax_in_a_students_or_coordinators_words_is_kept_as_written(
     assert body.startswith("Dear {{ name }},") and "Reason: see {% raw %} 3" in body
 
 
+def test_a_list_of_items_names_each_and_counts_what_it_leaves_out():
+    _, body = rendered(kinds.COORDINATOR_DIGEST, "en")
+    assert "\n- Åsa Öberg (Biomedicine): final report, waiting since 1 March 2027\n" in body
+    assert body.count("\n- ") == 25 and "Activity 24" in body and "Activity 25" not in body
+    assert "\n\n… and 5 more.\n\n" in body
+    _, body = rendered(kinds.COORDINATOR_DIGEST, "sv")
+    assert ": slutrapport, väntar sedan 1 mars 2027\n" in body and "\n\n… och 5 till.\n\n" in body
+    _, body = a_composer().compose(kinds.COORDINATOR_DIGEST, "en", "Åsa", item_list(ITEMS[:2]))
+    assert "more." not in body and "\n\n\n" not in body
+
+
+def test_a_coordinator_the_directory_has_no_name_for_is_greeted_without_one():
+    for kind in (kinds.COORDINATOR_DIGEST, kinds.REVIEW_REMINDER):
+        _, body = a_composer().compose(kind, "en", None, FULL[kind][1])
+        assert body.startswith("Dear coordinator,\n\n"), kind
+        _, body = a_composer().compose(kind, "sv", None, FULL[kind][1])
+        assert body.startswith("Hej!\n\n"), kind
+
+
 def test_a_language_without_templates_falls_back_to_english():
     subject, _ = a_composer().compose(kinds.WELCOME, "fi", "Åsa", a_registration())
     assert subject == "Your CIM registration is confirmed"
@@ -147,12 +185,22 @@ def test_a_kind_without_templates_is_no_template():
         (kinds.CERTIFICATE_ISSUED, "/me/certificate"),
         (kinds.CERTIFICATE_REVOKED, "/me/certificate"),
         (kinds.LEFT_THE_CIM, "/me/export"),
+        (kinds.COORDINATOR_DIGEST, "/coordinator/inbox"),
+        (kinds.REVIEW_REMINDER, "/coordinator/inbox?student=s-1"),
+        (kinds.GRADUATION_REMINDER, "/me/progress"),
     ],
 )
-def test_a_message_links_to_the_page_where_the_student_acts_on_it(template, path):
+def test_a_message_links_to_the_page_where_its_reader_acts_on_it(template, path):
     for language in LANGUAGES:
         _, body = rendered(template, language, a_composer("https://cim.example.org/app/"))
         assert f"\nhttps://cim.example.org/app{path}\n" in body, (template, language)
+
+
+def test_a_review_reminder_of_several_students_items_leads_to_the_whole_inbox():
+    _, body = a_composer().compose(kinds.REVIEW_REMINDER, "en", "Åsa", item_list(ITEMS[:3], target_days=1))
+    assert f"\n{WEB_URL}/coordinator/inbox\n" in body and "target of 1 day for" in body
+    _, body = a_composer().compose(kinds.REVIEW_REMINDER, "sv", "Åsa", item_list([listed(1, "s/1 ?x")], target_days=1))
+    assert f"\n{WEB_URL}/coordinator/inbox?student=s%2F1%20%3Fx\n" in body and "mål på 1 dag:" in body
 
 
 def test_an_activity_id_in_a_link_is_one_path_segment():

@@ -28,6 +28,9 @@ ABOUT_A_CEREMONY = (
     kinds.BOOKING_CANCELLED,
 )
 
+# The scheduled messages to coordinators: they list waiting items (domain/schedule_messages.py).
+LISTS_OF_ITEMS = (kinds.COORDINATOR_DIGEST, kinds.REVIEW_REMINDER)
+
 CAMPUS_TIME = ZoneInfo("Europe/Stockholm")  # ceremonies happen on campus: say their local time
 
 MONTHS = {
@@ -109,6 +112,23 @@ def format_when(moment: datetime, language: str) -> str:
     return f"{local.day} {month} {local.year} at {local:%H:%M} (Stockholm time)"
 
 
+def format_day(moment: datetime, language: str) -> str:
+    """The campus day of a moment: "5 March 2027", "5 mars 2027"."""
+    local = moment.astimezone(CAMPUS_TIME)
+    return f"{local.day} {MONTHS[language][local.month - 1]} {local.year}"
+
+
+def _listed(item, language: str) -> dict:
+    """A waiting item (schedule_messages.ListedItem) as a list names it; a report has no title
+    (the template calls it the final report)."""
+    return {
+        "student": item.student,
+        "programme": item.programme,
+        "title": item.title if item.kind == "activity" else None,
+        "since": format_day(item.waiting_since, language),
+    }
+
+
 def _values(kind: str, data: dict, language: str) -> dict:
     """What a template may name beyond `name` and `link`, taken from the event's data; a value
     the event does not carry is None (a template says nothing of it)."""
@@ -139,6 +159,16 @@ def _values(kind: str, data: dict, language: str) -> dict:
         values["reason"] = data["reason"]
     elif kind == kinds.CERTIFICATE_REVOKED:
         values.update(code=data["code"], reason=data["reason"])
+    elif kind in LISTS_OF_ITEMS:
+        values.update(
+            items=[_listed(item, language) for item in data["items"]],
+            count=data["count"],
+            more=data["count"] - len(data["items"]),  # the list is cut short: how many it leaves out
+            target=data.get("target_days"),
+        )
+    elif kind == kinds.GRADUATION_REMINDER:
+        year, month = (int(part) for part in data["expected_graduation"].split("-"))
+        values["graduation"] = f"{MONTHS[language][month - 1]} {year}"
     return values
 
 
@@ -163,8 +193,9 @@ class Composer:
     render: Render
     web_url: str
 
-    def compose(self, kind: str, language: str, name: str, data: dict) -> tuple[str, str]:
-        """The subject and plain-text body telling `name` about an event, in their language."""
+    def compose(self, kind: str, language: str, name: str | None, data: dict) -> tuple[str, str]:
+        """The subject and plain-text body telling `name` about an event, in their language (a
+        coordinator's message may have no name: the directory may not hold it)."""
         template = template_key(kind, data)
         address = link(template, data, self.web_url)
         if address is None:

@@ -1,5 +1,7 @@
 """The scheduled messages composed: a coordinator's digest and reminder list items; a student's
-reminder names their graduation month. Texts are in schedule_templates.py."""
+reminder names their graduation month. Their words are template files like every message's
+(templates/coordinator-digest/, review-reminder/, graduation-reminder/), written by the same
+Composer (domain/messages.py); this module gives them their data."""
 
 from __future__ import annotations
 
@@ -9,21 +11,9 @@ from datetime import datetime
 
 from services.notifications.domain import kinds
 from services.notifications.domain.delivery import PENDING
-from services.notifications.domain.messages import MONTHS, Message
-from services.notifications.domain.schedule import CAMPUS_TIME
-from services.notifications.domain.schedule_templates import (
-    COORDINATOR_GREETING,
-    DAYS,
-    FINAL_REPORT,
-    GREETING,
-    ITEM_LINE,
-    MORE,
-    SCHEDULE_TEMPLATES,
-    SIGNATURE,
-)
+from services.notifications.domain.messages import Composer, Message
 
 MAX_LISTED = 25  # a digest or reminder lists this many items, oldest first; the rest are counted
-LANGUAGES = ("en", "sv")
 
 
 @dataclass(frozen=True)
@@ -34,59 +24,43 @@ class ListedItem:
     version: int
     kind: str  # activity | report
     title: str | None
+    student_id: str
     student: str  # the student's name
     programme: str  # the programme's name in the message's language (or its code)
     waiting_since: datetime
 
 
-def _date(moment: datetime, language: str) -> str:
-    local = moment.astimezone(CAMPUS_TIME)
-    return f"{local.day} {MONTHS[language][local.month - 1]} {local.year}"
-
-
-def _line(item: ListedItem, language: str) -> str:
-    title = item.title if item.kind == "activity" and item.title else FINAL_REPORT[language]
-    return ITEM_LINE[language].format(
-        student=item.student, programme=item.programme, title=title, since=_date(item.waiting_since, language)
-    )
-
-
-def _compose(kind: str, language: str, greeting: str, values: dict) -> tuple[str, str]:
-    template = SCHEDULE_TEMPLATES[kind][language]
-    paragraphs = [greeting]
-    for paragraph in template.paragraphs:
-        if paragraph == "{more}" and not values.get("more"):
-            continue
-        if paragraph == "{more}":
-            paragraph = MORE[language]
-        paragraphs.append(paragraph.format(**values))
-    paragraphs.append(SIGNATURE[language])
-    return template.subject.format(**values), "\n\n".join(paragraphs) + "\n"
+def item_list(items: list[ListedItem], target_days: int | None = None) -> dict:
+    """What a digest's or reminder's template is given: the oldest MAX_LISTED items, how many
+    there are in all, the review target (a reminder's), and the student when every item is one
+    student's (a reminder then links to the inbox filtered to them)."""
+    ordered = sorted(items, key=lambda i: (i.waiting_since, i.item_id))
+    students = {item.student_id for item in ordered}
+    return {
+        "items": ordered[:MAX_LISTED],
+        "count": len(ordered),
+        "target_days": target_days,
+        "student_id": next(iter(students)) if len(students) == 1 else None,
+    }
 
 
 def compose_item_list(
-    kind: str, language: str, name: str | None, items: list[ListedItem], target_days: int | None = None
+    composer: Composer,
+    kind: str,
+    language: str,
+    name: str | None,
+    items: list[ListedItem],
+    target_days: int | None = None,
 ) -> tuple[str, str]:
-    """A digest's or a reminder's subject and body: the oldest MAX_LISTED items, then a count."""
-    language = language if language in LANGUAGES else "en"
-    ordered = sorted(items, key=lambda i: (i.waiting_since, i.item_id))
-    listed = ordered[:MAX_LISTED]
-    values = {
-        "count": len(ordered),
-        "items": "\n".join(_line(item, language) for item in listed),
-        "more": len(ordered) - len(listed),
-    }
-    if target_days is not None:
-        values["target"] = DAYS[language][target_days != 1].format(days=target_days)
-    greeting = GREETING[language].format(name=name) if name else COORDINATOR_GREETING[language]
-    return _compose(kind, language, greeting, values)
+    """A digest's or a reminder's subject and body; a coordinator without a name is greeted without one."""
+    return composer.compose(kind, language, name, item_list(items, target_days))
 
 
-def compose_graduation_reminder(language: str, name: str, expected_graduation: str) -> tuple[str, str]:
-    language = language if language in LANGUAGES else "en"
-    year, month = (int(part) for part in expected_graduation.split("-"))
-    values = {"graduation": f"{MONTHS[language][month - 1]} {year}"}
-    return _compose(kinds.GRADUATION_REMINDER, language, GREETING[language].format(name=name), values)
+def compose_graduation_reminder(
+    composer: Composer, language: str, name: str, expected_graduation: str
+) -> tuple[str, str]:
+    """A student's reminder that graduation (`YYYY-MM`) is near and the requirement not met."""
+    return composer.compose(kinds.GRADUATION_REMINDER, language, name, {"expected_graduation": expected_graduation})
 
 
 def scheduled_message(
