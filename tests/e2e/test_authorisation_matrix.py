@@ -20,12 +20,13 @@ import requests
 
 from cim import journey
 from services.gateway.auth import issue_dev_token
+from tests.builders import GRADUATION
 
 pytestmark = pytest.mark.e2e
 
 STUDENT, COORDINATOR, ADMIN, REGISTRAR = "student", "coordinator", "admin", "registrar"
 ALL = frozenset({STUDENT, COORDINATOR, ADMIN, REGISTRAR})
-REGISTRATION = {"programme": "MPUBH", "expected_graduation": "2027-06", "language": "en"}
+REGISTRATION = {"programme": "MPUBH", "expected_graduation": GRADUATION, "language": "en"}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from cim import journey
 from services.gateway.auth import issue_dev_token
 from tests.builders.ceremony import a_pdf_that_can_run_things
+from tests.builders import GRADUATION
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +45,7 @@ def _student_meeting_the_requirement(platform_, coordinator, language="en"):
         "POST",
         "/v1/registrations",
         201,
-        json={"programme": "MBIOM", "expected_graduation": "2027-06", "language": language},
+        json={"programme": "MBIOM", "expected_graduation": GRADUATION, "language": language},
     )
     ids = [student.call("POST", "/v1/me/activities", 201, json=a).json()["id"] for a in journey.ACTIVITIES]
     coordinator.until("GET", "/v1/coordinator/inbox", accept=lambda r: set(ids) <= {item["id"] for item in r.json()})

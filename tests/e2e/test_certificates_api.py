@@ -15,6 +15,7 @@ from services.gateway.auth import issue_dev_token
 from shared.db import utcnow
 from tests.e2e.test_verification_browser import admin, issue_certificate
 from tests.helpers import assert_certificate_pdf, publish_event
+from tests.builders import GRADUATION
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +42,7 @@ def test_the_student_downloads_an_open_badge_that_verifies_against_the_published
         "POST",
         "/v1/registrations",
         201,
-        json={"programme": "MBIOM", "expected_graduation": "2027-06", "language": "sv"},
+        json={"programme": "MBIOM", "expected_graduation": GRADUATION, "language": "sv"},
     )
     student_id = student.call("GET", "/v1/me").json()["student_id"]
     code = issue_certificate(running_platform, "Tove Jansson", student_id=student_id)

@@ -14,6 +14,7 @@ from services.certificates.domain.status_list import bit_at, decode_bits
 from services.gateway.auth import issue_dev_token
 from tests.contract.test_open_badge_schema import errors as schema_errors
 from tests.e2e.test_verification_browser import admin, issue_certificate
+from tests.builders import GRADUATION
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +37,7 @@ def registered_student(platform_, name: str) -> tuple[journey.Client, str]:
         "POST",
         "/v1/registrations",
         201,
-        json={"programme": "MBIOM", "expected_graduation": "2027-06", "language": "en"},
+        json={"programme": "MBIOM", "expected_graduation": GRADUATION, "language": "en"},
     )
     return client, client.call("GET", "/v1/me").json()["student_id"]
 

@@ -18,6 +18,7 @@ import pytest
 
 from cim import journey
 from services.gateway.auth import issue_dev_token
+from tests.builders import GRADUATION
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +40,7 @@ def fuzz_tokens(running_platform):
         "POST",
         "/v1/registrations",
         201,
-        json={"programme": "MPUBH", "expected_graduation": "2027-06", "language": "en"},
+        json={"programme": "MPUBH", "expected_graduation": GRADUATION, "language": "en"},
     )
     admin = issue_dev_token(running_platform.secret, f"a-fuzz-{uuid.uuid4().hex[:8]}", "admin")
     return {"student": student, "admin": admin}

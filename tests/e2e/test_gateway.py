@@ -7,10 +7,11 @@ import requests
 
 from cim import journey
 from services.gateway.auth import issue_dev_token
+from tests.builders import GRADUATION
 
 pytestmark = pytest.mark.e2e
 
-REGISTRATION = {"programme": "MPUBH", "expected_graduation": "2027-06", "language": "sv"}
+REGISTRATION = {"programme": "MPUBH", "expected_graduation": GRADUATION, "language": "sv"}
 
 
 def _person(platform_, role="student", sub=None, **claims):

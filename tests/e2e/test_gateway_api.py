@@ -13,6 +13,7 @@ from cim import journey
 from services.gateway import openapi
 from services.gateway.auth import issue_dev_token
 from services.gateway.service import GatewayService
+from tests.builders import GRADUATION
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +92,7 @@ def test_lists_page_with_a_cursor(running_platform):
         "POST",
         "/v1/registrations",
         201,
-        json={"programme": "MPUBH", "expected_graduation": "2027-06", "language": "en"},
+        json={"programme": "MPUBH", "expected_graduation": GRADUATION, "language": "en"},
     )
     everything = client.call("GET", "/v1/programmes").json()
     assert len(everything) >= 3

@@ -8,10 +8,11 @@ import pytest
 
 from cim import journey
 from services.gateway.auth import issue_dev_token
+from tests.builders import GRADUATION
 
 pytestmark = pytest.mark.e2e
 
-REGISTRATION = {"programme": "MBIOM", "expected_graduation": "2027-06", "language": "en"}
+REGISTRATION = {"programme": "MBIOM", "expected_graduation": GRADUATION, "language": "en"}
 
 
 def _student(platform_, label: str):
