@@ -14,6 +14,7 @@ import pytest
 
 from cim import journey
 from services.gateway.auth import issue_dev_token
+from tests.builders import GRADUATION
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +26,7 @@ def _person(platform_, role="student", sub=None, **claims):
     return journey.Client(platform_.gateway_url, issue_dev_token(platform_.secret, sub, role, **claims))
 
 
-def _student(platform_, programme="MPUBH", graduation="2027-06"):
+def _student(platform_, programme="MPUBH", graduation=GRADUATION):
     client = _person(platform_, name="Greta Example", email=f"{uuid.uuid4().hex[:6]}@example.org")
     client.call(
         "POST",
