@@ -14,7 +14,7 @@ import logging
 
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
+from shared.rpc_entrypoint import rpc
 
 from shared import personal_records
 from shared.db import MESSAGING_TABLES

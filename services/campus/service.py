@@ -6,7 +6,7 @@ the inbound log entry, the dedupe key and the translation in the outbox together
 
 import logging
 
-from nameko.rpc import rpc
+from shared.rpc_entrypoint import rpc
 from nameko.timer import timer
 
 from services.campus import handlers, personal_data

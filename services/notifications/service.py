@@ -8,7 +8,7 @@ be delivered then is retried by a timer, a bounded number of times.
 import logging
 from functools import partial
 
-from nameko.rpc import rpc
+from shared.rpc_entrypoint import rpc
 from nameko.timer import timer
 
 from services.notifications import handlers, personal_data
