@@ -8,15 +8,17 @@ be delivered then is retried by a timer, a bounded number of times.
 import logging
 from functools import partial
 
-from shared.rpc_entrypoint import rpc
+import eventlet
 from nameko.timer import timer
 
 from services.notifications import handlers, personal_data
+from services.notifications.domain.delivery import HAND_OVER_LIMIT, DeliveryFailed
 from services.notifications.mail import Mailer
 from services.notifications.orm import Repository
 from shared.db import utcnow
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
+from shared.rpc_entrypoint import rpc
 from shared.events import (
     ACTIVITY_APPROVAL_WITHDRAWN,
     ACTIVITY_APPROVED,
@@ -133,7 +135,15 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
 
     @timer(interval=RETRY_INTERVAL_S)
     def deliver_due(self):
-        handlers.deliver_due(self.db.unit_of_work, self.mailer.send)
+        handlers.deliver_due(self.db.unit_of_work, self._send)
+
+    def _send(self, message):
+        """The mailer's hand-over, cut off after HAND_OVER_LIMIT, so that a claim older than
+        INTERRUPTED_AFTER belongs to no attempt still running (domain/delivery.py)."""
+        limit = HAND_OVER_LIMIT.total_seconds()
+        cut_off = DeliveryFailed(f"the hand-over took longer than {limit:.0f}s", unreachable=True)
+        with eventlet.Timeout(limit, cut_off):
+            self.mailer.send(message)
 
     def _write_and_send(self, event, write=handlers.write_message):
         kind = handlers.MESSAGE_KINDS[event.event_type]
@@ -141,7 +151,7 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
         if message_id is None:  # a duplicate: its message exists already
             return
         try:
-            handlers.deliver_due(self.db.unit_of_work, self.mailer.send, only=message_id)
+            handlers.deliver_due(self.db.unit_of_work, self._send, only=message_id)
         except Exception:  # the event is handled and the message safe; the timer will send it
             log.exception("could not deliver message %s now; it stays pending", message_id)
 

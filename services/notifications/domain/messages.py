@@ -11,7 +11,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.notifications.domain import kinds
-from services.notifications.domain.delivery import FAILED, MAX_ATTEMPTS, PENDING, SENT, retry_delay
+from services.notifications.domain.delivery import (
+    FAILED,
+    INTERRUPTED,
+    INTERRUPTED_AFTER,
+    MAX_ATTEMPTS,
+    PENDING,
+    SENDING,
+    SENT,
+    retry_delay,
+)
 from services.notifications.domain.recipients import Recipient
 from services.notifications.domain.booking_templates import BOOKING_TEMPLATES, HELD
 from services.notifications.domain.templates import GREETING, SIGNATURE, TEMPLATES
@@ -84,6 +93,21 @@ class Message:
     sent_at: datetime | None
     next_attempt_at: datetime | None
 
+    def claim(self, now: datetime) -> bool:
+        """Mark the message `sending` (committed before the hand-over), its claim expiring at
+        `next_attempt_at`. True if an earlier claim had expired: that try was interrupted, it
+        counts as an attempt, and this one sends the message again (it may have arrived); after
+        the last attempt the message is given up (`failed`) instead."""
+        interrupted = self.status == SENDING
+        if interrupted:
+            self.attempts += 1
+            self.last_error = INTERRUPTED
+            if self.attempts >= MAX_ATTEMPTS:  # a message that dies with its sender every time
+                self.status, self.next_attempt_at = FAILED, None
+                return interrupted
+        self.status, self.next_attempt_at = SENDING, now + INTERRUPTED_AFTER
+        return interrupted
+
     def delivered(self, now: datetime):
         self.status, self.sent_at, self.next_attempt_at = SENT, now, None
         self.attempts += 1
@@ -96,7 +120,7 @@ class Message:
         if permanent or self.attempts >= MAX_ATTEMPTS:
             self.status, self.next_attempt_at = FAILED, None
         else:
-            self.next_attempt_at = now + retry_delay(self.attempts)
+            self.status, self.next_attempt_at = PENDING, now + retry_delay(self.attempts)
 
 
 def format_when(moment: datetime, language: str) -> str:
