@@ -30,6 +30,10 @@ _SPEC = {
     "retry_delay_ms": ("CIM_RETRY_DELAY_MS", "1000"),
     "outbox_poll_ms": ("CIM_OUTBOX_POLL_MS", "500"),
     "render_timeout_s": ("CIM_RENDER_TIMEOUT_S", "60"),
+    # PostgreSQL connections per service process: kept open, and opened beyond that under load
+    # (a process runs up to max_workers workers, 10 by default, each holding one while it works)
+    "db_pool_size": ("CIM_DB_POOL_SIZE", "10"),
+    "db_max_overflow": ("CIM_DB_MAX_OVERFLOW", "10"),
     "max_upload_bytes": ("CIM_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)),
     # (policy) a student cancels a ceremony booking until this many days before it
     "ceremony_cancellation_days": ("CIM_CEREMONY_CANCELLATION_DAYS", "7"),
@@ -52,6 +56,8 @@ class Settings:
     retry_delay_ms: int
     outbox_poll_ms: int
     render_timeout_s: int
+    db_pool_size: int
+    db_max_overflow: int
     max_upload_bytes: int
     ceremony_cancellation_days: int
 
