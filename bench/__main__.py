@@ -1,4 +1,4 @@
-"""The benchmark suite, one command: `.venv/bin/python -m bench [--graduates N] [--sizes ...]`.
+"""The benchmark suite, one command: `.venv/bin/python -m bench [--graduates N] [--sizes ...] [--only ...]`.
 
 Starts the platform (bench.live: every service its own process on the local RabbitMQ and
 PostgreSQL), then measures, each against a baseline run in the same run:
@@ -6,9 +6,14 @@ PostgreSQL), then measures, each against a baseline run in the same run:
   rendering the same N PDFs bare in one process (ratio: ours / bare, lower is better);
 - the gateway at a fixed offered rate (hey, loopback, bounded in time): progress and the inbox
   against the gateway's own /health (p50/p95/p99; throughput ratio: route / health), at each data
-  size (students, with three pending activities each, seeded in bulk).
-Prints a table and writes it into docs/benchmarks.md (between the "results" markers) with the
-machine. Run by hand; the test suite only checks the table's formatting.
+  size (students, with three pending activities each, seeded in bulk);
+- ingest (bench.ingest, the campus service alone on a broker and database of its own): N campus
+  events through check, dedupe, store and outbox, against a raw kombu consumer draining the same
+  N messages (ratio: ours / raw, higher is better).
+`--only ingest` (or graduation, gateway; comma-separated) measures only those; the other rows of
+the results block are kept from the run that wrote them. Prints a table and writes it into
+docs/benchmarks.md (between the "results" markers) with the machine. Run by hand; the test suite
+only checks the table's formatting.
 """
 
 from __future__ import annotations
@@ -68,17 +73,64 @@ def gateway_rows(results: list[dict], rate: int) -> list[dict]:
             continue
         h = health[r["size"]]
         latency = lambda x: f"p50 {_fmt(x['p50'])} / p95 {_fmt(x['p95'])} / p99 {_fmt(x['p99'])} ms"  # noqa
+        cpu = lambda x: f"; {x['cpu_ms']:.1f} ms CPU" if x.get("cpu_ms") is not None else ""  # noqa
         rows.append(
             {
                 "figure": f"{r['route']} at {rate} req/s offered, {r['size']:,} students "
-                f"({r['size'] * 3:,} activities): latency; served req/s",
-                "value": f"{latency(r)}; {r['rps']:.0f}/s",
+                f"({r['size'] * 3:,} activities): latency; served req/s; CPU of all the services per request",
+                "value": f"{latency(r)}; {r['rps']:.0f}/s{cpu(r)}",
                 "baseline": "GET /health, same rate",
-                "baseline_value": f"{latency(h)}; {h['rps']:.0f}/s",
+                "baseline_value": f"{latency(h)}; {h['rps']:.0f}/s{cpu(h)}",
                 "ratio": r["rps"] / h["rps"] if h["rps"] else None,
             }
         )
     return rows
+
+
+def ingest_rows(result: dict) -> list[dict]:
+    ours, raw = result["ours"], result["raw"]
+    return [
+        {
+            "figure": f"{INGEST} {result['events']:,} campus events (structured CloudEvents) through check, dedupe, "
+            f"store and outbox, batch {result['batch']}: events/s (CPU per event; {ours['outbox']:,} outbox rows, "
+            f"~{ours['commits']} transactions)",
+            "value": f"{ours['per_s']:,.0f}/s ({ours['cpu_us']:.0f} µs)",
+            "baseline": "raw kombu consumer, same messages, ack each",
+            "baseline_value": f"{raw['per_s']:,.0f}/s ({raw['cpu_us']:.0f} µs)",
+            "ratio": ours["per_s"] / raw["per_s"],
+        }
+    ]
+
+
+INGEST = "ingest of"
+KINDS = {"graduation": ("graduation batch",), "gateway": ("progress at", "inbox at"), "ingest": (INGEST,)}
+
+
+def kept_rows(doc: str, measured: set[str]) -> tuple[str | None, list[str]]:
+    """From the results block: its machine line and the table rows of the kinds not measured now."""
+    if START not in doc or END not in doc:
+        return None, []
+    block = doc.split(START, 1)[1].split(END, 1)[0]
+    lines = [line for line in block.strip().splitlines() if line.strip()]
+    machine_line = next((line for line in lines if line.startswith("Machine:")), None)
+    kept_note = next((line for line in lines if line.startswith("Rows not measured")), None)
+    if kept_note and "kept from: " in kept_note:  # those rows came from an earlier run still
+        machine_line = "Machine: " + kept_note.split("kept from: ", 1)[1]
+    prefixes = tuple(p for kind, ps in KINDS.items() if kind not in measured for p in ps)
+    rows = [line for line in lines if line.startswith("| ") and line[2:].startswith(prefixes)]
+    return machine_line, rows
+
+
+def merged(text_rows: list[dict], doc: str, measured: set[str]) -> str:
+    """The results block's text: this run's rows, and the other kinds' rows as an earlier run wrote them."""
+    earlier, rows = kept_rows(doc, measured)
+    text = f"Machine: {machine()}.\n\n{table(text_rows)}"
+    if rows:
+        text += "\n" + "\n".join(rows)
+        if earlier:
+            text += f"\n\nRows not measured in this run ({', '.join(sorted(set(KINDS) - measured))}) are kept from: "
+            text += earlier.removeprefix("Machine: ")
+    return text
 
 
 def machine() -> str:
@@ -112,20 +164,34 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--events", type=int, default=10_000, help="campus events for the ingest figure")
+    parser.add_argument("--only", default=",".join(KINDS), help=f"comma-separated, of: {', '.join(KINDS)}")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--env", action="append", default=[], help="NAME=value for every service (e.g. CIM_STUDENT_CACHE_TTL_S=0)"
+    )
     args = parser.parse_args(argv)
-    from bench import gateway, graduation
-    from bench.live import running_platform
+    only = {kind.strip() for kind in args.only.split(",") if kind.strip()}
+    if not only or only - set(KINDS):
+        parser.error(f"--only takes {', '.join(KINDS)}")
 
     rows = []
-    with running_platform() as running:
-        if args.graduates:
-            result = graduation.through_the_platform(running, args.graduates)
-            rows += graduation_rows(result, graduation.bare(args.graduates), args.graduates)
-        sizes = [int(s) for s in args.sizes.split(",") if s]
-        if sizes:
-            rows += gateway_rows(gateway.at_sizes(running, sizes, args.rate, args.seconds), args.rate)
-    text = f"Machine: {machine()}.\n\n{table(rows)}"
+    if only & {"graduation", "gateway"}:
+        from bench import gateway, graduation
+        from bench.live import running_platform
+
+        with running_platform(dict(pair.split("=", 1) for pair in args.env)) as running:
+            if "graduation" in only and args.graduates:
+                result = graduation.through_the_platform(running, args.graduates)
+                rows += graduation_rows(result, graduation.bare(args.graduates), args.graduates)
+            sizes = [int(s) for s in args.sizes.split(",") if s]
+            if "gateway" in only and sizes:
+                rows += gateway_rows(gateway.at_sizes(running, sizes, args.rate, args.seconds), args.rate)
+    if "ingest" in only:
+        from bench import ingest
+
+        rows += ingest_rows(ingest.measure(args.events))
+    text = merged(rows, DOC.read_text() if DOC.exists() else "", only)
     print(text)
     if not args.no_write:
         write_doc(text)

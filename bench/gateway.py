@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import statistics
 import subprocess
 import time
+from pathlib import Path
 
 from bench import seed
 from cim.journey import Client
@@ -48,8 +50,22 @@ def one_student(running) -> str:
     return token
 
 
+def _cpu_seconds(running) -> float:
+    """User + system CPU the platform's processes have used so far (from /proc)."""
+    total = 0.0
+    for pid_file in running.layout.pids.glob("*.pid"):
+        try:
+            fields = Path(f"/proc/{int(pid_file.read_text())}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, ValueError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def at_sizes(running, sizes: list[int], rate: int, seconds: int, per_student: int = 3) -> list[dict]:
-    """For each size (students; `per_student` pending activities each): /health, progress, inbox."""
+    """For each size (students; `per_student` pending activities each): /health, progress, inbox;
+    each with the CPU the platform's processes spent per answered request (`cpu_ms`: a figure a
+    busy machine changes far less than the latencies)."""
     student = one_student(running)
     admin = issue_dev_token(running.secret, "a-bench", "admin")
     engine = create_engine(running.database_urls["approvals"])
@@ -65,8 +81,9 @@ def at_sizes(running, sizes: list[int], rate: int, seconds: int, per_student: in
             ("progress", "/v1/me/progress", student),
             ("inbox", "/v1/coordinator/inbox?limit=50", admin),
         ):
-            results.append(
-                {"size": size, "route": name, "seeded_s": seeded_s, **hey(base + path, token, rate, seconds)}
-            )
+            cpu = _cpu_seconds(running)
+            measured = hey(base + path, token, rate, seconds)
+            cpu_ms = (_cpu_seconds(running) - cpu) * 1000 / measured["n"] if measured["n"] else None
+            results.append({"size": size, "route": name, "seeded_s": seeded_s, "cpu_ms": cpu_ms, **measured})
     engine.dispose()
     return results

@@ -37,6 +37,7 @@ PG_CLUSTER = "cim-postgres"
 PART_OF = {"app.kubernetes.io/part-of": "cim"}
 RENDER_TIMEOUT_S = 60  # CIM_RENDER_TIMEOUT_S in the ConfigMap
 GRACE_S = RENDER_TIMEOUT_S + 30  # an in-flight render finishes, then nameko stops its workers
+SMTP_SECRET = "cim-smtp"
 QUEUE_SCALED = ("certificates", "notifications")  # consumers that can fall behind (KEDA)
 
 
@@ -47,6 +48,7 @@ class Service:
     module: str  # what `nameko run` is given
     database: bool
     keys: bool = False  # certificates' seal and badge keys
+    mail: bool = False  # notifications' login at the mail server (secret cim-smtp)
 
     @property
     def command(self) -> list[str]:
@@ -76,6 +78,7 @@ def services(with_campus: bool = False) -> list[Service]:
                 f"{cls.__module__}:{cls.__name__}",
                 database=name in ALL_DATABASES,
                 keys=name == "certificates",
+                mail=name == "notifications",
             )
         )
     if with_campus:
@@ -170,6 +173,11 @@ def deployment(service: Service) -> dict:
     mounts = [{"name": name, "mountPath": path} for name, path in SCRATCH_VOLUMES]
     volumes = [{"name": name, "emptyDir": {"sizeLimit": "256Mi"}} for name, _ in SCRATCH_VOLUMES]
     volumes.append({"name": "wait-script", "configMap": {"name": "cim-wait-script"}})
+    if service.mail:  # the relay's login; SMTP_SECURITY etc. are in the ConfigMap
+        env += [
+            secret_env("SMTP_USERNAME", SMTP_SECRET, "username"),
+            secret_env("SMTP_PASSWORD", SMTP_SECRET, "password"),
+        ]
     if service.keys:
         env += [
             {"name": "CIM_SEAL_KEY_FILE", "value": "/etc/cim/keys/seal.key"},

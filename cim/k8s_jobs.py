@@ -135,4 +135,6 @@ def dev_secrets(with_campus: bool = True) -> list[dict]:
     ]
     docs.append(secret("cim-keda-rabbitmq", {"host": f"http://cim-keda:dev-keda@{RABBITMQ_CLUSTER}:15672/{VHOST}"}))
     docs.append(secret("cim-backup-s3", {"ACCESS_KEY_ID": "dev", "ACCESS_SECRET_KEY": "dev"}))
+    # the development mail sink takes mail without a login: empty values are no login at all
+    docs.append(secret("cim-smtp", {"username": "", "password": ""}))
     return docs

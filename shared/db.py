@@ -115,6 +115,60 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> sa.E
     return sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
+def insert_rows(session: Session, table: sa.Table, rows: list[dict], conflict=(), returning=()) -> list:
+    """Insert many rows in one statement; with `conflict` (the columns of a unique key) a row
+    whose key is there already, or earlier in `rows`, is skipped. Returns the `returning`
+    columns of the rows inserted.
+
+    On PostgreSQL the rows travel as ONE JSON parameter read by `json_to_recordset`, in order:
+    the statement's text is the same for any number of rows, so neither SQLAlchemy (compiling)
+    nor pg8000 (rewriting placeholders, escaping array items) does work per row or per value.
+    A value too long for its column fails the statement as a plain insert would. Elsewhere
+    (SQLite, the zero-setup run) it is one statement per row.
+    """
+    if not rows:
+        return []
+    columns = list(rows[0])
+    if session.bind.dialect.name != "postgresql":
+        from sqlalchemy.dialects.sqlite import insert
+
+        found = []
+        for row in rows:
+            statement = insert(table).values(row)
+            if conflict:
+                statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+            if returning:
+                found += session.execute(statement.returning(*(table.c[name] for name in returning))).all()
+            else:
+                session.execute(statement)
+        return found
+    dialect = session.bind.dialect
+    shape = ", ".join(
+        f"{name} {'text' if isinstance(table.c[name].type, sa.String) else table.c[name].type.compile(dialect=dialect)}"
+        for name in columns
+    )
+    names = ", ".join(columns)
+    sql = (
+        f"INSERT INTO {table.name} ({names}) SELECT {names} "
+        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({shape}, cim_row integer) ORDER BY cim_row"
+    )
+    if conflict:
+        sql += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    if returning:
+        sql += f" RETURNING {', '.join(returning)}"
+    payload = json.dumps([{**{k: _json_value(v) for k, v in row.items()}, "cim_row": n} for n, row in enumerate(rows)])
+    result = session.execute(sa.text(sql), {"rows": payload})
+    return result.all() if returning else []
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        return value.isoformat()
+    return value
+
+
 class AlreadyHandled(Exception):
     """This consumer has already handled this event: the effect exists, do nothing."""
 
@@ -164,27 +218,44 @@ class UnitOfWork:
         """Send pending rows now (so a unique index or a reference sees them) without committing."""
         self.session.flush()
 
-    def publish(self, event_type: str, data: dict) -> dict:
-        """Record an event in the outbox; it leaves when (and only if) the transaction commits."""
+    def publish(self, event_type: str, data: dict, correlation_id: str | None = None) -> dict:
+        """Record an event in the outbox; it leaves when (and only if) the transaction commits.
+
+        `correlation_id` names what set this event off when one unit of work handles several
+        (a batch of inbound events); by default the unit of work's own."""
+        return self.publish_all([(event_type, data, correlation_id)])[0]
+
+    def publish_all(self, events: list[tuple[str, dict, str | None]]) -> list[dict]:
+        """`publish` for many (event type, data, correlation id) at once: one INSERT, in order."""
+        envelopes = [self._envelope(event_type, data, correlation_id) for event_type, data, correlation_id in events]
+        if envelopes:
+            now = utcnow()
+            insert_rows(
+                self.session,
+                MESSAGING_TABLES["outbox"],
+                [
+                    {
+                        "event_id": envelope["event_id"],
+                        "event_type": envelope["event_type"],
+                        "exchange": exchange_name(self.producer),
+                        "payload": json.dumps(envelope),
+                        "correlation_id": envelope["correlation_id"],
+                        "created_at": now,
+                        "attempts": 0,
+                    }
+                    for envelope in envelopes
+                ],
+            )
+            self._events_added = True
+        return envelopes
+
+    def _envelope(self, event_type: str, data: dict, correlation_id: str | None) -> dict:
         producer = PRODUCERS.get(event_type)
         if producer != self.producer:
             raise ValueError(f"{self.producer} may not publish {event_type} (its producer is {producer})")
-        envelope = make_event(event_type, data, producer=self.producer, correlation_id=self.correlation_id)
-        self.session.execute(
-            MESSAGING_TABLES["outbox"]
-            .insert()
-            .values(
-                event_id=envelope["event_id"],
-                event_type=event_type,
-                exchange=exchange_name(self.producer),
-                payload=json.dumps(envelope),
-                correlation_id=envelope["correlation_id"],
-                created_at=utcnow(),
-                attempts=0,
-            )
+        return make_event(
+            event_type, data, producer=self.producer, correlation_id=correlation_id or self.correlation_id
         )
-        self._events_added = True
-        return envelope
 
     def claim(self, consumer: str, event_id: str, event_type: str):
         """Record that `consumer` handles `event_id`, under the primary key, in this transaction.

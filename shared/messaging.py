@@ -165,7 +165,45 @@ class FailureRouter(SharedExtension):
         return "retried"
 
 
-class ReliableEventHandler(EventHandler):
+class SettlesDeliveries:
+    """How a consuming entrypoint settles a delivery: success acks and counts; a failure is
+    retried with a bound or dead-lettered (at once when `permanent`), counted, and the original
+    acked once the broker has the copy (requeued when the copy could not be made).
+
+    Mixed into nameko entrypoints that have `queue_consumer`, `failures` (FailureRouter) and
+    `queue`: the events' ReliableEventHandler and the campus edge's consumers."""
+
+    def _settle(self, message, started: float, exc_info=None, extra: dict | None = None):
+        """Settle one delivery by its worker's outcome (`started`: time.monotonic() at receipt)."""
+        seconds = time.monotonic() - started
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            metrics.message_handled(self.container.service_name, self.method_name, seconds)
+            return
+        error = "".join(traceback.format_exception(*exc_info))
+        # A rule's refusal (shared.errors) would refuse again: it is dead-lettered at once with
+        # its reason, not retried. Anything else may pass on another try.
+        self._settle_failure(message, error, isinstance(exc_info[1], CimError), extra=extra, seconds=seconds)
+
+    def _settle_failure(
+        self, message, error: str, permanent: bool, extra: dict | None = None, seconds: float | None = None
+    ):
+        service = self.container.service_name
+        metrics.message_failed(service, self.method_name, seconds)
+        try:
+            outcome = self.failures.route(message, self.queue.name, error, permanent, extra)
+        except Exception:
+            log.exception("could not route a failed message; requeueing it")
+            self.queue_consumer.requeue_message(message)
+            return
+        if outcome == "retried":
+            metrics.message_retried(service, self.method_name)
+        else:
+            metrics.message_dead_lettered(service, self.method_name, outcome)
+        self.queue_consumer.ack_message(message)
+
+
+class ReliableEventHandler(SettlesDeliveries, EventHandler):
     """`@on_event(ACTIVITY_APPROVED)`: the handler receives a checked `Envelope`.
 
     The event type is one of the catalogue's constants; the exchange is its producer's. One
@@ -218,31 +256,8 @@ class ReliableEventHandler(EventHandler):
             self.queue_consumer.requeue_message(message)
 
     def handle_result(self, message, started, worker_ctx, result=None, exc_info=None):
-        seconds = time.monotonic() - started
-        if exc_info is None:
-            self.queue_consumer.ack_message(message)
-            metrics.message_handled(self.container.service_name, self.method_name, seconds)
-        else:
-            error = "".join(traceback.format_exception(*exc_info))
-            # A rule's refusal (shared.errors) would refuse again: it is dead-lettered at once
-            # with its reason, not retried. Anything else may pass on another try.
-            self._settle_failure(message, error, permanent=isinstance(exc_info[1], CimError), seconds=seconds)
+        self._settle(message, started, exc_info)
         return result, exc_info
-
-    def _settle_failure(self, message, error: str, permanent: bool, seconds: float | None = None):
-        service = self.container.service_name
-        metrics.message_failed(service, self.method_name, seconds)
-        try:
-            outcome = self.failures.route(message, self.queue.name, error, permanent)
-        except Exception:
-            log.exception("could not route a failed message; requeueing it")
-            self.queue_consumer.requeue_message(message)
-            return
-        if outcome == "retried":
-            metrics.message_retried(service, self.method_name)
-        else:
-            metrics.message_dead_lettered(service, self.method_name, outcome)
-        self.queue_consumer.ack_message(message)
 
 
 on_event = ReliableEventHandler.decorator

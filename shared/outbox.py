@@ -89,7 +89,7 @@ class OutboxRelay:
         )
         if self.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        sent = 0
+        sent = []
         with self.engine.begin() as conn:
             for row in conn.execute(query).all():
                 try:
@@ -108,15 +108,17 @@ class OutboxRelay:
                         .where(outbox.c.id == row.id)
                         .values(attempts=outbox.c.attempts + 1, last_error=str(exc)[:2000])
                     )
-                    if sent == 0:
+                    if not sent:
                         raise
                     break
+                sent.append(row.id)
+            if sent:  # what the broker confirmed is marked sent: one statement for the pass
                 conn.execute(
                     outbox.update()
-                    .where(outbox.c.id == row.id)
+                    .where(outbox.c.id.in_(sent))
                     .values(published_at=utcnow(), attempts=outbox.c.attempts + 1)
                 )
-                sent += 1
+        sent = len(sent)
         if sent:
             metrics.outbox_published(self.service, sent)
         return sent

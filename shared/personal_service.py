@@ -5,7 +5,8 @@ gateway gathers the export with, the consumer of student.erasure_requested.v1 th
 idempotently: a service that was down erases when it returns, the queue holds the event), and
 the RPC of the erasure report. The list itself is the service's, so each service decides what
 it holds and what erasure does to it; `personal_after_erasure(uow, data)` adds what else a
-service does (approvals records the erasure in the audit trail).
+service does (approvals records the erasure in the audit trail). And a timer that purges the
+published events and dedupe keys past their retention (shared.event_retention).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import logging
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 from shared.rpc_entrypoint import rpc
+from nameko.timer import timer
 
-from shared import personal_records
-from shared.db import MESSAGING_TABLES
+from shared import event_retention, personal_records
+from shared.db import MESSAGING_TABLES, utcnow
 from shared.errors import EXPECTED, NotFound
 from shared.events import STUDENT_ERASURE_REQUESTED
 from shared.messaging import on_event
@@ -27,11 +29,13 @@ from shared.settings import SettingsSource
 
 log = logging.getLogger(__name__)
 ERASURE_CONSUMER = "on_erasure_requested"
+EVENT_RETENTION_INTERVAL_S = 3600  # how often expired events and dedupe keys are purged
 
 
 class PersonalDataService:
     personal_holdings: list = []
     personal_after_erasure = None  # a staticmethod(uow, data), when a service does more
+    events_kept = event_retention.EventRetentionPolicy()
 
     @rpc(expected_exceptions=EXPECTED)
     def export_personal_data(self, actor):
@@ -74,6 +78,19 @@ class PersonalDataService:
                 "erased_at": handled_at.isoformat() if handled_at else None,
                 "tables": personal_records.remaining(uow.session, self.personal_holdings, student_id),
             }
+
+    @timer(interval=EVENT_RETENTION_INTERVAL_S)
+    def purge_expired_events(self):
+        """Retention (shared.event_retention): published events and dedupe keys past their days."""
+        with self.db.unit_of_work() as uow:
+            counts = event_retention.purge_events(
+                uow.session,
+                self.events_kept,
+                now=utcnow(),
+                keep_consumers=(f"{self.name}.{ERASURE_CONSUMER}",),
+            )
+        event_retention.log_purge(self.name, self.events_kept, counts)
+        return counts
 
 
 class RetentionDays(DependencyProvider):

@@ -6,7 +6,7 @@ Settings are read when a dependency starts (or a command runs), never at import 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
 
@@ -22,13 +22,25 @@ _SPEC = {
     "database_url": ("DATABASE_URL", "sqlite:///{data_dir}/{service}.db"),
     "data_dir": ("CIM_DATA_DIR", str(REPO_ROOT / "var")),
     "public_base_url": ("CIM_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+    # the student/staff web front-end the messages link to; unset, the public base URL
+    "web_url": ("CIM_WEB_URL", None),
     "smtp_host": ("SMTP_HOST", "127.0.0.1"),
     "smtp_port": ("SMTP_PORT", "1025"),
+    # none | starttls | tls (implicit TLS, e.g. port 465); the server's certificate is checked
+    # against the system's CAs, or SMTP_CA_FILE's; SMTP_TLS_VERIFY=false only for development
+    "smtp_security": ("SMTP_SECURITY", "none"),
+    "smtp_ca_file": ("SMTP_CA_FILE", ""),
+    "smtp_tls_verify": ("SMTP_TLS_VERIFY", "true"),
+    "smtp_username": ("SMTP_USERNAME", ""),  # with a username, the mailer logs in (AUTH)
+    "smtp_password": ("SMTP_PASSWORD", ""),  # from a secret; never printed (repr) or logged
     "mail_from": ("CIM_MAIL_FROM", "CIM <cim-noreply@example.org>"),
     "dev_issuer_secret": ("CIM_DEV_ISSUER_SECRET", "cim-development-issuer-secret-change-me"),
     "retry_limit": ("CIM_RETRY_LIMIT", "5"),
     "retry_delay_ms": ("CIM_RETRY_DELAY_MS", "1000"),
     "outbox_poll_ms": ("CIM_OUTBOX_POLL_MS", "500"),
+    # inbound campus events: at most this many per transaction, gathered for at most this long
+    "ingest_batch": ("CIM_INGEST_BATCH", "200"),
+    "ingest_linger_ms": ("CIM_INGEST_LINGER_MS", "50"),
     "render_timeout_s": ("CIM_RENDER_TIMEOUT_S", "60"),
     # PostgreSQL connections per service process: kept open, and opened beyond that under load
     # (a process runs up to max_workers workers, 10 by default, each holding one while it works)
@@ -37,7 +49,11 @@ _SPEC = {
     "max_upload_bytes": ("CIM_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)),
     # (policy) a student cancels a ceremony booking until this many days before it
     "ceremony_cancellation_days": ("CIM_CEREMONY_CANCELLATION_DAYS", "7"),
+    # (policy) an item waiting longer than this many days for a decision is reminded of
+    "review_target_days": ("CIM_REVIEW_TARGET_DAYS", "14"),
 }
+
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
 @dataclass(frozen=True)
@@ -48,18 +64,27 @@ class Settings:
     database_url: str
     data_dir: Path
     public_base_url: str
+    web_url: str
     smtp_host: str
     smtp_port: int
+    smtp_security: str
+    smtp_ca_file: str
+    smtp_tls_verify: bool
+    smtp_username: str
+    smtp_password: str = field(repr=False)
     mail_from: str
     dev_issuer_secret: str
     retry_limit: int
     retry_delay_ms: int
     outbox_poll_ms: int
+    ingest_batch: int
+    ingest_linger_ms: int
     render_timeout_s: int
     db_pool_size: int
     db_max_overflow: int
     max_upload_bytes: int
     ceremony_cancellation_days: int
+    review_target_days: int
 
     @property
     def is_development(self) -> bool:
@@ -114,20 +139,25 @@ def load_settings(service: str, config: Mapping | None = None, env: Mapping[str,
     source = SettingsSource(service, config, env)
     raw = {name: source.get(key, default) for name, (key, default) in _SPEC.items()}
     data_dir = Path(raw["data_dir"])
+    raw["web_url"] = raw["web_url"] or raw["public_base_url"]
     raw["database_url"] = normalise_database_url(
         raw["database_url"].replace("{service}", service).replace("{data_dir}", str(data_dir))
     )
     typed = {}
-    for field in fields(Settings):
-        if field.name == "service":
+    for setting in fields(Settings):
+        if setting.name == "service":
             continue
-        value = raw[field.name]
-        if field.type == "int":
+        value = raw[setting.name]
+        if setting.type == "int":
             try:
                 value = int(value)
             except ValueError:
-                raise ValueError(f"setting {_SPEC[field.name][0]} must be a whole number, got {value!r}") from None
-        elif field.type == "Path":
+                raise ValueError(f"setting {_SPEC[setting.name][0]} must be a whole number, got {value!r}") from None
+        elif setting.type == "bool":
+            if value.lower() not in _BOOLEANS:
+                raise ValueError(f"setting {_SPEC[setting.name][0]} must be true or false, got {value!r}")
+            value = _BOOLEANS[value.lower()]
+        elif setting.type == "Path":
             value = Path(value)
-        typed[field.name] = value
+        typed[setting.name] = value
     return Settings(service=service, **typed)

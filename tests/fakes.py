@@ -42,14 +42,17 @@ class FakeUnitOfWork:
     def flush(self):
         pass
 
-    def publish(self, event_type: str, data: dict) -> dict:
+    def publish(self, event_type: str, data: dict, correlation_id: str | None = None) -> dict:
         if PRODUCERS.get(event_type) != self.producer:
             raise ValueError(f"{self.producer} may not publish {event_type}")
         envelope = make_event(
-            event_type, data, producer=self.producer, correlation_id=self.correlation_id
+            event_type, data, producer=self.producer, correlation_id=correlation_id or self.correlation_id
         )  # validates like the real one
         self._pending.append(envelope)
         return envelope
+
+    def publish_all(self, events) -> list[dict]:
+        return [self.publish(event_type, data, correlation_id) for event_type, data, correlation_id in events]
 
     def claim(self, consumer: str, event_id: str, event_type: str):
         if (consumer, event_id) in self._claimed:

@@ -9,6 +9,7 @@ import uuid
 import sqlalchemy as sa
 from kombu import Connection, Queue
 
+from bench.queries import StatementCounter
 from shared.events import make_event
 from shared.migrations import upgrade
 from shared.outbox import event_exchange
@@ -16,6 +17,39 @@ from shared.outbox import event_exchange
 
 def migrate(service: str, database_url: str):
     upgrade(service, database_url)
+
+
+def assert_certificate_pdf(pdf: bytes) -> bytes:
+    """A certificate PDF as every one must be: effective version 1.7 (header, and no catalog
+    /Version above it) and identified as PDF/A-3b in its XMP (pdfaid part 3, conformance B)."""
+    from services.certificates.pdf_profile import ensure_pdf_a3b
+
+    return ensure_pdf_a3b(bytes(pdf))
+
+
+def assert_every_stored_certificate_pdf(database_url: str) -> int:
+    """Every certificate PDF in the certificates database checked; how many there were."""
+    documents = rows(database_url, "SELECT content FROM certificate_documents")
+    for (content,) in documents:
+        assert_certificate_pdf(content)
+    return len(documents)
+
+
+class RowCounter(StatementCounter):
+    """Statements, and the rows the database returned for them (pg8000 reports a SELECT's rows
+    as its rowcount; a list loaded whole, then cut, returns all of them)."""
+
+    def __init__(self, engine):
+        super().__init__(engine)
+        self.rows = 0
+        sa.event.listen(engine, "after_cursor_execute", self._rows)
+
+    def _rows(self, conn, cursor, statement, *args):
+        self.rows += max(cursor.rowcount, 0) if statement.lstrip().upper().startswith("SELECT") else 0
+
+    def reset(self):
+        super().reset()
+        self.rows = 0
 
 
 class EventTap:

@@ -12,11 +12,13 @@ from datetime import date
 from services.activities.domain import activities as claims
 from services.activities.domain import catalogue, reported
 from services.activities.domain.details import Details
+from shared import keyset
 from shared.db import utcnow
 from shared.errors import NotFound
 from shared.events import ACTIVITY_RESUBMITTED, ACTIVITY_SUBMITTED, ACTIVITY_WITHDRAWN
 from shared.permissions import ADMIN, Actor, ensure_may_have_role
 from shared.rpc.activities import ActivityClaim, ActivityTypeEntry, SessionClaim
+from shared.rpc.paging import FIRST_PAGE, Page
 
 
 def activity_type_state(activity_type: catalogue.ActivityType) -> dict:
@@ -105,22 +107,29 @@ def withdraw(uow, *, actor: Actor, activity_id: str) -> claims.Activity:
     return activity
 
 
-def list_activities(uow, *, actor: Actor) -> list[claims.Activity]:
-    return uow.repo.activities_of(claims.acting_student(actor))
+def list_activities(uow, *, actor: Actor, page: Page = FIRST_PAGE) -> dict:
+    """One page of the student's own activities, in the order they were logged."""
+    student_id = claims.acting_student(actor)
+    position = keyset.decode_cursor(page.cursor, "activities", (keyset.aware_datetime, str)) if page.cursor else None
+    rows = uow.repo.activities_page(student_id, position, page.limit)
+    return keyset.page_of(rows, page.limit, "activities", lambda a: (a.created_at, a.activity_id))
 
 
 def get_activity(uow, *, actor: Actor, activity_id: str) -> claims.Activity:
     return _own(uow, actor, activity_id)
 
 
-def list_versions(uow, *, actor: Actor, activity_id: str) -> list[dict]:
-    """Every submitted version of the student's activity, oldest first, with its decision.
+def list_versions(uow, *, actor: Actor, activity_id: str, page: Page = FIRST_PAGE) -> dict:
+    """One page of the submitted versions of the student's activity, oldest first, each with its
+    decision (the versions are part of the activity, read with it: the page is cut from them).
 
     A dict, not the version itself: a version keeps its sessions as it stood (ISO dates) and
     does not know the decision on it; the activity does.
     """
     activity = _own(uow, actor, activity_id)
-    return [
+    after = keyset.decode_cursor(page.cursor, "versions", (int,))[0] if page.cursor else 0
+    versions = [v for v in activity.versions if v.version > after][: page.limit + 1]
+    items = [
         {
             "version": v.version,
             "type": v.type_code,
@@ -137,15 +146,19 @@ def list_versions(uow, *, actor: Actor, activity_id: str) -> list[dict]:
             "submitted_at": v.submitted_at,
             "decision": activity.decision_on(v.version),
         }
-        for v in activity.versions
+        for v in versions
     ]
+    return keyset.page_of(items, page.limit, "versions", lambda v: (v["version"],))
 
 
 # --- the catalogue ---------------------------------------------------------------------------
 
 
-def list_activity_types(uow) -> list[catalogue.ActivityType]:
-    return uow.repo.activity_types()
+def list_activity_types(uow, page: Page = FIRST_PAGE) -> dict:
+    """One page of the catalogue, by code."""
+    position = keyset.decode_cursor(page.cursor, "activity-types", (str,)) if page.cursor else None
+    rows = uow.repo.activity_types_page(position, page.limit)
+    return keyset.page_of(rows, page.limit, "activity-types", lambda t: (t.code,))
 
 
 def put_activity_type(

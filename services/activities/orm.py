@@ -8,6 +8,7 @@ from sqlalchemy.orm import registry, relationship, selectinload
 from services.activities.domain.activities import STATUSES, Activity, ActivityVersion, AttendanceSession, Decision
 from services.activities.domain.catalogue import ActivityType
 from services.activities.domain.details import LOCATION_KINDS
+from shared import keyset
 from shared.db import UTCDateTime, service_metadata
 from shared.personal_data import classified
 
@@ -158,6 +159,9 @@ activity_decisions = sa.Table(
     ),
 )
 
+# A student's own activities, one page at a time in the order they were logged.
+sa.Index("ix_activities_student_created", activities.c.student_id, activities.c.created_at, activities.c.activity_id)
+
 mapper_registry.map_imperatively(ActivityType, activity_types)
 mapper_registry.map_imperatively(AttendanceSession, activity_sessions)
 mapper_registry.map_imperatively(ActivityVersion, activity_versions)
@@ -185,8 +189,24 @@ class Repository:
     def activity_types(self) -> list[ActivityType]:
         return list(self.session.scalars(sa.select(ActivityType).order_by(ActivityType.code)))
 
+    def activity_types_page(self, position: tuple | None, limit: int) -> list[ActivityType]:
+        """At most `limit + 1` catalogue entries after `position`, by code (the primary key)."""
+        query = sa.select(ActivityType)
+        return list(self.session.scalars(keyset.after(query, [activity_types.c.code], position, limit)))
+
     def activity(self, activity_id: str) -> Activity | None:
         return self.session.get(Activity, activity_id)
+
+    def activities_page(self, student_id: str, position: tuple | None, limit: int) -> list[Activity]:
+        """At most `limit + 1` of the student's activities after `position`, in the order they
+        were logged (ix_activities_student_created)."""
+        query = (
+            sa.select(Activity)
+            .where(Activity.student_id == student_id)
+            .options(selectinload(Activity.sessions), selectinload(Activity.decisions))
+        )
+        order = [activities.c.created_at, activities.c.activity_id]
+        return list(self.session.scalars(keyset.after(query, order, position, limit)))
 
     def activities_of(self, student_id: str) -> list[Activity]:
         return list(

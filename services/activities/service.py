@@ -28,6 +28,7 @@ from shared.rpc.activities import (
     SessionRequest,
 )
 from shared.rpc.common import load_actor
+from shared.rpc.paging import dump_page, load_page
 
 
 class ActivitiesService(HealthEndpoint, PersonalDataService):
@@ -63,10 +64,11 @@ class ActivitiesService(HealthEndpoint, PersonalDataService):
             return ActivityView().dump(handlers.withdraw(uow, actor=actor, activity_id=activity_id))
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_activities(self, actor):
-        actor = load_actor(actor)
+    def list_activities(self, actor, query=None):
+        """One page of the student's activities: {items, next_cursor} (`query`: cursor, limit)."""
+        actor, page = load_actor(actor), load_page(query)
         with self.db.unit_of_work() as uow:
-            return ActivityView(many=True).dump(handlers.list_activities(uow, actor=actor))
+            return dump_page(ActivityView, handlers.list_activities(uow, actor=actor, page=page))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_activity(self, actor, activity_id):
@@ -75,17 +77,18 @@ class ActivitiesService(HealthEndpoint, PersonalDataService):
             return ActivityView().dump(handlers.get_activity(uow, actor=actor, activity_id=activity_id))
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_versions(self, actor, activity_id):
-        actor = load_actor(actor)
+    def list_versions(self, actor, activity_id, query=None):
+        actor, page = load_actor(actor), load_page(query)
         with self.db.unit_of_work() as uow:
-            return ActivityVersionView(many=True).dump(
-                handlers.list_versions(uow, actor=actor, activity_id=activity_id)
+            return dump_page(
+                ActivityVersionView, handlers.list_versions(uow, actor=actor, activity_id=activity_id, page=page)
             )
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_activity_types(self):
+    def list_activity_types(self, query=None):
+        page = load_page(query)
         with self.db.unit_of_work() as uow:
-            return ActivityTypeView(many=True).dump(handlers.list_activity_types(uow))
+            return dump_page(ActivityTypeView, handlers.list_activity_types(uow, page))
 
     @rpc(expected_exceptions=EXPECTED)
     def put_activity_type(self, actor, code, request):

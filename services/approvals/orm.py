@@ -9,7 +9,9 @@ from services.approvals.domain.audit import AuditEntry
 from services.approvals.domain.coordinators import Coordinator
 from services.approvals.domain.decisions import Decision
 from services.approvals.domain.eligibility import Evaluation
+from services.approvals.domain.funnel import FUNNEL_STAGES
 from services.approvals.domain.students import IssuedCertificate, Presentation, Report, Student
+from services.approvals.funnel_store import FunnelStore
 from services.approvals.reads import ReadQueries
 from shared.db import UTCDateTime, service_metadata
 from shared.errors import Conflict
@@ -230,6 +232,30 @@ issued_certificates = sa.Table(
     ),
 )
 
+# The funnel's summary, kept up to date by the events (funnel_store.py): per programme, stage and
+# wait bucket (domain/funnel.py) how many students; and each student's journey as last counted.
+funnel_summary = sa.Table(
+    "funnel_summary",
+    metadata,
+    sa.Column("programme", sa.String(50), primary_key=True),
+    sa.Column("stage", sa.String(40), primary_key=True),
+    sa.Column("bucket", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("students", sa.Integer, nullable=False),
+    info=classified(erasure="not a student's data: counts", none=("programme", "stage", "bucket", "students")),
+)
+funnel_journeys = sa.Table(
+    "funnel_journeys",
+    metadata,
+    sa.Column("student_id", sa.String(36), primary_key=True),
+    sa.Column("programme", sa.String(50), nullable=False),
+    *(sa.Column(stage, UTCDateTime, nullable=True) for stage in FUNNEL_STAGES),
+    info=classified(
+        erasure="removed from the funnel when the student is erased (then counted no more)",
+        identifier={"student_id": "whose journey"},
+        none=("programme", *FUNNEL_STAGES),
+    ),
+)
+
 # The read paths' keyset orders, so a page is read from an index and stops at its limit: the
 # inbox (pending items, oldest first) and a student's audit trail (in the order of appending).
 _PENDING_ACTIVITY = activities.c.status == "pending"
@@ -262,7 +288,7 @@ mapper_registry.map_imperatively(Coordinator, coordinators)
 mapper_registry.map_imperatively(Evaluation, evaluations)
 
 
-class Repository(ReadQueries):
+class Repository(ReadQueries, FunnelStore):
     """Approvals' objects in one session: what the use cases read and add (uow.repo)."""
 
     def __init__(self, session):
@@ -294,13 +320,6 @@ class Repository(ReadQueries):
             sa.select(Evaluation).where(Evaluation.student_id == student_id, Evaluation.outcome == outcome)
         ).one_or_none()
 
-    def programme_codes(self) -> set[str]:
-        """Every programme approvals knows of: the directory's and the students'."""
-        codes = set(self.session.scalars(sa.select(Student.programme_code).distinct()))
-        for coordinator in self.coordinators():
-            codes |= set(coordinator.programmes)
-        return codes
-
     def is_withdrawn(self, activity_id: str) -> bool:
         return (
             self.session.execute(
@@ -319,20 +338,6 @@ class Repository(ReadQueries):
             )
         )
         return True
-
-    def audit_trail(self, student_id: str, after: int | None = None, limit: int | None = None) -> list[AuditEntry]:
-        """The student's entries in order, those after the seq `after`, at most `limit`."""
-        query = sa.select(AuditEntry).where(AuditEntry.student_id == student_id)
-        if after is not None:
-            query = query.where(AuditEntry.seq > after)
-        return list(self.session.scalars(query.order_by(AuditEntry.seq).limit(limit)))
-
-    def decisions_of(self, student_id: str) -> list[Decision]:
-        return list(
-            self.session.scalars(
-                sa.select(Decision).where(Decision.student_id == student_id).order_by(Decision.decided_at)
-            )
-        )
 
     def issued_certificate(self, student_id: str) -> IssuedCertificate | None:
         return self.session.get(IssuedCertificate, student_id)

@@ -3,6 +3,7 @@
 from services.approvals import orm
 from services.approvals.domain.audit import audit
 from services.approvals.domain.statuses import WITHDRAWN
+from services.approvals.handlers.funnel import count_again
 from shared.personal_records import ERASED, ERASED_EMAIL, KEEP, Holding, by_student, published_mentioning
 
 OUTBOX = orm.metadata.tables["outbox"]
@@ -18,6 +19,8 @@ HOLDINGS = [
     Holding(orm.evaluations, by_student(orm.evaluations), erase=KEEP),
     Holding(orm.audit_entries, by_student(orm.audit_entries), erase={"detail": None}),
     Holding(orm.issued_certificates, by_student(orm.issued_certificates), erase=KEEP),
+    # kept by the erasure itself; record_erasure then counts the (withdrawn) student out of it
+    Holding(orm.funnel_journeys, by_student(orm.funnel_journeys), erase=KEEP),
 ]
 
 
@@ -35,3 +38,4 @@ def record_erasure(uow, data: dict):
             detail=data["reason"],
         )
     )
+    count_again(uow, data["student_id"])  # erased: counted no more

@@ -1,6 +1,7 @@
-"""Approvals' read side in SQL: the inbox page, the funnel and the alerts, each one statement
-whose work is bounded by the page or done by the database (aggregates), never a table loaded
-into Python to be filtered, counted or cut. Mixed into orm.Repository."""
+"""Approvals' read side in SQL: the inbox page, the directory's pages and the alerts, each one
+statement whose work is bounded by the page or done by the database (aggregates), never a table
+loaded into Python to be filtered, counted or cut (the funnel: funnel_store.py). Mixed into
+orm.Repository."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from services.approvals.domain.decisions import ACTIVITY, REPORT
+from services.approvals.domain.audit import AuditEntry
+from services.approvals.domain.coordinators import Coordinator
+from services.approvals.domain.decisions import ACTIVITY, REPORT, Decision
 from services.approvals.domain.inbox import InboxCriteria
-from services.approvals.domain.statuses import ACCEPTED, PENDING, WITHDRAWN
+from services.approvals.domain.statuses import PENDING, WITHDRAWN
+from services.approvals.domain.students import Student
+from shared import keyset
 from shared.db import UTCDateTime
 
 SEARCH_MAX = 100
@@ -26,6 +31,34 @@ def _like(text: str) -> str:
 
 class ReadQueries:
     """What the readers' use cases ask of approvals' tables (self.session, tables from orm)."""
+
+    def coordinators_page(self, position: tuple | None, limit: int) -> list[Coordinator]:
+        """At most `limit + 1` coordinators of the directory after `position`, by subject (the key)."""
+        from services.approvals.orm import coordinators
+
+        query = sa.select(Coordinator)
+        return list(self.session.scalars(keyset.after(query, [coordinators.c.subject], position, limit)))
+
+    def programme_codes(self) -> set[str]:
+        """Every programme approvals knows of: the directory's and the students'."""
+        codes = set(self.session.scalars(sa.select(Student.programme_code).distinct()))
+        for coordinator in self.coordinators():
+            codes |= set(coordinator.programmes)
+        return codes
+
+    def audit_trail(self, student_id: str, after: int | None = None, limit: int | None = None) -> list[AuditEntry]:
+        """The student's entries in order, those after the seq `after`, at most `limit`."""
+        query = sa.select(AuditEntry).where(AuditEntry.student_id == student_id)
+        if after is not None:
+            query = query.where(AuditEntry.seq > after)
+        return list(self.session.scalars(query.order_by(AuditEntry.seq).limit(limit)))
+
+    def decisions_of(self, student_id: str) -> list[Decision]:
+        return list(
+            self.session.scalars(
+                sa.select(Decision).where(Decision.student_id == student_id).order_by(Decision.decided_at)
+            )
+        )
 
     def _waiting(self, kind: str, criteria: InboxCriteria, after, limit: int):
         """One kind's waiting items after `after`, at most `limit`, in inbox order."""
@@ -114,80 +147,3 @@ class ReadQueries:
                 before = result.get(code)
                 result[code] = (count, oldest) if before is None else (before[0] + count, min(before[1], oldest))
         return result
-
-    def _journeys(self, programmes: list[str], now: datetime):
-        """Per current student of the programmes: when they reached each stage of the funnel."""
-        from services.approvals.orm import decisions, evaluations, issued_certificates, presentations, students
-
-        met, eligible = evaluations.alias("met"), evaluations.alias("eligible")
-        accepted = (
-            sa.select(sa.func.max(decisions.c.decided_at))
-            .where(
-                decisions.c.student_id == students.c.student_id,
-                decisions.c.kind == REPORT,
-                decisions.c.decision == ACCEPTED,
-            )
-            .scalar_subquery()
-        )
-        # a student counts at a stage once they are registered (a copy from before the date was kept)
-        registered = sa.func.coalesce(students.c.registered_at, sa.literal(now, UTCDateTime))
-        return (
-            sa.select(
-                students.c.programme_code.label("programme"),
-                sa.type_coerce(registered, UTCDateTime).label("registered"),
-                met.c.evaluated_at.label("activity_requirement_met"),
-                sa.type_coerce(accepted, UTCDateTime).label("report_accepted"),
-                presentations.c.recorded_at.label("presented"),
-                eligible.c.evaluated_at.label("eligible"),
-                issued_certificates.c.issued_at.label("certificate_issued"),
-            )
-            .select_from(students)
-            .outerjoin(
-                met, sa.and_(met.c.student_id == students.c.student_id, met.c.outcome == "activity_requirement_met")
-            )
-            .outerjoin(
-                eligible, sa.and_(eligible.c.student_id == students.c.student_id, eligible.c.outcome == "eligible")
-            )
-            .outerjoin(presentations, presentations.c.student_id == students.c.student_id)
-            .outerjoin(issued_certificates, issued_certificates.c.student_id == students.c.student_id)
-            .where(students.c.status != WITHDRAWN, students.c.programme_code.in_(programmes))
-        )
-
-    def funnel_rows(self, programmes: list[str], now: datetime) -> list[dict]:
-        """The funnel of each programme (funnel.FUNNEL_STAGES in order): counts and median waits."""
-        from services.approvals.domain import funnel as funnels
-
-        if not programmes:
-            return []
-        journeys = self._journeys(programmes, now)
-        if self.session.get_bind().dialect.name != "postgresql":
-            # SQLite (the zero-setup local run) has no percentile: the domain computes it
-            by_programme: dict[str, list] = {code: [] for code in programmes}
-            for row in self.session.execute(journeys):
-                by_programme[row.programme].append(dict(row._mapping))
-            return [r for code in programmes for r in funnels.funnel(code, by_programme[code])]
-        j = journeys.subquery()
-        stages = funnels.FUNNEL_STAGES
-        columns = [sa.func.count(j.c[stage]).label(f"n_{stage}") for stage in stages]
-        columns += [
-            sa.func.percentile_cont(0.5).within_group(sa.extract("epoch", j.c[stage] - j.c[before])).label(f"m_{stage}")
-            for before, stage in zip(stages, stages[1:])
-        ]
-        found = {
-            row.programme: row._mapping
-            for row in self.session.execute(sa.select(j.c.programme, *columns).group_by(j.c.programme))
-        }
-        rows = []
-        for code in programmes:
-            row = found.get(code, {})
-            for index, stage in enumerate(stages):
-                median = row.get(f"m_{stage}") if index else None
-                rows.append(
-                    {
-                        "programme": code,
-                        "stage": stage,
-                        "count": row.get(f"n_{stage}", 0),
-                        "median_wait_seconds": None if median is None else max(0, int(median)),
-                    }
-                )
-        return rows

@@ -44,6 +44,7 @@ from shared.rpc.approvals import (
     ReportDecisionView,
 )
 from shared.rpc.common import load_actor
+from shared.rpc.paging import dump_page, load_page
 
 
 class ApprovalsService(HealthEndpoint, PersonalDataService):
@@ -138,10 +139,11 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
             return ProgressView().dump(queries.progress(uow, actor=actor))
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_coordinators(self, actor):
-        actor = load_actor(actor)
+    def list_coordinators(self, actor, query=None):
+        """One page of the directory: {items, next_cursor} (`query`: cursor, limit)."""
+        actor, page = load_actor(actor), load_page(query)
         with self.db.unit_of_work() as uow:
-            return CoordinatorView(many=True).dump(coordinators.list_coordinators(uow, actor=actor))
+            return dump_page(CoordinatorView, coordinators.list_coordinators(uow, actor=actor, page=page))
 
     @rpc(expected_exceptions=EXPECTED)
     def put_coordinator(self, actor, subject, request):

@@ -15,6 +15,7 @@ from services.campus.domain.people import REGISTERED, WITHDRAWN, Person
 from shared.campus.contract import INBOUND_SPECS
 from shared.campus.envelope import CampusEvent, Unusable, from_structured
 from shared.db import utcnow
+from shared.events.envelope import schema_of
 from shared.errors import Forbidden, Invalid
 from shared.events import (
     ATTENDANCE_REPORTED,
@@ -46,27 +47,57 @@ def receive(uow, *, event: CampusEvent, channel: str, issuer: str) -> str:
     Returns ACCEPTED or DUPLICATE. A concurrent duplicate waits on the unique key until the
     first commits, then is a duplicate: the effect happens once.
     """
-    entry = InboundEvent(
+    return receive_many(uow, events=[event], channel=channel, issuer=issuer, own_correlation=False)[0]
+
+
+def receive_many(
+    uow, *, events: list[CampusEvent], channel: str, issuer: str, own_correlation: bool = True
+) -> list[str]:
+    """`receive` for a batch, in one transaction and a fixed number of statements: the people
+    named are read at once, the log entries inserted at once under the (source, id) key (those
+    already there, or earlier in the batch, are duplicates), the translations written to the
+    outbox at once. Returns ACCEPTED or DUPLICATE per event, in order.
+
+    Each translation carries its own event's correlation id (`campus:<source>:<id>`), or with
+    `own_correlation=False` the unit of work's (the request's, for the gateway's intake)."""
+    entries = [_entry(event, channel) for event in events]
+    persons = uow.repo.people_by_subject(issuer, {e.student_ref for e in entries})
+    outgoing = {}
+    for entry, event in zip(entries, events):
+        person = persons.get(entry.student_ref)
+        if translations.needs_registration(event.type) and person is None:
+            entry.wait()
+        else:
+            outgoing[id(entry)] = _forwarded(entry, event.values, person, issuer)
+    added = uow.repo.add_new(entries)  # the entries that are new, by (source, id), first of each
+    new = {id(entry) for entry in added}
+    statuses, publications = [], []
+    for entry in entries:
+        if id(entry) not in new:
+            log.info("campus event %s from %s already received", entry.event_id, entry.source)
+            statuses.append(DUPLICATE)
+            continue
+        statuses.append(ACCEPTED)
+        if id(entry) in outgoing:
+            correlation = f"campus:{entry.source}:{entry.event_id}"[:200] if own_correlation else None
+            publications.append((*outgoing[id(entry)], correlation))
+        else:
+            log.info("campus event %s (%s) kept until its person registers", entry.event_id, entry.event_type)
+    uow.publish_all(publications)
+    return statuses
+
+
+def _entry(event: CampusEvent, channel: str) -> InboundEvent:
+    return InboundEvent(
         source=event.source,
         event_id=event.id,
         event_type=event.type,
         system=event.system,
         student_ref=event.values["student_ref"],
-        received_at=utcnow(),
+        received_at=event.read_at or utcnow(),
         payload=json.dumps(event.to_structured()),
         channel=channel,
     )
-    added = uow.repo.add_once(entry)
-    if not added:
-        log.info("campus event %s from %s already received", event.id, event.source)
-        return DUPLICATE
-    person = uow.repo.person_by_subject(issuer, entry.student_ref)
-    if translations.needs_registration(event.type) and person is None:
-        entry.wait()
-        log.info("campus event %s (%s) kept until its person registers", event.id, event.type)
-        return ACCEPTED
-    _forward(uow, entry, event.values, person, issuer)
-    return ACCEPTED
 
 
 def posted_events(actor: Actor, events) -> list[CampusEvent]:
@@ -90,7 +121,8 @@ def posted_events(actor: Actor, events) -> list[CampusEvent]:
     return checked
 
 
-def _forward(uow, entry: InboundEvent, values: dict, person: Person | None, issuer: str):
+def _forwarded(entry: InboundEvent, values: dict, person: Person | None, issuer: str) -> tuple[str, dict]:
+    """Mark the entry forwarded; returns the event that carries its command (type, data)."""
     command = translations.translate(
         entry.event_type,
         values,
@@ -98,14 +130,18 @@ def _forward(uow, entry: InboundEvent, values: dict, person: Person | None, issu
         issuer=issuer,
         reported_by=entry.source,
     )
-    uow.publish(COMMAND_EVENTS[command.kind], command.data)
     entry.forward(person.student_id if person else None, utcnow())
+    return COMMAND_EVENTS[command.kind], command.data
+
+
+def _forward(uow, entry: InboundEvent, values: dict, person: Person | None, issuer: str):
+    uow.publish(*_forwarded(entry, values, person, issuer))
 
 
 def _values(entry: InboundEvent) -> dict:
     """The event's data as its schema loads it (the log keeps it as it was sent)."""
     data = json.loads(entry.payload)["data"]
-    return INBOUND_SPECS[entry.event_type].schema().load(data)
+    return schema_of(INBOUND_SPECS[entry.event_type].schema).load(data)
 
 
 def record_person(uow, data: dict, *, issuer: str) -> int:
@@ -186,6 +222,7 @@ def people(uow, *, issuer: str) -> list[dict]:
 
 __all__ = [
     "receive",
+    "receive_many",
     "record_person",
     "record_withdrawal",
     "expire_waiting",

@@ -1,12 +1,12 @@
 """The campus edge's tables (the inbound log, the people it knows), mapped onto the domain."""
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import registry
 
 from services.campus.domain.inbound import WAITING, InboundEvent
 from services.campus.domain.people import Person
-from shared.db import UTCDateTime, service_metadata
+from shared.batching import first_of_each
+from shared.db import UTCDateTime, insert_rows, service_metadata
 from shared.personal_data import classified
 
 metadata = service_metadata()
@@ -33,7 +33,8 @@ inbound_events = sa.Table(
     sa.Index("ix_inbound_events_waiting", "student_ref", "status", "id"),
     sa.Index("ix_inbound_events_system_id", "system", "id"),
     info=classified(
-        erasure="the person's events are deleted",
+        erasure="the person's events are deleted: those naming their id, and those naming the subject the edge"
+        " knows them by (kept before they registered, their enrolment, expired ones)",
         identifier={
             "student_ref": "the campus system's reference to the person",
             "student_id": "the student's id",
@@ -71,26 +72,43 @@ class Repository:
     def add(self, obj):
         self.session.add(obj)
 
-    def add_once(self, entry: InboundEvent) -> bool:
-        """Insert under the (source, event_id) key; False when that event is already there.
+    def add_new(self, entries: list[InboundEvent]) -> list[InboundEvent]:
+        """Insert those not there yet under the (source, event_id) key, in one statement; returns
+        the ones inserted (with their ids). A repeat within the list is not inserted either.
 
-        A savepoint keeps the transaction usable after the duplicate's failed insert.
-        """
-        try:
-            with self.session.begin_nested():
-                self.session.add(entry)
-                self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        `ON CONFLICT DO NOTHING`: a concurrent transaction inserting the same key makes this one
+        wait for it and then skip the row. Rows go in the order given (the ids follow it). Two
+        batches holding two same keys in opposite orders could deadlock: PostgreSQL then fails
+        one, whose events are then applied one by one (shared.campus.amqp)."""
+        firsts, _ = first_of_each(entries, key=lambda e: (e.source, e.event_id))
+        if not firsts:
+            return []
+        columns = [c.name for c in inbound_events.columns if c.name != "id"]
+        inserted = insert_rows(
+            self.session,
+            inbound_events,
+            [{name: getattr(e, name) for name in columns} for e in firsts],
+            conflict=("source", "event_id"),
+            returning=("id", "source", "event_id"),
+        )
+        by_key = {(e.source, e.event_id): e for e in firsts}
+        added = []
+        for row in inserted:
+            entry = by_key[(row.source, row.event_id)]
+            entry.id = row.id
+            added.append(entry)
+        return added
+
+    def people_by_subject(self, issuer: str, subjects) -> dict[str, Person]:
+        """The known people among these subjects (of one issuer), by subject: one query."""
+        subjects = sorted(set(subjects))
+        if not subjects:
+            return {}
+        found = self.session.scalars(sa.select(Person).where(Person.issuer == issuer, Person.subject.in_(subjects)))
+        return {p.subject: p for p in found}
 
     def person(self, student_id: str) -> Person | None:
         return self.session.get(Person, student_id)
-
-    def person_by_subject(self, issuer: str, subject: str) -> Person | None:
-        return self.session.scalars(
-            sa.select(Person).where(Person.issuer == issuer, Person.subject == subject)
-        ).one_or_none()
 
     def people(self, issuer: str) -> list[Person]:
         return list(self.session.scalars(sa.select(Person).where(Person.issuer == issuer)))
@@ -101,11 +119,12 @@ class Repository:
         ).one_or_none()
 
     def waiting_for(self, student_ref: str, lock: bool = True) -> list[InboundEvent]:
-        """The events kept for this person, oldest first (the order they were sent in)."""
+        """The events kept for this person, oldest first (the order they were received in: by
+        `received_at`, as batches from different queues may commit, and take ids, in any order)."""
         query = (
             sa.select(InboundEvent)
             .where(InboundEvent.student_ref == student_ref, InboundEvent.status == WAITING)
-            .order_by(InboundEvent.id)
+            .order_by(InboundEvent.received_at, InboundEvent.id)
         )
         return list(self.session.scalars(query.with_for_update() if lock else query))
 

@@ -2,6 +2,7 @@
 
 Thin: each entrypoint checks its input, calls one use case in one unit of work (which commits
 the inbound log entry, the dedupe key and the translation in the outbox together), and answers.
+Off the campus exchanges the events come in batches (shared.campus.amqp): one unit of work each.
 """
 
 import logging
@@ -32,30 +33,38 @@ EXPIRY_INTERVAL_S = 3600
 class CampusService(HealthEndpoint, PersonalDataService):
     name = "campus"
     db = Database(Repository)
-    personal_holdings = personal_data.HOLDINGS
     policy = CampusPolicy()
+
+    @property
+    def personal_holdings(self):
+        return personal_data.holdings(self.policy.issuer)
 
     # --- the campus exchanges -------------------------------------------------------------
 
-    def _receive(self, event, channel="amqp"):
+    def _receive(self, event, channel):
         with self.db.unit_of_work() as uow:
             return handlers.receive(uow, event=event, channel=channel, issuer=self.policy.issuer)
 
+    def _receive_batch(self, events):
+        """A batch off one campus exchange (shared.campus.amqp): one transaction for all of it."""
+        with self.db.unit_of_work() as uow:
+            return handlers.receive_many(uow, events=events, channel="amqp", issuer=self.policy.issuer)
+
     @campus_events("lms")
-    def on_lms_event(self, event):
-        self._receive(event)
+    def on_lms_events(self, events):
+        self._receive_batch(events)
 
     @campus_events("mobility")
-    def on_mobility_event(self, event):
-        self._receive(event)
+    def on_mobility_events(self, events):
+        self._receive_batch(events)
 
     @campus_events("events")
-    def on_events_office_event(self, event):
-        self._receive(event)
+    def on_events_office_events(self, events):
+        self._receive_batch(events)
 
     @campus_events("records")
-    def on_records_event(self, event):
-        self._receive(event)
+    def on_records_events(self, events):
+        self._receive_batch(events)
 
     # --- the gateway's HTTP intake and reconciliation --------------------------------------
 

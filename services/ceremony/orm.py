@@ -10,6 +10,7 @@ from services.ceremony.domain.ceremonies import SCHEDULED, Ceremony
 from services.ceremony.domain.presentations import Presentation
 from services.ceremony.domain.reports import ACCEPTED, SUBMITTED, FinalReport
 from services.ceremony.domain.requirement import RequirementLapse, RequirementMet
+from shared import keyset
 from shared.db import UTCDateTime, service_metadata
 from shared.personal_data import classified
 
@@ -109,6 +110,8 @@ sa.Index(
     sqlite_where=bookings.c.status.in_(ACTIVE),
 )
 sa.Index("ix_bookings_ceremony_status", bookings.c.ceremony_id, bookings.c.status)
+# The list of ceremonies to come, one page at a time: scheduled, by (starts_at, ceremony_id).
+sa.Index("ix_ceremonies_upcoming", ceremonies.c.status, ceremonies.c.starts_at, ceremonies.c.ceremony_id)
 
 final_reports = sa.Table(
     "final_reports",
@@ -192,12 +195,13 @@ class Repository:
         """With `lock`, bookings of one ceremony are serialised, so capacity holds under load."""
         return self.session.get(Ceremony, ceremony_id, with_for_update=lock or None)
 
-    def upcoming_ceremonies(self, now: datetime) -> list[Ceremony]:
+    def upcoming_ceremonies(self, now: datetime, position: tuple | None, limit: int) -> list[Ceremony]:
+        """At most `limit + 1` scheduled ceremonies still to come after `position`, soonest first
+        (ix_ceremonies_upcoming: the filter's status, then the order)."""
+        query = sa.select(Ceremony).where(Ceremony.status == SCHEDULED, Ceremony.starts_at > now)
         return list(
             self.session.scalars(
-                sa.select(Ceremony)
-                .where(Ceremony.status == SCHEDULED, Ceremony.starts_at > now)
-                .order_by(Ceremony.starts_at)
+                keyset.after(query, [ceremonies.c.starts_at, ceremonies.c.ceremony_id], position, limit)
             )
         )
 

@@ -21,6 +21,16 @@ HOLDINGS = [
 ]
 
 
+def withdraw_student(uow, data: dict):
+    """student.withdrawn.v1: a final report still waiting for its decision is withdrawn (approvals
+    withdraws its copy from the inboxes on the same event), and the student's place at a
+    ceremony still to come is released."""
+    report = uow.repo.latest_report(data["student_id"])
+    if report is not None and report.withdraw():
+        log.info("withdrew final report %s of student %s (withdrawn)", report.report_id, report.student_id)
+    release_bookings(uow, data)
+
+
 def release_bookings(uow, data: dict):
     """student.withdrawn.v1: the student's place (or place in line) at a ceremony still to come
     is freed and goes to the first in line; a booking of a ceremony that took place stays (a

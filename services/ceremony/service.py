@@ -36,6 +36,7 @@ from shared.rpc.ceremony import (
     ScheduleRequest,
 )
 from shared.rpc.common import load_actor
+from shared.rpc.paging import dump_page, load_page
 
 
 class CeremonyService(HealthEndpoint, PersonalDataService):
@@ -51,9 +52,11 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
         return CeremonyView().dump(ceremony)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_ceremonies(self):
+    def list_ceremonies(self, query=None):
+        """One page of the ceremonies to come: {items, next_cursor} (`query`: cursor, limit)."""
+        page = load_page(query)
         with self.db.unit_of_work() as uow:
-            return CeremonyView(many=True).dump(handlers.list_ceremonies(uow))
+            return dump_page(CeremonyView, handlers.list_ceremonies(uow, page))
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel(self, actor, ceremony_id, request):
@@ -168,4 +171,4 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
 
     @on_event(STUDENT_WITHDRAWN)
     def on_student_withdrawn(self, event):
-        self.db.consume(event, personal_data.release_bookings)
+        self.db.consume(event, personal_data.withdraw_student)

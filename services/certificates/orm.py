@@ -7,6 +7,7 @@ from services.certificates.domain.certificates import VALID, Certificate, Certif
 from services.certificates.domain.reviews import CertificateReview
 from services.certificates.domain.degrees import Degree
 from services.certificates.domain.supplement import DiplomaSupplementEntry
+from shared import keyset
 from shared.db import UTCDateTime, service_metadata
 from shared.personal_data import classified
 
@@ -34,6 +35,8 @@ certificates = sa.Table(
     sa.Column("supersedes", sa.String(64), nullable=True),
     sa.Column("reissue_reason", sa.Text, nullable=True),
     sa.Column("superseded_at", UTCDateTime, nullable=True),
+    # Its bit in the revocation status list (domain/status_list.py), allocated once when stored.
+    sa.Column("status_index", sa.Integer, nullable=False, unique=True),
     sa.CheckConstraint("state IN ('valid', 'revoked', 'superseded')", name="state"),
     sa.UniqueConstraint("student_id", "version", name="uq_certificates_student_version"),
     # One valid certificate per student, kept by the database itself: concurrent deliveries of
@@ -70,9 +73,16 @@ certificates = sa.Table(
             "ceremony_id",
             "supersedes",
             "superseded_at",
+            "status_index",
         ),
     ),
 )
+
+# Status indexes come from a PostgreSQL sequence: replicas storing certificates at once never get
+# the same one (a gap from a rolled-back store is harmless). SQLite (the local run) has no
+# sequences and takes the next after the highest; there the unique constraint refuses a clash of
+# two stores at once, and the event is retried.
+status_index_sequence = sa.Sequence("certificate_status_index", start=0, minvalue=0, metadata=metadata)
 
 # The PDF lives apart from the certificate row so listing or verifying never loads the bytes.
 certificate_documents = sa.Table(
@@ -173,6 +183,17 @@ class Repository:
     def __init__(self, session):
         self.session = session
 
+    def pending_reviews_page(self, position: tuple | None, limit: int) -> list[tuple[CertificateReview, Certificate]]:
+        """At most `limit + 1` pending reviews after `position`, oldest first, each with its
+        certificate (one statement: a join, not a look-up per review)."""
+        query = (
+            sa.select(CertificateReview, Certificate)
+            .join(Certificate, Certificate.certificate_id == CertificateReview.certificate_id)
+            .where(CertificateReview.decision.is_(None))
+        )
+        order = [certificate_reviews.c.requested_at, certificate_reviews.c.review_id]
+        return [tuple(row) for row in self.session.execute(keyset.after(query, order, position, limit))]
+
     def by_code(self, code: str, lock: bool = False) -> Certificate | None:
         query = sa.select(Certificate).where(Certificate.code == code)
         if lock:  # two admins revoking at once: the second waits, then sees it revoked
@@ -237,6 +258,25 @@ class Repository:
 
     def degrees_of(self, student_id: str) -> list[Degree]:
         return list(self.session.scalars(sa.select(Degree).where(Degree.student_id == student_id)))
+
+    def next_status_index(self) -> int:
+        if self.session.get_bind().dialect.name == "postgresql":
+            return self.session.scalar(status_index_sequence.next_value())
+        highest = self.session.scalar(sa.select(sa.func.max(Certificate.status_index)))
+        return 0 if highest is None else highest + 1
+
+    def highest_status_index(self) -> int | None:
+        return self.session.scalar(sa.select(sa.func.max(Certificate.status_index)))
+
+    def status_set(self, first: int, last: int) -> list[int]:
+        """The status indexes in [first, last] whose certificate is no longer valid."""
+        return list(
+            self.session.scalars(
+                sa.select(Certificate.status_index).where(
+                    Certificate.status_index.between(first, last), Certificate.state != VALID
+                )
+            )
+        )
 
     def add(self, obj):
         self.session.add(obj)

@@ -11,7 +11,9 @@ What the PDF is made of:
   length, so a student's text is only ever text;
 - the QR code of the verification URL as an inline <svg> (made with segno), so nothing is fetched;
 - the DejaVu fonts shipped in `templates/fonts/` (@font-face), embedded (subset) in the PDF;
-- PDF/A-3b (WeasyPrint's `pdf_variant`), then a PAdES seal (pyHanko) over the whole file.
+- PDF/A-3b (WeasyPrint's `pdf_variant`), then a PAdES seal (pyHanko) over the whole file;
+- checked before it is answered: PDF 1.7, identified as PDF/A-3b (pdf_profile.py), or the
+  render fails and nothing is issued.
 """
 
 from __future__ import annotations
@@ -189,6 +191,17 @@ def render_sealed(content: dict, key_file, cert_file) -> bytes:
     return seal_pdf(render_pdf(content), key_file, cert_file)
 
 
+def render_certificate(content: dict, key_file=None, cert_file=None) -> bytes:
+    """The certificate as it is stored: rendered, sealed (given the seal's files) and checked to
+    be PDF 1.7 identified as PDF/A-3b; pdf_profile.NotPdfA3b when it is not (nothing is issued)."""
+    from services.certificates.pdf_profile import ensure_pdf_a3b
+
+    pdf = render_pdf(content)
+    if key_file and cert_file:
+        pdf = seal_pdf(pdf, key_file, cert_file)
+    return ensure_pdf_a3b(pdf)
+
+
 def _read_exactly(stream, size: int) -> bytes | None:
     data = stream.read(size)
     return data if len(data) == size else None
@@ -208,9 +221,8 @@ def serve(stdin, stdout) -> int:
             return 0
         request = json.loads(_read_exactly(stdin, int.from_bytes(header, "big")) or b"{}")
         try:
-            answer, status = render_pdf(request["content"]), 0
-            if request.get("seal_key") and request.get("seal_cert"):
-                answer = seal_pdf(answer, request["seal_key"], request["seal_cert"])
+            answer = render_certificate(request["content"], request.get("seal_key"), request.get("seal_cert"))
+            status = 0
         except Exception as exc:  # the caller learns why; the worker stays for the next render
             answer, status = f"{type(exc).__name__}: {exc}".encode("utf-8"), 1
         stdout.write(bytes([status]) + len(answer).to_bytes(4, "big") + answer)
@@ -227,9 +239,7 @@ def main(argv=None) -> int:
     if args.serve:
         return serve(sys.stdin.buffer, sys.stdout.buffer)
     content = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    pdf = render_pdf(content)
-    if args.seal_key and args.seal_cert:
-        pdf = seal_pdf(pdf, args.seal_key, args.seal_cert)
+    pdf = render_certificate(content, args.seal_key, args.seal_cert)
     sys.stdout.buffer.write(pdf)
     sys.stdout.buffer.flush()
     return 0

@@ -30,9 +30,11 @@ from shared.rpc.certificates import (
     RevocationRequest,
     ReviewDecisionRequest,
     ReviewView,
+    StatusListView,
     VerificationView,
 )
 from shared.rpc.common import load_actor
+from shared.rpc.paging import dump_page, load_page
 
 
 class CertificatesService(HealthEndpoint, PersonalDataService):
@@ -121,6 +123,21 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
     def jwks(self):
         return badge.key_set(self.keys)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def status_list(self, list_number):
+        """The revocation status list, signed like the badges (a BitstringStatusListCredential)."""
+        with self.db.unit_of_work() as uow:
+            credential = queries.revocation_list(
+                uow, list_number=str(list_number or ""), public_base_url=self._base_url
+            )
+        return StatusListView().dump(
+            {
+                "media_type": badge.MEDIA_TYPE,
+                "credential": badge.sign_credential(credential, self.keys),
+                "ttl_seconds": credential["credentialSubject"]["ttl"] // 1000,
+            }
+        )
+
     # --- registrar and admin --------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
@@ -151,10 +168,11 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         return CertificateView().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
-    def reviews(self, actor):
-        actor = load_actor(actor)
+    def reviews(self, actor, query=None):
+        """One page of the pending reviews: {items, next_cursor} (`query`: cursor, limit)."""
+        actor, page = load_actor(actor), load_page(query)
         with self.db.unit_of_work() as uow:
-            return ReviewView(many=True).dump(revocation.list_reviews(uow, actor=actor))
+            return dump_page(ReviewView, revocation.list_reviews(uow, actor=actor, page=page))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_review(self, actor, code, request):

@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping
@@ -271,20 +272,74 @@ def _verify_dev(token: str, settings) -> Identity:
     return _identity(claims, _role(claims, ROLE_CLAIM, {r: r for r in ROLES}))
 
 
-def authenticate(authorization: str | None, settings, oidc: OidcVerifier | None = None) -> Identity:
-    """The caller of a request, from its Authorization header; Unauthorized (401) otherwise."""
+class VerifiedTokens:
+    """The tokens this process verified lately: the exact token -> the Identity it proved, until
+    the token's `exp` or `ttl_s` after the check, whichever comes first; at most `max_size`
+    tokens (the least recently used go first).
+
+    Checking the same bytes again would give the same answer but for two things, both bounded
+    here: time (a remembered token is never used past its `exp`, which the check itself allows
+    with a leeway, and it passed `nbf` when it was checked) and the issuer's keys (a key the
+    issuer withdraws from its JWKS: the tokens it signed are still accepted for at most `ttl_s`,
+    where the JWKS cache alone takes up to `CIM_OIDC_JWKS_MIN_REFRESH_S` to notice anyway).
+    A refused token is not remembered. Greenlets of one process share it; nothing here does I/O.
+    """
+
+    def __init__(self, ttl_s: float = 30.0, max_size: int = 10_000, clock: Callable[[], float] = time.time):
+        self.ttl_s, self.max_size, self._clock = ttl_s, max_size, clock
+        self._entries: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
+        self.verified = 0  # how many tokens were checked in full (tests)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, token: str) -> Identity | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        if entry[1] <= self._clock():
+            del self._entries[token]
+            return None
+        self._entries.move_to_end(token)
+        return entry[0]
+
+    def put(self, token: str, identity: Identity, expires_at):
+        self.verified += 1
+        now = self._clock()
+        until = now + self.ttl_s
+        if isinstance(expires_at, (int, float)):
+            until = min(until, float(expires_at))
+        if self.ttl_s <= 0 or until <= now:
+            return
+        self._entries[token] = (identity, until)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self.max_size:
+            self._entries.popitem(last=False)
+
+
+def authenticate(
+    authorization: str | None, settings, oidc: OidcVerifier | None = None, tokens: VerifiedTokens | None = None
+) -> Identity:
+    """The caller of a request, from its Authorization header; Unauthorized (401) otherwise.
+    With `tokens`, a token this process verified lately is not checked again (VerifiedTokens)."""
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthorized("a bearer token is required")
     token = authorization[len("Bearer ") :].strip()
     if len(token) > MAX_TOKEN_CHARS:
         raise Unauthorized("the token is too long")
+    if tokens is not None and (known := tokens.get(token)) is not None:
+        return known
     try:
         unverified = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise Unauthorized("the token cannot be read") from None
     issuer = unverified.get("iss")
     if issuer == DEV_ISSUER and settings.is_development:
-        return _verify_dev(token, settings)
-    if oidc is not None and issuer == oidc.settings.issuer:
-        return oidc.verify(token)
-    raise Unauthorized("tokens from this issuer are not accepted here")
+        identity = _verify_dev(token, settings)
+    elif oidc is not None and issuer == oidc.settings.issuer:
+        identity = oidc.verify(token)
+    else:
+        raise Unauthorized("tokens from this issuer are not accepted here")
+    if tokens is not None:
+        tokens.put(token, identity, unverified.get("exp"))  # the same token: its exp was just checked
+    return identity

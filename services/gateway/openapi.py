@@ -66,7 +66,7 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
         plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
         info={
             "description": "The Certificate of International Merits platform's HTTP API. "
-            "Every /v1 route except verification needs a bearer token."
+            "Every /v1 route except verification and the revocation status list needs a bearer token."
         },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -109,7 +109,7 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
                     if media_type == "multipart/form-data"
                     else dict(_BINARY)
                 }
-            operation["requestBody"] = {"required": True, "content": content}
+            operation["requestBody"] = {"required": meta.get("body_required", True), "content": content}
         success = {
             "description": "done",
             "content": _content(meta.get("response"), meta.get("produces") or "application/json"),
@@ -130,6 +130,15 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
                 "headers": {"Retry-After": {"schema": {"type": "integer"}}},
             }
         for status, extra in (meta.get("responses") or {}).items():  # a route's own say last
+            shared = responses.get(str(status))
+            if shared is not None and "content" in shared and "content" in extra:
+                # both answer it (the rate limit's problem, the route's own page): both documented
+                extra = {
+                    **shared,
+                    **extra,
+                    "content": {**shared["content"], **extra["content"]},
+                    "headers": {**shared.get("headers", {}), **extra.get("headers", {})},
+                }
             responses[str(status)] = extra
         responses["default"] = problem
         operation["responses"] = responses
@@ -138,4 +147,17 @@ def build(service_cls, title="CIM gateway API", version="1") -> dict:
         paths.setdefault(openapi_path(path), {})[method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _no_null_in_query_strings(spec.to_dict())
+
+
+def _no_null_in_query_strings(document: dict) -> dict:
+    """A query string carries text, never a JSON null: a parameter the schema lets be None when
+    absent (`load_default=None`) is documented by its type alone."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                kind = parameter.get("schema", {}).get("type")
+                if parameter["in"] == "query" and isinstance(kind, list) and "null" in kind:
+                    rest = [k for k in kind if k != "null"]
+                    parameter["schema"]["type"] = rest[0] if len(rest) == 1 else rest
+    return document

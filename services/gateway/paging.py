@@ -1,24 +1,20 @@
 """Cursor paging of every list: `?cursor=&limit=`, the next page's cursor in X-Next-Cursor and a
-`Link: <...>; rel="next"` header. A cursor is opaque to the caller (here an offset, encoded; a
-service paging at the source gives out its own keyset cursors); a string that is not a cursor
-this API gave out names no page: 404, like any other address that names nothing.
-
-This module slices a list the owning service returned whole: only for the short lists (a
-student's own activities, the directory); the big ones page at the source (routing.SOURCE)."""
+`Link: <...>; rel="next"` header. Every list is paged at the source: the owning service reads one
+page (keyset, shared/keyset.py) and answers {items, next_cursor}; the gateway passes the query
+through and turns the answer into the body and those headers, and never receives a whole list.
+A cursor is opaque to the caller; a string that is not a cursor the list gave out names no page:
+404, like any other address that names nothing."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from urllib.parse import urlencode
 
 from marshmallow import fields, validate
 
-from shared.errors import NotFound
+from shared.keyset import DEFAULT_LIMIT, MAX_LIMIT
 from shared.rpc import CURSOR_DESCRIPTION, Payload
 
-PAGE_MAX = 500
+PAGE_MAX = MAX_LIMIT
 NO_PAGE = "no such page: the cursor is not one this list gave out"
 
 
@@ -28,23 +24,8 @@ class PageQuery(Payload):
     cursor = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": CURSOR_DESCRIPTION})
     limit = fields.Integer(
         validate=validate.Range(min=1, max=PAGE_MAX),
-        metadata={"description": f"page size, at most {PAGE_MAX}; all when absent"},
+        metadata={"description": f"page size, at most {PAGE_MAX}; {DEFAULT_LIMIT} when absent"},
     )
-
-
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        offset = json.loads(raw)["o"]
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise NotFound(NO_PAGE) from None
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise NotFound(NO_PAGE)
-    return offset
 
 
 def next_page_headers(request, cursor: str) -> dict:
@@ -53,12 +34,19 @@ def next_page_headers(request, cursor: str) -> dict:
     return {"X-Next-Cursor": cursor, "Link": f'<{request.path}?{urlencode(args)}>; rel="next"'}
 
 
-def page(request, items: list, query: dict) -> tuple[list, dict]:
-    """The slice of `items` the query asks for, and the headers that point at the next one."""
-    start = decode_cursor(query["cursor"]) if query.get("cursor") else 0
-    limit = query.get("limit")
-    if limit is None and start == 0:
-        return items, {}
-    end = len(items) if limit is None else start + limit
-    headers = next_page_headers(request, encode_cursor(end)) if end < len(items) else {}
-    return items[start:end], headers
+QUERY_KEY = "cim.query"  # route() leaves the validated query string here
+
+
+def page_query(request) -> dict:
+    """The paging arguments of this request as the route's query schema loaded them, for the
+    owning service (which validates them again: its RPC is its own contract)."""
+    asked = request.environ.get(QUERY_KEY) or {}
+    return {name: asked[name] for name in ("cursor", "limit") if asked.get(name) is not None}
+
+
+def page_answer(request, page: dict) -> tuple[list, dict]:
+    """The items of the page the owning service cut, and the headers that point at the next one."""
+    if not isinstance(page, dict) or "items" not in page:
+        raise TypeError("a paged route answers the owning service's page: {items, next_cursor}")
+    headers = next_page_headers(request, page["next_cursor"]) if page.get("next_cursor") else {}
+    return page["items"], headers

@@ -19,14 +19,14 @@ from werkzeug.wrappers import Response
 from services.gateway import auth, ratelimit
 from services.gateway.bodies import expect_body, query_values
 from services.gateway.errors import is_expected, problem_response
-from services.gateway.paging import PageQuery, page
+from services.gateway.paging import QUERY_KEY, PageQuery, page_answer
 from services.gateway.web import http
 from shared.permissions import ROLES, ensure_may_have_role
 
 log = logging.getLogger(__name__)
 
 ANY_ROLE = ROLES
-SOURCE = "source"  # `paged=SOURCE`: the owning service cuts the page (keyset), not the gateway
+SOURCE = True  # `paged=SOURCE`: the owning service cuts the page (keyset); the only paging there is
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _DEFAULT = object()
 
@@ -41,6 +41,7 @@ def route(
     roles: tuple[str, ...] | None,
     *,
     body=None,
+    body_required: bool = True,
     query=None,
     response=None,
     status: int | None = None,
@@ -55,6 +56,7 @@ def route(
     For the OpenAPI document (and checked at run time where it can be):
     - `body`: the marshmallow schema of the JSON body; `json_body` validates it (422 with the
       field errors, unknown fields included) before the owning service sees the request;
+      `body_required=False` when the route also takes a request without one;
     - `query`: the schema of the query string (validated; unknown parameters refused);
     - `response`: the schema of the success body (`View(many=True)` for a list), `status` its
       status (default: 201 for POST, else 200); `produces` a media type other than JSON, or
@@ -62,9 +64,10 @@ def route(
     - `consumes`: request media types other than JSON (uploads);
     - `responses`: further OpenAPI responses by status (beyond success and problem+json);
     - `paged`: cursor paging (default: when `response` is a list) - `?cursor=&limit=`, the next
-      page's cursor in `X-Next-Cursor` and a `Link: <...>; rel="next"` header; `SOURCE` when
-      the owning service reads one page at the source and the route sets those headers itself
-      (a big list: the gateway would otherwise receive all of it to slice it);
+      page's cursor in `X-Next-Cursor` and a `Link: <...>; rel="next"` header. The owning
+      service reads one page at the source: the route passes `paging.page_query(request)` on
+      and returns `(200, {items, next_cursor})` (or builds the Response itself); the gateway
+      never receives a whole list to slice it;
     - `limit`: the rate-limit bucket (default: "write" for POST/PUT/PATCH/DELETE, "lookup" for
       public routes, none for other reads; None for none).
 
@@ -87,17 +90,20 @@ def route(
                 identity = None
                 if roles is not None:
                     identity = auth.authenticate(
-                        request.headers.get("Authorization"), self.settings, self.security.oidc
+                        request.headers.get("Authorization"),
+                        self.settings,
+                        self.security.oidc,
+                        self.security.tokens,
                     )
                     ensure_may_have_role(identity.acting(), *roles)
                 if limit:
                     self.security.limit(limit, ratelimit.caller(request, identity))
                 expect_body(request, body)
-                asked = query_values(request, query) if query is not None else {}
+                request.environ[QUERY_KEY] = query_values(request, query) if query is not None else {}
                 result = fn(self, request, identity, **path_values)
                 extra = {}
-                if paged is True and not isinstance(result, Response) and isinstance(result[1], list):
-                    items, extra = page(request, result[1], asked)
+                if paged and not isinstance(result, Response):
+                    items, extra = page_answer(request, result[1])
                     result = (result[0], items)
             except Exception as exc:
                 if not is_expected(exc):
@@ -127,6 +133,7 @@ def route(
         handler.cim_route = (method, path, roles)  # read by `cim docs` and the route tests
         handler.cim_openapi = {
             "body": body,
+            "body_required": body_required,
             "query": query,
             "response": response,
             "status": status or (201 if method == "POST" else 200),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 
-from services.gateway.auth import OidcSettings, OidcVerifier
+from services.gateway.auth import OidcSettings, OidcVerifier, VerifiedTokens
 from services.gateway.ratelimit import DEFAULT_REDIS_URL, FailedLookups, Rate, RateLimiter
 from shared.settings import SettingsSource
 
@@ -20,9 +20,15 @@ DEFAULT_RATES = {"write": "60/60", "lookup": "30/60"}
 
 class Security:
     def __init__(
-        self, oidc: OidcVerifier | None, limiter: RateLimiter, rates: dict[str, Rate], failed_lookups: FailedLookups
+        self,
+        oidc: OidcVerifier | None,
+        limiter: RateLimiter,
+        rates: dict[str, Rate],
+        failed_lookups: FailedLookups,
+        tokens: VerifiedTokens | None = None,
     ):
         self.oidc = oidc
+        self.tokens = tokens
         self.limiter = limiter
         self.rates = rates
         self.failed_lookups = failed_lookups
@@ -46,7 +52,12 @@ class GatewaySecurity(DependencyProvider):
         # unknown verification codes per client (CIM_VERIFY_FAILURES, default 10 per 10 minutes)
         failures = Rate.parse(source.get("CIM_VERIFY_FAILURES", "10/600"))
         failed = FailedLookups(limiter.client, limiter.prefix, failures.count, failures.per_s)
-        self.security = Security(OidcVerifier(settings) if settings else None, limiter, rates, failed)
+        # tokens verified lately (CIM_TOKEN_CACHE_TTL_S, default 30; CIM_TOKEN_CACHE_SIZE, 10,000)
+        tokens = VerifiedTokens(
+            ttl_s=float(source.get("CIM_TOKEN_CACHE_TTL_S", "30")),
+            max_size=int(source.get("CIM_TOKEN_CACHE_SIZE", "10000")),
+        )
+        self.security = Security(OidcVerifier(settings) if settings else None, limiter, rates, failed, tokens)
 
     def stop(self):
         self.security.limiter.client.close()

@@ -27,6 +27,7 @@ from services.gateway.routes.certificates import CertificatesRoutes
 from services.gateway.routes.notifications import NotificationsRoutes
 from services.gateway.routes.registration import RegistrationRoutes
 from services.gateway.security import GatewaySecurity
+from services.gateway.students import StudentIdCache
 from shared.dependencies import Config, CorrelationId
 from shared import metrics
 from shared.health import health_report
@@ -48,6 +49,7 @@ class GatewayService(
     name = "gateway"
     settings = Config()
     security = GatewaySecurity()
+    students = StudentIdCache()  # (issuer, subject) -> student id, a few seconds (students.py)
     correlation_id = CorrelationId()
     registration = RpcProxy("registration")
     activities = RpcProxy("activities")

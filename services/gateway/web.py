@@ -14,9 +14,10 @@ import uuid
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, UnicodeConverter
+from werkzeug.routing import BaseConverter, Map
 from werkzeug.wrappers import Request
 
+from services.gateway.bodies import MAX_JSON_BYTES
 from services.gateway.errors import BadRequest, MethodNotAllowed, internal_response, problem_response
 from shared import metrics
 from shared.errors import NotFound
@@ -66,16 +67,28 @@ class ProblemWsgiApp(WsgiApp):
         return response(environ, start_response)
 
 
-class ItemIdConverter(UnicodeConverter):
+class ItemIdConverter(BaseConverter):
     """`<item_id:...>`: one path segment that is not a fixed word of a sibling route, so
-    `/v1/activities/decisions` belongs to the bulk route alone (its Allow lists POST only)."""
+    `/v1/activities/decisions` belongs to the bulk route alone (its Allow lists POST only).
+    (A BaseConverter: UnicodeConverter sets its own regex on each instance, over this one.)"""
 
-    regex = r"(?!decisions(?:/|$))[^/]+"
+    regex = r"(?!decisions\Z)[^/]+"
+
+
+# The longest request line the server reads: as much as a JSON body may be. eventlet's default
+# is 8 KiB, past which it answers a bare 414 (no problem body, a status no schema describes)
+# before any route sees the request; below this, the route's query schema judges the query.
+MAX_REQUEST_LINE_BYTES = MAX_JSON_BYTES
 
 
 class ProblemWebServer(WebServer):
     def get_wsgi_app(self):
         return ProblemWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, **kwargs):
+        server = super().get_wsgi_server(sock, wsgi_app, **kwargs)
+        server.url_length_limit = MAX_REQUEST_LINE_BYTES
+        return server
 
     def make_url_map(self):
         url_map = Map(converters={"item_id": ItemIdConverter})

@@ -12,7 +12,7 @@ import logging
 from services.notifications.domain import kinds, preferences
 from services.notifications.domain.preferences import Preference
 from services.notifications.domain.delivery import FAILED, MAX_ATTEMPTS, DeliveryFailed, log_attempt
-from services.notifications.domain.messages import Message, new_message
+from services.notifications.domain.messages import Composer, Message, new_message
 from services.notifications.domain.recipients import Recipient, UnknownRecipient
 from shared.db import utcnow
 from shared.events import (
@@ -61,25 +61,39 @@ MESSAGE_KINDS = {
 
 
 def record_recipient(uow, data: dict) -> None:
-    """student.registered.v1 / student.updated.v1: keep the newest name, address and language."""
+    """student.registered.v1 / student.updated.v1: keep the newest name, address, language, programme
+    and graduation month."""
     as_of = data.get("updated_at") or data["registered_at"]
+    programme = data["programme"]
+    uow.repo.record_programme(programme["code"], programme["name_en"], programme["name_sv"])
     recipient = uow.repo.recipient(data["student_id"])
     if recipient is None:
-        uow.repo.add(
-            Recipient(
-                student_id=data["student_id"],
-                name=data["name"],
-                email=data["email"],
-                language=data["language"],
-                as_of=as_of,
-            )
+        recipient = Recipient(
+            student_id=data["student_id"],
+            name=data["name"],
+            email=data["email"],
+            language=data["language"],
+            as_of=as_of,
+            programme_code=programme["code"],
+            expected_graduation=data["expected_graduation"],
         )
+        uow.repo.add(recipient)
     else:
-        recipient.update(name=data["name"], email=data["email"], language=data["language"], as_of=as_of)
+        recipient.update(
+            name=data["name"],
+            email=data["email"],
+            language=data["language"],
+            as_of=as_of,
+            programme_code=programme["code"],
+            expected_graduation=data["expected_graduation"],
+        )
+    if data.get("registered_at"):
+        recipient.registered(data["registered_at"])
 
 
-def write_message(uow, data: dict, *, event_id: str, kind: str) -> str:
-    """Write (not send) the message an event causes; it commits with the event's handling.
+def write_message(uow, data: dict, *, event_id: str, kind: str, composer: Composer) -> str:
+    """Write (not send) the message an event causes, in words from `composer`'s templates; it
+    commits with the event's handling.
 
     Returns the new message's id. An unknown student raises UnknownRecipient, so the event is
     retried later: their student.registered.v1 may simply not have arrived yet.
@@ -93,17 +107,18 @@ def write_message(uow, data: dict, *, event_id: str, kind: str) -> str:
         recipient=recipient,
         data=data,
         now=utcnow(),
+        composer=composer,
         language=uow.repo.student_language(recipient.student_id),
     )
     uow.repo.add(message)
     return message.message_id
 
 
-def welcome(uow, data: dict, *, event_id: str, kind: str) -> str:
+def welcome(uow, data: dict, *, event_id: str, kind: str, composer: Composer) -> str:
     """student.registered.v1: remember the student, then confirm their registration."""
     record_recipient(uow, data)
     uow.flush()
-    return write_message(uow, data, event_id=event_id, kind=kind)
+    return write_message(uow, data, event_id=event_id, kind=kind, composer=composer)
 
 
 def deliver_due(unit_of_work, send, *, only: str | None = None, batch: int = 50) -> int:

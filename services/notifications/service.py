@@ -6,15 +6,19 @@ be delivered then is retried by a timer, a bounded number of times.
 """
 
 import logging
+from datetime import datetime
 from functools import partial
 
 import eventlet
-from nameko.timer import timer
+from nameko.extensions import DependencyProvider
+from nameko.timer import Timer, timer
 
-from services.notifications import handlers, personal_data
+from services.notifications import copies, handlers, personal_data, scheduled
 from services.notifications.domain.delivery import HAND_OVER_LIMIT, DeliveryFailed
+from services.notifications.domain.schedule import parse_targets
 from services.notifications.mail import Mailer
 from services.notifications.orm import Repository
+from services.notifications.templating import MessageComposer
 from shared.db import utcnow
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
@@ -24,6 +28,11 @@ from shared.events import (
     ACTIVITY_APPROVED,
     ACTIVITY_CHANGES_REQUESTED,
     ACTIVITY_REJECTED,
+    ACTIVITY_RESUBMITTED,
+    ACTIVITY_SUBMITTED,
+    ACTIVITY_WITHDRAWN,
+    COORDINATOR_UPDATED,
+    REPORT_SUBMITTED,
     BOOKING_CANCELLED,
     BOOKING_CHANGED,
     BOOKING_PROMOTED,
@@ -45,19 +54,45 @@ from shared.personal_service import PersonalDataService, RetentionDays
 from shared.rpc.common import load_actor
 from shared.rpc import load
 from shared.rpc.notifications import MessageView, PreferencesRequest, PreferencesView
+from shared.settings import SettingsSource, load_settings
 
 log = logging.getLogger(__name__)
 
 RETRY_INTERVAL_S = 2  # how often the timer looks for messages due another try
 RETENTION_INTERVAL_S = 3600  # how often expired message bodies are emptied
+SCHEDULE_INTERVAL_S = 60  # how often the timer looks for digests and reminders due
+
+
+class ScheduleTimer(Timer):
+    """The scheduling timer; its interval is the setting CIM_SCHEDULE_INTERVAL_S when given."""
+
+    def setup(self):
+        source = SettingsSource(self.container.service_name, self.container.config)
+        self.interval = float(source.get("CIM_SCHEDULE_INTERVAL_S", self.interval))
+
+
+class Schedule(DependencyProvider):
+    """The review targets (policy): CIM_REVIEW_TARGET_DAYS for every programme, and
+    CIM_REVIEW_TARGETS (`CODE=DAYS,...`) for the programmes with their own."""
+
+    def setup(self):
+        default = load_settings(self.container.service_name, self.container.config).review_target_days
+        overrides = SettingsSource(self.container.service_name, self.container.config).get("CIM_REVIEW_TARGETS")
+        self.targets = parse_targets(default, overrides)
+
+    def get_dependency(self, worker_ctx):
+        return self.targets
 
 
 class NotificationsService(HealthEndpoint, PersonalDataService):
     name = "notifications"
     db = Database(Repository)
     personal_holdings = personal_data.HOLDINGS
+    personal_after_erasure = staticmethod(personal_data.blank_coordinator_messages)
     body_days = RetentionDays("CIM_MESSAGE_BODY_DAYS", personal_data.DEFAULT_BODY_DAYS)
     mailer = Mailer()
+    composer = MessageComposer()
+    review_targets = Schedule()
 
     # --- recipients ---------------------------------------------------------------------------
 
@@ -73,31 +108,31 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
 
     @on_event(ACTIVITY_APPROVED)
     def on_activity_approved(self, event):
-        self._write_and_send(event)
+        self._write_and_send(event, copies.activity_decided)
 
     @on_event(ACTIVITY_REJECTED)
     def on_activity_rejected(self, event):
-        self._write_and_send(event)
+        self._write_and_send(event, copies.activity_decided)
 
     @on_event(ACTIVITY_CHANGES_REQUESTED)
     def on_activity_changes_requested(self, event):
-        self._write_and_send(event)
+        self._write_and_send(event, copies.activity_decided)
 
     @on_event(ACTIVITY_APPROVAL_WITHDRAWN)
     def on_approval_withdrawn(self, event):
-        self._write_and_send(event)
+        self._write_and_send(event, copies.approval_withdrawn)
 
     @on_event(STUDENT_ACTIVITY_REQUIREMENT_MET)
     def on_activity_requirement_met(self, event):
-        self._write_and_send(event)
+        self._write_and_send(event, copies.requirement_met)
 
     @on_event(REPORT_ACCEPTED)
     def on_report_accepted(self, event):
-        self._write_and_send(event)
+        self._write_and_send(event, copies.report_decided)
 
     @on_event(REPORT_RETURNED)
     def on_report_returned(self, event):
-        self._write_and_send(event)
+        self._write_and_send(event, copies.report_decided)
 
     @on_event(CEREMONY_BOOKED)
     def on_ceremony_booked(self, event):
@@ -131,6 +166,43 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
     def on_certificate_revoked(self, event):
         self._write_and_send(event)
 
+    # --- what waits for coordinators, and who they are (for the scheduled messages) -------------
+
+    @on_event(ACTIVITY_SUBMITTED)
+    def on_activity_submitted(self, event):
+        self.db.consume(event, copies.activity_submitted)
+
+    @on_event(ACTIVITY_RESUBMITTED)
+    def on_activity_resubmitted(self, event):
+        self.db.consume(event, copies.activity_submitted)
+
+    @on_event(ACTIVITY_WITHDRAWN)
+    def on_activity_withdrawn(self, event):
+        self.db.consume(event, copies.activity_withdrawn)
+
+    @on_event(REPORT_SUBMITTED)
+    def on_report_submitted(self, event):
+        self.db.consume(event, copies.report_submitted)
+
+    @on_event(COORDINATOR_UPDATED)
+    def on_coordinator_updated(self, event):
+        self.db.consume(event, copies.record_coordinator)
+
+    # --- scheduled messages -----------------------------------------------------------------------
+
+    @ScheduleTimer.decorator(interval=SCHEDULE_INTERVAL_S)
+    def send_scheduled(self, now: str | None = None):
+        """Digests and reminders due at `now` (the clock; an ISO time only where a test sets it),
+        written once however many replicas run this, then handed to the mail server."""
+        moment = datetime.fromisoformat(now) if now else utcnow()
+        written = scheduled.run_schedule(
+            self.db.unit_of_work, now=moment, targets=self.review_targets, composer=self.composer
+        )
+        if any(written.values()):
+            log.info("scheduled messages written: %s", written)
+            handlers.deliver_due(self.db.unit_of_work, self.mailer.send)
+        return written
+
     # --- delivery -------------------------------------------------------------------------------
 
     @timer(interval=RETRY_INTERVAL_S)
@@ -147,7 +219,7 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
 
     def _write_and_send(self, event, write=handlers.write_message):
         kind = handlers.MESSAGE_KINDS[event.event_type]
-        message_id = self.db.consume(event, partial(write, event_id=event.event_id, kind=kind))
+        message_id = self.db.consume(event, partial(write, event_id=event.event_id, kind=kind, composer=self.composer))
         if message_id is None:  # a duplicate: its message exists already
             return
         try:
@@ -184,7 +256,7 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
     @on_event(STUDENT_WITHDRAWN)
     def on_student_withdrawn(self, event):
         """The student left the CIM: a confirmation of what stays and what does not."""
-        self._write_and_send(event)
+        self._write_and_send(event, copies.student_withdrawn)
 
     @timer(interval=RETENTION_INTERVAL_S)
     def expire_message_bodies(self):

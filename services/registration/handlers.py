@@ -6,10 +6,12 @@ A use case never commits: its unit of work commits when the caller's `with` bloc
 from __future__ import annotations
 
 from services.registration import domain
+from shared import keyset
 from shared.db import utcnow
 from shared.errors import NotFound
 from shared.events import STUDENT_REGISTERED, STUDENT_UPDATED, STUDENT_WITHDRAWN
 from shared.permissions import ADMIN, REGISTRAR, Actor, ensure_may_have_role
+from shared.rpc.paging import FIRST_PAGE, Page
 from shared.rpc.registration import ProgrammeChange, Registration
 
 # Who may move a student to another programme: the student records' keepers.
@@ -98,8 +100,13 @@ def change_programme(uow, *, actor: Actor, student_id: str, request: ProgrammeCh
     return view(student, uow.repo.programme(student.programme_code))
 
 
-def list_programmes(uow) -> list[dict]:
-    return [{"code": p.code, "name_en": p.name_en, "name_sv": p.name_sv} for p in uow.repo.programmes()]
+def list_programmes(uow, page: Page = FIRST_PAGE) -> dict:
+    """One page of the programmes, by code."""
+    position = keyset.decode_cursor(page.cursor, "programmes", (str,)) if page.cursor else None
+    rows = uow.repo.programmes_page(position, page.limit)
+    cut = keyset.page_of(rows, page.limit, "programmes", lambda p: (p.code,))
+    items = [{"code": p.code, "name_en": p.name_en, "name_sv": p.name_sv} for p in cut["items"]]
+    return {"items": items, "next_cursor": cut["next_cursor"]}
 
 
 # --- what campus systems reported (through the campus edge) ---------------------------------

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
 from services.registration.domain import Programme, Student
+from shared import keyset
 from shared.db import UTCDateTime, service_metadata
 from shared.personal_data import classified
 
@@ -58,6 +59,10 @@ class Repository:
 
     def programmes(self) -> list[Programme]:
         return list(self.session.scalars(sa.select(Programme).order_by(Programme.code)))
+
+    def programmes_page(self, position: tuple | None, limit: int) -> list[Programme]:
+        """At most `limit + 1` programmes after `position`, by code (the primary key)."""
+        return list(self.session.scalars(keyset.after(sa.select(Programme), [programmes.c.code], position, limit)))
 
     def student(self, student_id: str) -> Student | None:
         return self.session.get(Student, student_id)

@@ -12,6 +12,7 @@ from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
 from shared.rpc import load
 from shared.rpc.common import load_actor
+from shared.rpc.paging import dump_page, load_page
 from shared.rpc.personal_data import ErasureRequest, WithdrawalRequest
 from shared.rpc.registration import ProgrammeChangeRequest, ProgrammeView, RegistrationRequest, StudentView
 
@@ -53,9 +54,11 @@ class RegistrationService(HealthEndpoint, PersonalDataService):
         return StudentView().dump(student)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_programmes(self):
+    def list_programmes(self, query=None):
+        """One page of the programmes: {items, next_cursor} (`query`: cursor, limit)."""
+        page = load_page(query)
         with self.db.unit_of_work() as uow:
-            return ProgrammeView(many=True).dump(handlers.list_programmes(uow))
+            return dump_page(ProgrammeView, handlers.list_programmes(uow, page))
 
     # --- what campus systems reported -------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from cloudevents.core.bindings import amqp as ce_amqp
 from cloudevents.core.bindings import http as ce_http
@@ -20,6 +20,7 @@ from cloudevents.core.v1.event import CloudEvent
 from marshmallow import ValidationError
 
 from shared.campus.contract import INBOUND_SPECS
+from shared.events.envelope import schema_of
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
@@ -43,7 +44,9 @@ class Unusable(Exception):
 class CampusEvent:
     """A checked inbound event: `data` as sent (JSON values), `values` as the schema loaded them.
 
-    `time` is the sender's, or the moment of reading when the sender gave none."""
+    `time` is the sender's, or the moment of reading when the sender gave none; `read_at` is the
+    moment the edge read it (deliveries are read in the order they arrive, so this orders them
+    across queues and batches, which the log's ids do not: batches commit in any order)."""
 
     source: str
     id: str
@@ -52,6 +55,7 @@ class CampusEvent:
     time: datetime | None
     data: dict
     values: dict
+    read_at: datetime | None = None
 
     def to_structured(self) -> dict:
         """The event in CloudEvents' JSON format (how the log keeps and replays it)."""
@@ -170,11 +174,18 @@ def accept(event, system: str | None) -> CampusEvent:
     if not isinstance(data, dict):
         raise Unusable("data must be a JSON object", event_id, source)
     try:
-        values = spec.schema().load(data)
+        values = schema_of(spec.schema).load(data)
     except ValidationError as exc:
         raise Unusable(f"data breaks the schema of {event_type}: {exc.messages}", event_id, source) from None
     return CampusEvent(
-        source=source, id=event_id, type=event_type, system=spec.system, time=event.get_time(), data=data, values=values
+        source=source,
+        id=event_id,
+        type=event_type,
+        system=spec.system,
+        time=event.get_time(),
+        data=data,
+        values=values,
+        read_at=datetime.now(timezone.utc),
     )
 
 

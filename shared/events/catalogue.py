@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from marshmallow import Schema
 
-from shared.events import booking_schemas, campus, outcome_schemas, privacy, schemas
+from shared.events import booking_schemas, campus, directory, outcome_schemas, privacy, schemas
 from shared.events.schemas import LANGUAGES, LOCATION_KINDS  # noqa: F401  (re-exported)
 
 STUDENT_REGISTERED = "student.registered.v1"
@@ -31,6 +31,7 @@ REPORT_ACCEPTED = "report.accepted.v1"
 REPORT_RETURNED = "report.returned.v1"
 STUDENT_ACTIVITY_REQUIREMENT_MET = "student.activity_requirement_met.v1"
 STUDENT_ELIGIBLE = "student.eligible.v1"
+COORDINATOR_UPDATED = "coordinator.updated.v1"
 CEREMONY_SCHEDULED = "ceremony.scheduled.v1"
 CEREMONY_BOOKED = "ceremony.booked.v1"
 CEREMONY_CANCELLED = "ceremony.cancelled.v1"
@@ -148,6 +149,13 @@ EVENTS: tuple[EventSpec, ...] = (
         schemas.StudentEligibleV1,
         "approvals",
         "Requirement met, report accepted and presented: the certificate is due.",
+    ),
+    EventSpec(
+        COORDINATOR_UPDATED,
+        directory.CoordinatorUpdatedV1,
+        "approvals",
+        "An admin entered or changed a coordinator of the directory: programmes, email, leave "
+        "and substitute (the full entry, so a copy is replaced, never patched).",
     ),
     # --- ceremony ---
     EventSpec(CEREMONY_SCHEDULED, outcome_schemas.CeremonyScheduledV1, "ceremony", "A CIM ceremony was scheduled."),

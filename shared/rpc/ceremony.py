@@ -153,7 +153,10 @@ class RosterEntryView(Payload):
     booked_at = fields.AwareDateTime()
     status = fields.String(metadata={"description": "`booked`, `presented` or `no_show`"})
     report_status = fields.String(
-        metadata={"description": "the latest final report's status: `submitted`, `accepted`, `returned`, or `none`"}
+        metadata={
+            "description": "the latest final report's status: `submitted`, `accepted`, `returned`, `withdrawn`"
+            " (the student left the CIM before a decision), or `none`"
+        }
     )
 
 

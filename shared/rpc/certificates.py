@@ -123,6 +123,14 @@ class BadgeView(Payload):
     credential = fields.String()
 
 
+class StatusListView(Payload):
+    """The revocation status list as a signed BitstringStatusListCredential (VC-JWT)."""
+
+    media_type = fields.String()
+    credential = fields.String()
+    ttl_seconds = fields.Integer()  # how long it may be cached
+
+
 class ArchiveView(Payload):
     """All valid certificates of a ceremony as one ZIP, base64 on the wire."""
 

@@ -7,8 +7,19 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from services.notifications.domain.messages import Composer
+from services.notifications.templating import MessageTemplates
 from shared.db import utcnow
 from tests.builders import a_programme, a_student
+
+WEB_URL = "https://cim.example.org"
+TEMPLATES = MessageTemplates()  # the real template files: rendering them is fast and pure
+
+
+def a_composer(web_url: str = WEB_URL) -> Composer:
+    """What the service composes messages with: the real templates, links to `web_url`."""
+    return Composer(render=TEMPLATES.render, web_url=web_url)
+
 
 PROGRAMME = a_programme("MBIOM", name_en="Master's programme in Biomedicine")
 

@@ -29,6 +29,7 @@ from cim import platform
 from shared.migrations import SERVICES_WITH_DATABASE
 from shared.settings import REPO_ROOT, normalise_database_url
 from tests.infra import amqp_uri, database_server_url, drop_database, management_url
+from tests.helpers import assert_every_stored_certificate_pdf
 
 DEV_SECRET = "e2e-development-issuer-secret"
 OIDC_AUDIENCE = "cim-e2e"
@@ -213,7 +214,10 @@ def _platform(tmp_path_factory, on_sqlite: bool, queue_type: str | None = None, 
         raise AssertionError(f"the platform did not come up:\n{logs}") from None
     database_urls = {s: normalise_database_url(template.replace("{service}", s)) for s in SERVICES_WITH_DATABASE}
     yield Platform(gateway_url, amqp, database_urls, layout, DEV_SECRET, issuer, f"cim-e2e-{run}:rl", env, ports)
-    platform.stop_all(layout)
+    try:  # every certificate the session's tests had the platform issue
+        assert_every_stored_certificate_pdf(database_urls["certificates"])
+    finally:
+        platform.stop_all(layout)
     issuer.close()
     if not on_sqlite:
         for service in SERVICES_WITH_DATABASE:

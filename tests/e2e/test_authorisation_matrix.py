@@ -45,10 +45,11 @@ def R(allowed=(), foreign=(), **kw) -> Rule:  # noqa: N802
 
 ACTIVITY = journey.ACTIVITIES[1]
 RULES: dict[str, Rule] = {
-    # the public: verification only
+    # the public: verification, and what verifies a badge
     "GET /v1/verify/{code}": R(public=True),
     "GET /verify/{code}": R(public=True),
     "GET /.well-known/jwks.json": R(public=True),  # the keys that verify the badges we sign
+    "GET /v1/credentials/status/{list_number}": R(public=True),  # the badges' revocation bits
     # catalogues every signed-in person reads
     "GET /v1/activity-types": R(ALL, ok_on_allowed=True),
     "GET /v1/programmes": R(ALL, ok_on_allowed=True),
@@ -176,6 +177,7 @@ def world(running_platform):
         "student_id": owner.call("GET", "/v1/me").json()["student_id"],
         "ceremony_id": ceremony["id"],
         "code": "CIM-NOSUCHCODE",
+        "list_number": "1",
         "subject": "c-nobody-matrix",
     }
     return {"owner": owner, "callers": callers, "ctx": ctx, "activity": activity}

@@ -14,7 +14,7 @@ from cim import journey
 from services.gateway.auth import issue_dev_token
 from shared.db import utcnow
 from tests.e2e.test_verification_browser import admin, issue_certificate
-from tests.helpers import publish_event
+from tests.helpers import assert_certificate_pdf, publish_event
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +53,7 @@ def test_the_student_downloads_an_open_badge_that_verifies_against_the_published
     assert key_set.status_code == 200
     token = response.text
     key = jwt.PyJWKSet.from_dict(key_set.json())[jwt.get_unverified_header(token)["kid"]]
-    credential = jwt.decode(token, key=key, algorithms=["ES256"])["vc"]
+    credential = jwt.decode(token, key=key, algorithms=["ES256"])  # the payload is the credential
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert credential["credentialSubject"]["achievement"]["achievementType"] == "CoCurricular"
     assert credential["evidence"][0]["id"] == f"{url}/verify/{code}"
@@ -101,5 +101,7 @@ def test_an_admin_reviews_a_flagged_certificate_and_downloads_a_ceremony_zip(run
     with zipfile.ZipFile(io.BytesIO(response.content)) as bundle:
         names = bundle.namelist()
         assert names and all(name.endswith(".pdf") for name in names)
+        for name in names:
+            assert_certificate_pdf(bundle.read(name))
         assert f"cim-certificate-{code}.pdf" not in names  # revoked: not in the bundle
         assert int(response.headers["X-Certificate-Count"]) == len(names)

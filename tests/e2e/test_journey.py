@@ -2,6 +2,7 @@
 
 import json
 import mailbox
+import re
 import time
 from email.header import decode_header, make_header
 
@@ -12,6 +13,7 @@ from pypdf import PdfReader
 from cim import journey
 from services.gateway.auth import issue_dev_token
 from shared.outbox import event_exchange
+from tests.helpers import assert_certificate_pdf
 
 pytestmark = pytest.mark.e2e
 
@@ -22,11 +24,13 @@ EXPECTED_HANDLING = {
     ("approvals", "student.registered.v1"): 1,
     ("notifications", "student.registered.v1"): 1,
     ("approvals", "activity.submitted.v1"): 3,
+    ("notifications", "activity.submitted.v1"): 3,  # what waits for the coordinators' digest
     ("activities", "activity.approved.v1"): 3,
     ("notifications", "activity.approved.v1"): 3,
     ("ceremony", "student.activity_requirement_met.v1"): 1,
     ("notifications", "student.activity_requirement_met.v1"): 1,
     ("approvals", "report.submitted.v1"): 1,
+    ("notifications", "report.submitted.v1"): 1,
     ("ceremony", "report.accepted.v1"): 1,
     ("notifications", "report.accepted.v1"): 1,
     ("notifications", "ceremony.booked.v1"): 1,
@@ -107,6 +111,7 @@ def completed(running_platform, tmp_path_factory):
 
 
 def test_the_certificate_pdf_names_the_student_programme_and_activities(completed):
+    assert_certificate_pdf(completed["pdf_path"].read_bytes())
     text = "\n".join(page.extract_text() for page in PdfReader(completed["pdf_path"]).pages)
     flat = " ".join(text.split())
     assert NAME in flat
@@ -166,6 +171,11 @@ def test_the_emails_arrive_over_smtp(running_platform, completed):
     subjects = [subject for subject, _ in mails]
     assert len(mails) == 8, subjects  # registered, 3 approvals, requirement met, report, booking, certificate
     assert any(NAME.split()[0] in body for _, body in mails)
+    base = completed["certificate"]["verify_url"].rpartition("/verify/")[0]  # CIM_WEB_URL unset: the public one
+    for subject, body in mails:  # each leads to its place in the web front-end
+        assert re.search(re.escape(base) + r"/(me/[a-z0-9/-]+|ceremonies)\r?\n", body), subject
+    [certificate] = [body for _, body in mails if completed["certificate"]["verify_url"] in body]
+    assert f"{base}/me/certificate" in certificate
 
 
 def test_each_event_of_the_journey_was_handled_once(running_platform, completed):

@@ -188,6 +188,22 @@ def test_after_erasure_no_database_holds_the_student_but_the_certificate_still_v
         ),
     ]
     assert len(their_ids) > 1
+    # and words and evidence of the graduate's own, nobody else's: waiting in the coordinator's inbox
+    own_words = f"an account only the graduate gave {uuid.uuid4().hex}"
+    own_evidence = f"https://evidence.example.org/{uuid.uuid4().hex}.pdf"
+    late = graduate_client.call(
+        "POST",
+        "/v1/me/activities",
+        201,
+        json={**journey.ACTIVITIES[0], "description": own_words, "evidence_urls": [own_evidence]},
+    ).json()["id"]
+    coordinator = journey.Client(
+        running_platform.gateway_url, issue_dev_token(running_platform.secret, journey.COORDINATOR, "coordinator")
+    )
+    coordinator.until("GET", "/v1/coordinator/inbox", accept=lambda r: late in r.text)
+    assert {"activities", "approvals"} <= {
+        s for s in running_platform.database_urls if _rows_naming(running_platform, s, own_words, own_evidence)
+    }
     admin.call("DELETE", f"/v1/students/{student_id}/personal-data", 422, json={})
     asked = admin.call(
         "DELETE",
@@ -202,7 +218,7 @@ def test_after_erasure_no_database_holds_the_student_but_the_certificate_still_v
     assert report["services"]["activities"]["tables"]["activities"] == {"erasure": "deleted", "rows": 0}
     assert report["services"]["certificates"]["tables"]["certificates"]["erasure"] == "kept"
 
-    secrets = [graduate["email"], graduate["student_sub"]]
+    secrets = [graduate["email"], graduate["student_sub"], own_words, own_evidence]
     found = {
         service: hits
         for service in running_platform.database_urls

@@ -19,11 +19,13 @@ HANDLINGS_PER_JOURNEY = {
     ("approvals", "student.registered.v1"): 1,
     ("notifications", "student.registered.v1"): 1,
     ("approvals", "activity.submitted.v1"): 3,
+    ("notifications", "activity.submitted.v1"): 3,
     ("activities", "activity.approved.v1"): 3,
     ("notifications", "activity.approved.v1"): 3,
     ("ceremony", "student.activity_requirement_met.v1"): 1,
     ("notifications", "student.activity_requirement_met.v1"): 1,
     ("approvals", "report.submitted.v1"): 1,
+    ("notifications", "report.submitted.v1"): 1,
     ("ceremony", "report.accepted.v1"): 1,
     ("notifications", "report.accepted.v1"): 1,
     ("notifications", "ceremony.booked.v1"): 1,
@@ -52,7 +54,7 @@ class Accounting:
     processed: int = 0  # handlings of them (one per consumer and event)
     lost: int = 0  # handlings or effects missing
     duplicated: int = 0  # handlings or effects beyond one each (an email: a Message-ID beyond one)
-    resent: int = 0  # emails received again with a Message-ID already received (decision 0013)
+    resent: int = 0  # emails received again with a Message-ID already received (decision 0020)
     dead_lettered: int = 0  # of the batch's messages (poison included)
     poison: int = 0  # of the dead letters, the poison sent on purpose
     seconds: float = 0.0
@@ -184,7 +186,7 @@ def _count(platform_, scenario, batch, letters_before, poison_marker) -> Account
         if got != expected:
             detail[name] = f"{got} of {expected}"
     # Emails count by distinct Message-ID: a copy of one already received is a resend (after an
-    # interrupted hand-over, decision 0013), shown in its own column; a resend the delivery log
+    # interrupted hand-over, decision 0020), shown in its own column; a resend the delivery log
     # does not explain by an interrupted attempt counts as a duplicate.
     received = emails_received(platform_, {s["email"] for s in students.values()})
     for student in students.values():

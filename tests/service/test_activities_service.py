@@ -80,8 +80,8 @@ def test_another_students_activity_is_not_found(activities):
         call(activities, "withdraw", OTHER_STUDENT, activity["id"])
     with pytest.raises(NotFound):
         call(activities, "get_activity", OTHER_STUDENT, str(uuid.uuid4()))
-    assert call(activities, "list_activities", OTHER_STUDENT) == []
-    assert [a["id"] for a in call(activities, "list_activities", STUDENT)] == [activity["id"]]
+    assert call(activities, "list_activities", OTHER_STUDENT)["items"] == []
+    assert [a["id"] for a in call(activities, "list_activities", STUDENT)["items"]] == [activity["id"]]
     assert call(activities, "get_activity", STUDENT, activity["id"])["status"] == "submitted"
 
 
@@ -178,7 +178,7 @@ def test_withdrawing_publishes_activity_withdrawn(activities, service_config):
 
 
 def test_the_catalogue_lists_the_eight_types_with_their_attendance_rule(activities, database_url):
-    types = {t["code"]: t for t in call(activities, "list_activity_types")}
+    types = {t["code"]: t for t in call(activities, "list_activity_types", {"limit": 500})["items"]}
     assert set(types) == {t.code for t in seed_activity_types()}
     assert types["language_cafe"]["repeated_attendance"] is True
     assert types["language_cafe"]["sessions_required"] == 3
@@ -226,7 +226,7 @@ def test_an_admin_adds_and_changes_catalogue_types_and_new_activities_carry_them
         ),
     )
     assert not changed["created"] and changed["activity_type"]["sessions_required"] == 4
-    listed = {t["code"]: t for t in call(activities, "list_activity_types")}
+    listed = {t["code"]: t for t in call(activities, "list_activity_types", {"limit": 500})["items"]}
     assert listed["hackathon"]["supplement_sv"] == "Har deltagit i ett hackathon i global hälsa."
     assert listed["language_cafe"]["repeated_attendance"] and len(listed) == 9
 
@@ -255,7 +255,7 @@ def test_a_withdrawn_approval_shows_its_reason_and_the_activity_may_be_resubmitt
     assert seen["latest_decision"]["comment"] == "the dates are wrong"
     again = call(activities, "resubmit", STUDENT, activity["id"], {**EXCHANGE, "start_date": "2025-09-02"})
     assert again["status"] == "submitted" and again["version"] == 2
-    versions = call(activities, "list_versions", STUDENT, activity["id"])
+    versions = call(activities, "list_versions", STUDENT, activity["id"])["items"]
     assert [(v["version"], (v["decision"] or {}).get("decision")) for v in versions] == [
         (1, "approval_withdrawn"),
         (2, None),

@@ -2,18 +2,23 @@
 the data (10 items, then 1,000), and the pages read at the source are the right ones (keyset
 order, filters, the funnel's aggregates against the domain's own computation)."""
 
+import uuid
+from datetime import timedelta
+
 import pytest
+import sqlalchemy as sa
 
 from bench import seed
 from bench.queries import StatementCounter, use_cases
 from services.approvals import orm
 from services.approvals.domain import funnel as funnels, inbox
-from services.approvals.handlers import queries
+from services.approvals.handlers import consumers, funnel as funnel_handlers, queries
 from shared.db import UnitOfWork, create_engine, make_session_factory, utcnow
 from shared.errors import NotFound
 from shared.permissions import ADMIN, Actor
 from shared.rpc.approvals import InboxFilter
-from tests.helpers import migrate
+from shared.migrations import upgrade
+from tests.helpers import RowCounter, migrate
 
 ADMIN_ACTOR = Actor(issuer="test", subject="admin", role=ADMIN)
 
@@ -44,6 +49,26 @@ def _statements(engine, calls) -> dict:
         _run(engine, call)
         counts[name] = counter.count
     return counts
+
+
+def test_the_funnel_reads_the_same_rows_for_10_students_and_for_1000(engine):
+    seed.seed(engine, 10, 10)
+    counter = RowCounter(engine)
+    statements = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def read():
+        counter.reset()
+        statements.clear()
+        rows = _run(engine, lambda uow: queries.funnel(uow, actor=ADMIN_ACTOR, programme="MPUBH"))
+        return rows, (counter.count, counter.rows)
+
+    small_rows, small = read()
+    seed.seed(engine, 990, 990, start=10)
+    big_rows, big = read()
+    assert big == small and small[0] == 1, (small, big)
+    assert all(" students" not in sql for sql in statements)  # the summary, not the students
+    assert small_rows[0]["count"] == 10 and big_rows[0]["count"] == 1000
 
 
 def test_no_read_path_sends_more_statements_when_the_data_grows(engine):
@@ -103,32 +128,107 @@ def test_a_coordinator_finds_one_students_items_by_id_or_by_name(engine):
         )
 
 
-def test_the_funnel_the_database_aggregates_is_the_one_the_domain_computes(engine):
-    ids = seed.seed(engine, 20, 20)
-    now = utcnow()
-    with engine.begin() as conn:  # some reach the first stages, at different times
+def _evaluations(engine, ids, outcome, at):
+    with engine.begin() as conn:
         conn.execute(
             orm.evaluations.insert(),
             [
                 {
-                    "evaluation_id": f"e-{n}",
-                    "student_id": ids[n],
-                    "outcome": "activity_requirement_met",
+                    "evaluation_id": str(uuid.uuid4()),
+                    "student_id": student_id,
+                    "outcome": outcome,
                     "rule_set": "standard",
                     "rule_set_version": 1,
                     "activity_ids": [],
-                    "evaluated_at": now,
+                    "evaluated_at": at(n),
                 }
-                for n in range(7)
+                for n, student_id in enumerate(ids)
             ],
         )
+
+
+def _exact(uow, programme):
+    """The funnel computed from every journey (what the summary stands for)."""
+    journeys = [j for _, j in uow.repo.all_journeys() if j["programme"] == programme]
+    return funnels.funnel(programme, journeys)
+
+
+def _agree(rows, exact):
+    """Counts exactly; a median within the quarter octave the summary's buckets resolve."""
+    assert [(r["stage"], r["count"]) for r in rows] == [(r["stage"], r["count"]) for r in exact]
+    for row, truth in zip(rows, exact):
+        if truth["median_wait_seconds"] is None:
+            assert row["median_wait_seconds"] is None
+        else:
+            assert (
+                abs(row["median_wait_seconds"] - truth["median_wait_seconds"])
+                <= 0.19 * truth["median_wait_seconds"] + 1
+            ), (row, truth)
+
+
+def test_the_funnel_read_from_the_summary_is_the_one_the_domain_computes(engine):
+    ids = seed.seed(engine, 20, 20)
+    now = utcnow()
+    _evaluations(engine, ids[:7], "activity_requirement_met", lambda n: now - timedelta(hours=n * 7))
+    _run(engine, funnel_handlers.count_everyone_again)  # the rows went in around the events
     rows = _run(engine, lambda uow: queries.funnel(uow, actor=ADMIN_ACTOR, programme="MPUBH"))
-    journeys = [
-        {
-            "registered": seed.EPOCH + (seed.student_row(n, "MPUBH")["registered_at"] - seed.EPOCH),
-            "activity_requirement_met": now if n < 7 else None,
+    exact = _run(engine, lambda uow: _exact(uow, "MPUBH"))
+    _agree(rows, exact)
+    assert [r["count"] for r in rows][:2] == [20, 7] and rows[1]["median_wait_seconds"] > 0
+
+
+def test_the_events_keep_the_summary_as_a_recount_would_find_it(engine):
+    """Registered, moved, a stage reached, a certificate, withdrawn, erased: the summary kept one
+    event at a time is the one counted from scratch."""
+    now = utcnow()
+
+    def registered(n, programme="MPUBH", at=None):
+        return {
+            "student_id": f"stu-e{n:03d}",
+            "name": f"Student {n}",
+            "email": f"s{n}@example.org",
+            "language": "en",
+            "programme": {"code": programme, "name_en": programme, "name_sv": programme},
+            "expected_graduation": "2027-06",
+            "registered_at": at or now - timedelta(days=40 + n),
         }
-        for n in range(20)
-    ]
-    assert rows == funnels.funnel("MPUBH", journeys)
-    assert [r["count"] for r in rows][:2] == [20, 7]
+
+    for n in range(12):
+        _run(engine, lambda uow: consumers.record_student(uow, registered(n)))  # noqa: B023
+    ids = [f"stu-e{n:03d}" for n in range(12)]
+    _evaluations(engine, ids[:6], "activity_requirement_met", lambda n: now - timedelta(days=n))
+    for student_id in ids[:6]:  # what an evaluation does after it stored the outcome
+        _run(engine, lambda uow: funnel_handlers.count_again(uow, student_id))  # noqa: B023
+    for student_id in ids[:2]:
+        data = {"student_id": student_id, "code": f"C-{student_id}", "issued_at": now, "version": 1}
+        _run(engine, lambda uow: consumers.record_certificate_issued(uow, data))  # noqa: B023
+    _run(engine, lambda uow: consumers.record_student(uow, {**registered(3, "MBIOM"), "updated_at": now}))
+    data = {"student_id": ids[4], "withdrawn_at": now, "reason": None}
+    _run(engine, lambda uow: consumers.withdraw_student(uow, data))
+    _run(engine, lambda uow: consumers.record_student(uow, {**registered(4), "updated_at": now}))  # back again
+    _run(engine, lambda uow: consumers.withdraw_student(uow, {**data, "student_id": ids[5]}))
+
+    kept = _run(engine, lambda uow: queries.funnel(uow, actor=ADMIN_ACTOR))
+    _run(engine, funnel_handlers.count_everyone_again)
+    assert _run(engine, lambda uow: queries.funnel(uow, actor=ADMIN_ACTOR)) == kept
+    for code in ("MPUBH", "MBIOM"):
+        _agree([r for r in kept if r["programme"] == code], _run(engine, lambda uow: _exact(uow, code)))  # noqa: B023
+    counts = {(r["programme"], r["stage"]): r["count"] for r in kept}
+    assert counts[("MPUBH", "registered")] == 10 and counts[("MBIOM", "registered")] == 1
+    assert counts[("MPUBH", "activity_requirement_met")] == 4 and counts[("MPUBH", "certificate_issued")] == 2
+
+
+def test_the_migration_counts_the_students_it_finds(tmp_path):
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    upgrade("approvals", url, revision="0003")
+    engine = create_engine(url)
+    now = utcnow()
+    with engine.begin() as conn:
+        conn.execute(orm.students.insert(), [seed.student_row(n, "MPUBH") for n in range(30)])
+    ids = [seed.student_row(n, "MPUBH")["student_id"] for n in range(30)]
+    _evaluations(engine, ids[:9], "activity_requirement_met", lambda n: now - timedelta(days=n))
+    upgrade("approvals", url)
+    rows = _run(engine, lambda uow: queries.funnel(uow, actor=ADMIN_ACTOR, programme="MPUBH"))
+    _agree(rows, _run(engine, lambda uow: _exact(uow, "MPUBH")))
+    assert [r["count"] for r in rows][:2] == [30, 9]
+    engine.dispose()

@@ -4,6 +4,7 @@ import base64
 import io
 import json
 import zipfile
+from datetime import datetime, timezone
 
 import jwt
 import pytest
@@ -20,7 +21,7 @@ from shared.events import (
     STUDENT_UPDATED,
 )
 from tests.builders.certificates import a_name_update, a_withdrawal
-from tests.helpers import EventTap, publish_event, rows
+from tests.helpers import EventTap, assert_certificate_pdf, publish_event, rows
 from tests.service.conftest import call
 from tests.service.test_certificates_service import (  # noqa: F401 (fixtures)
     ADMIN,
@@ -46,7 +47,7 @@ def pdf_of(database_url, code) -> str:
         "SELECT d.content FROM certificate_documents d JOIN certificates c USING (certificate_id) WHERE c.code = :c",
         c=code,
     )
-    reader = PdfReader(io.BytesIO(bytes(content)))
+    reader = PdfReader(io.BytesIO(assert_certificate_pdf(content)))
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
@@ -207,8 +208,8 @@ def test_the_student_gets_an_open_badge_that_verifies_against_the_published_key_
     assert header["alg"] == "ES256"
     key = jwt.PyJWKSet.from_dict(key_set)[header["kid"]]
     claims = jwt.decode(token, key=key, algorithms=["ES256"])
-    credential = claims["vc"]
-    assert credential["@context"][0] == "https://www.w3.org/2018/credentials/v1"
+    credential = {k: v for k, v in claims.items() if k not in ("iss", "jti", "nbf", "iat")}
+    assert credential["@context"][0] == "https://www.w3.org/ns/credentials/v2"
     assert "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json" in credential["@context"]
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     achievement = credential["credentialSubject"]["achievement"]
@@ -217,6 +218,8 @@ def test_the_student_gets_an_open_badge_that_verifies_against_the_published_key_
     assert "Exchange in Leiden" in achievement["description"]
     assert credential["credentialSubject"]["identifier"][0]["identityHash"] == "Astrid Lindgren"
     assert claims["iss"] == credential["issuer"]["id"] == f"{BASE_URL}/"
+    assert claims["jti"] == credential["id"] and header["typ"] == "JWT" and set(header) == {"alg", "kid", "typ"}
+    assert datetime.fromtimestamp(claims["nbf"], timezone.utc) == datetime.fromisoformat(credential["validFrom"])
     assert credential["evidence"][0]["id"] == f"{BASE_URL}/verify/{code}"
     assert "stu-1" not in json.dumps(claims) and "@example.org" not in json.dumps(claims)
 
@@ -245,5 +248,5 @@ def test_an_admin_downloads_all_valid_certificates_of_a_ceremony_as_one_zip(cert
     [(code1, *_)] = certificate_rows(database_url, "stu-1")
     with zipfile.ZipFile(io.BytesIO(base64.b64decode(bundle["content_b64"]))) as zipped:
         assert zipped.namelist() == [f"cim-certificate-{code1}.pdf"]
-        assert zipped.read(zipped.namelist()[0]).startswith(b"%PDF-")
+        assert_certificate_pdf(zipped.read(zipped.namelist()[0]))
     assert bundle["count"] == 1 and bundle["filename"] == "cim-certificates-c-1.zip"

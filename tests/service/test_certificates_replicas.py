@@ -7,7 +7,7 @@ import time
 
 from services.certificates.service import CertificatesService
 from shared.events import CERTIFICATE_ISSUED, STUDENT_ELIGIBLE, make_event
-from tests.helpers import EventTap, publish_raw, rows
+from tests.helpers import EventTap, assert_every_stored_certificate_pdf, publish_raw, rows
 from tests.service.test_certificates_service import BASE_URL, eligible
 
 STUDENTS = [f"stu-r{n}" for n in range(6)]
@@ -26,6 +26,10 @@ def test_two_replicas_issue_each_certificate_once(start_service, service_config,
     time.sleep(2)  # would a duplicate still arrive?
     found = rows(database_url, "SELECT student_id, count(*) FROM certificates GROUP BY student_id")
     assert sorted(found) == [(s, 1) for s in STUDENTS]
+    # each stored version got its own revocation bit, from the one sequence both replicas draw on
+    indexes = [index for (index,) in rows(database_url, "SELECT status_index FROM certificates")]
+    assert len(set(indexes)) == len(STUDENTS) and min(indexes) >= 0
+    assert assert_every_stored_certificate_pdf(database_url) == len(STUDENTS)
     assert sorted(e["data"]["student_id"] for e in tap.seen if e["event_type"] == CERTIFICATE_ISSUED) == STUDENTS
     assert len(issued) == len(STUDENTS)
     # both replicas took part (the broker shares deliveries round robin), each within its pool

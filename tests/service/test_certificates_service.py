@@ -23,7 +23,16 @@ from shared.events import (
 from shared.messaging import dead_letter_topology
 from tests.builders import a_coordinator, a_registrar, a_student_actor, an_admin
 from tests.builders.certificates import a_counted_activity, a_digital_conference, a_language_cafe, an_eligibility
-from tests.helpers import EventTap, migrate, publish_event, publish_raw, rows, wait_until
+from tests.helpers import (
+    EventTap,
+    assert_certificate_pdf,
+    assert_every_stored_certificate_pdf,
+    migrate,
+    publish_event,
+    publish_raw,
+    rows,
+    wait_until,
+)
 from tests.service.conftest import call
 
 BASE_URL = "https://cim.example.org"
@@ -45,8 +54,10 @@ def eligible(student_id, name="Astrid Lindgren"):
 
 
 @pytest.fixture
-def certificates(start_service):
-    return start_service(CertificatesService, CIM_PUBLIC_BASE_URL=BASE_URL)
+def certificates(start_service, database_url):
+    """The service; afterwards, every certificate PDF the test had it issue is checked."""
+    yield start_service(CertificatesService, CIM_PUBLIC_BASE_URL=BASE_URL)
+    assert_every_stored_certificate_pdf(database_url)
 
 
 def deliver(container, amqp_uri, body: bytes):
@@ -149,8 +160,8 @@ def test_the_database_refuses_a_second_valid_certificate_for_a_student(database_
     insert = sa.text(
         "INSERT INTO certificates (certificate_id, code, version, student_id, state, holder_name, "
         "programme_code, programme_name_en, programme_name_sv, activities, ceremony_date, "
-        "issued_at) VALUES (:id, :code, :version, 'stu-1', :state, 'A', 'MBIOM', 'x', 'y', '[]', "
-        "'2026-05-20', now())"
+        "issued_at, status_index) VALUES (:id, :code, :version, 'stu-1', :state, 'A', 'MBIOM', 'x', 'y', '[]', "
+        "'2026-05-20', now(), :version)"
     )
     engine = sa.create_engine(database_url)
     try:
@@ -202,8 +213,8 @@ def test_a_student_downloads_their_own_pdf_and_sees_their_certificate(certificat
         call(certificates, "download", student("stu-2"))
     with pytest.raises(Forbidden):
         call(certificates, "download", COORDINATOR)
-    pdf = base64.b64decode(document["content_b64"])
-    assert pdf.startswith(b"%PDF-") and document["filename"].endswith(".pdf")
+    pdf = assert_certificate_pdf(base64.b64decode(document["content_b64"]))
+    assert document["filename"].endswith(".pdf")
     text = pdf_text(pdf)
     assert HOSTILE_NAME in text
     assert "Master's programme in Biomedicine" in text and "Exchange in Leiden" in text

@@ -45,7 +45,7 @@ def test_seed_writes_programmes_and_puts_coordinators_through_approvals(
     assert operate.seed_programmes(registration_database, seed["programmes"]) == 2  # again: no-op
     registration = container_factory(RegistrationService, {**service_config, "DATABASE_URL": registration_database})
     registration.start()
-    programmes = {p["code"]: p["name_en"] for p in call(registration, "list_programmes")}
+    programmes = {p["code"]: p["name_en"] for p in call(registration, "list_programmes", {"limit": 500})["items"]}
     assert programmes["MGLOB"] == "Master's programme in Global Health"
     assert programmes["MBIOM"] == "Master's programme in Biomedicine (renamed)"
     assert len(programmes) == 5  # the four of the migration, one new
@@ -53,6 +53,9 @@ def test_seed_writes_programmes_and_puts_coordinators_through_approvals(
     with ClusterRpcProxy({"AMQP_URI": service_config["AMQP_URI"]}, timeout=30) as cluster:
         done = operate.seed_coordinators(cluster.approvals, operate.operator_actor("ops-1"), seed["coordinators"])
     assert [c["subject"] for c in done] == ["c-glob"]
-    directory = {c["subject"]: c for c in call(approvals, "list_coordinators", operate.operator_actor("ops-1"))}
+    directory = {
+        c["subject"]: c
+        for c in call(approvals, "list_coordinators", operate.operator_actor("ops-1"), {"limit": 500})["items"]
+    }
     assert directory["c-glob"]["programmes"] == ["MGLOB"]
     assert directory["c-glob"]["email"] == "greta@example.org"

@@ -93,7 +93,7 @@ def test_another_students_activity_is_not_found(uow, use_case, kwargs):
     with pytest.raises(NotFound, match="no such activity"):
         run(uow, use_case, actor=a_student_actor("stu-2"), activity_id=activity.activity_id, **kwargs)
     assert uow.types_published() == [ACTIVITY_SUBMITTED]
-    assert run(uow, handlers.list_activities, actor=a_student_actor("stu-2")) == []
+    assert run(uow, handlers.list_activities, actor=a_student_actor("stu-2"))["items"] == []
 
 
 def test_a_session_goes_back_to_the_coordinator_as_a_new_version(uow):
@@ -145,7 +145,7 @@ def test_a_withdrawn_approval_shows_its_reason_and_opens_a_resubmission(uow):
         activity_id=activity.activity_id,
         request=a_claim(start_date="2025-09-02"),
     )
-    versions = run(uow, handlers.list_versions, actor=STUDENT, activity_id=activity.activity_id)
+    versions = run(uow, handlers.list_versions, actor=STUDENT, activity_id=activity.activity_id)["items"]
     assert [(v["version"], v["decision"] and v["decision"].decision) for v in versions] == [
         (1, APPROVAL_WITHDRAWN),
         (2, None),
@@ -165,5 +165,5 @@ def test_only_an_admin_changes_the_catalogue(uow):
         request=a_type_entry(repeated_attendance=True),
     )
     assert not created and entry.sessions_required == 3
-    assert "hackathon" in [t.code for t in run(uow, handlers.list_activity_types)]
+    assert "hackathon" in [t.code for t in run(uow, handlers.list_activity_types)["items"]]
     assert uow.published == []  # the catalogue travels inside the activity events

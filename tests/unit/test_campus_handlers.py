@@ -74,3 +74,43 @@ def test_events_that_waited_longer_than_the_policy_expire(uow):
         assert handlers.expire_waiting(uow, days=730) == 1
     assert [e.status for e in uow.repo.entries] == [EXPIRED, WAITING]
     assert "730 days" in uow.repo.entries[0].reason
+
+
+def test_a_batch_is_received_as_each_event_alone_would_be(uow):
+    register(uow, subject="s-known", student_id="stu-known")
+    enrolment = a_campus_event(contract.LMS_ENROLMENT_CREATED, student_ref="s-new")
+    known = a_campus_event(contract.EVENTS_ATTENDANCE_RECORDED, student_ref="s-known")
+    unknown = a_campus_event(contract.EVENTS_ATTENDANCE_RECORDED, student_ref="s-unknown")
+    batch = [enrolment, known, enrolment, unknown, {**known}]  # repeats within the batch
+    with uow:
+        statuses = handlers.receive_many(uow, events=[from_structured(e) for e in batch], channel="amqp", issuer=ISSUER)
+    assert statuses == [ACCEPTED, ACCEPTED, DUPLICATE, ACCEPTED, DUPLICATE]
+    assert [e.status for e in uow.repo.entries] == [FORWARDED, FORWARDED, WAITING]
+    assert uow.types_published() == [ENROLMENT_REPORTED, ATTENDANCE_REPORTED]
+    assert uow.published[1]["data"]["student_id"] == "stu-known"
+    # each translation names its own campus event, not the batch
+    assert [e["correlation_id"] for e in uow.published] == [
+        f"campus:{enrolment['source']}:{enrolment['id']}",
+        f"campus:{known['source']}:{known['id']}",
+    ]
+    # and against what is stored: a second delivery of the whole batch changes nothing
+    with uow:
+        again = handlers.receive_many(uow, events=[from_structured(e) for e in batch], channel="amqp", issuer=ISSUER)
+    assert again == [DUPLICATE] * 5
+    assert len(uow.repo.entries) == 3 and len(uow.published) == 2
+
+
+def test_one_event_posted_to_the_gateway_keeps_the_requests_correlation_id(uow):
+    receive(uow, a_campus_event(contract.LMS_ENROLMENT_CREATED, student_ref="s-1"))
+    assert uow.published[0]["correlation_id"] == "test-correlation"
+
+
+def test_kept_events_are_released_in_the_order_they_were_read_whatever_batch_stored_them_first(uow):
+    first = from_structured(a_campus_event(contract.EVENTS_ATTENDANCE_RECORDED, student_ref="s-1"))
+    second = from_structured(a_campus_event(contract.MOBILITY_EXCHANGE_COMPLETED, student_ref="s-1"))
+    assert first.read_at < second.read_at
+    for batch in ([second], [first]):  # the second's batch commits first (another queue, another worker)
+        with uow:
+            handlers.receive_many(uow, events=batch, channel="amqp", issuer=ISSUER)
+    assert register(uow) == 2
+    assert uow.types_published() == [ATTENDANCE_REPORTED, EXCHANGE_REPORTED]

@@ -74,7 +74,7 @@ def test_scheduling_publishes_the_ceremony_and_lists_it_with_its_places(uow):
     ceremony = scheduled(uow, capacity=12)
     assert uow.committed and uow.types_published() == [CEREMONY_SCHEDULED]
     assert uow.published[0]["data"]["ceremony_id"] == ceremony["id"]
-    listed = run(uow, handlers.list_ceremonies)
+    listed = run(uow, handlers.list_ceremonies)["items"]
     assert [(c["id"], c["free_places"], c["status"]) for c in listed] == [(ceremony["id"], 12, "scheduled")]
     assert listed[0]["starts_at"].utcoffset().total_seconds() == 2 * 3600
 
@@ -105,7 +105,7 @@ def test_a_full_ceremony_puts_students_in_line_and_a_cancellation_promotes_the_f
     assert [book(uow, ceremony, s)["status"] for s in ("stu-1", "stu-2")] == ["booked", "booked"]
     third, fourth = book(uow, ceremony, "stu-3"), book(uow, ceremony, "stu-4")
     assert (third["status"], third["position"], fourth["position"]) == ("waiting", 1, 2)
-    [listed] = run(uow, handlers.list_ceremonies)
+    [listed] = run(uow, handlers.list_ceremonies)["items"]
     assert (listed["free_places"], listed["waiting"]) == (0, 2)
     assert uow.types_published()[-2:] == [BOOKING_WAITLISTED, BOOKING_WAITLISTED]
     with pytest.raises(Conflict, match="already booked this"):

@@ -299,11 +299,20 @@ def test_a_review_decision_is_keep_or_revoke_with_a_reason():
 
 def test_the_open_badge_is_an_ob3_cocurricular_achievement_naming_what_the_certificate_names():
     certificate = issued()
-    badge = open_badge(certificate, "https://cim.example.org/")
+    badge = open_badge(
+        certificate, "https://cim.example.org/", status={"id": "s#7", "type": "BitstringStatusListEntry"}
+    )
     assert badge["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert badge["@context"] == OB_CONTEXT
+    assert badge["@context"] == OB_CONTEXT and OB_CONTEXT[0] == "https://www.w3.org/ns/credentials/v2"
     assert badge["id"] == f"urn:uuid:{certificate.certificate_id}"
-    assert badge["issuanceDate"] == "2026-06-02T09:30:00Z"
+    assert badge["validFrom"] == "2026-06-02T09:30:00Z"
+    assert badge["credentialStatus"] == {"id": "s#7", "type": "BitstringStatusListEntry"}
+    assert badge["credentialSchema"] == [
+        {
+            "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
+    ]
     achievement = badge["credentialSubject"]["achievement"]
     assert achievement["achievementType"] == "CoCurricular"
     assert achievement["id"] == "https://cim.example.org/achievements/cim/MBIOM"

@@ -300,12 +300,11 @@ def test_the_checks_above_would_see_a_request_and_an_attachment():
     assert embedded_files(render.render_pdf(CONTENT, html=html))
 
 
-def test_a_10_mb_name_and_title_render_quickly_cut_short_on_a4(keys):
+def test_a_10_mb_name_and_title_are_cut_short_before_layout_on_a4(keys):
+    """What keeps such a render fast is the cut before layout (bench/, not this test, times it)."""
     huge = "Å" + "x" * (10 * 1024 * 1024)
     content = {**CONTENT, "holder_name": huge, "activities": [{**CONTENT["activities"][0], "title": huge}]}
-    started = time.monotonic()
     pdf = render_in_child(content, timeout_s=120, keys=keys)
-    assert time.monotonic() - started < 60
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) <= 2 and len(pdf) < 500_000  # 200 characters, twice, may wrap over
     for page in reader.pages:

@@ -2,17 +2,20 @@
 same marshmallow schemas that validate the bodies, every body validated, every write limited."""
 
 import inspect
+from datetime import datetime, timezone
 
 import pytest
 from marshmallow import Schema
+from werkzeug.routing import Map, Rule
 
 from services.gateway import openapi
 from services.gateway.bodies import MAX_JSON_BYTES
 from services.gateway.errors import ERROR_TABLE, problem
-from services.gateway.paging import decode_cursor, encode_cursor
 from services.gateway.routing import route
 from services.gateway.service import GatewayService
+from services.gateway.web import ItemIdConverter
 from shared.errors import NotFound
+from shared.keyset import aware_datetime, decode_cursor, encode_cursor
 
 ROUTES = openapi.routes(GatewayService)
 DOCUMENT = openapi.build(GatewayService)
@@ -71,10 +74,23 @@ def test_lists_document_cursor_paging():
 
 
 def test_a_cursor_is_opaque_and_a_forged_one_names_no_page():
-    assert decode_cursor(encode_cursor(40)) == 40
-    for forged in ("bogus", "0", encode_cursor(-1), "eyJvIjoiYSJ9", ""):
+    at = datetime(2027, 6, 1, 10, 0, tzinfo=timezone.utc)
+    fields = (aware_datetime, str)
+    assert decode_cursor(encode_cursor("ceremonies", [at, "c-1|x"]), "ceremonies", fields) == (at, "c-1|x")
+    forged = (
+        "bogus",
+        "0",
+        "",
+        encode_cursor("programmes", [at, "c-1"]),  # another list's
+        encode_cursor("ceremonies", ["2027-06-01T10:00:00", "c-1"]),  # no time zone
+        encode_cursor("ceremonies", [at]),
+        encode_cursor("versions", ["x"]),
+    )
+    for cursor in forged:
         with pytest.raises(NotFound):
-            decode_cursor(forged)
+            decode_cursor(cursor, "ceremonies", fields)
+    with pytest.raises(NotFound):
+        decode_cursor(encode_cursor("versions", ["x"]), "versions", (int,))
 
 
 def test_a_route_documents_its_own_success_status_and_defaults_by_method():
@@ -96,3 +112,36 @@ def test_internal_errors_say_nothing_about_the_inside():
     status, body = problem(ZeroDivisionError("Traceback (most recent call last): secret"))
     assert status == 500 and "secret" not in str(body) and body["type"] == "urn:cim:problem:internal"
     assert MAX_JSON_BYTES == 64 * 1024
+
+
+@pytest.mark.parametrize("name, fn", [(n, f) for n, f in ROUTES if f.cim_openapi.get("limit")])
+def test_every_rate_limited_route_documents_its_429_as_a_problem(name, fn):
+    method, path = _key(fn)
+    refused = DOCUMENT["paths"][path][method.lower()]["responses"]["429"]
+    assert "application/problem+json" in refused["content"] and "Retry-After" in refused["headers"]
+
+
+def test_the_verification_page_documents_both_of_its_429s():
+    refused = DOCUMENT["paths"]["/verify/{code}"]["get"]["responses"]["429"]
+    assert {"application/problem+json", "text/html"} <= set(refused["content"])
+
+
+def test_a_withdrawal_may_come_without_a_body():
+    assert DOCUMENT["paths"]["/v1/me/withdrawal"]["post"]["requestBody"]["required"] is False
+    assert DOCUMENT["paths"]["/v1/registrations"]["post"]["requestBody"]["required"] is True
+
+
+def test_the_bulk_decisions_path_allows_post_only_not_the_read_of_one_activity():
+    rules = [Rule(fn.cim_route[1], methods=[fn.cim_route[0]]) for _, fn in ROUTES]
+    adapter = Map(rules, converters={"item_id": ItemIdConverter}).bind("gateway")
+    assert adapter.allowed_methods("/v1/activities/decisions") == ["POST"]
+    assert set(adapter.allowed_methods("/v1/activities/a-1")) == {"GET", "HEAD"}
+
+
+def test_paging_parameters_are_documented_as_opaque_cursors():
+    for path, operations in DOCUMENT["paths"].items():
+        for operation in operations.values():
+            cursor = [p for p in operation.get("parameters", []) if p["name"] == "cursor"]
+            if cursor:
+                assert cursor[0]["schema"]["type"] == "string", path
+                assert "404" in cursor[0]["description"] and "opaque" in cursor[0]["description"], path

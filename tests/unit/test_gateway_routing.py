@@ -20,11 +20,15 @@ from services.gateway.auth import issue_dev_token
 from services.gateway.bodies import json_body
 from services.gateway.errors import RateLimited
 from services.gateway.routes import Routes
+from services.gateway.paging import page_query
 from services.gateway.routing import ANY_ROLE, route
+from services.gateway.students import StudentIds
 from services.gateway.web import ProblemWsgiApp
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.permissions import ADMIN, COORDINATOR, ROLES, STUDENT
+from shared import keyset
 from shared.rpc import Payload
+from shared.rpc.paging import load_page
 from shared.settings import load_settings
 
 SECRET = "routing-test-secret-long-enough-for-hs256"
@@ -35,6 +39,7 @@ class FakeSecurity:
     """The rate limiter as the routes see it: counts what it is asked, refuses when told to."""
 
     oidc = None
+    tokens = None
 
     def __init__(self, refuse: bool = False):
         self.refuse = refuse
@@ -48,6 +53,14 @@ class FakeSecurity:
 
 class Body(Payload):
     comment = fields.String(required=True)
+
+
+def _five_at_the_source(query: dict) -> dict:
+    """An owning service's list of five, paged as every service pages (shared/keyset.py)."""
+    page = load_page(query)
+    after = keyset.decode_cursor(page.cursor, "things", (int,))[0] if page.cursor else -1
+    rows = [{"n": n} for n in range(5) if n > after][: page.limit + 1]
+    return keyset.page_of(rows, page.limit, "things", lambda row: (row["n"],))
 
 
 class Group(Routes):
@@ -71,7 +84,11 @@ class Group(Routes):
 
     @route("GET", "/things", roles=(STUDENT,), response=Body(many=True))
     def listing(self, request, identity):
-        return 200, [{"n": n} for n in range(5)]
+        return 200, (self.lister or _five_at_the_source)(page_query(request))
+
+    @route("GET", "/whole-things", roles=(STUDENT,), response=Body(many=True))
+    def whole_listing(self, request, identity):
+        return 200, [{"n": n} for n in range(5)]  # a whole list: not what a paged route answers
 
     @route("GET", "/file", roles=(STUDENT,))
     def file(self, request, identity):
@@ -79,12 +96,14 @@ class Group(Routes):
 
 
 class FakeGateway(Group):
-    def __init__(self, owner=None, security=None, programmes=("MBIOM",)):
+    def __init__(self, owner=None, security=None, programmes=("MBIOM",), lister=None):
         self.settings = SETTINGS
         self.security = security or FakeSecurity()
         self.correlation_id = "cid-1"
         self.owner = owner or (lambda: {"ok": True})
+        self.lister = lister  # the owning service of /things (default: five items paged at the source)
         self.registration = SimpleNamespace(find_student=lambda issuer, subject: {"student_id": "stu-1"})
+        self.students = StudentIds()
         self.approvals = SimpleNamespace(coordinator_programmes=lambda subject: list(programmes))
 
 
@@ -248,9 +267,17 @@ def test_a_list_is_paged_by_cursor_with_a_link_to_the_next_page():
     assert last.get_json() == [{"n": 4}] and "X-Next-Cursor" not in last.headers
 
 
-def test_without_paging_arguments_a_list_is_whole():
-    response = _call(Group.listing, _request())
-    assert len(response.get_json()) == 5 and "Link" not in response.headers
+def test_the_gateway_passes_only_the_paging_arguments_on_and_never_slices_a_list():
+    asked = []
+    gateway = FakeGateway(lister=lambda query: asked.append(query) or {"items": [{"n": 9}], "next_cursor": None})
+    response = _call(Group.listing, _request(path="/things", query_string={"limit": "3"}), gateway)
+    assert asked == [{"limit": 3}] and response.get_json() == [{"n": 9}] and "Link" not in response.headers
+    _call(Group.listing, _request(path="/things"), gateway)
+    assert asked[-1] == {}  # the owning service's default page
+
+
+def test_a_paged_route_that_answers_a_whole_list_is_a_server_error():
+    _problem(_call(Group.whole_listing, _request(path="/whole-things")), 500, "internal")
 
 
 @pytest.mark.parametrize("query", [{"limit": "0"}, {"page": "2"}])
@@ -290,3 +317,18 @@ def test_an_unknown_method_is_a_405_problem_naming_the_allowed_ones():
     assert response.status_code == 405 and response.mimetype == "application/problem+json"
     assert response.get_json()["type"] == "urn:cim:problem:method-not-allowed"
     assert response.headers["Allow"] == "GET, HEAD, POST"
+
+
+def test_the_server_reads_a_request_line_as_long_as_a_json_body_may_be():
+    """eventlet alone answers a bare 414 past 8 KiB, before any route (and its problem) sees it."""
+    import eventlet
+
+    from services.gateway.bodies import MAX_JSON_BYTES
+    from services.gateway.web import ProblemWebServer
+
+    sock = eventlet.listen(("127.0.0.1", 0))
+    try:
+        server = ProblemWebServer().get_wsgi_server(sock, lambda environ, start: [])
+        assert server.url_length_limit == MAX_JSON_BYTES > 8192
+    finally:
+        sock.close()

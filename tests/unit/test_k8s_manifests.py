@@ -146,6 +146,26 @@ def test_production_runs_three_broker_nodes_and_three_database_instances():
     assert config["CIM_ENV"] == "production" and config["CIM_LOG_FORMAT"] == "json"
 
 
+def test_only_notifications_has_the_mail_login_and_it_comes_from_a_secret():
+    for target in TARGETS:
+        config = next(
+            d for d in documents(target) if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "cim-config"
+        )
+        assert "SMTP_PASSWORD" not in config["data"] and "SMTP_USERNAME" not in config["data"]
+        for doc in documents(target):
+            if doc["kind"] != "Deployment":
+                continue
+            env = {e["name"]: e for e in doc["spec"]["template"]["spec"]["containers"][0].get("env", [])}
+            if doc["metadata"]["name"] == "cim-notifications":
+                ref = env["SMTP_PASSWORD"]["valueFrom"]["secretKeyRef"]
+                assert ref == {"name": "cim-smtp", "key": "password"} and "value" not in env["SMTP_PASSWORD"]
+            else:
+                assert "SMTP_PASSWORD" not in env, doc["metadata"]["name"]
+    assert documents("production") and {
+        d["data"]["SMTP_SECURITY"] for d in documents("production") if d["metadata"]["name"] == "cim-config"
+    } == {"starttls"}
+
+
 def test_every_image_is_pinned():
     for target in TARGETS:
         for doc in documents(target):

@@ -3,7 +3,9 @@
 from datetime import datetime, timezone
 
 from services.notifications.domain import kinds
-from services.notifications.domain.messages import compose
+from tests.builders.notifications import a_composer
+
+compose = a_composer().compose
 
 NOW = datetime(2026, 6, 2, 9, 30, tzinfo=timezone.utc)
 ISSUED = {

@@ -1,4 +1,4 @@
-"""A message's hand-over to the mail server, claimed before and recorded after (decision 0013):
+"""A message's hand-over to the mail server, claimed before and recorded after (decision 0020):
 a process that dies in between leaves it `sending`; once the claim has expired it is sent again
 with the same id (so the same Message-ID), and the delivery log says that it was interrupted."""
 

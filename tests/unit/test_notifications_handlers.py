@@ -6,12 +6,11 @@ from services.notifications import handlers
 from services.notifications.domain import kinds
 from services.notifications.domain.delivery import FAILED, PENDING, SENT, DeliveryFailed
 from services.notifications.domain.recipients import UnknownRecipient
-from services.notifications.domain.messages import ALL_TEMPLATES
 from shared.db import AlreadyHandled, utcnow
 from shared.errors import Forbidden, Invalid
 from shared.events import ACTIVITY_REJECTED, CERTIFICATE_ISSUED, STUDENT_REGISTERED, STUDENT_UPDATED
 from tests.builders import a_coordinator, a_student_actor, an_admin
-from tests.builders.notifications import a_decision, a_registration, an_issued_certificate
+from tests.builders.notifications import TEMPLATES, a_composer, a_decision, a_registration, an_issued_certificate
 from tests.fakes import FakeUnitOfWork
 from tests.unit.fakes.notifications import FakeNotificationsRepository
 
@@ -28,7 +27,8 @@ def handle(uow, event_type, data, event_id="e-1", write=handlers.write_message):
             uow.claim(f"notifications.{event_type}", event_id, event_type)
         except AlreadyHandled:
             return None
-        return write(uow, data, event_id=event_id, kind=handlers.MESSAGE_KINDS[event_type])
+        kind = handlers.MESSAGE_KINDS[event_type]
+        return write(uow, data, event_id=event_id, kind=kind, composer=a_composer())
 
 
 def register(uow, student_id="s-1", language="sv", event_id="e-0"):
@@ -54,7 +54,7 @@ class Mailbox:
 
 
 def test_every_event_that_tells_a_student_something_has_a_kind_with_a_template():
-    assert set(handlers.MESSAGE_KINDS.values()) <= set(ALL_TEMPLATES)
+    assert set(handlers.MESSAGE_KINDS.values()) <= set(TEMPLATES.written())
     assert STUDENT_UPDATED not in handlers.MESSAGE_KINDS  # a profile change is kept, not told
 
 

@@ -88,6 +88,61 @@ def test_leaving_releases_the_booking_of_a_ceremony_to_come():
     assert holding() == ["stu-2"]
 
 
+def test_leaving_withdraws_the_report_waiting_for_a_decision_and_it_leaves_the_inbox():
+    from services.approvals.domain.statuses import ACCEPTED, PENDING
+    from services.approvals.domain.statuses import WITHDRAWN as REPORT_WITHDRAWN
+    from tests.builders.approvals import a_report_event
+
+    uow = FakeUnitOfWork(FakeApprovalsRepository(directory()), producer="approvals")
+    leaving, decided, staying = a_student(), a_student(), a_student()
+    for student in (leaving, decided, staying):
+        run(uow, consumers.record_student, student)
+        run(uow, consumers.record_report, a_report_event(student["student_id"]))
+    uow.repo.report(decided["student_id"]).status = ACCEPTED
+    for student in (leaving, decided):
+        run(uow, consumers.withdraw_student, withdrawn(student["student_id"]))
+    assert [uow.repo.report(s["student_id"]).status for s in (leaving, decided, staying)] == [
+        REPORT_WITHDRAWN,
+        ACCEPTED,  # decided: it stays as decided
+        PENDING,
+    ]
+    with uow:
+        page = queries.inbox(uow, actor=a_coordinator(subject=BIOMED, programmes=()))
+    assert [(i["kind"], i["student_id"]) for i in page["items"]] == [("report", staying["student_id"])]
+    # a student who registers again finds the report withdrawn, not waiting: nobody decides it
+    run(uow, consumers.record_student, {**leaving, "registered_at": NOW})
+    with uow:
+        page = queries.inbox(uow, actor=a_coordinator(subject=BIOMED, programmes=()))
+    assert {i["student_id"] for i in page["items"]} == {staying["student_id"]}
+    trail = [e.action for e in uow.repo.audit_trail(leaving["student_id"])]
+    assert "report_withdrawn" in trail
+
+
+def test_leaving_withdraws_the_submitted_final_report_in_ceremony_and_keeps_a_decided_one():
+    from services.ceremony.domain.reports import ACCEPTED, SUBMITTED
+    from services.ceremony.domain.reports import WITHDRAWN as REPORT_WITHDRAWN
+    from tests.builders.ceremony import PDF
+
+    uow = FakeUnitOfWork(FakeCeremonyRepository(), producer="ceremony")
+    reports = {}
+    for student_id in ("stu-1", "stu-2", "stu-3"):
+        run(uow, ceremony.record_requirement_met, data=a_requirement_met(student_id))
+        reports[student_id] = run(
+            uow,
+            ceremony.submit_report,
+            actor=a_student_actor(student_id),
+            filename="final.pdf",
+            content=PDF,
+            max_bytes=10_000,
+        )
+    reports["stu-2"].status = ACCEPTED
+    for student_id in ("stu-1", "stu-2"):
+        run(uow, ceremony_pd.withdraw_student, withdrawn(student_id))
+    assert [reports[s].status for s in ("stu-1", "stu-2", "stu-3")] == [REPORT_WITHDRAWN, ACCEPTED, SUBMITTED]
+    run(uow, ceremony_pd.withdraw_student, withdrawn("stu-1"))  # again: nothing more changes
+    assert reports["stu-1"].status == REPORT_WITHDRAWN
+
+
 def test_an_expired_campus_event_about_someone_never_registered_loses_what_it_said():
     from datetime import timedelta
 

@@ -50,3 +50,17 @@ def test_any_service_setting_follows_the_same_precedence():
     assert source["CIM_RATE_LIMIT_WRITES"] == "5/60"
     assert source.get("X") == "c" and source.get("MISSING", "d") == "d"
     assert "MISSING" not in source
+
+
+def test_the_mail_servers_security_and_login_are_settings_and_the_password_is_never_shown():
+    env = {"SMTP_SECURITY": "starttls", "SMTP_USERNAME": "cim", "SMTP_PASSWORD": "hunter2", "SMTP_TLS_VERIFY": "no"}
+    settings = load_settings("notifications", {}, env=env)
+    assert (settings.smtp_security, settings.smtp_username, settings.smtp_password) == ("starttls", "cim", "hunter2")
+    assert settings.smtp_tls_verify is False and "hunter2" not in repr(settings) + str(settings)
+    defaults = load_settings("notifications", {}, env={})
+    assert (defaults.smtp_security, defaults.smtp_username, defaults.smtp_tls_verify) == ("none", "", True)
+
+
+def test_a_bad_yes_or_no_is_a_clear_error():
+    with pytest.raises(ValueError, match="SMTP_TLS_VERIFY"):
+        load_settings("notifications", {}, env={"SMTP_TLS_VERIFY": "perhaps"})

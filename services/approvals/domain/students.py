@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.approvals.domain.statuses import ACCEPTED, PENDING, REGISTERED
+from services.approvals.domain.statuses import ACCEPTED, PENDING, REGISTERED, WITHDRAWN
 
 
 @dataclass(eq=False)
@@ -47,6 +47,14 @@ class Report:
             return False  # the same report again, or one after acceptance: nothing to decide
         self.report_id, self.submitted_at = report_id, submitted_at
         self.version, self.status = self.version + 1, PENDING
+        return True
+
+    def withdraw(self) -> bool:
+        """The student left the CIM: a report waiting for a decision leaves the inboxes (one
+        decided stays as decided). True when it was waiting."""
+        if self.status != PENDING:
+            return False
+        self.status = WITHDRAWN
         return True
 
 

@@ -10,6 +10,7 @@ import logging
 from services.approvals.domain import activities, coordinators, statuses, students
 from services.approvals.handlers.common import note, today
 from services.approvals.handlers.eligibility import evaluate
+from services.approvals.handlers.funnel import count_again
 from shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -85,13 +86,25 @@ def _undecided_of(uow, student_id: str) -> list:
 
 def withdraw_student(uow, data: dict):
     """The student left the CIM: their undecided activities leave the inboxes with them (the
-    activities service withdraws them too; each activity.withdrawn.v1 then finds them so)."""
+    activities service withdraws them too; each activity.withdrawn.v1 then finds them so), and
+    so does a final report waiting for its decision (ceremony withdraws its own on the same event)."""
     student = uow.repo.student(data["student_id"])
     if student is not None:
         student.status = statuses.WITHDRAWN
         for activity in uow.repo.activities_of(student.student_id):
             if activity.status == statuses.PENDING:
                 activity.withdraw()
+        report = uow.repo.report(student.student_id, lock=True)
+        if report is not None and report.withdraw():
+            note(
+                uow,
+                student.student_id,
+                "report_withdrawn",
+                at=data["withdrawn_at"],
+                actor="registration",
+                item_kind="report",
+                item_id=report.report_id,
+            )
         note(
             uow,
             student.student_id,
@@ -102,6 +115,7 @@ def withdraw_student(uow, data: dict):
             item_id=student.student_id,
             detail=data.get("reason"),
         )
+        count_again(uow, student.student_id)
 
 
 def _activity_values(data: dict) -> dict:
@@ -259,3 +273,4 @@ def record_certificate_issued(uow, data: dict):
         item_id=data["code"],
         version=data["version"],
     )
+    count_again(uow, data["student_id"])

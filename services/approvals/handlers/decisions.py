@@ -13,6 +13,7 @@ from services.approvals.domain import decisions, eligibility, statuses
 from services.approvals.domain.decisions import Decision
 from services.approvals.handlers.common import in_directory, note
 from services.approvals.handlers.eligibility import evaluate, standing_of
+from services.approvals.handlers.funnel import count_again
 from shared.db import utcnow
 from shared.errors import CimError, Conflict, NotFound
 from shared.events import (
@@ -178,6 +179,7 @@ def withdraw_approval(uow, *, actor: Actor, activity_id: str, request: ApprovalW
             activity.activity_id,
             student.student_id,
         )
+    count_again(uow, student.student_id)
     return ApprovalWithdrawn(decision, standing.activity_requirement_met, was_eligible)
 
 

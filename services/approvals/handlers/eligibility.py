@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.approvals.domain import eligibility, statuses
 from services.approvals.handlers.common import note
+from services.approvals.handlers.funnel import count_again
 from shared.db import utcnow
 from shared.events import STUDENT_ACTIVITY_REQUIREMENT_MET, STUDENT_ELIGIBLE
 
@@ -19,7 +20,13 @@ def standing_of(uow, student) -> eligibility.Standing:
 
 
 def evaluate(uow, student_id: str):
-    """Announce each outcome the first time it is reached (the evaluations' key keeps it once)."""
+    """Announce each outcome the first time it is reached (the evaluations' key keeps it once),
+    and count the student again in the funnel's summary."""
+    _announce(uow, student_id)
+    count_again(uow, student_id)
+
+
+def _announce(uow, student_id: str):
     student = uow.repo.student(student_id)
     if student is None or student.status == statuses.WITHDRAWN:
         return

@@ -4,6 +4,7 @@ trail, the funnel and the alerts."""
 from __future__ import annotations
 
 from services.approvals.domain import audit as audits, coordinators, decisions, eligibility
+from services.approvals.domain import funnel as funnels
 from services.approvals.domain import inbox as inboxes
 from services.approvals.handlers.common import in_directory, today
 from services.approvals.handlers.decisions import DECIDERS
@@ -119,8 +120,14 @@ def funnel(uow, *, actor: Actor, programme: str | None = None) -> list[dict]:
     if programme is not None and covered is not None and programme not in covered:
         # A programme is public knowledge (not someone's object): refused, not hidden.
         raise Forbidden("you do not cover this programme")
-    programmes = sorted({programme} if programme else (covered if covered is not None else uow.repo.programme_codes()))
-    return uow.repo.funnel_rows(programmes, utcnow())
+    if programme:
+        programmes = [programme]
+    elif covered is not None:
+        programmes = sorted(covered)
+    else:  # every programme with a student counted, and every one in the directory
+        programmes = sorted(uow.repo.funnel_programmes() | {p for c in uow.repo.coordinators() for p in c.programmes})
+    summary = uow.repo.funnel_summary(programmes)
+    return [row for code in programmes for row in funnels.funnel_from_summary(code, summary[code])]
 
 
 def alerts(uow, *, actor: Actor) -> list[dict]:

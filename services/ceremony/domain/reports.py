@@ -14,6 +14,7 @@ from shared.permissions import Actor, may_act_as_student, may_coordinate
 SUBMITTED = "submitted"
 ACCEPTED = "accepted"
 RETURNED = "returned"
+WITHDRAWN = "withdrawn"  # the student left the CIM before a decision; nobody decides it now
 
 PDF_MAGIC = b"%PDF-"
 
@@ -44,6 +45,14 @@ class FinalReport:
         if status not in (ACCEPTED, RETURNED):
             raise ValueError(f"not a report decision: {status!r}")
         self.status, self.decided_by, self.decided_at, self.comment = (status, decided_by, decided_at, comment)
+
+    def withdraw(self) -> bool:
+        """The student left the CIM: a report still waiting for its decision is withdrawn (one
+        decided stays as decided). True when it was waiting."""
+        if self.status != SUBMITTED:
+            return False
+        self.status = WITHDRAWN
+        return True
 
 
 def _plain_filename(filename: str) -> str:

@@ -13,12 +13,15 @@ from services.ceremony.handlers.common import (
     find_ceremony,
     places_taken,
 )
+from shared import keyset
 from shared.db import utcnow
 from shared.events import BOOKING_CANCELLED, BOOKING_CHANGED, CEREMONY_CANCELLED, CEREMONY_CHANGED, CEREMONY_SCHEDULED
 from shared.permissions import Actor
 from shared.rpc.ceremony import CeremonyChange, CeremonyPlan
+from shared.rpc.paging import FIRST_PAGE, Page
 
 NO_REPORT = "none"
+LIST, CURSOR_FIELDS = "ceremonies", (keyset.aware_datetime, str)
 # What a booked student is told of: their time and place (capacity is the organiser's business).
 TOLD_TO_STUDENTS = ("starts_at", "location")
 
@@ -40,11 +43,15 @@ def schedule(uow, *, actor: Actor, request: CeremonyPlan) -> dict:
     return ceremony_view(ceremony, 0)
 
 
-def list_ceremonies(uow) -> list[dict]:
-    upcoming = uow.repo.upcoming_ceremonies(utcnow())
-    ids = [c.ceremony_id for c in upcoming]
+def list_ceremonies(uow, page: Page = FIRST_PAGE) -> dict:
+    """One page of the ceremonies to come, soonest first: {items, next_cursor}."""
+    position = keyset.decode_cursor(page.cursor, LIST, CURSOR_FIELDS) if page.cursor else None
+    rows = uow.repo.upcoming_ceremonies(utcnow(), position, page.limit)
+    cut = keyset.page_of(rows, page.limit, LIST, lambda c: (c.starts_at, c.ceremony_id))
+    ids = [c.ceremony_id for c in cut["items"]]
     taken, waiting = uow.repo.places_taken(ids), uow.repo.places_taken(ids, bookings.WAITING)
-    return [ceremony_view(c, taken.get(c.ceremony_id, 0), waiting.get(c.ceremony_id, 0)) for c in upcoming]
+    items = [ceremony_view(c, taken.get(c.ceremony_id, 0), waiting.get(c.ceremony_id, 0)) for c in cut["items"]]
+    return {"items": items, "next_cursor": cut["next_cursor"]}
 
 
 def change(uow, *, actor: Actor, ceremony_id: str, request: CeremonyChange) -> dict:

@@ -105,6 +105,7 @@ class Certificate:
     supersedes: str | None = None  # code of the version this one replaced
     reissue_reason: str | None = None
     superseded_at: datetime | None = None
+    status_index: int | None = None  # its revocation bit (status_list.py), given when it is stored
 
     @property
     def counted_activities(self) -> list[CountedActivity]:

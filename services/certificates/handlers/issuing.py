@@ -72,7 +72,9 @@ def issue_certificate(
 
 
 def _store_and_announce(uow, certificate: Certificate, pdf: bytes, public_base_url: str):
-    """The new version, its PDF and its Diploma Supplement line; both announced."""
+    """The new version (with its revocation bit), its PDF and its Diploma Supplement line; both
+    announced."""
+    certificate.status_index = uow.repo.next_status_index()
     uow.repo.add(certificate)
     uow.flush()  # the certificate row first: the document and the DS line refer to it
     uow.repo.add(

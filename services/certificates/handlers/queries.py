@@ -8,10 +8,12 @@ import zipfile
 
 from services.certificates.domain.certificates import SUPERSEDED
 from services.certificates.domain.codes import normalise_code
+from services.certificates.domain import status_list
 from services.certificates.domain.open_badges import open_badge
 from services.certificates.domain.supplement import DiplomaSupplementEntry
 from services.certificates.domain.verification import verification, verify_url
 from services.certificates.handlers.common import certificate_view
+from shared.db import utcnow
 from shared.errors import NotFound
 from shared.permissions import ADMIN, REGISTRAR, STUDENT, Actor, ensure_may_have_role
 
@@ -51,7 +53,7 @@ def badge_credential(uow, *, actor: Actor, public_base_url: str) -> dict:
     certificate = uow.repo.valid_for(_holder(actor))
     if certificate is None:
         raise NotFound("you have no valid CIM certificate")
-    return open_badge(certificate, public_base_url)
+    return open_badge(certificate, public_base_url, status_list.status_entry(certificate.status_index, public_base_url))
 
 
 # --- the public --------------------------------------------------------------------------------
@@ -67,6 +69,19 @@ def verify(uow, *, code: str, public_base_url: str | None = None) -> dict:
     if "superseded_by" in view and public_base_url:
         view["current_verify_url"] = verify_url(public_base_url, view["superseded_by"])
     return view
+
+
+def revocation_list(uow, *, list_number: str, public_base_url: str) -> dict:
+    """The revocation status list `list_number` (unsigned): a bit per certificate version, 1 for
+    a revoked or superseded one. List 1 always exists; a list beyond the one holding the highest
+    index handed out is unknown."""
+    number = int(list_number) if list_number.isascii() and list_number.isdigit() and len(list_number) <= 9 else 0
+    highest = uow.repo.highest_status_index()
+    if number < 1 or number > (1 if highest is None else status_list.list_position(highest)[0]):
+        raise NotFound("no such status list")
+    first, last = status_list.list_range(number)
+    bits = [index - first for index in uow.repo.status_set(first, last)]
+    return status_list.status_list_credential(number, bits, public_base_url=public_base_url, now=utcnow())
 
 
 # --- registrars and admins ---------------------------------------------------------------------

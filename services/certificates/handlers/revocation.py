@@ -9,11 +9,13 @@ from services.certificates.domain.certificates import Certificate
 from services.certificates.domain.reviews import REVOKE, review_decision, review_for_withdrawal
 from services.certificates.domain.verification import verification
 from services.certificates.handlers.common import certificate_by_code, review_view
+from shared import keyset
 from shared.db import utcnow
 from shared.errors import Conflict
 from shared.events import CERTIFICATE_REVOKED
 from shared.permissions import ADMIN, Actor, ensure_may_have_role
 from shared.rpc.certificates import ReviewDecision, Revocation
+from shared.rpc.paging import FIRST_PAGE, Page
 
 
 def revoke(uow, *, actor: Actor, code: str, request: Revocation) -> dict:
@@ -55,9 +57,14 @@ def flag_for_review(uow, data: dict) -> dict | None:
     return review_view(review, certificate)
 
 
-def list_reviews(uow, *, actor: Actor) -> list[dict]:
+def list_reviews(uow, *, actor: Actor, page: Page = FIRST_PAGE) -> dict:
+    """One page of the pending reviews, oldest first."""
     ensure_may_have_role(actor, ADMIN, doing="review certificates")
-    return [review_view(review, uow.repo.by_code(review.certificate_code)) for review in uow.repo.pending_reviews()]
+    position = keyset.decode_cursor(page.cursor, "reviews", (keyset.aware_datetime, str)) if page.cursor else None
+    rows = uow.repo.pending_reviews_page(position, page.limit)
+    cut = keyset.page_of(rows, page.limit, "reviews", lambda row: (row[0].requested_at, row[0].review_id))
+    items = [review_view(review, certificate) for review, certificate in cut["items"]]
+    return {"items": items, "next_cursor": cut["next_cursor"]}
 
 
 def decide_review(uow, *, actor: Actor, code: str, request: ReviewDecision) -> dict:

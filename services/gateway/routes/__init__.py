@@ -14,9 +14,10 @@ class Routes:
         return identity.acting().to_dict()
 
     def _student(self, identity: Identity) -> dict:
-        """The caller as a registered student (404 when they are not registered)."""
-        student = self.registration.find_student(identity.issuer, identity.subject)
-        return identity.acting(student_id=student["student_id"]).to_dict()
+        """The caller as a registered student (404 when they are not registered); the student id
+        from the process's short-lived memory (students.py) or else from registration."""
+        student_id = self.students.student_id(identity.issuer, identity.subject, self.registration.find_student)
+        return identity.acting(student_id=student_id).to_dict()
 
     def _staff(self, identity: Identity) -> dict:
         """The caller as staff; a coordinator with their programmes from the approvals directory."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.gateway.bodies import json_body
+from services.gateway.paging import page_query
 from services.gateway.routes import Routes
 from services.gateway.routing import ANY_ROLE, route
 from shared.permissions import ADMIN, STUDENT
@@ -19,7 +20,7 @@ from shared.rpc.activities import (
 class ActivitiesRoutes(Routes):
     @route("GET", "/v1/activity-types", roles=ANY_ROLE, response=ActivityTypeView(many=True))
     def activity_types(self, request, identity):
-        return 200, self.activities.list_activity_types()
+        return 200, self.activities.list_activity_types(page_query(request))
 
     @route(
         "PUT",
@@ -43,7 +44,7 @@ class ActivitiesRoutes(Routes):
     )
     def my_activity_versions(self, request, identity, activity_id):
         """Every version of the activity as submitted, each with its decision."""
-        return 200, self.activities.list_versions(self._student(identity), activity_id)
+        return 200, self.activities.list_versions(self._student(identity), activity_id, page_query(request))
 
     @route("POST", "/v1/me/activities", roles=(STUDENT,), body=ActivityRequest, response=ActivityView)
     def log_activity(self, request, identity):
@@ -52,7 +53,7 @@ class ActivitiesRoutes(Routes):
 
     @route("GET", "/v1/me/activities", roles=(STUDENT,), response=ActivityView(many=True))
     def my_activities(self, request, identity):
-        return 200, self.activities.list_activities(self._student(identity))
+        return 200, self.activities.list_activities(self._student(identity), page_query(request))
 
     @route("GET", "/v1/me/activities/<string:activity_id>", roles=(STUDENT,), response=ActivityView)
     def my_activity(self, request, identity, activity_id):

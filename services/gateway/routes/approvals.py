@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 from werkzeug.wrappers import Response
 
 from services.gateway.bodies import json_body
-from services.gateway.paging import PageQuery, next_page_headers
+from services.gateway.paging import PageQuery, next_page_headers, page_query
 from services.gateway.routes import Routes
 from services.gateway.routing import SOURCE, route
 from shared.permissions import ADMIN, COORDINATOR, STUDENT
@@ -40,6 +40,10 @@ _FORMAT = fields.String(
 
 
 class AuditQuery(PageQuery):
+    limit = fields.Integer(
+        validate=validate.Range(min=1, max=500),
+        metadata={"description": "page size, at most 500; the student's whole trail when absent (one student's)"},
+    )
     format = _FORMAT
 
 
@@ -219,7 +223,7 @@ class ApprovalsRoutes(Routes):
 
     @route("GET", "/v1/coordinators", roles=(ADMIN,), response=CoordinatorView(many=True))
     def coordinators(self, request, identity):
-        return 200, self.approvals.list_coordinators(self._staff(identity))
+        return 200, self.approvals.list_coordinators(self._staff(identity), page_query(request))
 
     @route(
         "PUT", "/v1/coordinators/<string:subject>", roles=(ADMIN,), body=CoordinatorRequest, response=CoordinatorView

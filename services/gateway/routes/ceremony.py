@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway.bodies import json_body
 from services.gateway.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from services.gateway.paging import page_query
 from services.gateway.routes import Routes
 from services.gateway.routing import ANY_ROLE, route
 from shared.errors import NotFound
@@ -98,7 +99,7 @@ class CeremonyRoutes(Routes):
 
     @route("GET", "/v1/ceremonies", roles=ANY_ROLE, response=CeremonyView(many=True))
     def ceremonies(self, request, identity):
-        return 200, self.ceremony.list_ceremonies()
+        return 200, self.ceremony.list_ceremonies(page_query(request))
 
     @route("POST", "/v1/ceremonies/<string:ceremony_id>/bookings", roles=(STUDENT,), response=BookingView)
     def book(self, request, identity, ceremony_id):

@@ -1,6 +1,6 @@
 """Routes answered by the certificates service.
 
-Public: the verification page and JSON, and the Open Badges key set. Guessing codes is slowed
+Public: the verification page and JSON, the Open Badges key set and revocation status list. Guessing codes is slowed
 down here: after too many unknown codes from one client in a window (`FailedLookups`, a counter
 in Redis) every look-up from it answers 429 with Retry-After until the window has passed.
 """
@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from services.gateway import ratelimit
 from services.gateway.bodies import json_body
 from services.gateway.errors import RateLimited
+from services.gateway.paging import page_query
 from services.gateway.routes import Routes
 from services.gateway.routing import route
 from shared.permissions import ADMIN, REGISTRAR, STUDENT
@@ -49,8 +50,8 @@ class CertificatesRoutes(Routes):
                 "content": {"text/html": {"schema": {"type": "string"}}},
             },
             429: {
-                "description": "too many unknown codes from this client lately: a "
-                "page asking to wait (see Retry-After)",
+                "description": "too many requests (a problem), or too many unknown codes from this "
+                "client lately (a page asking to wait); see Retry-After",
                 "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                 "content": {"text/html": {"schema": {"type": "string"}}},
             },
@@ -92,6 +93,23 @@ class CertificatesRoutes(Routes):
             json.dumps(self.certificates.jwks()),
             mimetype="application/json",
             headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @route("GET", "/v1/credentials/status/<string:list_number>", roles=None, produces="application/vc+jwt")
+    def revocation_status_list(self, request, identity, list_number):
+        """The revocation status list the Open Badges credentials point at (Bitstring Status List).
+
+        A BitstringStatusListCredential as a VC-JWT, signed with the badge key (see the JWKS): one
+        bit per certificate version, 1 once it is revoked or superseded by a re-issue. Cacheable
+        for the list's `ttl`; a revocation shows within that time."""
+        signed = self.certificates.status_list(list_number)
+        return Response(
+            signed["credential"],
+            mimetype=signed["media_type"],
+            headers={
+                "Cache-Control": f"public, max-age={signed['ttl_seconds']}, must-revalidate",
+                "X-Content-Type-Options": "nosniff",
+            },
         )
 
     @route("GET", "/v1/me/certificate/badge", roles=(STUDENT,), produces="application/vc+jwt")
@@ -154,7 +172,7 @@ class CertificatesRoutes(Routes):
     @route("GET", "/v1/certificates/reviews", roles=(ADMIN,), response=ReviewView(many=True))
     def certificate_reviews(self, request, identity):
         """Valid certificates flagged after one of their activities lost its approval."""
-        return 200, self.certificates.reviews(self._staff(identity))
+        return 200, self.certificates.reviews(self._staff(identity), page_query(request))
 
     @route(
         "POST",

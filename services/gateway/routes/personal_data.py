@@ -50,18 +50,31 @@ class PersonalDataRoutes(Routes):
             headers={"Content-Disposition": f'attachment; filename="{document["filename"]}"'},
         )
 
-    @route("POST", "/v1/me/withdrawal", roles=(STUDENT,), body=WithdrawalRequest, response=StudentView, status=200)
+    @route(
+        "POST",
+        "/v1/me/withdrawal",
+        roles=(STUDENT,),
+        body=WithdrawalRequest,
+        body_required=False,
+        response=StudentView,
+        status=200,
+    )
     def withdrawal(self, request, identity):
         """{reason?}: leave the CIM; undecided items are withdrawn, a booking released, a
         confirmation sent; what was issued stays."""
         body = json_body(request) if request.content_length else {}
-        return 200, self.registration.withdraw(self._person(identity), body)
+        try:
+            return 200, self.registration.withdraw(self._person(identity), body)
+        finally:
+            self.students.forget_person(identity.issuer, identity.subject)  # this replica at once
 
     @route("DELETE", "/v1/students/<string:student_id>/personal-data", roles=(ADMIN,), body=ErasureRequest, status=202)
     def erase(self, request, identity, student_id):
         """{reason}: erase the student's personal data in every service (what an issued
         certificate states stays); the report is at .../personal-data/erasure."""
-        return 202, self.registration.request_erasure(self._person(identity), student_id, json_body(request))
+        erasure = self.registration.request_erasure(self._person(identity), student_id, json_body(request))
+        self.students.forget_student(student_id)  # this replica at once, the others within the TTL
+        return 202, erasure
 
     @route("GET", "/v1/students/<string:student_id>/personal-data/erasure", roles=(ADMIN,))
     def erasure_report(self, request, identity, student_id):

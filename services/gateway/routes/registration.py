@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.gateway.bodies import json_body
+from services.gateway.paging import page_query
 from services.gateway.routes import Routes
 from services.gateway.routing import ANY_ROLE, route
 from shared.permissions import ADMIN, REGISTRAR, STUDENT
@@ -25,7 +26,7 @@ class RegistrationRoutes(Routes):
 
     @route("GET", "/v1/programmes", roles=ANY_ROLE, response=ProgrammeView(many=True))
     def programmes(self, request, identity):
-        return 200, self.registration.list_programmes()
+        return 200, self.registration.list_programmes(page_query(request))
 
     @route(
         "PUT",

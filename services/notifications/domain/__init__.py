@@ -2,8 +2,9 @@
 
 Where things are:
 - `kinds.py`: the kinds of message (notifications' own words; the service maps events to them);
-- `templates.py`: each kind's text, in English and Swedish;
-- `messages.py`: a message composed from its kind, data and recipient;
+- `messages.py`: a message composed from its kind, data and recipient (the words are template
+  files, `services/notifications/templates/`, rendered by an injected renderer);
+- `links.py`: where each kind of message leads in the web front-end;
 - `recipients.py`: whom we write to;
 - `delivery.py`: a message's states, the retry policy, the delivery log.
 """

@@ -1,7 +1,7 @@
 """Delivery rules: a message's states, how long to wait before trying again, the delivery log.
 
 A message is claimed (`sending`, committed) before it is handed to the mail server and its
-outcome recorded after (docs/decisions/0013-email-delivery-after-a-crash.md): a process that dies
+outcome recorded after (docs/decisions/0020-email-delivery-after-a-crash.md): a process that dies
 between the two leaves it `sending`; once `INTERRUPTED_AFTER` has passed it is sent again, with
 the same Message-ID, and the delivery log says so. At-least-once, never silently twice.
 """

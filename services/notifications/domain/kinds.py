@@ -1,7 +1,7 @@
 """The kinds of message notifications writes, in its own words (not the events that cause them).
 
-A kind names a template (`templates.py`) and is kept on each message; which event causes which
-kind is the service's business (`handlers.MESSAGE_KINDS`).
+A kind names a template folder (`services/notifications/templates/<kind>/`) and is kept on each
+message; which event causes which kind is the service's business (`handlers.MESSAGE_KINDS`).
 """
 
 WELCOME = "welcome"  # the registration is confirmed
@@ -23,3 +23,7 @@ BOOKING_CANCELLED = "booking-cancelled"  # the student cancelled their booking o
 CEREMONY_CANCELLED = "ceremony-cancelled"  # a booking lapsed because its ceremony was cancelled
 PRESENTATION_MISSED = "presentation-missed"  # a no-show: the student books again
 LEFT_THE_CIM = "left-the-cim"  # the student withdrew: what stays, what does not
+# the scheduled messages (the timer writes them, no single event causes them)
+COORDINATOR_DIGEST = "coordinator-digest"  # a coordinator's daily list of new items to decide
+REVIEW_REMINDER = "review-reminder"  # to a programme's coordinators: items waiting longer than the target
+GRADUATION_REMINDER = "graduation-reminder"  # to a student: graduation is near, the requirement not met

@@ -1,11 +1,14 @@
-"""The message an event causes: composed from its kind's template, in the recipient's language."""
+"""The message an event causes: its kind's template filled with the event's data, in the
+recipient's language, with a link to the page where they act on it.
+
+The words are in template files rendered by an adapter (services/notifications/templating.py);
+the domain decides which template, what it may name, and where the message leads.
+"""
 
 from __future__ import annotations
 
-import re
-import string
 import uuid
-from html import escape
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -21,11 +24,10 @@ from services.notifications.domain.delivery import (
     SENT,
     retry_delay,
 )
+from services.notifications.domain.links import link
+from services.notifications.domain.preferences import DEFAULT_LANGUAGE, LANGUAGES
 from services.notifications.domain.recipients import Recipient
-from services.notifications.domain.booking_templates import BOOKING_TEMPLATES, HELD
-from services.notifications.domain.templates import GREETING, SIGNATURE, TEMPLATES
 
-ALL_TEMPLATES = {**TEMPLATES, **BOOKING_TEMPLATES}
 # The messages about a booked (or waiting) ceremony: they name it, its time and place.
 ABOUT_A_CEREMONY = (
     kinds.CEREMONY_BOOKED,
@@ -35,7 +37,9 @@ ABOUT_A_CEREMONY = (
     kinds.BOOKING_CANCELLED,
 )
 
-DEFAULT_LANGUAGE = "en"
+# The scheduled messages to coordinators: they list waiting items (domain/schedule_messages.py).
+LISTS_OF_ITEMS = (kinds.COORDINATOR_DIGEST, kinds.REVIEW_REMINDER)
+
 CAMPUS_TIME = ZoneInfo("Europe/Stockholm")  # ceremonies happen on campus: say their local time
 
 MONTHS = {
@@ -92,6 +96,7 @@ class Message:
     created_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime | None
+    coordinator: str | None = None  # a coordinator's message (digest, reminder): their subject; no student_id
 
     def claim(self, now: datetime) -> bool:
         """Mark the message `sending` (committed before the hand-over), its claim expiring at
@@ -131,8 +136,26 @@ def format_when(moment: datetime, language: str) -> str:
     return f"{local.day} {month} {local.year} at {local:%H:%M} (Stockholm time)"
 
 
+def format_day(moment: datetime, language: str) -> str:
+    """The campus day of a moment: "5 March 2027", "5 mars 2027"."""
+    local = moment.astimezone(CAMPUS_TIME)
+    return f"{local.day} {MONTHS[language][local.month - 1]} {local.year}"
+
+
+def _listed(item, language: str) -> dict:
+    """A waiting item (schedule_messages.ListedItem) as a list names it; a report has no title
+    (the template calls it the final report)."""
+    return {
+        "student": item.student,
+        "programme": item.programme,
+        "title": item.title if item.kind == "activity" else None,
+        "since": format_day(item.waiting_since, language),
+    }
+
+
 def _values(kind: str, data: dict, language: str) -> dict:
-    """What a template may name, taken from the event's data."""
+    """What a template may name beyond `name` and `link`, taken from the event's data; a value
+    the event does not carry is None (a template says nothing of it)."""
     values = {"reason": data.get("comment")}
     if kind == kinds.WELCOME:
         values["programme"] = data["programme"][f"name_{language}"]
@@ -143,7 +166,7 @@ def _values(kind: str, data: dict, language: str) -> dict:
             when=format_when(ceremony["starts_at"], language),
             place=ceremony["location"],
             position=data.get("position"),
-            held=HELD[language].get(data.get("was"), HELD[language]["booked"]),
+            was=data.get("was") or "booked",  # what the student held: a place, or one in line
             reason=data.get("reason"),
         )
     elif kind == kinds.PRESENTATION_MISSED:
@@ -160,11 +183,17 @@ def _values(kind: str, data: dict, language: str) -> dict:
         values["reason"] = data["reason"]
     elif kind == kinds.CERTIFICATE_REVOKED:
         values.update(code=data["code"], reason=data["reason"])
+    elif kind in LISTS_OF_ITEMS:
+        values.update(
+            items=[_listed(item, language) for item in data["items"]],
+            count=data["count"],
+            more=data["count"] - len(data["items"]),  # the list is cut short: how many it leaves out
+            target=data.get("target_days"),
+        )
+    elif kind == kinds.GRADUATION_REMINDER:
+        year, month = (int(part) for part in data["expected_graduation"].split("-"))
+        values["graduation"] = f"{MONTHS[language][month - 1]} {year}"
     return values
-
-
-def _names(text: str) -> set[str]:
-    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
 
 
 def template_key(kind: str, data: dict) -> str:
@@ -176,51 +205,45 @@ def template_key(kind: str, data: dict) -> str:
     return kind
 
 
-def compose(kind: str, language: str, name: str, data: dict) -> tuple[str, str]:
-    """The subject and plain-text body telling `name` about an event, in their language."""
-    by_language = ALL_TEMPLATES.get(template_key(kind, data))
-    if by_language is None:
-        raise NoTemplate(f"no message is written for {kind}")
-    if language not in by_language:
-        language = DEFAULT_LANGUAGE
-    template = by_language[language]
-    values = _values(kind, data, language)
-    paragraphs = [GREETING[language].format(name=name)]
-    for paragraph in template.paragraphs:
-        if "reason" in _names(paragraph) and not values["reason"]:
-            continue
-        paragraphs.append(paragraph.format(**values))
-    paragraphs.append(SIGNATURE[language])
-    return template.subject.format(**values), "\n\n".join(paragraphs) + "\n"
+# render(template, language, context) -> (subject, plain-text body); NoTemplate when there is none
+Render = Callable[[str, str, dict], tuple[str, str]]
 
 
-_URL = re.compile(r"https?://[^\s<>\"]+")
+@dataclass(frozen=True)
+class Composer:
+    """What writing a message needs from outside the domain: the templates' renderer and the
+    address of the web front-end the message links to."""
 
+    render: Render
+    web_url: str
 
-def html_body(text: str, language: str) -> str:
-    """The HTML part of a message: its plain text, escaped, paragraph by paragraph, with each
-    address a link (the student's own words stay text: escaping comes first)."""
-
-    def paragraph(block: str) -> str:
-        lines = [
-            _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escape(line)) for line in block.split("\n")
-        ]
-        return "<p>" + "<br>\n".join(lines) + "</p>"
-
-    blocks = [b for b in text.strip().split("\n\n") if b.strip()]
-    return (
-        f'<!doctype html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
-        f"</head><body>\n" + "\n".join(paragraph(b) for b in blocks) + "\n</body></html>\n"
-    )
+    def compose(self, kind: str, language: str, name: str | None, data: dict) -> tuple[str, str]:
+        """The subject and plain-text body telling `name` about an event, in their language (a
+        coordinator's message may have no name: the directory may not hold it)."""
+        template = template_key(kind, data)
+        address = link(template, data, self.web_url)
+        if address is None:
+            raise NoTemplate(f"no message is written for {kind}")
+        if language not in LANGUAGES:
+            language = DEFAULT_LANGUAGE
+        context = {**_values(kind, data, language), "name": name, "link": address}
+        return self.render(template, language, context)
 
 
 def new_message(
-    *, event_id: str, kind: str, recipient: Recipient, data: dict, now: datetime, language: str | None = None
+    *,
+    event_id: str,
+    kind: str,
+    recipient: Recipient,
+    data: dict,
+    now: datetime,
+    composer: Composer,
+    language: str | None = None,
 ) -> Message:
     """The message an event causes, addressed as the recipient's details stand now, in
     `language` when the student chose one in their preferences."""
     language = language or recipient.language
-    subject, body = compose(kind, language, recipient.name, data)
+    subject, body = composer.compose(kind, language, recipient.name, data)
     return Message(
         message_id=str(uuid.uuid4()),
         event_id=event_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.activities.domain.activities import Activity
 from services.activities.domain.catalogue import ActivityType, seed_activity_types
+from tests.unit.fakes import after
 
 
 class FakeActivitiesRepository:
@@ -18,8 +19,15 @@ class FakeActivitiesRepository:
     def activity_types(self):
         return sorted(self.types.values(), key=lambda t: t.code)
 
+    def activity_types_page(self, position, limit):
+        return after(self.types.values(), lambda t: (t.code,), position, limit)
+
     def activity(self, activity_id):
         return self.activities.get(activity_id)
+
+    def activities_page(self, student_id, position, limit):
+        mine = (a for a in self.activities.values() if a.student_id == student_id)
+        return after(mine, lambda a: (a.created_at, a.activity_id), position, limit)
 
     def lock_student(self, student_id):
         pass  # one thread of control here

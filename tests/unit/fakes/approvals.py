@@ -13,6 +13,7 @@ from services.approvals.domain.eligibility import Evaluation
 from services.approvals.domain.statuses import ACCEPTED, PENDING, WITHDRAWN
 from services.approvals.domain.students import IssuedCertificate, Presentation, Report, Student
 from shared.errors import Conflict
+from tests.unit.fakes import after
 
 # Where `add` keeps each kind of object, and the attribute that is its key.
 _TABLES = {
@@ -37,6 +38,8 @@ class FakeApprovalsRepository:
         self.decisions: list[Decision] = []
         self.evaluations: list[Evaluation] = []
         self.entries: list[AuditEntry] = []
+        self.funnel_journeys: dict[str, dict] = {}
+        self.summary: dict[tuple, int] = {}
         self._seq = count(1)
 
     def student(self, student_id):
@@ -56,6 +59,9 @@ class FakeApprovalsRepository:
 
     def coordinator(self, subject):
         return self.coordinators_by_subject.get(subject)
+
+    def coordinators_page(self, position, limit):
+        return after(self.coordinators_by_subject.values(), lambda c: (c.subject,), position, limit)
 
     def coordinators(self):
         return sorted(self.coordinators_by_subject.values(), key=lambda c: c.subject)
@@ -97,30 +103,53 @@ class FakeApprovalsRepository:
             found[item["programme"]] = (count + 1, min(oldest, item["submitted_at"]))
         return found
 
-    def funnel_rows(self, programmes, now):
-        rows = []
-        for code in programmes:
-            journeys = []
-            for s in self.students_by_id.values():
-                if s.programme_code != code or s.status == WITHDRAWN:
-                    continue
-                journey = {"registered": s.registered_at or now}
-                for e in self.evaluations:
-                    if e.student_id == s.student_id:
-                        journey[e.outcome] = e.evaluated_at
-                accepted = [
-                    d.decided_at
-                    for d in self.decisions
-                    if d.student_id == s.student_id and d.kind == REPORT and d.decision == ACCEPTED
-                ]
-                journey["report_accepted"] = max(accepted) if accepted else None
-                presentation = self.presentations.get(s.student_id)
-                journey["presented"] = presentation.recorded_at if presentation else None
-                certificate = self.certificates.get(s.student_id)
-                journey["certificate_issued"] = certificate.issued_at if certificate else None
-                journeys.append(journey)
-            rows += funnel.funnel(code, journeys)
-        return rows
+    def journey(self, student_id):
+        s = self.students_by_id.get(student_id)
+        if s is None or s.status == WITHDRAWN:
+            return None
+        journey = dict.fromkeys(funnel.FUNNEL_STAGES)
+        journey.update(programme=s.programme_code, registered=s.registered_at)
+        for e in self.evaluations:
+            if e.student_id == student_id and e.outcome in journey:
+                journey[e.outcome] = e.evaluated_at
+        accepted = [
+            d.decided_at
+            for d in self.decisions
+            if d.student_id == student_id and d.kind == REPORT and d.decision == ACCEPTED
+        ]
+        journey["report_accepted"] = max(accepted) if accepted else None
+        presentation = self.presentations.get(student_id)
+        journey["presented"] = presentation.recorded_at if presentation else None
+        certificate = self.certificates.get(student_id)
+        journey["certificate_issued"] = certificate.issued_at if certificate else None
+        return journey
+
+    def counted_journey(self, student_id):
+        return self.funnel_journeys.get(student_id)
+
+    def count_journey(self, student_id, journey, delta):
+        self.funnel_journeys.pop(student_id, None)
+        if journey is not None:
+            self.funnel_journeys[student_id] = dict(journey)
+        for key, n in delta.items():
+            self.summary[key] = self.summary.get(key, 0) + n
+
+    def forget_funnel(self):
+        self.funnel_journeys.clear()
+        self.summary.clear()
+
+    def all_journeys(self):
+        return [(i, j) for i in sorted(self.students_by_id) if (j := self.journey(i)) is not None]
+
+    def funnel_summary(self, programmes):
+        found = {code: {} for code in programmes}
+        for (code, stage, bucket), n in self.summary.items():
+            if code in found and n > 0:
+                found[code][(stage, bucket)] = n
+        return found
+
+    def funnel_programmes(self):
+        return {code for (code, stage, _), n in self.summary.items() if stage == funnel.FUNNEL_STAGES[0] and n > 0}
 
     def programme_codes(self):
         codes = {s.programme_code for s in self.students_by_id.values()}

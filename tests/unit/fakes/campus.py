@@ -17,18 +17,20 @@ class FakeCampusRepository:
         else:
             raise TypeError(f"the campus repository keeps no {type(obj).__name__} by add()")
 
-    def add_once(self, entry: InboundEvent) -> bool:
-        if self.received(entry.source, entry.event_id) is not None:
-            return False
-        entry.id = len(self.entries) + 1
-        self.entries.append(entry)
-        return True
+    def add_new(self, entries: list[InboundEvent]) -> list[InboundEvent]:
+        added = []
+        for entry in entries:
+            if self.received(entry.source, entry.event_id) is None:
+                entry.id = len(self.entries) + 1
+                self.entries.append(entry)
+                added.append(entry)
+        return added
+
+    def people_by_subject(self, issuer, subjects):
+        return {p.subject: p for p in self.persons.values() if p.issuer == issuer and p.subject in set(subjects)}
 
     def person(self, student_id):
         return self.persons.get(student_id)
-
-    def person_by_subject(self, issuer, subject):
-        return next((p for p in self.persons.values() if (p.issuer, p.subject) == (issuer, subject)), None)
 
     def people(self, issuer):
         return [p for p in self.persons.values() if p.issuer == issuer]
@@ -37,7 +39,8 @@ class FakeCampusRepository:
         return next((e for e in self.entries if (e.source, e.event_id) == (source, event_id)), None)
 
     def waiting_for(self, student_ref, lock=True):
-        return [e for e in self.entries if e.student_ref == student_ref and e.status == WAITING]
+        found = [e for e in self.entries if e.student_ref == student_ref and e.status == WAITING]
+        return sorted(found, key=lambda e: (e.received_at, e.id))
 
     def waiting_before(self, moment, limit=500):
         return [e for e in self.entries if e.status == WAITING and e.received_at < moment][:limit]

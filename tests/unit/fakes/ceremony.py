@@ -9,6 +9,7 @@ from services.ceremony.domain.ceremonies import Ceremony
 from services.ceremony.domain.presentations import Presentation
 from services.ceremony.domain.reports import FinalReport
 from services.ceremony.domain.requirement import RequirementLapse, RequirementMet
+from tests.unit.fakes import after
 
 
 class FakeCeremonyRepository:
@@ -49,8 +50,9 @@ class FakeCeremonyRepository:
     def ceremony(self, ceremony_id, lock=False):
         return self.ceremonies.get(ceremony_id)
 
-    def upcoming_ceremonies(self, now):
-        return sorted((c for c in self.ceremonies.values() if c.is_upcoming(now)), key=lambda c: c.starts_at)
+    def upcoming_ceremonies(self, now, position=None, limit=100):
+        upcoming = (c for c in self.ceremonies.values() if c.is_upcoming(now))
+        return after(upcoming, lambda c: (c.starts_at, c.ceremony_id), position, limit)
 
     def places_taken(self, ceremony_ids, status=BOOKED):
         counts = Counter(b.ceremony_id for b in self.bookings if b.ceremony_id in ceremony_ids and b.status == status)

@@ -6,6 +6,7 @@ from services.certificates.domain.certificates import VALID, Certificate, Certif
 from services.certificates.domain.degrees import Degree
 from services.certificates.domain.reviews import CertificateReview
 from services.certificates.domain.supplement import DiplomaSupplementEntry
+from tests.unit.fakes import after
 
 
 class FakeCertificatesRepository:
@@ -52,11 +53,30 @@ class FakeCertificatesRepository:
     def ceremony_known(self, ceremony_id):
         return any(c.ceremony_id == ceremony_id for c in self.certificates.values())
 
+    def pending_reviews_page(self, position, limit):
+        pending = (r for r in self.reviews if r.pending)
+        rows = after(pending, lambda r: (r.requested_at, r.review_id), position, limit)
+        return [(r, self.certificates.get(r.certificate_id)) for r in rows]
+
     def pending_reviews(self, certificate_id=None):
         return sorted(
             (r for r in self.reviews if r.pending and certificate_id in (None, r.certificate_id)),
             key=lambda r: r.requested_at,
         )
+
+    def next_status_index(self):
+        highest = self.highest_status_index()
+        return 0 if highest is None else highest + 1
+
+    def highest_status_index(self):
+        return max((c.status_index for c in self.certificates.values() if c.status_index is not None), default=None)
+
+    def status_set(self, first, last):
+        return [
+            c.status_index
+            for c in self.certificates.values()
+            if c.status_index is not None and first <= c.status_index <= last and c.state != VALID
+        ]
 
     def add(self, obj):
         if isinstance(obj, Certificate):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from services.notifications.domain.delivery import PENDING, SENDING, DeliveryAttempt
+from services.notifications.domain.directory import DirectoryEntry
 from services.notifications.domain.messages import Message
 from services.notifications.domain.preferences import Preference
 from services.notifications.domain.recipients import Recipient
+from services.notifications.domain.waiting import WaitingItem
+from tests.unit.fakes.notifications_schedule import FakeScheduleRepository
 
 
-class FakeNotificationsRepository:
+class FakeNotificationsRepository(FakeScheduleRepository):
     def __init__(self):
+        self._init_schedule()
         self.recipients: dict[str, Recipient] = {}
         self.messages: dict[str, Message] = {}
         self.delivery_log: list[DeliveryAttempt] = []
@@ -55,5 +59,9 @@ class FakeNotificationsRepository:
             self.preferences[(obj.issuer, obj.subject)] = obj
         elif isinstance(obj, DeliveryAttempt):
             self.delivery_log.append(obj)
+        elif isinstance(obj, DirectoryEntry):
+            self.directory_entries[obj.subject] = obj
+        elif isinstance(obj, WaitingItem):
+            self.items[obj.item_id] = obj
         else:
             raise TypeError(f"the notifications repository keeps no {type(obj).__name__}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.registration import domain
+from tests.unit.fakes import after
 
 
 class FakeRegistrationRepository:
@@ -12,6 +13,9 @@ class FakeRegistrationRepository:
 
     def programme(self, code):
         return self.programmes_by_code.get(code)
+
+    def programmes_page(self, position, limit):
+        return after(self.programmes_by_code.values(), lambda p: (p.code,), position, limit)
 
     def programmes(self):
         return sorted(self.programmes_by_code.values(), key=lambda p: p.code)

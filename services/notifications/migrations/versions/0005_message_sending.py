@@ -1,16 +1,16 @@
 """message sending
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02 03:10:00.000000
 
-A message is claimed (`sending`) before it is handed to the mail server (decision 0013).
+A message is claimed (`sending`) before it is handed to the mail server (decision 0020).
 """
 from alembic import op
 
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
