@@ -25,7 +25,7 @@ from services.notifications.domain.messages import new_message
 from shared.db import utcnow
 from tests.fakes import FakeUnitOfWork
 from tests.unit.fakes.notifications import FakeNotificationsRepository
-from tests.unit.test_notifications_domain import DECISION, NOW, recipient
+from tests.unit.test_notifications_domain import COMPOSER, DECISION, NOW, recipient
 from tests.unit.test_notifications_handlers import Mailbox, register, units_of_work
 
 
@@ -39,7 +39,9 @@ def uow():
 
 
 def test_a_claim_marks_the_message_sending_until_its_claim_expires():
-    message = new_message(event_id="e-1", kind=kinds.ACTIVITY_APPROVED, recipient=recipient(), data=DECISION, now=NOW)
+    message = new_message(
+        event_id="e-1", kind=kinds.ACTIVITY_APPROVED, recipient=recipient(), data=DECISION, now=NOW, composer=COMPOSER
+    )
     assert message.claim(NOW) is False
     assert (message.status, message.attempts, message.next_attempt_at) == (SENDING, 0, NOW + INTERRUPTED_AFTER)
     message.delivery_failed("451 try later", NOW)
@@ -47,7 +49,9 @@ def test_a_claim_marks_the_message_sending_until_its_claim_expires():
 
 
 def test_claiming_a_message_still_sending_counts_the_interrupted_try_and_gives_up_after_the_last():
-    message = new_message(event_id="e-1", kind=kinds.ACTIVITY_APPROVED, recipient=recipient(), data=DECISION, now=NOW)
+    message = new_message(
+        event_id="e-1", kind=kinds.ACTIVITY_APPROVED, recipient=recipient(), data=DECISION, now=NOW, composer=COMPOSER
+    )
     message.claim(NOW)
     assert message.claim(NOW + INTERRUPTED_AFTER) is True
     assert (message.status, message.attempts, message.last_error) == (SENDING, 1, INTERRUPTED)
