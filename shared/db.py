@@ -97,7 +97,7 @@ def service_metadata() -> sa.MetaData:
     return metadata
 
 
-def create_engine(url: str) -> sa.Engine:
+def create_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> sa.Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -112,7 +112,7 @@ def create_engine(url: str) -> sa.Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def insert_rows(session: Session, table: sa.Table, rows: list[dict], conflict=(), returning=()) -> list:

@@ -79,7 +79,9 @@ class Database(DependencyProvider):
     def setup(self):
         note_service(self.container.service_name)
         self.settings = load_settings(self.container.service_name, self.container.config)
-        self.engine = create_engine(self.settings.database_url)
+        self.engine = create_engine(
+            self.settings.database_url, pool_size=self.settings.db_pool_size, max_overflow=self.settings.db_max_overflow
+        )
         self.session_factory = make_session_factory(self.engine)
         self.relay = OutboxRelay(
             self.engine,

@@ -63,10 +63,30 @@ class SafeQueueConsumer(QueueConsumer):
 
     def _undecodable(self, provider, message, exc):
         log.error("undecodable message on %s: %s", provider.queue.name, exc)
-        provider.failures.dead_letter(message, provider.queue.name, f"undecodable message: {exc}", 1)
+        try:
+            provider.failures.dead_letter(message, provider.queue.name, f"undecodable message: {exc}", 1)
+        except Exception:
+            log.exception("could not dead-letter an undecodable message; requeueing it")
+            self.requeue_message(message)
+            return
         metrics.message_failed(provider.container.service_name, provider.method_name)
         metrics.message_dead_lettered(provider.container.service_name, provider.method_name, "undecodable")
-        message.ack()
+        self.ack_message(message)
+
+    # nameko catches only amqp's ConnectionError here; a socket the broker's restart reset raises
+    # OSError, and an exception in a worker's result handler kills the container. The message
+    # is safe either way: unacknowledged on a broken connection, the broker delivers it again.
+    def ack_message(self, message):
+        try:
+            super().ack_message(message)
+        except Exception as exc:
+            log.warning("message not acknowledged (%s): the broker delivers it again", exc)
+
+    def requeue_message(self, message):
+        try:
+            super().requeue_message(message)
+        except Exception as exc:
+            log.warning("message not requeued (%s): the broker delivers it again", exc)
 
 
 class FailureRouter(SharedExtension):

@@ -15,7 +15,7 @@ import logging
 
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
+from shared.rpc_entrypoint import rpc
 from nameko.timer import timer
 
 from shared import event_retention, personal_records

@@ -42,6 +42,10 @@ _SPEC = {
     "ingest_batch": ("CIM_INGEST_BATCH", "200"),
     "ingest_linger_ms": ("CIM_INGEST_LINGER_MS", "50"),
     "render_timeout_s": ("CIM_RENDER_TIMEOUT_S", "60"),
+    # PostgreSQL connections per service process: kept open, and opened beyond that under load
+    # (a process runs up to max_workers workers, 10 by default, each holding one while it works)
+    "db_pool_size": ("CIM_DB_POOL_SIZE", "10"),
+    "db_max_overflow": ("CIM_DB_MAX_OVERFLOW", "10"),
     "max_upload_bytes": ("CIM_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)),
     # (policy) a student cancels a ceremony booking until this many days before it
     "ceremony_cancellation_days": ("CIM_CEREMONY_CANCELLATION_DAYS", "7"),
@@ -76,6 +80,8 @@ class Settings:
     ingest_batch: int
     ingest_linger_ms: int
     render_timeout_s: int
+    db_pool_size: int
+    db_max_overflow: int
     max_upload_bytes: int
     ceremony_cancellation_days: int
     review_target_days: int

@@ -1,6 +1,6 @@
 """Approvals as a nameko service: validate, call one use case, return a dump."""
 
-from nameko.rpc import rpc
+from shared.rpc_entrypoint import rpc
 
 from services.approvals import personal_data
 from services.approvals.handlers import consumers, coordinators, decisions, queries

@@ -7,7 +7,7 @@ Off the campus exchanges the events come in batches (shared.campus.amqp): one un
 
 import logging
 
-from nameko.rpc import rpc
+from shared.rpc_entrypoint import rpc
 from nameko.timer import timer
 
 from services.campus import handlers, personal_data

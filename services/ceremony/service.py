@@ -3,7 +3,7 @@
 import base64
 from datetime import timedelta
 
-from nameko.rpc import rpc
+from shared.rpc_entrypoint import rpc
 
 from services.ceremony import handlers, personal_data
 from services.ceremony.roster_pdf import render_in_child

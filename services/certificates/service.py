@@ -6,7 +6,7 @@ holds a transaction open.
 
 from functools import partial
 
-from nameko.rpc import rpc
+from shared.rpc_entrypoint import rpc
 
 from services.certificates import badge, personal_data
 from services.certificates.handlers import issuing, queries, revocation

@@ -1,8 +1,8 @@
 """Notifications' use cases: keep recipients, write messages for events, deliver them.
 
 A use case never commits: its unit of work commits when the caller's `with` block ends.
-Delivery opens one unit of work per message (from the factory it is given), so each message's
-lock and outcome are committed on their own.
+Delivery opens units of work of its own per message (from the factory it is given): the claim
+and the outcome commit on their own, and no transaction is open while the mail server has it.
 """
 
 from __future__ import annotations
@@ -122,12 +122,15 @@ def welcome(uow, data: dict, *, event_id: str, kind: str, composer: Composer) ->
 
 
 def deliver_due(unit_of_work, send, *, only: str | None = None, batch: int = 50) -> int:
-    """Hand pending messages whose time has come to `send`, one unit of work each.
+    """Hand pending messages whose time has come to `send`; returns how many were sent.
 
-    `unit_of_work()` opens a fresh one per message: the message stays locked while it is
-    handed over, and its outcome commits before the next is taken. `send(message)` raises
-    DeliveryFailed when the server does not take it. A server that does not answer ends the
-    pass: the rest would fail the same way. Returns how many were sent.
+    Each message is claimed in a unit of work of its own (`sending`, committed: no other pass
+    or replica takes it), handed to `send(message)` outside any transaction, and its outcome
+    recorded in another. A pass that dies between the hand-over and the record leaves the
+    message `sending`; once its claim has expired, a later pass sends it again with the same
+    Message-ID and logs the interrupted attempt (docs/decisions/0013-...). `send` raises
+    DeliveryFailed when the server does not take it; a server that does not answer ends the
+    pass: the rest would fail the same way.
     """
     tried: set[str] = set()
     sent = 0
@@ -137,7 +140,11 @@ def deliver_due(unit_of_work, send, *, only: str | None = None, batch: int = 50)
             if message is None:
                 break
             tried.add(message.message_id)
-            failure = _hand_over(uow, message, send)
+            if not _claim(uow, message):
+                continue
+        failure = _hand_over(message, send)
+        with unit_of_work() as uow:
+            message = _record(uow, message.message_id, failure)
         if failure is None:
             sent += 1
             continue
@@ -147,18 +154,40 @@ def deliver_due(unit_of_work, send, *, only: str | None = None, batch: int = 50)
     return sent
 
 
-def _hand_over(uow, message: Message, send) -> DeliveryFailed | None:
-    """One try to send `message`, recorded on it and in the log; the failure, if it failed."""
+def _claim(uow, message: Message) -> bool:
+    """Claim `message` for one hand-over; False if it is given up instead (interrupted too often)."""
+    now = utcnow()
+    if message.claim(now):
+        uow.repo.add(log_attempt(message, now, interrupted=True))
+        log.warning(
+            "message %s (%s) to student %s: an earlier hand-over was interrupted; %s",
+            message.message_id,
+            message.kind,
+            message.student_id,
+            "given up" if message.status == FAILED else "sending it again with the same Message-ID",
+        )
+    return message.status != FAILED
+
+
+def _hand_over(message: Message, send) -> DeliveryFailed | None:
+    """One try to send `message`; the failure, if it failed."""
     try:
         send(message)
     except DeliveryFailed as exc:
-        now = utcnow()
-        message.delivery_failed(str(exc)[:2000], now, permanent=exc.permanent)
-        uow.repo.add(log_attempt(message, now))
         return exc
-    message.delivered(utcnow())
-    uow.repo.add(log_attempt(message, message.sent_at))
     return None
+
+
+def _record(uow, message_id: str, failure: DeliveryFailed | None) -> Message:
+    """The try's outcome, on the message and in the log."""
+    message = uow.repo.message(message_id, lock=True)
+    now = utcnow()
+    if failure is None:
+        message.delivered(now)
+    else:
+        message.delivery_failed(str(failure)[:2000], now, permanent=failure.permanent)
+    uow.repo.add(log_attempt(message, now))
+    return message
 
 
 def _log_failure(message: Message, exc: DeliveryFailed):

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from services.notifications.domain.delivery import PENDING, DeliveryAttempt
+from services.notifications.domain.delivery import PENDING, SENDING, DeliveryAttempt
 from services.notifications.domain.messages import Message
 from services.notifications.domain.preferences import Preference
 from services.notifications.domain.directory import DirectoryEntry
@@ -68,7 +68,7 @@ messages = sa.Table(
     sa.Column("sent_at", UTCDateTime, nullable=True),
     sa.Column("next_attempt_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("event_id", "kind", name="uq_messages_event_kind"),
-    sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+    sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
     sa.Index("ix_messages_due", "status", "next_attempt_at"),
     info=classified(
         erasure="the student's messages keep their ids and status; address, subject and body are blanked",
@@ -260,15 +260,18 @@ class Repository(ScheduleRepository):
             )
         )
 
-    def next_due(self, now: datetime, *, skip: set[str], only: str | None = None) -> Message | None:
-        """The next pending message whose time has come, locked; others' locked rows are skipped.
+    def message(self, message_id: str, lock: bool = False) -> Message | None:
+        return self.session.get(Message, message_id, with_for_update=lock or None)
 
-        The lock lasts while the message is handed to the mail server, so the timer and the
-        worker that wrote the message (or two replicas) never send it twice.
+    def next_due(self, now: datetime, *, skip: set[str], only: str | None = None) -> Message | None:
+        """The next message whose time has come (pending, or `sending` with its claim expired),
+        locked; others' locked rows are skipped. The lock lasts until the claim commits; the
+        claim (status `sending`) keeps the timer, the worker that wrote the message and other
+        replicas off it while it is handed to the mail server.
         """
         query = (
             sa.select(Message)
-            .where(Message.status == PENDING, Message.next_attempt_at <= now)
+            .where(Message.status.in_((PENDING, SENDING)), Message.next_attempt_at <= now)
             .order_by(Message.next_attempt_at, Message.message_id)
             .limit(1)
             .with_for_update(skip_locked=True)

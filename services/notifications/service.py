@@ -9,11 +9,12 @@ import logging
 from datetime import datetime
 from functools import partial
 
+import eventlet
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import Timer, timer
 
 from services.notifications import copies, handlers, personal_data, scheduled
+from services.notifications.domain.delivery import HAND_OVER_LIMIT, DeliveryFailed
 from services.notifications.domain.schedule import parse_targets
 from services.notifications.mail import Mailer
 from services.notifications.orm import Repository
@@ -21,6 +22,7 @@ from services.notifications.templating import MessageComposer
 from shared.db import utcnow
 from shared.dependencies import Database
 from shared.errors import EXPECTED, Invalid
+from shared.rpc_entrypoint import rpc
 from shared.events import (
     ACTIVITY_APPROVAL_WITHDRAWN,
     ACTIVITY_APPROVED,
@@ -205,7 +207,15 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
 
     @timer(interval=RETRY_INTERVAL_S)
     def deliver_due(self):
-        handlers.deliver_due(self.db.unit_of_work, self.mailer.send)
+        handlers.deliver_due(self.db.unit_of_work, self._send)
+
+    def _send(self, message):
+        """The mailer's hand-over, cut off after HAND_OVER_LIMIT, so that a claim older than
+        INTERRUPTED_AFTER belongs to no attempt still running (domain/delivery.py)."""
+        limit = HAND_OVER_LIMIT.total_seconds()
+        cut_off = DeliveryFailed(f"the hand-over took longer than {limit:.0f}s", unreachable=True)
+        with eventlet.Timeout(limit, cut_off):
+            self.mailer.send(message)
 
     def _write_and_send(self, event, write=handlers.write_message):
         kind = handlers.MESSAGE_KINDS[event.event_type]
@@ -213,7 +223,7 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
         if message_id is None:  # a duplicate: its message exists already
             return
         try:
-            handlers.deliver_due(self.db.unit_of_work, self.mailer.send, only=message_id)
+            handlers.deliver_due(self.db.unit_of_work, self._send, only=message_id)
         except Exception:  # the event is handled and the message safe; the timer will send it
             log.exception("could not deliver message %s now; it stays pending", message_id)
 

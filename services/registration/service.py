@@ -1,6 +1,6 @@
 """Registration as a nameko service: validate, call one use case, return a dump."""
 
-from nameko.rpc import rpc
+from shared.rpc_entrypoint import rpc
 
 from services.registration import handlers, personal_data
 from services.registration.orm import Repository

@@ -182,6 +182,10 @@ def _platform(tmp_path_factory, on_sqlite: bool, queue_type: str | None = None, 
         "CIM_RETRY_DELAY_MS": "500",
         "CIM_RETRY_LIMIT": "8",
         "CIM_OUTBOX_POLL_MS": "200",
+        # 7 processes with a database x (2 + 3) connections at most: a platform takes 35 of
+        # PostgreSQL's 100 (its default max_connections), two at once (the fault suite's) 70
+        "CIM_DB_POOL_SIZE": "2",
+        "CIM_DB_MAX_OVERFLOW": "3",
         # the university's issuer (a local stand-in) beside the development one
         "CIM_OIDC_ISSUER": issuer.url,
         "CIM_OIDC_AUDIENCE": OIDC_AUDIENCE,

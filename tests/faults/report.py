@@ -18,6 +18,7 @@ COLUMNS = [
     "processed",
     "lost",
     "duplicated",
+    "resent",
     "dead_lettered",
     "poison",
     "seconds",

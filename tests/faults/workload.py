@@ -17,6 +17,7 @@ import requests
 
 from cim import journey
 from services.gateway.auth import issue_dev_token
+from tests.builders import GRADUATION
 
 RIDE_OUT_S = 240  # how long one call keeps retrying while a service is down or restarting
 TRANSIENT = (429, 500, 502, 503, 504)
@@ -149,7 +150,7 @@ class Batch:
             "/v1/registrations",
             201,
             done=lambda: _answer(student, "/v1/me", lambda b: b.get("student_id")),
-            json={"programme": "MBIOM", "expected_graduation": "2027-06", "language": "en"},
+            json={"programme": "MBIOM", "expected_graduation": GRADUATION, "language": "en"},
         )
         student_id = me["student_id"]
         activity_ids = []

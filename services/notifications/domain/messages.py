@@ -14,7 +14,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.notifications.domain import kinds
-from services.notifications.domain.delivery import FAILED, MAX_ATTEMPTS, PENDING, SENT, retry_delay
+from services.notifications.domain.delivery import (
+    FAILED,
+    INTERRUPTED,
+    INTERRUPTED_AFTER,
+    MAX_ATTEMPTS,
+    PENDING,
+    SENDING,
+    SENT,
+    retry_delay,
+)
 from services.notifications.domain.links import link
 from services.notifications.domain.preferences import DEFAULT_LANGUAGE, LANGUAGES
 from services.notifications.domain.recipients import Recipient
@@ -89,6 +98,21 @@ class Message:
     next_attempt_at: datetime | None
     coordinator: str | None = None  # a coordinator's message (digest, reminder): their subject; no student_id
 
+    def claim(self, now: datetime) -> bool:
+        """Mark the message `sending` (committed before the hand-over), its claim expiring at
+        `next_attempt_at`. True if an earlier claim had expired: that try was interrupted, it
+        counts as an attempt, and this one sends the message again (it may have arrived); after
+        the last attempt the message is given up (`failed`) instead."""
+        interrupted = self.status == SENDING
+        if interrupted:
+            self.attempts += 1
+            self.last_error = INTERRUPTED
+            if self.attempts >= MAX_ATTEMPTS:  # a message that dies with its sender every time
+                self.status, self.next_attempt_at = FAILED, None
+                return interrupted
+        self.status, self.next_attempt_at = SENDING, now + INTERRUPTED_AFTER
+        return interrupted
+
     def delivered(self, now: datetime):
         self.status, self.sent_at, self.next_attempt_at = SENT, now, None
         self.attempts += 1
@@ -101,7 +125,7 @@ class Message:
         if permanent or self.attempts >= MAX_ATTEMPTS:
             self.status, self.next_attempt_at = FAILED, None
         else:
-            self.next_attempt_at = now + retry_delay(self.attempts)
+            self.status, self.next_attempt_at = PENDING, now + retry_delay(self.attempts)
 
 
 def format_when(moment: datetime, language: str) -> str:

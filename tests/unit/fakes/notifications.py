@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifications.domain.delivery import PENDING, DeliveryAttempt
+from services.notifications.domain.delivery import PENDING, SENDING, DeliveryAttempt
 from services.notifications.domain.directory import DirectoryEntry
 from services.notifications.domain.messages import Message
 from services.notifications.domain.preferences import Preference
@@ -34,11 +34,14 @@ class FakeNotificationsRepository(FakeScheduleRepository):
             key=lambda m: (m.created_at, m.message_id),
         )
 
+    def message(self, message_id, lock=False):
+        return self.messages.get(message_id)
+
     def next_due(self, now, *, skip, only=None):
         due = [
             m
             for m in self.messages.values()
-            if m.status == PENDING
+            if m.status in (PENDING, SENDING)
             and m.next_attempt_at <= now
             and m.message_id not in skip
             and only in (None, m.message_id)

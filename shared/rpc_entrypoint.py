@@ -1,0 +1,104 @@
+"""The `@rpc` entrypoint of every service: nameko's, whose reply survives the broker being away.
+
+nameko publishes an RPC's reply from the worker's result handler. When the broker is away then
+(restarting, or the connection cut) that publish raises after a few seconds of retries, the
+exception leaves the worker thread, and nameko kills the container: the process exits. Here the
+reply is published again, attempt after attempt, for up to `REPLY_RIDE_OUT_S` (long enough for a
+broker restart); if the broker is still away it is dropped with a warning. The worker's effect
+is committed either way (once, in its unit of work): the caller does not get this reply, times
+out and may call again. The request is acknowledged if its channel is still open; if the
+connection broke meanwhile the broker has already put it back and delivers it again.
+
+Services use `shared.rpc_entrypoint.rpc`, never `nameko.rpc.rpc`: every `@rpc` of a service
+must be this one, since one consumer (per entrypoint class) reads the service's `rpc-<name>` queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import eventlet
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    SERIALIZER_CONFIG_KEY,
+)
+from nameko.rpc import Responder, Rpc as NamekoRpc, RpcConsumer, get_rpc_exchange
+
+log = logging.getLogger(__name__)
+
+REPLY_RIDE_OUT_S = 60.0  # how long a reply keeps trying while the broker is away
+REPLY_RETRY_PAUSE_S = (0.5, 5.0)  # the pause between attempts: first, and longest (doubling)
+
+
+class ReplyPublisher(Publisher):
+    """One attempt fails within about a second (nameko's default takes ~10 s): the responder's
+    loop, not kombu's, decides how long to keep trying."""
+
+    transport_options = {"max_retries": 1, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 1}
+    retry_policy = {"max_retries": 1, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 1}
+
+    def __init__(self, amqp_uri, **kwargs):
+        super().__init__(amqp_uri, **kwargs)
+        self.transport_options = dict(type(self).transport_options)  # publish() writes into it
+
+
+class RidingResponder(Responder):
+    """nameko's Responder, trying again while the broker is away, then dropping the reply."""
+
+    publisher_cls = ReplyPublisher
+
+    def send_response(self, result, exc_info):
+        deadline = time.monotonic() + REPLY_RIDE_OUT_S
+        pause, attempts = REPLY_RETRY_PAUSE_S[0], 0
+        while True:
+            attempts += 1
+            try:
+                return super().send_response(result, exc_info)
+            except Exception as exc:  # kombu's OperationalError, a reset socket, a closed channel
+                if time.monotonic() + pause > deadline:
+                    log.warning(
+                        "RPC reply to %s dropped after %d attempt(s) in %.0fs, the broker away: %s "
+                        "(the call's effect stands; the caller times out and may call again)",
+                        self.message.properties.get("reply_to"),
+                        attempts,
+                        REPLY_RIDE_OUT_S,
+                        exc,
+                    )
+                    return result, exc_info
+                log.info("RPC reply not published (attempt %d): %s; trying again", attempts, exc)
+                eventlet.sleep(pause)
+                pause = min(pause * 2, REPLY_RETRY_PAUSE_S[1])
+
+
+class RidingRpcConsumer(RpcConsumer):
+    """nameko's RpcConsumer with the riding responder, and an acknowledgement that cannot kill
+    the container (a request whose channel died is redelivered by the broker)."""
+
+    def handle_result(self, message, result, exc_info):
+        config = self.container.config
+        responder = RidingResponder(
+            config[AMQP_URI_CONFIG_KEY],
+            get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+            message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY),
+            login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+        )
+        result, exc_info = responder.send_response(result, exc_info)
+        try:
+            self.queue_consumer.ack_message(message)
+        except Exception as exc:
+            log.warning("RPC request not acknowledged (%s): the broker delivers it again", exc)
+        return result, exc_info
+
+
+class Rpc(NamekoRpc):
+    rpc_consumer = RidingRpcConsumer()
+
+
+rpc = Rpc.decorator
