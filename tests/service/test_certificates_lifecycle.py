@@ -144,7 +144,7 @@ def test_a_withdrawn_approval_flags_the_certificate_which_stays_valid_until_an_a
     withdraw(certificates, amqp, "stu-2", was_eligible=False)
     with pytest.raises(Forbidden):
         call(certificates, "reviews", REGISTRAR)
-    [review] = call(certificates, "reviews", ADMIN)
+    [review] = call(certificates, "reviews", ADMIN)["items"]
     assert review["certificate_code"] == code and review["activity_id"] == "a-1"
     assert review["holder"] == "Astrid Lindgren" and review["decision"] is None
     assert "cancelled the exchange" in review["withdrawal_reason"]
@@ -156,7 +156,7 @@ def test_a_withdrawn_approval_flags_the_certificate_which_stays_valid_until_an_a
     with pytest.raises(Conflict):  # nothing left to decide
         call(certificates, "decide_review", ADMIN, code, {"decision": "revoke", "reason": "x"})
     assert kept["status"] == "valid"
-    assert call(certificates, "reviews", ADMIN) == []
+    assert call(certificates, "reviews", ADMIN)["items"] == []
 
     withdraw(certificates, amqp, "stu-1", activity_id="a-2")
     revoked = call(
@@ -177,7 +177,7 @@ def test_a_pending_review_follows_the_certificate_to_its_new_version(certificate
     [(old, *_)] = certificate_rows(database_url, "stu-1")
     withdraw(certificates, amqp, "stu-1")
     new = call(certificates, "reissue", ADMIN, old, {"reason": "typo in an activity title"})["code"]
-    [review] = call(certificates, "reviews", ADMIN)
+    [review] = call(certificates, "reviews", ADMIN)["items"]
     assert review["certificate_code"] == new and review["decision"] is None
     with pytest.raises(Conflict):  # the superseded version has nothing left to decide
         call(certificates, "decide_review", ADMIN, old, {"decision": "revoke", "reason": "x"})

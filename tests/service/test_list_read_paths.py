@@ -122,6 +122,7 @@ def _reviews(start: int, n: int) -> dict:
                 "certificate_id": certificate_id,
                 "code": f"CODE-{i:05d}",
                 "version": 1,
+                "status_index": i,  # its place in the revocation status list (unique)
                 "student_id": f"stu-{i:05d}",
                 "state": "valid",
                 "holder_name": f"Holder {i}",
