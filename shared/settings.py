@@ -42,6 +42,8 @@ _SPEC = {
     "ingest_batch": ("CIM_INGEST_BATCH", "200"),
     "ingest_linger_ms": ("CIM_INGEST_LINGER_MS", "50"),
     "render_timeout_s": ("CIM_RENDER_TIMEOUT_S", "60"),
+    # the gateway answers 504 when the services have not answered a request within this many seconds
+    "request_timeout_s": ("CIM_REQUEST_TIMEOUT_S", "30"),
     # PostgreSQL connections per service process: kept open, and opened beyond that under load
     # (a process runs up to max_workers workers, 10 by default, each holding one while it works)
     "db_pool_size": ("CIM_DB_POOL_SIZE", "10"),
@@ -80,6 +82,7 @@ class Settings:
     ingest_batch: int
     ingest_linger_ms: int
     render_timeout_s: int
+    request_timeout_s: int
     db_pool_size: int
     db_max_overflow: int
     max_upload_bytes: int

@@ -69,6 +69,12 @@ class ServiceUnavailable(CimError):
     status, code = 503, "unavailable"
 
 
+class ServiceTimeout(CimError):
+    """The owning services did not answer within the request's time (`CIM_REQUEST_TIMEOUT_S`)."""
+
+    status, code = 504, "timeout"
+
+
 class IdentityProviderUnavailable(CimError):
     """The issuer's keys cannot be fetched, so no token can be checked."""
 
@@ -88,6 +94,7 @@ ERROR_TABLE: dict[type[CimError], str] = {
     Invalid: "The input is not valid",
     RateLimited: "Too many requests",
     ServiceUnavailable: "A service is unavailable",
+    ServiceTimeout: "A service did not answer in time",
     IdentityProviderUnavailable: "The identity provider cannot be reached",
 }
 INTERNAL = (500, "internal", "Something went wrong on our side")

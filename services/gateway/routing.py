@@ -13,12 +13,13 @@ import json
 import logging
 import time
 
+import eventlet
 from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from services.gateway import auth, ratelimit
 from services.gateway.bodies import expect_body, query_values
-from services.gateway.errors import is_expected, problem_response
+from services.gateway.errors import ServiceTimeout, is_expected, problem_response
 from services.gateway.paging import QUERY_KEY, PageQuery, page_answer
 from services.gateway.web import http
 from shared.permissions import ROLES, ensure_may_have_role
@@ -87,24 +88,7 @@ def route(
             cid = self.correlation_id
             started = time.monotonic()
             try:
-                identity = None
-                if roles is not None:
-                    identity = auth.authenticate(
-                        request.headers.get("Authorization"),
-                        self.settings,
-                        self.security.oidc,
-                        self.security.tokens,
-                    )
-                    ensure_may_have_role(identity.acting(), *roles)
-                if limit:
-                    self.security.limit(limit, ratelimit.caller(request, identity))
-                expect_body(request, body)
-                request.environ[QUERY_KEY] = query_values(request, query) if query is not None else {}
-                result = fn(self, request, identity, **path_values)
-                extra = {}
-                if paged and not isinstance(result, Response):
-                    items, extra = page_answer(request, result[1])
-                    result = (result[0], items)
+                result = _answered_within(self.settings.request_timeout_s, handle, self, request, path_values)
             except Exception as exc:
                 if not is_expected(exc):
                     log.exception("unexpected error on %s %s", method, path)
@@ -114,7 +98,7 @@ def route(
                     response_ = result
                     response_.headers["X-Correlation-ID"] = cid
                 else:
-                    status_, payload = result
+                    status_, payload, extra = result
                     response_ = Response(
                         json.dumps(payload),
                         status=status_,
@@ -129,6 +113,30 @@ def route(
                 (time.monotonic() - started) * 1000,
             )
             return response_
+
+        def handle(self, request, path_values):
+            """The route's own work: who asks, may they, their body and query, the answer."""
+            identity = None
+            if roles is not None:
+                identity = auth.authenticate(
+                    request.headers.get("Authorization"),
+                    self.settings,
+                    self.security.oidc,
+                    self.security.tokens,
+                )
+                ensure_may_have_role(identity.acting(), *roles)
+            if limit:
+                self.security.limit(limit, ratelimit.caller(request, identity))
+            expect_body(request, body)
+            request.environ[QUERY_KEY] = query_values(request, query) if query is not None else {}
+            result = fn(self, request, identity, **path_values)
+            if isinstance(result, Response):
+                return result
+            extra = {}
+            if paged:
+                items, extra = page_answer(request, result[1])
+                result = (result[0], items)
+            return result[0], result[1], extra
 
         handler.cim_route = (method, path, roles)  # read by `cim docs` and the route tests
         handler.cim_openapi = {
@@ -146,3 +154,23 @@ def route(
         return handler
 
     return decorate
+
+
+def _answered_within(seconds: int, call, *args):
+    """`call(*args)`, or ServiceTimeout when the services have not answered in `seconds`.
+
+    An RPC waits for its reply without a limit of its own; a service that is stuck or restarting
+    would hold the client and one of the gateway's workers for as long. What the call asked for may
+    still be done later (the request stays queued for the service): the problem says so."""
+    timeout = eventlet.Timeout(seconds)
+    try:
+        return call(*args)
+    except eventlet.Timeout as exc:
+        if exc is not timeout:
+            raise
+        raise ServiceTimeout(
+            f"the services did not answer within {seconds} s; a change you asked for may still be made: "
+            "read it back before you send it again"
+        ) from None
+    finally:
+        timeout.cancel()

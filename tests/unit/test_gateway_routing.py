@@ -332,3 +332,37 @@ def test_the_server_reads_a_request_line_as_long_as_a_json_body_may_be():
         assert server.url_length_limit == MAX_JSON_BYTES > 8192
     finally:
         sock.close()
+
+
+def test_a_service_that_does_not_answer_in_time_is_a_504_that_says_the_change_may_still_be_made():
+    import dataclasses
+
+    import eventlet
+
+    answered = []
+
+    def owner():
+        eventlet.sleep(5)
+        answered.append(True)
+        return {"ok": True}
+
+    gateway = FakeGateway(owner=owner)
+    gateway.settings = dataclasses.replace(SETTINGS, request_timeout_s=1)
+    body = _problem(_call(Group.anyone, _request(), gateway), 504, "timeout")
+    assert "within 1 s" in body["detail"] and "read it back" in body["detail"]
+    assert answered == []  # the wait was given up, not sat out
+
+
+def test_a_route_that_answers_in_time_is_not_cut_short():
+    import dataclasses
+
+    import eventlet
+
+    def owner():
+        eventlet.sleep(0.05)
+        return {"ok": True}
+
+    gateway = FakeGateway(owner=owner)
+    gateway.settings = dataclasses.replace(SETTINGS, request_timeout_s=5)
+    response = _call(Group.anyone, _request(), gateway)
+    assert response.status_code == 200 and response.get_json() == {"ok": True}
