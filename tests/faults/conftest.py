@@ -19,10 +19,10 @@ from tests.faults import report
 SETTINGS = {"CIM_RETRY_LIMIT": "12", "CIM_RETRY_DELAY_MS": "1000", "CIM_OUTBOX_POLL_MS": "200"}
 
 
-# The fault tier runs in a pytest process of its own: `CIM_FAULTS=1 bin/test` runs it after the
-# other tiers (not yet in CI's default run: docs/reliability.md), so the e2e suite's session
-# platforms are gone by then. A run that names tests/faults (or one of its files) collects the
-# scenarios too; any other run (the default tiers) collects only the table's format test.
+# The fault tier runs in a pytest process of its own: `bin/test` (and so CI) runs it after the
+# other tiers with CIM_FAULTS=1, so the e2e suite's session platforms are gone by then. A run that
+# names tests/faults (or one of its files) collects the scenarios too; any other run (the default
+# tiers' own process) collects only the table's format test.
 SCENARIOS = [
     "test_broker.py",
     "test_database.py",

@@ -148,6 +148,13 @@ def test_a_duplicate_delivery_applies_its_effect_once(listening, service_config,
     assert _effects(database_url).count(student["student_id"]) == 1
 
 
+def _shut(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # closed or never connected
+
+
 class BrokerLink:
     """A TCP proxy to the real broker that can be cut and restored: the broker 'goes down'."""
 
@@ -174,6 +181,10 @@ class BrokerLink:
 
     @staticmethod
     def _pump(source, sink):
+        """One direction of one connection. A socket is closed only by the pump that reads it:
+        closing it under another green thread's blocked read leaves the hub a listener on a file
+        descriptor that the next pipe or socket opened in this process gets ("second simultaneous
+        read"). The other direction is woken by a shutdown, sees the end, and closes its own."""
         try:
             while True:
                 data = source.recv(65536)
@@ -184,18 +195,13 @@ class BrokerLink:
             pass  # the link was cut
         finally:
             for s in (source, sink):
-                try:
-                    s.close()
-                except OSError:
-                    pass
+                _shut(s)
+            source.close()
 
     def cut(self):
         self.up = False
         for pipe in self.pipes:
-            try:
-                pipe.close()
-            except OSError:
-                pass
+            _shut(pipe)  # each pump sees the end of its socket and closes it
         self.pipes = []
 
     def restore(self):
