@@ -7,7 +7,8 @@ reply is published again, attempt after attempt, for up to `REPLY_RIDE_OUT_S` (l
 broker restart); if the broker is still away it is dropped with a warning. The worker's effect
 is committed either way (once, in its unit of work): the caller does not get this reply, times
 out and may call again. The request is acknowledged if its channel is still open; if the
-connection broke meanwhile the broker has already put it back and delivers it again.
+connection broke meanwhile the broker has already put it back and delivers it again; that
+second delivery is answered with the first reply, not run again (`shared.rpc_replies`).
 
 Services use `shared.rpc_entrypoint.rpc`, never `nameko.rpc.rpc`: every `@rpc` of a service
 must be this one, since one consumer (per entrypoint class) reads the service's `rpc-<name>` queue.
@@ -19,6 +20,7 @@ import logging
 import time
 
 import eventlet
+from eventlet.event import Event
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
@@ -28,6 +30,8 @@ from nameko.constants import (
     SERIALIZER_CONFIG_KEY,
 )
 from nameko.rpc import Responder, Rpc as NamekoRpc, RpcConsumer, get_rpc_exchange
+
+from shared.rpc_replies import RepliesSent
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +80,29 @@ class RidingResponder(Responder):
 
 
 class RidingRpcConsumer(RpcConsumer):
-    """nameko's RpcConsumer with the riding responder, and an acknowledgement that cannot kill
-    the container (a request whose channel died is redelivered by the broker)."""
+    """nameko's RpcConsumer with the riding responder, an acknowledgement that cannot kill the
+    container (a request whose channel died is redelivered by the broker), and a memory of its
+    replies, so that a redelivered request is answered again instead of applied again."""
+
+    def __init__(self):
+        super().__init__()
+        self.replies = RepliesSent()
+
+    def handle_message(self, body, message):
+        correlation_id = message.properties.get("correlation_id")
+        if correlation_id and message.delivery_info.get("redelivered"):
+            known = self.replies.recall(correlation_id)
+            if known is not None:
+                log.info("RPC request %s delivered again: answered with its first reply", correlation_id)
+                eventlet.spawn_n(self._answer_again, message, known)
+                return
+        if correlation_id:
+            self.replies.started(correlation_id)
+        super().handle_message(body, message)
+
+    def _answer_again(self, message, known):
+        result, error = known.wait() if isinstance(known, Event) else known
+        self.handle_result(message, result, None if error is None else (type(error), error, None))
 
     def handle_result(self, message, result, exc_info):
         config = self.container.config
@@ -90,10 +115,16 @@ class RidingRpcConsumer(RpcConsumer):
             login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
         )
         result, exc_info = responder.send_response(result, exc_info)
+        acknowledged = bool(getattr(message.channel, "connection", None))  # nameko skips a dead one
         try:
             self.queue_consumer.ack_message(message)
         except Exception as exc:
+            acknowledged = False
             log.warning("RPC request not acknowledged (%s): the broker delivers it again", exc)
+        correlation_id = message.properties.get("correlation_id")
+        if correlation_id:
+            error = None if exc_info is None else exc_info[1]
+            self.replies.answered(correlation_id, result, error, acknowledged)
         return result, exc_info
 
 

@@ -4,12 +4,13 @@ The service reaches the broker through a TCP proxy (`BrokerLink`) that the test 
 call is in the worker; the caller talks to the broker directly. With nameko's own `@rpc` the
 reply's failed publish kills the container; here the reply is published once the link is back
 (or dropped after its ride-out) and the service answers the next call. The request, whose
-channel died unacknowledged, may be delivered to the service once more: that is the broker's
-at-least-once, which the handlers' own idempotency covers, not this entrypoint.
+channel died unacknowledged, is delivered to the service once more: it is answered with the first
+reply, and the method does not run twice (shared.rpc_replies).
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlparse
 
 import eventlet
@@ -95,4 +96,21 @@ def test_a_reply_the_broker_never_takes_is_dropped_and_the_container_lives_on(he
     assert _alive(container), "the container died of an unpublishable reply"
     link.restore()
     assert service.held_replies.hold("b") == "done b"  # within the proxy's 60 s
+    assert _alive(container)
+
+
+def test_a_request_delivered_again_after_the_cut_is_answered_with_its_first_reply_not_run_again(held, caplog):
+    container, link, service = held
+    caplog.set_level(logging.INFO, logger="shared.rpc_entrypoint")
+    reply = _cut_while_in_the_worker(link, service, "a")
+    eventlet.sleep(1)
+    link.restore()
+    assert reply.result() == "done a"
+    wait_until(  # the broker delivers the unacknowledged request again: answered, or run again
+        lambda: "delivered again: answered with its first reply" in caplog.text or CALLS.count("a") > 1,
+        timeout=30,
+        message="the broker delivered the unacknowledged request again",
+    )
+    assert CALLS.count("a") == 1, CALLS
+    assert service.held_replies.hold("b") == "done b"
     assert _alive(container)
