@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -97,7 +98,30 @@ def service_metadata() -> sa.MetaData:
     return metadata
 
 
+WROTE = "cim_wrote"  # in a pooled connection's info: a statement other than a SELECT was sent
+
+
+def _track_writes(engine: sa.Engine) -> sa.Engine:
+    """Mark a connection that sent anything but a SELECT, until it goes back to the pool (the
+    unit of work of an RPC claims its request id only when the call changed something)."""
+
+    @sa_event.listens_for(engine, "before_cursor_execute")
+    def _note(conn, _cursor, statement, _parameters, _context, _executemany):
+        if not statement.lstrip()[:6].upper() == "SELECT":
+            conn.info[WROTE] = True
+
+    @sa_event.listens_for(engine, "checkin")
+    def _forget(_dbapi_connection, record):
+        record.info.pop(WROTE, None)
+
+    return engine
+
+
 def create_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> sa.Engine:
+    return _track_writes(_create_engine(url, pool_size, max_overflow))
+
+
+def _create_engine(url: str, pool_size: int, max_overflow: int) -> sa.Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -173,6 +197,17 @@ class AlreadyHandled(Exception):
     """This consumer has already handled this event: the effect exists, do nothing."""
 
 
+@dataclass
+class RequestClaim:
+    """An RPC request's id, claimed (in processed_events, as `consumer`) by the first unit of work
+    of its worker that changes something, in that change's transaction: a request the broker
+    delivers again after a crash can then be known as applied (shared/rpc_entrypoint.py)."""
+
+    consumer: str
+    request_id: str
+    claimed: bool = False
+
+
 class UnitOfWork:
     """One database transaction and the service's repository over it.
 
@@ -182,8 +217,15 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, session_factory, producer: str, correlation_id: str | None = None, on_commit=None, repository=None
+        self,
+        session_factory,
+        producer: str,
+        correlation_id: str | None = None,
+        on_commit=None,
+        repository=None,
+        request: RequestClaim | None = None,
     ):
+        self._request = request
         self._session_factory = session_factory
         self._repository = repository
         self.producer = producer
@@ -209,10 +251,22 @@ class UnitOfWork:
                 self.session.close()
 
     def commit(self):
+        claiming = self._request is not None and not self._request.claimed and self._wrote()
+        if claiming:  # AlreadyHandled when an earlier delivery of the request committed its change
+            self.claim(self._request.consumer, self._request.request_id, "rpc.request")
         self.session.commit()
+        if claiming:
+            self._request.claimed = True
         if self._events_added and self._on_commit:
             self._events_added = False
             self._on_commit()
+
+    def _wrote(self) -> bool:
+        if not self.session.in_transaction():
+            return False
+        info = self.session.connection().info
+        wrote = bool(info.pop(WROTE, False))
+        return wrote
 
     def flush(self):
         """Send pending rows now (so a unique index or a reference sees them) without committing."""

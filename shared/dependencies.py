@@ -10,9 +10,17 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 
 from shared import metrics
-from shared.db import AlreadyHandled, UnitOfWork, create_engine, make_session_factory
+from shared.db import (
+    MESSAGING_TABLES,
+    AlreadyHandled,
+    RequestClaim,
+    UnitOfWork,
+    create_engine,
+    make_session_factory,
+)
 from shared.logging import note_service
 from shared.outbox import OutboxRelay
+from shared.rpc_replies import REQUEST_ID
 from shared.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +32,8 @@ class WorkerDatabase:
     def __init__(self, provider: "Database", worker_ctx):
         self._provider = provider
         self._worker_ctx = worker_ctx
+        request_id = worker_ctx.context_data.get(REQUEST_ID) if isinstance(worker_ctx.entrypoint, Rpc) else None
+        self._request = RequestClaim(provider.request_consumer, request_id) if request_id else None
 
     @property
     def settings(self) -> Settings:
@@ -37,6 +47,7 @@ class WorkerDatabase:
             correlation_id=ctx.context_data.get("correlation_id") or ctx.call_id,
             on_commit=self._provider.relay.wake,
             repository=self._provider.repository,
+            request=self._request,
         )
 
     def consume(self, envelope, handler):
@@ -103,6 +114,20 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return WorkerDatabase(self, worker_ctx)
+
+    @property
+    def request_consumer(self) -> str:
+        """Under which name this service's RPC requests are claimed in processed_events."""
+        return f"{self.container.service_name}.rpc"
+
+    def request_applied(self, request_id: str) -> bool:
+        """Whether an RPC request with this id changed something here (its claim committed)."""
+        table = MESSAGING_TABLES["processed_events"]
+        query = sa.select(table.c.event_id).where(
+            table.c.consumer == self.request_consumer, table.c.event_id == request_id
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
 
     # Every service with a database has this provider, so it times the service's RPC methods.
     def worker_setup(self, worker_ctx):

@@ -8,7 +8,10 @@ broker restart); if the broker is still away it is dropped with a warning. The w
 is committed either way (once, in its unit of work): the caller does not get this reply, times
 out and may call again. The request is acknowledged if its channel is still open; if the
 connection broke meanwhile the broker has already put it back and delivers it again; that
-second delivery is answered with the first reply, not run again (`shared.rpc_replies`).
+second delivery is answered with the first reply, not run again (`shared.rpc_replies`). A
+process that died before the acknowledgement forgot its replies; its change is known by the
+request's id, claimed in the change's own transaction (`shared.db.RequestClaim`), and the second
+delivery is then not run (decision 21).
 
 Services use `shared.rpc_entrypoint.rpc`, never `nameko.rpc.rpc`: every `@rpc` of a service
 must be this one, since one consumer (per entrypoint class) reads the service's `rpc-<name>` queue.
@@ -31,7 +34,8 @@ from nameko.constants import (
 )
 from nameko.rpc import Responder, Rpc as NamekoRpc, RpcConsumer, get_rpc_exchange
 
-from shared.rpc_replies import RepliesSent
+from shared.db import AlreadyHandled
+from shared.rpc_replies import DROPPED, REQUEST_ID, RepliesSent
 
 log = logging.getLogger(__name__)
 
@@ -91,18 +95,52 @@ class RidingRpcConsumer(RpcConsumer):
     def handle_message(self, body, message):
         correlation_id = message.properties.get("correlation_id")
         if correlation_id and message.delivery_info.get("redelivered"):
-            known = self.replies.recall(correlation_id)
-            if known is not None:
-                log.info("RPC request %s delivered again: answered with its first reply", correlation_id)
-                eventlet.spawn_n(self._answer_again, message, known)
-                return
+            eventlet.spawn_n(self._delivered_again, body, message, correlation_id)
+            return
         if correlation_id:
             self.replies.started(correlation_id)
         super().handle_message(body, message)
 
-    def _answer_again(self, message, known):
-        result, error = known.wait() if isinstance(known, Event) else known
-        self.handle_result(message, result, None if error is None else (type(error), error, None))
+    def _delivered_again(self, body, message, correlation_id):
+        """A request the broker delivers again: answered from memory, dropped when an earlier
+        delivery committed its change (this process does not know the reply: the caller times
+        out, as it would have), or else run."""
+        known = self.replies.recall(correlation_id)
+        if known is not None:
+            log.info("RPC request %s delivered again: answered with its first reply", correlation_id)
+            result, error = known.wait() if isinstance(known, Event) else known
+            if (result, error) == DROPPED:
+                self._drop(message, correlation_id)
+                return
+            self.handle_result(message, result, None if error is None else (type(error), error, None))
+            return
+        if self._applied(correlation_id):
+            self._drop(message, correlation_id)
+            return
+        self.replies.started(correlation_id)
+        super().handle_message(body, message)
+
+    def _applied(self, request_id: str) -> bool:
+        for dependency in self.container.dependencies:
+            check = getattr(dependency, "request_applied", None)
+            if check is not None:
+                try:
+                    return check(request_id)
+                except Exception as exc:  # the database away: run it; the claim refuses a second change
+                    log.warning("RPC request %s: whether it was applied is unknown (%s)", request_id, exc)
+        return False
+
+    def _drop(self, message, request_id: str):
+        log.warning(
+            "RPC request %s delivered again after an earlier delivery changed something, and its "
+            "reply is not known here (that process died before the acknowledgement): not run again, "
+            "no reply (the caller times out)",
+            request_id,
+        )
+        try:
+            self.queue_consumer.ack_message(message)
+        except Exception as exc:
+            log.warning("RPC request not acknowledged (%s): the broker delivers it again", exc)
 
     def handle_result(self, message, result, exc_info):
         config = self.container.config
@@ -114,6 +152,10 @@ class RidingRpcConsumer(RpcConsumer):
             ssl=config.get(AMQP_SSL_CONFIG_KEY),
             login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
         )
+        if exc_info is not None and isinstance(exc_info[1], AlreadyHandled):  # a claim refused this delivery
+            self._drop(message, message.properties.get("correlation_id"))
+            self.replies.dropped(message.properties.get("correlation_id"))
+            return result, exc_info
         result, exc_info = responder.send_response(result, exc_info)
         acknowledged = bool(getattr(message.channel, "connection", None))  # nameko skips a dead one
         try:
@@ -130,6 +172,14 @@ class RidingRpcConsumer(RpcConsumer):
 
 class Rpc(NamekoRpc):
     rpc_consumer = RidingRpcConsumer()
+
+    def unpack_message_headers(self, message):
+        """nameko's context data, and the request's id (its correlation id) for the unit of work."""
+        context_data = super().unpack_message_headers(message)
+        correlation_id = message.properties.get("correlation_id")
+        if isinstance(correlation_id, str) and 0 < len(correlation_id) <= 36:  # processed_events' key
+            context_data[REQUEST_ID] = correlation_id
+        return context_data
 
 
 rpc = Rpc.decorator

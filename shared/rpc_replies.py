@@ -21,10 +21,12 @@ from collections import OrderedDict
 
 from eventlet.event import Event
 
+REQUEST_ID = "cim_request_id"  # in an RPC worker's context data: the request's correlation id
 RECENT_MOST = 1_000  # replies acknowledged without an error: the last ones...
 RECENT_S = 120.0  # ...for this long
 UNACKED_MOST = 10_000  # replies whose request was not acknowledged: the broker delivers it again
 UNACKED_S = 900.0
+DROPPED = ("dropped", None)  # what a delivery waiting on a dropped request receives
 
 
 class _Bounded:
@@ -73,6 +75,13 @@ class RepliesSent:
         waiting = self._running.pop(correlation_id, None)
         if waiting is not None:
             waiting.send(reply)
+
+    def dropped(self, correlation_id: str) -> None:
+        """The request was not answered (an earlier delivery had applied it): a delivery waiting
+        for its reply is dropped too."""
+        waiting = self._running.pop(correlation_id, None)
+        if waiting is not None:
+            waiting.send(DROPPED)
 
     def recall(self, correlation_id: str):
         """The reply sent for this request; an `Event` whose `wait()` gives it, when the request
