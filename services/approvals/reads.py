@@ -1,7 +1,7 @@
-"""Approvals' read side in SQL: the inbox page, the directory's pages and the alerts, each one
-statement whose work is bounded by the page or done by the database (aggregates), never a table
-loaded into Python to be filtered, counted or cut (the funnel: funnel_store.py). Mixed into
-orm.Repository."""
+"""Approvals' read side in SQL: what a standing is assessed from, the inbox page, the directory's
+pages and the alerts, each one statement whose work is bounded by the page or done by the
+database (aggregates), never a table loaded into Python to be filtered, counted or cut (the
+funnel: funnel_store.py). Mixed into orm.Repository."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from services.approvals.domain.activities import Activity
 from services.approvals.domain.audit import AuditEntry
 from services.approvals.domain.coordinators import Coordinator
 from services.approvals.domain.decisions import ACTIVITY, REPORT, Decision
 from services.approvals.domain.inbox import InboxCriteria
 from services.approvals.domain.statuses import PENDING, WITHDRAWN
-from services.approvals.domain.students import Student
+from services.approvals.domain.students import Presentation, Report, Student
 from shared import keyset
 from shared.db import UTCDateTime
 
@@ -45,6 +46,22 @@ class ReadQueries:
         for coordinator in self.coordinators():
             codes |= set(coordinator.programmes)
         return codes
+
+    def standing_inputs(self, student_id: str) -> tuple | None:
+        """(student, activities, report, presentation): what a standing is assessed from, in one
+        statement (outer joins: a row per activity, at least one); None for a student approvals
+        does not know. The report and the presentation are one per student at most."""
+        rows = self.session.execute(
+            sa.select(Student, Activity, Report, Presentation)
+            .outerjoin(Activity, Activity.student_id == Student.student_id)
+            .outerjoin(Report, Report.student_id == Student.student_id)
+            .outerjoin(Presentation, Presentation.student_id == Student.student_id)
+            .where(Student.student_id == student_id)
+        ).all()
+        if not rows:
+            return None
+        activities = list({row[1].activity_id: row[1] for row in rows if row[1] is not None}.values())
+        return rows[0][0], activities, rows[0][2], rows[0][3]
 
     def audit_trail(self, student_id: str, after: int | None = None, limit: int | None = None) -> list[AuditEntry]:
         """The student's entries in order, those after the seq `after`, at most `limit`."""

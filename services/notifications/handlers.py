@@ -34,7 +34,9 @@ from shared.events import (
     STUDENT_REGISTERED,
     STUDENT_WITHDRAWN,
 )
+from shared import keyset
 from shared.permissions import ADMIN, Actor, ensure_may_have_role
+from shared.rpc.paging import FIRST_PAGE, Page
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +233,13 @@ def set_preferences(uow, *, actor: Actor, language: str | None, digest_time: str
     return found
 
 
-def list_messages(uow, *, actor: Actor, student_id: str) -> list[Message]:
-    """For operators: what was written to a student and whether it left."""
+MESSAGES, MESSAGES_CURSOR = "messages", (keyset.aware_datetime, str)
+
+
+def list_messages(uow, *, actor: Actor, student_id: str, page: Page = FIRST_PAGE) -> dict:
+    """For operators: one page of what was written to a student and whether it left, oldest
+    first: {items, next_cursor}."""
     ensure_may_have_role(actor, ADMIN, doing="read a student's messages")
-    return uow.repo.messages_to(student_id)
+    position = keyset.decode_cursor(page.cursor, MESSAGES, MESSAGES_CURSOR) if page.cursor else None
+    rows = uow.repo.messages_page(student_id, position, page.limit)
+    return keyset.page_of(rows, page.limit, MESSAGES, lambda m: (m.created_at, m.message_id))

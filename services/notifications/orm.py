@@ -11,6 +11,7 @@ from services.notifications.domain.preferences import Preference
 from services.notifications.domain.directory import DirectoryEntry
 from services.notifications.domain.recipients import Recipient
 from services.notifications.domain.waiting import WaitingItem
+from shared import keyset
 from shared.db import UTCDateTime, service_metadata
 from shared.personal_data import classified
 
@@ -70,6 +71,7 @@ messages = sa.Table(
     sa.UniqueConstraint("event_id", "kind", name="uq_messages_event_kind"),
     sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
     sa.Index("ix_messages_due", "status", "next_attempt_at"),
+    sa.Index("ix_messages_student_created", "student_id", "created_at", "message_id"),  # the delivery log's pages
     info=classified(
         erasure="the student's messages keep their ids and status; address, subject and body are blanked",
         identifier={"student_id": "the recipient", "coordinator": "the recipient, a coordinator's account"},
@@ -250,6 +252,13 @@ class Repository(ScheduleRepository):
             .where(Preference.student_id == student_id)
             .order_by(Preference.updated_at.desc())
         ).first()
+
+    def messages_page(self, student_id: str, position: tuple | None, limit: int) -> list[Message]:
+        """At most `limit + 1` of the student's messages after `position`, oldest first
+        (ix_messages_student_created: the filter, then the order)."""
+        query = sa.select(Message).where(Message.student_id == student_id)
+        order = [messages.c.created_at, messages.c.message_id]
+        return list(self.session.scalars(keyset.after(query, order, position, limit)))
 
     def messages_to(self, student_id: str) -> list[Message]:
         return list(

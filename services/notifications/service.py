@@ -53,6 +53,7 @@ from shared.messaging import on_event
 from shared.personal_service import PersonalDataService, RetentionDays
 from shared.rpc.common import load_actor
 from shared.rpc import load
+from shared.rpc.paging import dump_page, load_page
 from shared.rpc.notifications import MessageView, PreferencesRequest, PreferencesView
 from shared.settings import SettingsSource, load_settings
 
@@ -244,12 +245,13 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
             )
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_messages(self, actor, student_id):
-        actor = load_actor(actor)
+    def list_messages(self, actor, student_id, query=None):
+        """One page of a student's delivery log: {items, next_cursor} (`query`: cursor, limit)."""
+        actor, page = load_actor(actor), load_page(query)
         if not isinstance(student_id, str) or not student_id:
             raise Invalid({"student_id": ["a student id is required"]})
         with self.db.unit_of_work() as uow:
-            return MessageView(many=True).dump(handlers.list_messages(uow, actor=actor, student_id=student_id))
+            return dump_page(MessageView, handlers.list_messages(uow, actor=actor, student_id=student_id, page=page))
 
     # --- personal data ---------------------------------------------------------------------------
 

@@ -80,6 +80,12 @@ def get_student(uow, *, student_id: str) -> dict:
     return view(student, uow.repo.programme(student.programme_code))
 
 
+def student_names(uow, *, student_ids: list[str]) -> dict[str, str]:
+    """The names of the students among `student_ids` that registration knows (an erased or
+    unknown id is left out: whoever lists it shows the id)."""
+    return uow.repo.names_of(sorted(set(student_ids))) if student_ids else {}
+
+
 def withdraw(uow, *, actor: Actor, reason: str | None = None) -> dict:
     """The student leaves the CIM (POST /v1/me/withdrawal); the others hear student.withdrawn.v1."""
     student = _registered(uow, actor)

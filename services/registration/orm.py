@@ -67,6 +67,13 @@ class Repository:
     def student(self, student_id: str) -> Student | None:
         return self.session.get(Student, student_id)
 
+    def names_of(self, student_ids: list[str]) -> dict[str, str]:
+        """{student id: name} for those of `student_ids` that have a row: one statement."""
+        rows = self.session.execute(
+            sa.select(students.c.student_id, students.c.name).where(students.c.student_id.in_(student_ids))
+        )
+        return dict(rows.all())
+
     def student_by_person(self, issuer: str, subject: str) -> Student | None:
         return self.session.scalars(
             sa.select(Student).where(Student.issuer == issuer, Student.subject == subject)

@@ -14,7 +14,13 @@ from shared.rpc import load
 from shared.rpc.common import load_actor
 from shared.rpc.paging import dump_page, load_page
 from shared.rpc.personal_data import ErasureRequest, WithdrawalRequest
-from shared.rpc.registration import ProgrammeChangeRequest, ProgrammeView, RegistrationRequest, StudentView
+from shared.rpc.registration import (
+    ProgrammeChangeRequest,
+    ProgrammeView,
+    RegistrationRequest,
+    StudentNamesRequest,
+    StudentView,
+)
 
 
 class RegistrationService(HealthEndpoint, PersonalDataService):
@@ -38,6 +44,13 @@ class RegistrationService(HealthEndpoint, PersonalDataService):
     def get_student(self, student_id):
         with self.db.unit_of_work() as uow:
             return StudentView().dump(handlers.get_student(uow, student_id=student_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def student_names(self, request):
+        """{student id: legal name} of the registered ones among `student_ids` (one statement)."""
+        request = load(StudentNamesRequest, request)
+        with self.db.unit_of_work() as uow:
+            return handlers.student_names(uow, student_ids=request.student_ids)
 
     @rpc(expected_exceptions=EXPECTED)
     def withdraw(self, actor, request=None):

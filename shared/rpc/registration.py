@@ -44,6 +44,23 @@ class ProgrammeChangeRequest(Payload):
     programme = fields.String(required=True, validate=validate.Length(min=1, max=50))
 
 
+NAMES_MOST = 1000  # student ids per student_names call (the gateway asks in chunks of this size)
+
+
+@dataclass(frozen=True)
+class StudentNames:
+    student_ids: list[str]
+
+
+class StudentNamesRequest(Payload):
+    """Whose names a list shows (a ceremony's roster): the names of up to NAMES_MOST students."""
+
+    command = StudentNames
+    student_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)), required=True, validate=validate.Length(max=NAMES_MOST)
+    )
+
+
 class ProgrammeView(Payload):
     code = fields.String()
     name_en = fields.String()

@@ -84,6 +84,7 @@ def test_no_read_path_sends_more_statements_when_the_data_grows(engine):
     seed.seed(engine, 990, 990, start=10)
     assert _statements(engine, calls) == small
     assert all(count <= 5 for count in small.values()), small
+    assert small["progress"] == 1, small  # the student, activities, report, presentation: one join
 
 
 def test_the_inbox_pages_at_the_source_oldest_first_without_losing_an_item(engine):

@@ -3,7 +3,8 @@ sends and the rows the database returns for it do not grow with the data (10 ite
 the same counts, for the first page and for a page after a cursor; rows as the PostgreSQL driver
 reports them, SQLite's does not), and walking the pages by cursor gives every item once, in the
 list's order. The lists: ceremonies to come, a student's activities, the activity catalogue, the
-programmes, the coordinator directory, the pending certificate reviews (the inbox, the audit
+programmes, the coordinator directory, the pending certificate reviews, a student's delivery
+log (the inbox, the audit
 trail and the funnel: tests/service/test_approvals_read_paths.py)."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from services.approvals.handlers import coordinators as coordinators_handlers
 from services.certificates import orm as certificates_orm
 from services.certificates.handlers import revocation
 from services.ceremony import handlers as ceremony_handlers, orm as ceremony_orm
+from services.notifications import handlers as notifications_handlers, orm as notifications_orm
 from services.registration import handlers as registration_handlers, orm as registration_orm
 from shared.db import UnitOfWork, create_engine, make_session_factory, utcnow
 from shared.permissions import ADMIN, STUDENT, Actor
@@ -150,6 +152,33 @@ def _reviews(start: int, n: int) -> dict:
     return {certificates_orm.certificates: certificates, certificates_orm.certificate_reviews: reviews}
 
 
+def _messages(start: int, n: int) -> dict:
+    recipients = []
+    if start == 0:  # one student, and as many messages as the fixture asks (another's too)
+        recipients = [
+            {"student_id": sid, "name": "Åsa", "email": "asa@example.org", "language": "en", "as_of": NOW}
+            for sid in (STUDENT_ID, "stu-other")
+        ]
+    messages = [
+        {
+            "message_id": f"m-{i:05d}-{sid}",
+            "event_id": f"e-{i:05d}-{sid}",
+            "kind": "student.registered",
+            "student_id": sid,
+            "to_address": "asa@example.org",
+            "subject": f"Message {i}",
+            "body": "-",
+            "language": "en",
+            "status": "sent",
+            "attempts": 1,
+            "created_at": NOW + timedelta(minutes=i % 11),  # equal times: the id orders them
+        }
+        for i in range(start, start + n)
+        for sid in (STUDENT_ID, "stu-other")
+    ]
+    return {**({notifications_orm.recipients: recipients} if recipients else {}), notifications_orm.messages: messages}
+
+
 # list -> (service, repository, rows of n more items, the use case of one page, an item's position)
 LISTS = {
     "ceremonies": (
@@ -186,6 +215,15 @@ LISTS = {
         _coordinators,
         lambda uow, page: coordinators_handlers.list_coordinators(uow, actor=ADMIN_ACTOR, page=page),
         lambda item: (item.subject,),
+    ),
+    "delivery log": (
+        "notifications",
+        notifications_orm.Repository,
+        _messages,
+        lambda uow, page: notifications_handlers.list_messages(
+            uow, actor=ADMIN_ACTOR, student_id=STUDENT_ID, page=page
+        ),
+        lambda item: (item.created_at, item.message_id),
     ),
     "certificate reviews": (
         "certificates",

@@ -188,7 +188,9 @@ def test_operators_see_a_students_messages_and_nobody_else_does(smtp, start_noti
     register(service_config["AMQP_URI"], "s-4", "en")
     wait_until(smtp.received, message="the confirmation email")
 
-    [message] = wait_until(lambda: [m for m in call(container, "list_messages", ADMIN, "s-4") if m["status"] == "sent"])
+    [message] = wait_until(
+        lambda: [m for m in call(container, "list_messages", ADMIN, "s-4")["items"] if m["status"] == "sent"]
+    )
     assert message["subject"] == "Your CIM registration is confirmed"
     assert message["to"] == "asa@example.org"
     assert message["created_at"] and message["sent_at"]

@@ -2,8 +2,11 @@
 
 import pytest
 from nameko.testing.services import entrypoint_hook
+from sqlalchemy import event
 
+from services.registration import handlers, orm
 from services.registration.service import RegistrationService
+from shared.db import UnitOfWork, create_engine, make_session_factory
 from shared.errors import Conflict, Invalid
 from tests.helpers import EventTap, rows
 
@@ -118,3 +121,25 @@ def test_an_enrolment_the_rules_refuse_is_dead_lettered_at_once_with_the_reason(
     assert letter.event_id == refused["event_id"] and letter.attempts == 1  # not retried
     assert "Invalid" in letter.error and "programme" in letter.reason
     assert rows(database_url, "SELECT count(*) FROM students WHERE subject = 's-refused'")[0][0] == 0
+
+
+def test_the_names_of_many_students_are_one_statement_and_unknown_ids_are_left_out(registration, database_url):
+    with entrypoint_hook(registration, "register") as register:
+        known = [register({**STUDENT, "subject": f"s-{n}"}, REQUEST)["student_id"] for n in range(3)]
+    with entrypoint_hook(registration, "student_names") as student_names:
+        assert student_names({"student_ids": [*known, "no-such-student"]}) == dict.fromkeys(known, "Astrid Lindgren")
+        assert student_names({"student_ids": []}) == {}
+        with pytest.raises(Invalid, match="student_ids"):
+            student_names({"student_ids": ["s"] * 1001})
+    engine = create_engine(database_url)
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        for many in (10, 1000):
+            statements.clear()
+            ids = known + [f"unknown-{n}" for n in range(many)]
+            with UnitOfWork(make_session_factory(engine), "registration", repository=orm.Repository) as uow:
+                assert len(handlers.student_names(uow, student_ids=ids)) == 3
+            assert len(statements) == 1, statements
+    finally:
+        engine.dispose()

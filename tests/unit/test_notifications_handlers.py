@@ -1,5 +1,8 @@
 """Notifications' use cases on a fake unit of work: which message an event writes, and delivery."""
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
 from services.notifications import handlers
@@ -7,7 +10,9 @@ from services.notifications.domain import kinds
 from services.notifications.domain.delivery import FAILED, PENDING, SENT, DeliveryFailed
 from services.notifications.domain.recipients import UnknownRecipient
 from shared.db import AlreadyHandled, utcnow
-from shared.errors import Forbidden, Invalid
+from shared.errors import Forbidden, Invalid, NotFound
+from shared.keyset import encode_cursor
+from shared.rpc.paging import Page
 from shared.events import ACTIVITY_REJECTED, CERTIFICATE_ISSUED, STUDENT_REGISTERED, STUDENT_UPDATED
 from tests.builders import a_coordinator, a_student_actor, an_admin
 from tests.builders.notifications import TEMPLATES, a_composer, a_decision, a_registration, an_issued_certificate
@@ -177,11 +182,31 @@ def test_a_permanent_refusal_fails_that_message_and_the_pass_goes_on(uow):
 def test_operators_see_a_students_messages_and_nobody_else_does(uow):
     register(uow, "s-1")
     with uow:
-        [message] = handlers.list_messages(uow, actor=an_admin(), student_id="s-1")
-        assert message.to_address == "asa@example.org"
+        page = handlers.list_messages(uow, actor=an_admin(), student_id="s-1")
+        [message] = page["items"]
+        assert message.to_address == "asa@example.org" and page["next_cursor"] is None
         for other in (a_student_actor("s-1"), a_coordinator()):
             with pytest.raises(Forbidden):
                 handlers.list_messages(uow, actor=other, student_id="s-1")
+
+
+def test_the_delivery_log_is_read_a_page_at_a_time_oldest_first_and_only_by_its_own_cursors(uow):
+    register(uow, "s-1")
+    [first] = uow.repo.messages_to("s-1")
+    for number in range(1, 5):
+        copy = replace(first, message_id=f"m-{number}", created_at=first.created_at + timedelta(minutes=number))
+        uow.repo.messages[copy.message_id] = copy
+    seen, cursor = [], None
+    with uow:
+        while True:
+            page = handlers.list_messages(uow, actor=an_admin(), student_id="s-1", page=Page(cursor=cursor, limit=2))
+            assert len(page["items"]) <= 2
+            seen += [m.message_id for m in page["items"]]
+            if (cursor := page["next_cursor"]) is None:
+                break
+        assert seen == [m.message_id for m in uow.repo.messages_to("s-1")] and len(seen) == 5
+        with pytest.raises(NotFound):  # another list's cursor names no page of this one
+            handlers.list_messages(uow, actor=an_admin(), student_id="s-1", page=Page(cursor=encode_cursor("x", [1])))
 
 
 def test_a_students_chosen_language_is_used_from_the_next_message_on(uow):

@@ -8,7 +8,6 @@ from services.approvals.domain import funnel as funnels
 from services.approvals.domain import inbox as inboxes
 from services.approvals.handlers.common import in_directory, today
 from services.approvals.handlers.decisions import DECIDERS
-from services.approvals.handlers.eligibility import standing_of
 from shared.db import utcnow
 from shared.errors import Forbidden, NotFound
 from shared.permissions import (
@@ -93,10 +92,10 @@ def get_activity(uow, *, actor: Actor, activity_id: str) -> dict:
 def progress(uow, *, actor: Actor) -> eligibility.Standing:
     """The student's own standing: what counts and what is still missing."""
     ensure_may_have_role(actor, STUDENT, doing="see progress (it is the student's own view)")
-    student = uow.repo.student(actor.student_id) if actor.student_id else None
-    if student is None:
+    inputs = uow.repo.standing_inputs(actor.student_id) if actor.student_id else None
+    if inputs is None:
         raise NotFound("you are not registered for the CIM (or your registration is on its way)")
-    return standing_of(uow, student)
+    return eligibility.assess(*inputs)
 
 
 def audit_trail(uow, *, actor: Actor, student_id: str, cursor: str | None = None, limit: int | None = None) -> dict:

@@ -13,9 +13,9 @@ from services.gateway.errors import BadRequest, PayloadTooLarge, UnsupportedMedi
 from services.gateway.paging import page_query
 from services.gateway.routes import Routes
 from services.gateway.routing import ANY_ROLE, route
-from shared.errors import NotFound
 from shared.permissions import ADMIN, COORDINATOR, STUDENT
 from shared.rpc import Payload
+from shared.rpc.registration import NAMES_MOST
 from shared.rpc.ceremony import (
     BookingView,
     CancelRequest,
@@ -170,13 +170,13 @@ class CeremonyRoutes(Routes):
         )
 
     def _names(self, roster: dict) -> dict:
-        """Each listed student's name, from registration (the ceremony keeps none)."""
+        """Each listed student's name, from registration (the ceremony keeps none): one RPC per
+        NAMES_MOST students, not one per student. An erased or unknown one is not named: the
+        roster shows the id."""
+        ids = list(dict.fromkeys(entry["student_id"] for entry in roster["presenting"] + roster["waiting"]))
         names = {}
-        for entry in roster["presenting"] + roster["waiting"]:
-            try:
-                names[entry["student_id"]] = self.registration.get_student(entry["student_id"])["name"]
-            except NotFound:  # erased or unknown: the roster shows the id
-                continue
+        for start in range(0, len(ids), NAMES_MOST):
+            names.update(self.registration.student_names({"student_ids": ids[start : start + NAMES_MOST]}))
         return names
 
     @route("POST", "/v1/ceremonies", roles=(COORDINATOR, ADMIN), body=ScheduleRequest, response=CeremonyView)

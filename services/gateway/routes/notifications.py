@@ -6,7 +6,6 @@ from services.gateway.bodies import json_body
 from services.gateway.paging import page_query
 from services.gateway.routes import Routes
 from services.gateway.routing import ANY_ROLE, route
-from shared.keyset import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from shared.permissions import ADMIN, STUDENT
 from shared.rpc.notifications import MessageView, PreferencesRequest, PreferencesView
 
@@ -30,20 +29,4 @@ class NotificationsRoutes(Routes):
     @route("GET", "/v1/students/<string:student_id>/messages", roles=(ADMIN,), response=MessageView(many=True))
     def student_messages(self, request, identity, student_id):
         """The delivery log of the messages written to a student (operators)."""
-        messages = self.notifications.list_messages(self._person(identity), student_id)
-        return 200, _slice(messages, page_query(request))
-
-
-def _slice(items: list, query: dict) -> dict:
-    """The one list still cut here, not at its source: the notifications service (under other
-    work) answers a student's whole delivery log, a list that grows with one student's messages
-    only. Same cursors and page sizes as every other list."""
-    start = decode_cursor(query["cursor"], "messages", (_offset,))[0] if query.get("cursor") else 0
-    end = start + int(query.get("limit") or DEFAULT_LIMIT)
-    return {"items": items[start:end], "next_cursor": encode_cursor("messages", [end]) if end < len(items) else None}
-
-
-def _offset(text: str) -> int:
-    if not text.isdigit():
-        raise ValueError(text)
-    return int(text)
+        return 200, self.notifications.list_messages(self._person(identity), student_id, page_query(request))

@@ -57,6 +57,12 @@ class FakeApprovalsRepository:
     def presentation(self, student_id):
         return self.presentations.get(student_id)
 
+    def standing_inputs(self, student_id):
+        student = self.student(student_id)
+        if student is None:
+            return None
+        return student, self.activities_of(student_id), self.report(student_id), self.presentation(student_id)
+
     def coordinator(self, subject):
         return self.coordinators_by_subject.get(subject)
 

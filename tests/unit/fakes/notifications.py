@@ -28,6 +28,10 @@ class FakeNotificationsRepository(FakeScheduleRepository):
     def recipient(self, student_id):
         return self.recipients.get(student_id)
 
+    def messages_page(self, student_id, position, limit):
+        rows = [m for m in self.messages_to(student_id) if position is None or (m.created_at, m.message_id) > position]
+        return rows[: limit + 1]
+
     def messages_to(self, student_id):
         return sorted(
             (m for m in self.messages.values() if m.student_id == student_id),

@@ -1,0 +1,24 @@
+"""messages by student
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-03 06:40:00.000000
+
+The delivery log of a student is read one page at a time, oldest first (keyset on
+created_at, message_id): an index of the filter and the order.
+"""
+from alembic import op
+
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_messages_student_created', 'messages', ['student_id', 'created_at', 'message_id'])
+
+
+def downgrade():
+    op.drop_index('ix_messages_student_created', table_name='messages')
