@@ -92,12 +92,14 @@ def csv_response(rows: list[dict], columns: tuple[str, ...], filename: str) -> R
 
 class ApprovalsRoutes(Routes):
     def _anyone(self, identity) -> dict:
-        return self._student(identity) if identity.role == STUDENT else self._staff(identity)
+        return self._student(identity) if identity.role == STUDENT else self._in_approvals(identity)
 
-    def _staff(self, identity) -> dict:
+    def _in_approvals(self, identity) -> dict:
         """Staff as approvals takes them: as they are, nothing looked up. Approvals owns the
         coordinator directory and reads a coordinator's programmes from it on every call (it never
-        takes the caller's word), so asking it for them first would be a second round trip."""
+        takes the caller's word), so asking it for them first would be a second round trip. (Not
+        an override of `_staff`: the other services' routes, mixed into the same class, need the
+        programmes.)"""
         return self._person(identity)
 
     @route("GET", "/v1/me/progress", roles=(STUDENT,), response=ProgressView)
@@ -116,13 +118,13 @@ class ApprovalsRoutes(Routes):
         """Filters: programme, type, kind (activity|report), status (new|resubmitted), student
         (one student's items), q (part of the student's name); paging: limit and cursor (the
         X-Next-Cursor header of the previous page). Oldest first."""
-        page = self.approvals.inbox(self._staff(identity), _query(request))
+        page = self.approvals.inbox(self._in_approvals(identity), _query(request))
         return _page_response(request, page)
 
     @route("GET", "/v1/activities/<item_id:activity_id>", roles=(COORDINATOR, ADMIN), response=ActivityDetailView)
     def activity_to_decide(self, request, identity, activity_id):
         """An activity as its coordinator decides on it: the latest version and every decision."""
-        return 200, self.approvals.get_activity(self._staff(identity), activity_id)
+        return 200, self.approvals.get_activity(self._in_approvals(identity), activity_id)
 
     @route(
         "POST",
@@ -134,7 +136,7 @@ class ApprovalsRoutes(Routes):
     )
     def decide_activity(self, request, identity, activity_id):
         body = json_body(request)
-        return 200, self.approvals.decide_activity(self._staff(identity), activity_id, body)
+        return 200, self.approvals.decide_activity(self._in_approvals(identity), activity_id, body)
 
     @route(
         "POST",
@@ -147,7 +149,7 @@ class ApprovalsRoutes(Routes):
     def bulk_decide(self, request, identity):
         """Bulk approval: {decision: "approved", items: [{activity_id, version?}]}; a result per item."""
         body = json_body(request)
-        return 200, self.approvals.bulk_decide(self._staff(identity), body)
+        return 200, self.approvals.bulk_decide(self._in_approvals(identity), body)
 
     @route(
         "POST",
@@ -159,7 +161,7 @@ class ApprovalsRoutes(Routes):
     )
     def withdraw_approval(self, request, identity, activity_id):
         body = json_body(request)
-        return 200, self.approvals.withdraw_approval(self._staff(identity), activity_id, body)
+        return 200, self.approvals.withdraw_approval(self._in_approvals(identity), activity_id, body)
 
     @route(
         "POST",
@@ -171,7 +173,7 @@ class ApprovalsRoutes(Routes):
     )
     def decide_report(self, request, identity, student_id):
         body = json_body(request)
-        return 200, self.approvals.decide_report(self._staff(identity), student_id, body)
+        return 200, self.approvals.decide_report(self._in_approvals(identity), student_id, body)
 
     @route(
         "GET",
@@ -217,7 +219,7 @@ class ApprovalsRoutes(Routes):
     def funnel(self, request, identity):
         """Per programme: registered -> requirement met -> report accepted -> presented ->
         eligible -> certificate issued (counts, median wait in seconds). ?programme=, ?format=csv."""
-        rows = self.approvals.funnel(self._staff(identity), _query(request, "format"))
+        rows = self.approvals.funnel(self._in_approvals(identity), _query(request, "format"))
         if _wants_csv(request):
             return csv_response(rows, FUNNEL_COLUMNS, "funnel.csv")
         return 200, rows
@@ -225,15 +227,15 @@ class ApprovalsRoutes(Routes):
     @route("GET", "/v1/coordinator/alerts", roles=(ADMIN,), response=AlertView(many=True), paged=False)
     def alerts(self, request, identity):
         """Programmes with no available coordinator, and the work waiting for them."""
-        return 200, self.approvals.alerts(self._staff(identity))
+        return 200, self.approvals.alerts(self._in_approvals(identity))
 
     @route("GET", "/v1/coordinators", roles=(ADMIN,), response=CoordinatorView(many=True))
     def coordinators(self, request, identity):
-        return 200, self.approvals.list_coordinators(self._staff(identity), page_query(request))
+        return 200, self.approvals.list_coordinators(self._in_approvals(identity), page_query(request))
 
     @route(
         "PUT", "/v1/coordinators/<string:subject>", roles=(ADMIN,), body=CoordinatorRequest, response=CoordinatorView
     )
     def put_coordinator(self, request, identity, subject):
         body = json_body(request)
-        return 200, self.approvals.put_coordinator(self._staff(identity), subject, body)
+        return 200, self.approvals.put_coordinator(self._in_approvals(identity), subject, body)
