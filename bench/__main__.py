@@ -106,30 +106,41 @@ INGEST = "ingest of"
 KINDS = {"graduation": ("graduation batch",), "gateway": ("progress at", "inbox at"), "ingest": (INGEST,)}
 
 
-def kept_rows(doc: str, measured: set[str]) -> tuple[str | None, list[str]]:
-    """From the results block: its machine line and the table rows of the kinds not measured now."""
+KEPT = "Rows not measured in this run ("
+
+
+def kept_rows(doc: str, measured: set[str]) -> tuple[dict[str, str], list[str]]:
+    """From the results block: where each kind not measured now was measured (its run's machine
+    line, without "Machine: "), and their table rows."""
     if START not in doc or END not in doc:
-        return None, []
+        return {}, []
     block = doc.split(START, 1)[1].split(END, 1)[0]
     lines = [line for line in block.strip().splitlines() if line.strip()]
-    machine_line = next((line for line in lines if line.startswith("Machine:")), None)
-    kept_note = next((line for line in lines if line.startswith("Rows not measured")), None)
-    if kept_note and "kept from: " in kept_note:  # those rows came from an earlier run still
-        machine_line = "Machine: " + kept_note.split("kept from: ", 1)[1]
+    machine_line = next((line for line in lines if line.startswith("Machine:")), "Machine: -")
+    provenance = {kind: machine_line.removeprefix("Machine: ") for kind in KINDS}  # measured in that run
+    for line in lines:  # ...unless the block says it kept them from an earlier one
+        if line.startswith(KEPT) and ") are kept from: " in line:
+            kinds, source = line.removeprefix(KEPT).split(") are kept from: ", 1)
+            for kind in kinds.split(", "):
+                provenance[kind] = source
     prefixes = tuple(p for kind, ps in KINDS.items() if kind not in measured for p in ps)
     rows = [line for line in lines if line.startswith("| ") and line[2:].startswith(prefixes)]
-    return machine_line, rows
+    kept = {kind for kind, ps in KINDS.items() if kind not in measured and any(r[2:].startswith(ps) for r in rows)}
+    return {kind: provenance[kind] for kind in sorted(kept)}, rows
 
 
 def merged(text_rows: list[dict], doc: str, measured: set[str]) -> str:
-    """The results block's text: this run's rows, and the other kinds' rows as an earlier run wrote them."""
-    earlier, rows = kept_rows(doc, measured)
+    """The results block's text: this run's rows, and the other kinds' rows as an earlier run
+    wrote them, each kind with the run that measured it (one line per run)."""
+    provenance, rows = kept_rows(doc, measured)
     text = f"Machine: {machine()}.\n\n{table(text_rows)}"
     if rows:
         text += "\n" + "\n".join(rows)
-        if earlier:
-            text += f"\n\nRows not measured in this run ({', '.join(sorted(set(KINDS) - measured))}) are kept from: "
-            text += earlier.removeprefix("Machine: ")
+        by_source: dict[str, list[str]] = {}
+        for kind, source in provenance.items():
+            by_source.setdefault(source, []).append(kind)
+        for source, kinds in by_source.items():
+            text += f"\n\n{KEPT}{', '.join(kinds)}) are kept from: {source}"
     return text
 
 

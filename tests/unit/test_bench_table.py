@@ -65,3 +65,19 @@ def test_only_ingest_keeps_the_other_rows_of_the_results_block():
     assert sum(line.startswith("| ingest of") for line in again.splitlines()) == 1
     assert sum(line.startswith("| graduation batch") for line in again.splitlines()) == 1
     assert "kept from: the earlier one; run 2026-12-01 10:00 UTC." in again  # still the run that measured them
+
+
+def test_rows_kept_from_different_runs_each_name_the_run_that_measured_them():
+    first = graduation_rows({"seconds": 30.0, "certificates": 100, "supplement": 100, "emails": 100}, 40.0, 100)
+    doc = f"{START}\nMachine: run A.\n\n{table(first)}\n{END}"
+    after_ingest = merged(ingest_rows(_ingest_result()), doc, {"ingest"})  # graduation kept from run A
+    assert "(graduation) are kept from: run A." in after_ingest
+    ingest_line = next(line for line in after_ingest.splitlines() if line.startswith("Machine:"))
+    later = merged(
+        graduation_rows({"seconds": 20.0, "certificates": 100, "supplement": 100, "emails": 100}, 40.0, 100),
+        f"{START}\n{after_ingest}\n{END}",
+        {"graduation"},
+    )
+    # ingest now comes from the run that measured it, not from run A
+    assert f"(ingest) are kept from: {ingest_line.removeprefix('Machine: ')}" in later
+    assert "run A" not in later
