@@ -3,14 +3,14 @@ the accounting, recorded as a row of the figures table."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 from tests.faults.accounting import Accounting, account, letter_ids
 from tests.faults.workload import Batch
 
-BATCH = 10  # journeys per scenario; docs/reliability.md says why
-FAULT_AFTER = 3  # journeys completed before the fault is injected
+BATCH = int(os.environ.get("CIM_FAULT_BATCH", "20"))  # journeys per scenario; docs/reliability.md says why
 
 
 def run(
@@ -19,12 +19,13 @@ def run(
     name: str,
     fault,
     size: int = BATCH,
-    after: int = FAULT_AFTER,
+    after: int | None = None,
     poison=None,
     poison_marker: str | None = None,
 ) -> Accounting:
     """`fault()` runs once `after` journeys are through (the rest in flight); `poison()`, if
     given, runs as the batch starts (its messages carry `poison_marker`)."""
+    after = max(1, size // 3) if after is None else after  # a third through, the rest in flight
     before = letter_ids(platform_)
     started = time.monotonic()
     batch = Batch(platform_.gateway_url, platform_.secret, size)
