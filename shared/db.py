@@ -107,7 +107,7 @@ def _track_writes(engine: sa.Engine) -> sa.Engine:
 
     @sa_event.listens_for(engine, "before_cursor_execute")
     def _note(conn, _cursor, statement, _parameters, _context, _executemany):
-        if not statement.lstrip()[:6].upper() == "SELECT":
+        if statement[:32].lstrip()[:6].upper() != "SELECT":
             conn.info[WROTE] = True
 
     @sa_event.listens_for(engine, "checkin")
@@ -264,9 +264,7 @@ class UnitOfWork:
     def _wrote(self) -> bool:
         if not self.session.in_transaction():
             return False
-        info = self.session.connection().info
-        wrote = bool(info.pop(WROTE, False))
-        return wrote
+        return bool(self.session.connection().info.pop(WROTE, False))
 
     def flush(self):
         """Send pending rows now (so a unique index or a reference sees them) without committing."""

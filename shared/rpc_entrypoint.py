@@ -137,10 +137,18 @@ class RidingRpcConsumer(RpcConsumer):
             "no reply (the caller times out)",
             request_id,
         )
+        self._ack(message)
+
+    def _ack(self, message) -> bool:
+        """Acknowledge the request; False when it could not be (the broker delivers it again)."""
+        if not getattr(message.channel, "connection", None):  # nameko skips a dead channel silently
+            return False
         try:
             self.queue_consumer.ack_message(message)
         except Exception as exc:
             log.warning("RPC request not acknowledged (%s): the broker delivers it again", exc)
+            return False
+        return True
 
     def handle_result(self, message, result, exc_info):
         config = self.container.config
@@ -152,18 +160,13 @@ class RidingRpcConsumer(RpcConsumer):
             ssl=config.get(AMQP_SSL_CONFIG_KEY),
             login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
         )
+        correlation_id = message.properties.get("correlation_id")
         if exc_info is not None and isinstance(exc_info[1], AlreadyHandled):  # a claim refused this delivery
-            self._drop(message, message.properties.get("correlation_id"))
-            self.replies.dropped(message.properties.get("correlation_id"))
+            self._drop(message, correlation_id)
+            self.replies.dropped(correlation_id)
             return result, exc_info
         result, exc_info = responder.send_response(result, exc_info)
-        acknowledged = bool(getattr(message.channel, "connection", None))  # nameko skips a dead one
-        try:
-            self.queue_consumer.ack_message(message)
-        except Exception as exc:
-            acknowledged = False
-            log.warning("RPC request not acknowledged (%s): the broker delivers it again", exc)
-        correlation_id = message.properties.get("correlation_id")
+        acknowledged = self._ack(message)
         if correlation_id:
             error = None if exc_info is None else exc_info[1]
             self.replies.answered(correlation_id, result, error, acknowledged)

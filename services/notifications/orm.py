@@ -56,7 +56,7 @@ messages = sa.Table(
     sa.Column("message_id", sa.String(36), primary_key=True),
     sa.Column("event_id", sa.String(36), nullable=False),
     sa.Column("kind", sa.String(100), nullable=False),
-    sa.Column("student_id", sa.String(36), sa.ForeignKey("recipients.student_id"), nullable=True, index=True),
+    sa.Column("student_id", sa.String(36), sa.ForeignKey("recipients.student_id"), nullable=True),
     sa.Column("coordinator", sa.String(300), nullable=True),
     sa.Column("to_address", sa.String(254), nullable=False, comment="personal data"),
     sa.Column("subject", sa.String(300), nullable=False),
@@ -259,15 +259,6 @@ class Repository(ScheduleRepository):
         query = sa.select(Message).where(Message.student_id == student_id)
         order = [messages.c.created_at, messages.c.message_id]
         return list(self.session.scalars(keyset.after(query, order, position, limit)))
-
-    def messages_to(self, student_id: str) -> list[Message]:
-        return list(
-            self.session.scalars(
-                sa.select(Message)
-                .where(Message.student_id == student_id)
-                .order_by(Message.created_at, Message.message_id)
-            )
-        )
 
     def message(self, message_id: str, lock: bool = False) -> Message | None:
         return self.session.get(Message, message_id, with_for_update=lock or None)

@@ -82,6 +82,10 @@ def test_a_change_and_a_cancellation_reach_thirty_booked_students_once_each_in_t
     assert booked == ["booked"] * STUDENTS
     roster = coordinator.call("GET", f"{path}/roster").json()
     assert len(roster["presenting"]) == STUDENTS
+    # every name from registration (one student_names call for the 30), in booking order
+    assert [e["name"] for e in roster["presenting"]] == [
+        f"Student {email.split('@')[0]}" for _, email, _, _ in students
+    ]
 
     coordinator.call("PATCH", path, 200, json={"location": "Aula Medica, Solna"})
     changed = {email: f"{TITLE} {'har ändrats' if lang == 'sv' else 'has changed'}" for _, email, lang, _ in students}
@@ -99,8 +103,29 @@ def test_a_change_and_a_cancellation_reach_thirty_booked_students_once_each_in_t
         for subject in _subjects(running_platform, address)
         if TITLE in subject
     )
+    _walk_the_delivery_log(running_platform, students[0][0], changed[students[0][1]])
     for address in changed:
         assert counts[(address, changed[address])] == 1, address
         assert counts[(address, cancelled[address])] == 1, address
         mails_about_it = sum(n for (a, _), n in counts.items() if a == address)
         assert mails_about_it == 3, (address, counts)  # booked, changed, cancelled: nothing in the wrong language
+
+
+def _walk_the_delivery_log(platform_, student, changed_subject):
+    """An admin reads one student's delivery log two messages a page, by the X-Next-Cursor of each
+    page (paged at the source): every message once, oldest first, the change among them."""
+    admin = journey.Client(platform_.gateway_url, issue_dev_token(platform_.secret, "admin-thirty", "admin"))
+    student_id = student.call("GET", "/v1/me").json()["student_id"]
+    seen, cursor = [], None
+    while True:
+        query = f"?limit=2&cursor={cursor}" if cursor else "?limit=2"
+        response = admin.call("GET", f"/v1/students/{student_id}/messages{query}")
+        page = response.json()
+        assert len(page) <= 2
+        seen += page
+        cursor = response.headers.get("X-Next-Cursor")
+        if not cursor:
+            break
+    assert len({m["message_id"] for m in seen}) == len(seen) >= 3  # registered, booked, changed at least
+    assert [m["created_at"] for m in seen] == sorted(m["created_at"] for m in seen)
+    assert changed_subject in [m["subject"] for m in seen]
