@@ -17,6 +17,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared import pg_driver
 from shared.events import PRODUCERS, exchange_name, make_event
 from shared.personal_data import classified
 
@@ -136,7 +137,11 @@ def _create_engine(url: str, pool_size: int, max_overflow: int) -> sa.Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    if engine.dialect.driver == "pg8000":
+        pg_driver.install()
+        sa_event.listen(engine, "connect", lambda connection, _record: pg_driver.adapt_connection(connection))
+    return engine
 
 
 def insert_rows(session: Session, table: sa.Table, rows: list[dict], conflict=(), returning=()) -> list:

@@ -18,7 +18,7 @@ from shared.events import (
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
-from shared.rpc import load
+from shared.rpc import dump, load
 from shared.rpc.activities import (
     ActivityRequest,
     ActivityTypeRequest,
@@ -41,27 +41,27 @@ class ActivitiesService(HealthEndpoint, PersonalDataService):
         actor, request = load_actor(actor), load(ActivityRequest, request)
         with self.db.unit_of_work() as uow:
             activity = handlers.log_activity(uow, actor=actor, request=request)
-            return ActivityView().dump(activity)
+            return dump(ActivityView, activity)
 
     @rpc(expected_exceptions=EXPECTED)
     def add_session(self, actor, activity_id, request):
         actor, request = load_actor(actor), load(SessionRequest, request)
         with self.db.unit_of_work() as uow:
             activity = handlers.add_session(uow, actor=actor, activity_id=activity_id, request=request)
-            return ActivityView().dump(activity)
+            return dump(ActivityView, activity)
 
     @rpc(expected_exceptions=EXPECTED)
     def resubmit(self, actor, activity_id, request):
         actor, request = load_actor(actor), load(ActivityRequest, request)
         with self.db.unit_of_work() as uow:
             activity = handlers.resubmit(uow, actor=actor, activity_id=activity_id, request=request)
-            return ActivityView().dump(activity)
+            return dump(ActivityView, activity)
 
     @rpc(expected_exceptions=EXPECTED)
     def withdraw(self, actor, activity_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return ActivityView().dump(handlers.withdraw(uow, actor=actor, activity_id=activity_id))
+            return dump(ActivityView, handlers.withdraw(uow, actor=actor, activity_id=activity_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_activities(self, actor, query=None):
@@ -74,7 +74,7 @@ class ActivitiesService(HealthEndpoint, PersonalDataService):
     def get_activity(self, actor, activity_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return ActivityView().dump(handlers.get_activity(uow, actor=actor, activity_id=activity_id))
+            return dump(ActivityView, handlers.get_activity(uow, actor=actor, activity_id=activity_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_versions(self, actor, activity_id, query=None):
@@ -96,7 +96,7 @@ class ActivitiesService(HealthEndpoint, PersonalDataService):
         actor, request = load_actor(actor), load(ActivityTypeRequest, request)
         with self.db.unit_of_work() as uow:
             created, activity_type = handlers.put_activity_type(uow, actor=actor, code=code, request=request)
-            return {"created": created, "activity_type": ActivityTypeView().dump(activity_type)}
+            return {"created": created, "activity_type": dump(ActivityTypeView, activity_type)}
 
     @on_event(ACTIVITY_APPROVED)
     def on_activity_approved(self, event):

@@ -21,7 +21,7 @@ from shared.events import (
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
-from shared.rpc import load
+from shared.rpc import dump, load
 from shared.rpc.approvals import (
     ActivityDecisionRequest,
     ActivityDecisionView,
@@ -64,20 +64,20 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
     def inbox(self, actor, query=None):
         actor, query = load_actor(actor), load(InboxQuery, query or {})
         with self.db.unit_of_work() as uow:
-            return InboxPageView().dump(queries.inbox(uow, actor=actor, query=query))
+            return dump(InboxPageView, queries.inbox(uow, actor=actor, query=query))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_activity(self, actor, activity_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return ActivityDetailView().dump(queries.get_activity(uow, actor=actor, activity_id=str(activity_id)))
+            return dump(ActivityDetailView, queries.get_activity(uow, actor=actor, activity_id=str(activity_id)))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_activity(self, actor, activity_id, request):
         actor, request = load_actor(actor), load(ActivityDecisionRequest, request)
         with self.db.unit_of_work() as uow:
             decision = decisions.decide_activity(uow, actor=actor, activity_id=activity_id, request=request)
-        return ActivityDecisionView().dump(decision)
+        return dump(ActivityDecisionView, decision)
 
     @rpc(expected_exceptions=EXPECTED)
     def bulk_decide(self, actor, request):
@@ -93,31 +93,32 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
                 results.append(decisions.bulk_item_result(item, decision))
             except CimError as refusal:
                 results.append(decisions.bulk_item_result(item, refusal=refusal))
-        return BulkDecisionView().dump({"results": results})
+        return dump(BulkDecisionView, {"results": results})
 
     @rpc(expected_exceptions=EXPECTED)
     def withdraw_approval(self, actor, activity_id, request):
         actor, request = load_actor(actor), load(ApprovalWithdrawalRequest, request)
         with self.db.unit_of_work() as uow:
             result = decisions.withdraw_approval(uow, actor=actor, activity_id=activity_id, request=request)
-        return ApprovalWithdrawalView().dump(result)
+        return dump(ApprovalWithdrawalView, result)
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_report(self, actor, student_id, request):
         actor, request = load_actor(actor), load(ReportDecisionRequest, request)
         with self.db.unit_of_work() as uow:
             decision = decisions.decide_report(uow, actor=actor, student_id=student_id, request=request)
-        return ReportDecisionView().dump(decision)
+        return dump(ReportDecisionView, decision)
 
     @rpc(expected_exceptions=EXPECTED)
     def audit_trail(self, actor, student_id, query=None):
         """One page of the trail: {items, next_cursor} (every entry when the query has no limit)."""
         actor, query = load_actor(actor), load(AuditPageQuery, query or {})
         with self.db.unit_of_work() as uow:
-            return AuditPageView().dump(
+            return dump(
+                AuditPageView,
                 queries.audit_trail(
                     uow, actor=actor, student_id=student_id, cursor=query["cursor"], limit=query["limit"]
-                )
+                ),
             )
 
     @rpc(expected_exceptions=EXPECTED)
@@ -136,7 +137,7 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
     def progress(self, actor):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return ProgressView().dump(queries.progress(uow, actor=actor))
+            return dump(ProgressView, queries.progress(uow, actor=actor))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_coordinators(self, actor, query=None):
@@ -150,7 +151,7 @@ class ApprovalsService(HealthEndpoint, PersonalDataService):
         actor, request = load_actor(actor), load(CoordinatorRequest, request)
         with self.db.unit_of_work() as uow:
             coordinator = coordinators.put_coordinator(uow, actor=actor, subject=subject, request=request)
-        return CoordinatorView().dump(coordinator)
+        return dump(CoordinatorView, coordinator)
 
     # --- keeping the copies ---------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
 from shared.permissions import ADMIN, ensure_may_have_role
-from shared.rpc import load
+from shared.rpc import dump, load
 from shared.rpc.campus import InboundEntryView, InboundQuery, IntakeView
 from shared.rpc.common import load_actor
 
@@ -77,7 +77,7 @@ class CampusService(HealthEndpoint, PersonalDataService):
         for event in checked:
             status = self._receive(event, channel=channel)
             results.append({"id": event.id, "source": event.source, "status": status})
-        return IntakeView().dump({"results": results})
+        return dump(IntakeView, {"results": results})
 
     @rpc(expected_exceptions=EXPECTED)
     def inbound_log(self, actor, query=None):

@@ -20,7 +20,7 @@ from shared.events import (
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
-from shared.rpc import load
+from shared.rpc import dump, load
 from shared.rpc.ceremony import (
     BookingView,
     CancelRequest,
@@ -49,7 +49,7 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
         actor, request = load_actor(actor), load(ScheduleRequest, request)
         with self.db.unit_of_work() as uow:
             ceremony = handlers.schedule(uow, actor=actor, request=request)
-        return CeremonyView().dump(ceremony)
+        return dump(CeremonyView, ceremony)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_ceremonies(self, query=None):
@@ -63,20 +63,20 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
         actor, request = load_actor(actor), load(CancelRequest, request)
         with self.db.unit_of_work() as uow:
             ceremony = handlers.cancel(uow, actor=actor, ceremony_id=str(ceremony_id), reason=request.reason)
-        return CeremonyView().dump(ceremony)
+        return dump(CeremonyView, ceremony)
 
     @rpc(expected_exceptions=EXPECTED)
     def change(self, actor, ceremony_id, request):
         actor, request = load_actor(actor), load(ChangeRequest, request)
         with self.db.unit_of_work() as uow:
             ceremony = handlers.change(uow, actor=actor, ceremony_id=str(ceremony_id), request=request)
-        return CeremonyView().dump(ceremony)
+        return dump(CeremonyView, ceremony)
 
     @rpc(expected_exceptions=EXPECTED)
     def roster(self, actor, ceremony_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return RosterView().dump(handlers.roster(uow, actor=actor, ceremony_id=str(ceremony_id)))
+            return dump(RosterView, handlers.roster(uow, actor=actor, ceremony_id=str(ceremony_id)))
 
     @rpc(expected_exceptions=EXPECTED)
     def roster_pdf(self, actor, ceremony_id, names=None):
@@ -84,7 +84,7 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
         up by the gateway: this service keeps no names."""
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            roster = RosterView().dump(handlers.roster(uow, actor=actor, ceremony_id=str(ceremony_id)))
+            roster = dump(RosterView, handlers.roster(uow, actor=actor, ceremony_id=str(ceremony_id)))
         names = names if isinstance(names, dict) else {}
         for entry in roster["presenting"] + roster["waiting"]:
             entry["name"] = names.get(entry["student_id"])
@@ -99,13 +99,13 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
             booking = handlers.book(uow, actor=actor, ceremony_id=str(ceremony_id))
-        return BookingView().dump(booking)
+        return dump(BookingView, booking)
 
     @rpc(expected_exceptions=EXPECTED)
     def my_booking(self, actor):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return BookingView().dump(handlers.my_booking(uow, actor=actor))
+            return dump(BookingView, handlers.my_booking(uow, actor=actor))
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_my_booking(self, actor):
@@ -113,7 +113,7 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
         deadline = timedelta(days=self.db.settings.ceremony_cancellation_days)
         with self.db.unit_of_work() as uow:
             booking = handlers.cancel_my_booking(uow, actor=actor, deadline=deadline)
-        return BookingView().dump(booking)
+        return dump(BookingView, booking)
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_report(self, actor, request):
@@ -126,21 +126,21 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
                 content=request.content_b64,
                 max_bytes=self.db.settings.max_upload_bytes,
             )
-        return ReportView().dump(report)
+        return dump(ReportView, report)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_report(self, actor, student_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
             report = handlers.get_report(uow, actor=actor, student_id=str(student_id))
-        return ReportDetailView().dump(report)
+        return dump(ReportDetailView, report)
 
     @rpc(expected_exceptions=EXPECTED)
     def download_report(self, actor, student_id):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
             report = handlers.get_report(uow, actor=actor, student_id=str(student_id))
-            return ReportFileView().dump(report)  # in the block: the file is loaded on demand
+            return dump(ReportFileView, report)  # in the block: the file is loaded on demand
 
     @rpc(expected_exceptions=EXPECTED)
     def record_presentation(self, actor, ceremony_id, request):
@@ -149,7 +149,7 @@ class CeremonyService(HealthEndpoint, PersonalDataService):
             presentation = handlers.record_presentation(
                 uow, actor=actor, ceremony_id=str(ceremony_id), student_id=request.student_id, outcome=request.outcome
             )
-        return PresentationView().dump(presentation)
+        return dump(PresentationView, presentation)
 
     @on_event(STUDENT_ACTIVITY_REQUIREMENT_MET)
     def on_activity_requirement_met(self, event):

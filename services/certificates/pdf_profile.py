@@ -25,21 +25,25 @@ class NotPdfA3b(ValueError):
     """The PDF is not what a certificate must be (its version or its PDF/A identification)."""
 
 
-def effective_version(pdf: bytes) -> str:
+def _catalog(pdf: bytes):
+    return PdfReader(io.BytesIO(pdf)).trailer["/Root"].get_object()
+
+
+def effective_version(pdf: bytes, catalog=None) -> str:
     """The version a reader applies: the header's, unless the catalog's /Version is later."""
     header = _HEADER.match(pdf)
     if header is None:
         raise NotPdfA3b("no %PDF- header")
-    declared = PdfReader(io.BytesIO(pdf)).trailer["/Root"].get_object().get("/Version")
+    declared = (_catalog(pdf) if catalog is None else catalog).get("/Version")
     versions = [header.group(1).decode("ascii")]
     if declared is not None:
         versions.append(str(declared).lstrip("/"))
     return max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
 
 
-def pdfa_identification(pdf: bytes) -> tuple[str, str] | None:
+def pdfa_identification(pdf: bytes, catalog=None) -> tuple[str, str] | None:
     """(pdfaid:part, pdfaid:conformance) from the catalog's XMP metadata, or None."""
-    metadata = PdfReader(io.BytesIO(pdf)).trailer["/Root"].get_object().get("/Metadata")
+    metadata = (_catalog(pdf) if catalog is None else catalog).get("/Metadata")
     if metadata is None:
         return None
     text = metadata.get_object().get_data().decode("utf-8", "replace")
@@ -50,11 +54,15 @@ def pdfa_identification(pdf: bytes) -> tuple[str, str] | None:
 
 
 def ensure_pdf_a3b(pdf: bytes) -> bytes:
-    """The PDF unchanged when it is PDF 1.7 and identified as PDF/A-3b; NotPdfA3b otherwise."""
-    version = effective_version(pdf)
+    """The PDF unchanged when it is PDF 1.7 and identified as PDF/A-3b; NotPdfA3b otherwise (the
+    file is parsed once for both checks)."""
+    if _HEADER.match(pdf) is None:
+        raise NotPdfA3b("no %PDF- header")
+    catalog = _catalog(pdf)
+    version = effective_version(pdf, catalog)
     if version != PDF_A3_VERSION:
         raise NotPdfA3b(f"the PDF is version {version}; a PDF/A-3 certificate must be {PDF_A3_VERSION}")
-    identification = pdfa_identification(pdf)
+    identification = pdfa_identification(pdf, catalog)
     if identification != PDF_A_IDENTIFICATION:
         raise NotPdfA3b(f"the PDF is not identified as PDF/A-3b (XMP pdfaid: {identification})")
     return pdf

@@ -169,8 +169,17 @@ def render_pdf(content: dict, fetcher: TemplatesOnlyFetcher | None = None, html:
 
 
 def seal_pdf(pdf: bytes, key_file: str | Path, cert_file: str | Path) -> bytes:
-    """A PAdES seal over the whole PDF (an incremental update), by the configured key."""
+    """A PAdES seal over the whole PDF (an incremental update), by the configured key.
+
+    pyHanko sizes the space for the signature by signing a dummy digest first (a third of a
+    seal's time here: the CMS structure is built twice). Without a timestamp server the size is
+    the same for every seal by the same key and certificate, so the first seal's reservation
+    (read back from its /ByteRange) is reused for the next ones: the same bytes reserved, one
+    signature made. Should it ever be too small (files replaced by a larger key without a
+    change of time), that seal is made again with pyHanko's own estimate.
+    """
     from pyhanko.sign import fields, signers
+    from pyhanko.sign.general import SigningError
 
     from services.certificates.seal_version import Pdf17IncrementalWriter
 
@@ -183,8 +192,40 @@ def seal_pdf(pdf: bytes, key_file: str | Path, cert_file: str | Path) -> bytes:
         reason="Certificate of International Merits, issued by the Faculty of Medicine",
         location="Faculty of Medicine",
     )
-    writer = Pdf17IncrementalWriter(io.BytesIO(pdf))  # PDF/A-3 stays PDF 1.7
-    return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+    seal = _seal_identity(key_file, cert_file)
+
+    def sign(reserved: int | None) -> bytes:
+        writer = Pdf17IncrementalWriter(io.BytesIO(pdf))  # PDF/A-3 stays PDF 1.7
+        return signers.sign_pdf(writer, metadata, signer=signer, bytes_reserved=reserved).getvalue()
+
+    try:
+        sealed = sign(_RESERVED.get(seal))
+    except SigningError:
+        if seal not in _RESERVED:
+            raise
+        sealed = sign(None)
+    _RESERVED[seal] = reserved_for_signature(sealed)
+    return sealed
+
+
+_RESERVED: dict[tuple, int] = {}  # a seal's key and certificate files -> the bytes its signature was given
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+
+
+def _seal_identity(key_file, cert_file) -> tuple:
+    """The seal's files as they are now: a replaced file (another time or size) is another seal."""
+    stats = [Path(f).stat() for f in (key_file, cert_file)]
+    return (str(key_file), str(cert_file), *((st.st_mtime_ns, st.st_size) for st in stats))
+
+
+def reserved_for_signature(sealed: bytes) -> int:
+    """The hex digits the last signature's /Contents was given: the gap its /ByteRange leaves,
+    less the angle brackets."""
+    ranges = _BYTE_RANGE.findall(sealed)
+    if not ranges:
+        raise ValueError("the sealed PDF has no /ByteRange")
+    _start, first_length, second_start, _length = (int(value) for value in ranges[-1])
+    return second_start - first_length - 2
 
 
 def render_sealed(content: dict, key_file, cert_file) -> bytes:

@@ -19,7 +19,7 @@ from shared.events import ACTIVITY_APPROVAL_WITHDRAWN, DEGREE_REPORTED, STUDENT_
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
-from shared.rpc import load
+from shared.rpc import dump, load
 from shared.rpc.certificates import (
     ArchiveView,
     BadgeView,
@@ -89,14 +89,14 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
             certificate = queries.get_certificate(uow, actor=actor, public_base_url=self._base_url)
-        return CertificateView().dump(certificate)
+        return dump(CertificateView, certificate)
 
     @rpc(expected_exceptions=EXPECTED)
     def download(self, actor):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
             document = queries.download(uow, actor=actor)
-        return CertificateFileView().dump(document)
+        return dump(CertificateFileView, document)
 
     @rpc(expected_exceptions=EXPECTED)
     def badge(self, actor):
@@ -104,12 +104,13 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         with self.db.unit_of_work() as uow:
             credential = queries.badge_credential(uow, actor=actor, public_base_url=self._base_url)
         code = credential["evidence"][0]["id"].rsplit("/", 1)[-1]
-        return BadgeView().dump(
+        return dump(
+            BadgeView,
             {
                 "filename": f"cim-badge-{code}.jwt",
                 "media_type": badge.MEDIA_TYPE,
                 "credential": badge.sign_credential(credential, self.keys),
-            }
+            },
         )
 
     # --- the public -----------------------------------------------------------------------------
@@ -117,7 +118,7 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
     @rpc(expected_exceptions=EXPECTED)
     def verify(self, code):
         with self.db.unit_of_work() as uow:
-            return VerificationView().dump(queries.verify(uow, code=str(code or ""), public_base_url=self._base_url))
+            return dump(VerificationView, queries.verify(uow, code=str(code or ""), public_base_url=self._base_url))
 
     @rpc(expected_exceptions=EXPECTED)
     def jwks(self):
@@ -130,12 +131,13 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
             credential = queries.revocation_list(
                 uow, list_number=str(list_number or ""), public_base_url=self._base_url
             )
-        return StatusListView().dump(
+        return dump(
+            StatusListView,
             {
                 "media_type": badge.MEDIA_TYPE,
                 "credential": badge.sign_credential(credential, self.keys),
                 "ttl_seconds": credential["credentialSubject"]["ttl"] // 1000,
-            }
+            },
         )
 
     # --- registrar and admin --------------------------------------------------------------------
@@ -145,14 +147,14 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
             entry = queries.diploma_supplement(uow, actor=actor, student_id=student_id)
-        return DiplomaSupplementView().dump(entry)
+        return dump(DiplomaSupplementView, entry)
 
     @rpc(expected_exceptions=EXPECTED)
     def revoke(self, actor, code, request):
         actor, request = load_actor(actor), load(RevocationRequest, request)
         with self.db.unit_of_work() as uow:
             view = revocation.revoke(uow, actor=actor, code=str(code or ""), request=request)
-        return VerificationView().dump(view)
+        return dump(VerificationView, view)
 
     @rpc(expected_exceptions=EXPECTED)
     def reissue(self, actor, code, request):
@@ -165,7 +167,7 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         pdf = self._render(content)
         with self.db.unit_of_work() as uow:
             view = issuing.store_admin_reissue(uow, certificate=certificate, pdf=pdf, public_base_url=self._base_url)
-        return CertificateView().dump(view)
+        return dump(CertificateView, view)
 
     @rpc(expected_exceptions=EXPECTED)
     def reviews(self, actor, query=None):
@@ -179,7 +181,7 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         actor, request = load_actor(actor), load(ReviewDecisionRequest, request)
         with self.db.unit_of_work() as uow:
             view = revocation.decide_review(uow, actor=actor, code=str(code or ""), request=request)
-        return VerificationView().dump(view)
+        return dump(VerificationView, view)
 
     @rpc(expected_exceptions=EXPECTED)
     def ceremony_archive(self, actor, ceremony_id):
@@ -187,7 +189,7 @@ class CertificatesService(HealthEndpoint, PersonalDataService):
         if not isinstance(ceremony_id, str) or not ceremony_id:
             raise Invalid({"ceremony_id": ["a ceremony id is required"]})
         with self.db.unit_of_work() as uow:
-            return ArchiveView().dump(queries.ceremony_archive(uow, actor=actor, ceremony_id=ceremony_id))
+            return dump(ArchiveView, queries.ceremony_archive(uow, actor=actor, ceremony_id=ceremony_id))
 
     @on_event(DEGREE_REPORTED)
     def on_degree_reported(self, event):

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 
 from services.gateway.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from shared.errors import Invalid
+from shared.events.envelope import schema_of
 
 MAX_JSON_BYTES = 64 * 1024
 # route() leaves the body schema here for json_body(), which a route calls when it wants the body
@@ -37,7 +38,7 @@ def json_body(request) -> dict:
         raise BadRequest("the body must be a JSON object")
     schema = request.environ.get(_BODY_SCHEMA)
     if schema is not None:
-        errors = (schema() if isinstance(schema, type) else schema).validate(body)
+        errors = (schema_of(schema) if isinstance(schema, type) else schema).validate(body)
         if errors:
             raise Invalid(errors)
     return body
@@ -46,6 +47,6 @@ def json_body(request) -> dict:
 def query_values(request, schema) -> dict:
     """The query string loaded by `schema` (unknown parameters refused: 422)."""
     try:
-        return schema().load(request.args.to_dict(flat=True))
+        return schema_of(schema).load(request.args.to_dict(flat=True))
     except ValidationError as exc:
         raise Invalid(exc.messages) from None

@@ -52,7 +52,7 @@ from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService, RetentionDays
 from shared.rpc.common import load_actor
-from shared.rpc import load
+from shared.rpc import dump, load
 from shared.rpc.paging import dump_page, load_page
 from shared.rpc.notifications import MessageView, PreferencesRequest, PreferencesView
 from shared.settings import SettingsSource, load_settings
@@ -234,14 +234,15 @@ class NotificationsService(HealthEndpoint, PersonalDataService):
     def get_preferences(self, actor):
         actor = load_actor(actor)
         with self.db.unit_of_work() as uow:
-            return PreferencesView().dump(handlers.get_preferences(uow, actor=actor))
+            return dump(PreferencesView, handlers.get_preferences(uow, actor=actor))
 
     @rpc(expected_exceptions=EXPECTED)
     def set_preferences(self, actor, request):
         actor, request = load_actor(actor), load(PreferencesRequest, request)
         with self.db.unit_of_work() as uow:
-            return PreferencesView().dump(
-                handlers.set_preferences(uow, actor=actor, language=request.language, digest_time=request.digest_time)
+            return dump(
+                PreferencesView,
+                handlers.set_preferences(uow, actor=actor, language=request.language, digest_time=request.digest_time),
             )
 
     @rpc(expected_exceptions=EXPECTED)

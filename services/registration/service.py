@@ -10,7 +10,7 @@ from shared.events import ENROLMENT_REPORTED, LEGAL_NAME_REPORTED, UNENROLMENT_R
 from shared.health import HealthEndpoint
 from shared.messaging import on_event
 from shared.personal_service import PersonalDataService
-from shared.rpc import load
+from shared.rpc import dump, load
 from shared.rpc.common import load_actor
 from shared.rpc.paging import dump_page, load_page
 from shared.rpc.personal_data import ErasureRequest, WithdrawalRequest
@@ -33,17 +33,17 @@ class RegistrationService(HealthEndpoint, PersonalDataService):
         actor, request = load_actor(actor), load(RegistrationRequest, request)
         with self.db.unit_of_work() as uow:
             student = handlers.register(uow, actor=actor, request=request)
-        return StudentView().dump(student)
+        return dump(StudentView, student)
 
     @rpc(expected_exceptions=EXPECTED)
     def find_student(self, issuer, subject):
         with self.db.unit_of_work() as uow:
-            return StudentView().dump(handlers.find_student(uow, issuer=issuer, subject=subject))
+            return dump(StudentView, handlers.find_student(uow, issuer=issuer, subject=subject))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_student(self, student_id):
         with self.db.unit_of_work() as uow:
-            return StudentView().dump(handlers.get_student(uow, student_id=student_id))
+            return dump(StudentView, handlers.get_student(uow, student_id=student_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def student_names(self, request):
@@ -57,14 +57,14 @@ class RegistrationService(HealthEndpoint, PersonalDataService):
         actor, request = load_actor(actor), load(WithdrawalRequest, request or {})
         with self.db.unit_of_work() as uow:
             student = handlers.withdraw(uow, actor=actor, reason=request.get("reason"))
-        return StudentView().dump(student)
+        return dump(StudentView, student)
 
     @rpc(expected_exceptions=EXPECTED)
     def change_programme(self, actor, student_id, request):
         actor, request = load_actor(actor), load(ProgrammeChangeRequest, request)
         with self.db.unit_of_work() as uow:
             student = handlers.change_programme(uow, actor=actor, student_id=student_id, request=request)
-        return StudentView().dump(student)
+        return dump(StudentView, student)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_programmes(self, query=None):

@@ -46,11 +46,20 @@ class EnvelopeSchema(Schema):
     data = fields.Dict(required=True, metadata={"description": "The event's data (its schema)."})
 
 
+def schema_of(schema_cls: type[Schema], **options) -> Schema:
+    """One instance per schema class (and options such as `many=True`): marshmallow schemas keep
+    no state between loads and dumps, and making one copies every field (most of the cost of
+    checking a small event, and 0.7 ms of approvals' progress RPC). Options that cannot be a
+    key (a list for `only`) make a new instance each time."""
+    try:
+        return _schema_instance(schema_cls, tuple(sorted(options.items())))
+    except TypeError:  # unhashable options
+        return schema_cls(**options)
+
+
 @functools.cache
-def schema_of(schema_cls: type[Schema]) -> Schema:
-    """One instance per schema class: marshmallow schemas keep no state between loads and dumps,
-    and making one copies every field (most of the cost of checking a small event)."""
-    return schema_cls()
+def _schema_instance(schema_cls: type[Schema], options: tuple) -> Schema:
+    return schema_cls(**dict(options))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, post_load
 from nameko.exceptions import deserialize_to_instance
 
 from shared.errors import EXPECTED
+from shared.events.envelope import schema_of
 
 for _error in EXPECTED:
     deserialize_to_instance(_error)
@@ -40,6 +41,11 @@ def load(schema_cls, data, **kwargs):
     from shared.errors import Invalid
 
     try:
-        return schema_cls(**kwargs).load(data)
+        return schema_of(schema_cls, **kwargs).load(data)
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
+
+
+def dump(schema_cls, obj, **kwargs):
+    """`obj` as the caller receives it, through the process's one instance of the schema."""
+    return schema_of(schema_cls, **kwargs).dump(obj)

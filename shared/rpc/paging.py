@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from marshmallow import fields, validate
 
 from shared.keyset import DEFAULT_LIMIT, MAX_LIMIT
-from shared.rpc import CURSOR_DESCRIPTION, Payload, load
+from shared.rpc import CURSOR_DESCRIPTION, Payload, dump, load
 
 
 @dataclass(frozen=True)
@@ -40,4 +40,4 @@ def load_page(query) -> Page:
 
 def dump_page(item_schema, page: dict) -> dict:
     """A page of `item_schema` items as the caller receives it: {items, next_cursor}."""
-    return {"items": item_schema(many=True).dump(page["items"]), "next_cursor": page["next_cursor"]}
+    return {"items": dump(item_schema, page["items"], many=True), "next_cursor": page["next_cursor"]}

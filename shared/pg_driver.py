@@ -1,0 +1,68 @@
+"""Two things pg8000 does in Python on every statement, done once instead.
+
+pg8000 (decision 3) is pure Python, so its per-statement work is CPU in the service process:
+- **Placeholders**: before sending a statement, it rewrites `%s` into `$1, $2, ...` by scanning
+  the SQL character by character (`pg8000.dbapi.convert_paramstyle`). SQLAlchemy sends the same
+  compiled text again and again, so the rewritten text is remembered by the statement's text.
+  For a 4-table read of approvals' progress this scan was 1.3 ms of a 5.7 ms call (cProfile).
+  Only the `format` style (the one SQLAlchemy's pg8000 dialect uses) is remembered: its output
+  depends on the text alone, and the parameters pass through unchanged. Other styles, and a
+  text that fails to convert, go to pg8000 as before (an error is never remembered).
+- **Timestamps**: pg8000 reads `timestamptz`/`timestamp`/`date` values with `strptime`; the
+  C `datetime.fromisoformat` reads PostgreSQL's text form (`2026-12-03 09:00:00.12+05:30`)
+  directly. What it cannot read (`infinity`, years before 1) goes to pg8000's own reader.
+
+`install()` is idempotent; `shared.db.create_engine` calls it, and `adapt_connection` runs on
+every new connection of a PostgreSQL engine.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime
+
+import pg8000.converters
+import pg8000.legacy
+
+PLACEHOLDER_MEMORY = 2048  # distinct statement texts remembered (SQLAlchemy's own cache is 500 per engine)
+
+TIMESTAMPTZ, TIMESTAMP, DATE = pg8000.converters.TIMESTAMPTZ, pg8000.converters.TIMESTAMP, pg8000.converters.DATE
+_convert = pg8000.legacy.convert_paramstyle
+
+
+@functools.lru_cache(maxsize=PLACEHOLDER_MEMORY)
+def _rewritten(query: str) -> str:
+    return _convert("format", query, ())[0]
+
+
+def convert_paramstyle(style, query, args):
+    """pg8000's `convert_paramstyle`, its `format` rewrite remembered by the statement's text."""
+    if style == "format":
+        return _rewritten(query), args
+    return _convert(style, query, args)
+
+
+def install() -> None:
+    pg8000.legacy.convert_paramstyle = convert_paramstyle
+
+
+def _reader(fast, slow):
+    def read(text: str):
+        try:
+            return fast(text)
+        except ValueError:
+            return slow(text)
+
+    return read
+
+
+_timestamptz_in = _reader(datetime.fromisoformat, pg8000.converters.timestamptz_in)
+_timestamp_in = _reader(datetime.fromisoformat, pg8000.converters.timestamp_in)
+_date_in = _reader(date.fromisoformat, pg8000.converters.date_in)
+
+
+def adapt_connection(dbapi_connection) -> None:
+    """Give one new pg8000 connection the fast readers of timestamps and dates."""
+    dbapi_connection.register_in_adapter(TIMESTAMPTZ, _timestamptz_in)
+    dbapi_connection.register_in_adapter(TIMESTAMP, _timestamp_in)
+    dbapi_connection.register_in_adapter(DATE, _date_in)

@@ -1,0 +1,106 @@
+"""What shared.pg_driver changes in pg8000, on a real PostgreSQL: a statement's placeholders are
+rewritten once per text (not once per execution), and timestamps and dates read back exactly as
+pg8000's own readers give them, including the values only pg8000 can read."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pg8000.legacy
+import pytest
+import sqlalchemy as sa
+
+from shared import pg_driver
+from shared.db import create_engine
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def rewrites(monkeypatch):
+    """The texts pg8000's own placeholder rewrite is asked to scan."""
+    scanned = []
+    original = pg_driver._convert
+
+    def counting(style, query, args):
+        scanned.append(query)
+        return original(style, query, args)
+
+    monkeypatch.setattr(pg_driver, "_convert", counting)
+    pg_driver._rewritten.cache_clear()
+    yield scanned
+    pg_driver._rewritten.cache_clear()
+
+
+def test_a_statement_run_many_times_is_rewritten_once_and_each_run_gets_its_own_values(engine, rewrites):
+    assert pg8000.legacy.convert_paramstyle is pg_driver.convert_paramstyle
+    query = sa.text("SELECT CAST(:a AS integer) + CAST(:b AS integer), '100%' AS literal")
+    with engine.connect() as conn:
+        results = [conn.execute(query, {"a": n, "b": 1}).one() for n in range(50)]
+    assert [total for total, _ in results] == [n + 1 for n in range(50)]
+    assert {literal for _, literal in results} == {"100%"}
+    assert len([text for text in rewrites if "CAST" in text]) == 1
+
+
+def test_a_statement_that_cannot_be_rewritten_fails_every_time_and_is_not_remembered(engine, rewrites):
+    with engine.connect() as conn:
+        for _ in range(2):
+            with pytest.raises(Exception, match="Only %s and %% are supported"):
+                conn.exec_driver_sql("SELECT %d", (1,))
+    assert len(rewrites) == 2
+
+
+def test_other_placeholder_styles_are_left_to_pg8000(rewrites):
+    statement, values = pg_driver.convert_paramstyle("named", "SELECT :x, :y, :x", {"x": 1, "y": 2})
+    assert statement == "SELECT $1, $2, $1" and values == (1, 2)
+    assert pg_driver._rewritten.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "2026-12-03 09:00:00+00",
+        "2026-12-03 09:00:00.123456+00",
+        "2026-12-03 09:00:00.12+05:30",
+        "2026-06-30 23:59:59.5-03",
+        "0001-01-01 00:00:00+00",
+        "infinity",
+        "-infinity",
+        "0044-03-15 12:00:00+00 BC",
+    ],
+)
+def test_timestamps_read_back_as_pg8000_reads_them(engine, literal):
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET TIME ZONE 'Europe/Ljubljana'")
+        text, value, naive = conn.exec_driver_sql(
+            f"SELECT CAST('{literal}' AS timestamptz)::text, CAST('{literal}' AS timestamptz), "
+            f"CAST('{literal}' AS timestamptz)::timestamp"
+        ).one()
+        naive_text = conn.exec_driver_sql(f"SELECT CAST('{literal}' AS timestamptz)::timestamp::text").scalar()
+    theirs = pg8000.converters.timestamptz_in(text)
+    if isinstance(theirs, datetime):
+        assert value == theirs
+    elif value != theirs:  # pg8000 gives the text back (an offset in seconds: Ljubljana before 1893)
+        assert value == datetime.fromisoformat(text)  # which is read now
+    assert naive == pg8000.converters.timestamp_in(naive_text)
+    if isinstance(value, datetime):
+        assert value.tzinfo is not None and naive.tzinfo is None
+
+
+def test_a_timestamp_keeps_its_instant_and_microseconds(engine):
+    moment = datetime(2026, 12, 3, 9, 41, 7, 654321, tzinfo=timezone(timedelta(hours=1)))
+    with engine.connect() as conn:
+        back = conn.execute(sa.select(sa.cast(sa.literal(moment), sa.DateTime(timezone=True)))).scalar()
+    assert back == moment and back.microsecond == 654321
+
+
+@pytest.mark.parametrize("literal", ["2026-12-03", "0001-01-01", "9999-12-31", "infinity", "0044-03-15 BC"])
+def test_dates_read_back_as_pg8000_reads_them(engine, literal):
+    with engine.connect() as conn:
+        text, value = conn.exec_driver_sql(f"SELECT CAST('{literal}' AS date)::text, CAST('{literal}' AS date)").one()
+    assert value == pg8000.converters.date_in(text)
+    if literal == "2026-12-03":
+        assert value == date(2026, 12, 3)
