@@ -12,22 +12,12 @@ import sqlalchemy as sa
 from services.approvals.domain.activities import Activity
 from services.approvals.domain.audit import AuditEntry
 from services.approvals.domain.coordinators import Coordinator
-from services.approvals.domain.decisions import ACTIVITY, REPORT, Decision
+from services.approvals.domain.decisions import REPORT, Decision
 from services.approvals.domain.inbox import InboxCriteria
-from services.approvals.domain.statuses import PENDING, WITHDRAWN
+from services.approvals.domain.statuses import WITHDRAWN
 from services.approvals.domain.students import Presentation, Report, Student
+from services.approvals.inbox_sql import PENDING_LITERAL, inbox_query
 from shared import keyset
-from shared.db import UTCDateTime
-
-SEARCH_MAX = 100
-# A literal, not a bound parameter: the partial indexes of the pending items name this value, and
-# PostgreSQL uses them for a statement that says it (measured: the inbox page 13.6 -> 4 ms).
-_PENDING = sa.literal_column(f"'{PENDING}'")
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
 
 
 class ReadQueries:
@@ -77,71 +67,15 @@ class ReadQueries:
             )
         )
 
-    def _waiting(self, kind: str, criteria: InboxCriteria, after, limit: int):
-        """One kind's waiting items after `after`, at most `limit`, in inbox order."""
-        from services.approvals.orm import activities, reports, students
-
-        if kind == ACTIVITY:
-            item, item_id = activities, activities.c.activity_id
-            columns = [
-                activities.c.activity_type["code"].as_string().label("type"),
-                activities.c.title,
-                sa.func.json_array_length(activities.c.sessions).label("sessions"),
-            ]
-        else:
-            item, item_id = reports, reports.c.report_id
-            columns = [
-                sa.cast(sa.null(), sa.String).label("type"),
-                sa.cast(sa.null(), sa.String).label("title"),
-                sa.cast(sa.null(), sa.Integer).label("sessions"),
-            ]
-        query = (
-            sa.select(
-                sa.literal(kind).label("kind"),
-                item_id.label("id"),
-                students.c.student_id,
-                students.c.name.label("student_name"),
-                students.c.programme_code.label("programme"),
-                *columns,
-                item.c.version,
-                item.c.submitted_at,
-            )
-            .join(students, students.c.student_id == item.c.student_id)
-            .where(item.c.status == _PENDING, students.c.status != WITHDRAWN)
-        )
-        if criteria.programmes is not None:
-            query = query.where(students.c.programme_code.in_(sorted(criteria.programmes)))
-        if criteria.programme is not None:
-            query = query.where(students.c.programme_code == criteria.programme)
-        if criteria.student_id is not None:
-            query = query.where(item.c.student_id == criteria.student_id)
-        if criteria.search:
-            query = query.where(sa.func.lower(students.c.name).like(_like(criteria.search[:SEARCH_MAX]), escape="\\"))
-        if criteria.status is not None:
-            query = query.where(item.c.version == 1 if criteria.status == "new" else item.c.version > 1)
-        if criteria.type_code is not None and kind == ACTIVITY:
-            query = query.where(activities.c.activity_type["code"].as_string() == criteria.type_code)
-        if after is not None:
-            query = query.where(
-                sa.tuple_(item.c.submitted_at, item_id)
-                > sa.tuple_(sa.literal(after[0], UTCDateTime), sa.literal(after[1]))
-            )
-        return query.order_by(item.c.submitted_at, item_id).limit(limit)
-
     def inbox_items(self, criteria: InboxCriteria, after: tuple[datetime, str] | None, limit: int) -> list[dict]:
-        """At most `limit` waiting items after the position `after`, oldest first."""
+        """At most `limit` waiting items after the position `after`, oldest first (inbox_sql.py)."""
         filters = (criteria.programme, criteria.type_code, criteria.student_id, criteria.search)
         if any(value and "\x00" in value for value in filters):
             return []  # no stored text holds a NUL (PostgreSQL refuses one): nothing matches
-        kinds = [criteria.kind] if criteria.kind else [ACTIVITY, REPORT]
-        if criteria.type_code is not None:
-            kinds = [k for k in kinds if k == ACTIVITY]  # a type filter names activities only
-        parts = [self._waiting(kind, criteria, after, limit).subquery().select() for kind in kinds]
-        if not parts:
+        query = inbox_query(criteria, after, limit)
+        if query is None:
             return []
-        union = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-        query = sa.select(union).order_by(union.c.submitted_at, union.c.id).limit(limit)
-        rows = [dict(row._mapping) for row in self.session.execute(query)]
+        rows = [dict(row._mapping) for row in self.session.execute(*query)]
         for row in rows:
             if row["kind"] == REPORT:
                 for key in ("type", "title", "sessions"):
@@ -157,7 +91,7 @@ class ReadQueries:
             rows = self.session.execute(
                 sa.select(students.c.programme_code, sa.func.count(), sa.func.min(item.c.submitted_at))
                 .join(students, students.c.student_id == item.c.student_id)
-                .where(item.c.status == _PENDING, students.c.status != WITHDRAWN)
+                .where(item.c.status == PENDING_LITERAL, students.c.status != WITHDRAWN)
                 .group_by(students.c.programme_code)
             )
             for code, count, oldest in rows:
