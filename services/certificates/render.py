@@ -174,14 +174,14 @@ def render_pdf(content: dict, fetcher: TemplatesOnlyFetcher | None = None, html:
         html, sheets = _without_linked_stylesheets(html)
         if sheets:
             parsed = [_stylesheet(path, path.stat().st_mtime_ns) for path in sheets]
-            document = HTML(string=html, base_url=base_url, url_fetcher=_FETCHER)
+            document = HTML(string=html, base_url=base_url, url_fetcher=TemplatesOnlyFetcher())
             return document.write_pdf(stylesheets=parsed, font_config=_FONTS, **options)
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher or TemplatesOnlyFetcher())
     return document.write_pdf(**options)
 
 
 _LINKED_STYLESHEET = re.compile(r"""<link\s+rel=["']stylesheet["']\s+href=["']([^"'<>]+\.css)["']\s*/?>""")
-_FETCHER = TemplatesOnlyFetcher()  # the render worker's own, for what its renders fetch
+_FETCHER = TemplatesOnlyFetcher()  # what the parsed stylesheets fetched (their fonts), once each
 _FONTS = FontConfiguration()  # every @font-face of the parsed stylesheets, loaded once
 
 
