@@ -26,17 +26,22 @@ class _Counts:
 
     def __init__(self, running):
         self.certificates = sa.create_engine(running.database_urls["certificates"], pool_size=1)
+        self.notifications = sa.create_engine(running.database_urls["notifications"], pool_size=1)
         self.mail = Path(running.layout.mail)
 
     def scalar(self, engine, sql: str) -> int:
         with engine.connect() as conn:
             return conn.execute(sa.text(sql)).scalar()
 
+    def recipients(self) -> int:
+        return self.scalar(self.notifications, "SELECT count(*) FROM recipients")
+
     def emails(self) -> int:
         return sum(len(os.listdir(self.mail / box)) for box in ("new", "cur") if (self.mail / box).is_dir())
 
     def close(self):
         self.certificates.dispose()
+        self.notifications.dispose()
 
 
 class _Publisher:
@@ -71,14 +76,13 @@ def through_the_platform(running, n: int, timeout_s: float = 1800) -> dict:
     records and certificate emails (the students registered beforehand, not timed)."""
     ids = [f"stu-grad-{i:05d}" for i in range(n)]
     counts, publisher = _Counts(running), _Publisher(running.amqp)
-    recipients = sa.create_engine(running.database_urls["notifications"], pool_size=1)
     try:
         for student_id in ids:
             publisher.publish(
                 "registration", STUDENT_REGISTERED, a_student(student_id=student_id, email=f"{student_id}@example.org")
             )
         deadline = time.monotonic() + 300
-        while counts.scalar(recipients, "SELECT count(*) FROM recipients") < n and time.monotonic() < deadline:
+        while counts.recipients() < n and time.monotonic() < deadline:
             time.sleep(0.5)
         before = counts.emails()
         started = time.monotonic()
@@ -102,7 +106,6 @@ def through_the_platform(running, n: int, timeout_s: float = 1800) -> dict:
     finally:
         counts.close()
         publisher.close()
-        recipients.dispose()
 
 
 def bare(n: int) -> float:

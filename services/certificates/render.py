@@ -173,9 +173,8 @@ def render_pdf(content: dict, fetcher: TemplatesOnlyFetcher | None = None, html:
     if fetcher is None:
         html, sheets = _without_linked_stylesheets(html)
         if sheets:
-            parsed = [_stylesheet(path, path.stat().st_mtime_ns) for path in sheets]
-            document = HTML(string=html, base_url=base_url, url_fetcher=TemplatesOnlyFetcher())
-            return document.write_pdf(stylesheets=parsed, font_config=_FONTS, **options)
+            options["stylesheets"] = [_stylesheet(path, path.stat().st_mtime_ns) for path in sheets]
+            options["font_config"] = _FONTS
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher or TemplatesOnlyFetcher())
     return document.write_pdf(**options)
 
