@@ -120,51 +120,71 @@ def raw_kombu(amqp: str, messages: list[bytes], prefetch: int) -> dict:
     }
 
 
-def through_the_campus_service(amqp: str, database_url: str, messages: list[bytes], batch: int) -> dict:
-    """Pre-fill the edge's queue, start the campus service, wait until every event is stored."""
+def through_the_campus_service(
+    amqp: str, database_url: str, messages: list[bytes], batch: int, replicas: int = 1
+) -> dict:
+    """Pre-fill the edge's queue, start the campus service (`replicas` processes, competing on its
+    queue), wait until every event is stored, then until the outbox relays have published all."""
     fill(amqp, campus_exchange("lms"), contract.LMS_ENROLMENT_CREATED, messages)
     engine = create_engine(database_url)
     commits_before = _commits(engine)
-    with tempfile.TemporaryDirectory(prefix="cim-bench-ingest-") as data_dir:
-        layout = platform.Layout(Path(data_dir))
-        layout.prepare()
+    with contextlib.ExitStack() as stack:
+        layouts = []
+        for _ in range(replicas):
+            layout = platform.Layout(Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cim-bench-ingest-"))))
+            layout.prepare()
+            layouts.append(layout)
         env = {
             **os.environ,
             "AMQP_URI": amqp,
             "DATABASE_URL": database_url,
-            "CIM_DATA_DIR": data_dir,
             "CIM_ENV": "development",
             "CIM_INGEST_BATCH": str(batch),
             "LOG_LEVEL": "WARNING",
         }
-        pid = platform.start_service("campus", layout, env, free_port())
+        pids = [
+            platform.start_service("campus", layout, {**env, "CIM_DATA_DIR": str(layout.data_dir)}, free_port())
+            for layout in layouts
+        ]
         try:
             stored, cpu_at_first, stored_at_first = 0, None, 0
             deadline = time.monotonic() + 900
             while stored < len(messages):
-                if time.monotonic() > deadline or not platform.running(layout, "campus"):
-                    raise RuntimeError(f"{stored} of {len(messages)} stored; see {layout.logs}/campus.log")
+                if time.monotonic() > deadline or not all(platform.running(layout, "campus") for layout in layouts):
+                    raise RuntimeError(f"{stored} of {len(messages)} stored; see {layouts[0].logs}/campus.log")
                 time.sleep(0.02)
                 with engine.connect() as conn:
                     stored = conn.execute(sa.text("SELECT count(*) FROM inbound_events")).scalar_one()
                 if stored and cpu_at_first is None:
-                    cpu_at_first, stored_at_first = process_cpu_seconds(pid), stored
+                    cpu_at_first, stored_at_first = sum(map(process_cpu_seconds, pids)), stored
             done = time.time()
-            cpu = process_cpu_seconds(pid) - cpu_at_first
+            cpu = sum(map(process_cpu_seconds, pids)) - cpu_at_first
             with engine.connect() as conn:
                 first = conn.execute(sa.text("SELECT min(received_at) FROM inbound_events")).scalar_one()
                 outbox = conn.execute(sa.text("SELECT count(*) FROM outbox")).scalar_one()
+            unpublished = outbox
+            while unpublished and time.monotonic() < deadline:
+                time.sleep(0.05)
+                with engine.connect() as conn:
+                    unpublished = conn.execute(
+                        sa.text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                    ).scalar_one()
+            with engine.connect() as conn:
+                published = conn.execute(sa.text("SELECT max(published_at) FROM outbox")).scalar_one()
             time.sleep(1.5)  # PostgreSQL publishes its transaction counters about once a second
             commits = _commits(engine) - commits_before
         finally:
-            platform.stop_all(layout)
+            for layout in layouts:
+                platform.stop_all(layout)
     engine.dispose()
     seconds = done - first.timestamp()
     return {
         "n": stored,
+        "replicas": replicas,
         "outbox": outbox,
         "seconds": seconds,
         "per_s": stored / seconds,
+        "published_per_s": outbox / (published - first).total_seconds() if not unpublished else None,
         "commits": commits,
         "cpu_us": cpu / (stored - stored_at_first) * 1e6,
     }
@@ -184,11 +204,11 @@ def _commits(engine) -> int:
         ).scalar_one()
 
 
-def measure(n: int = 10_000, batch: int | None = None) -> dict:
+def measure(n: int = 10_000, batch: int | None = None, replicas: int = 1) -> dict:
     batch = batch or load_settings("campus", {}).ingest_batch
     messages = bodies(n)
     with scratch_broker_and_database() as (amqp, database_url):
-        ours = through_the_campus_service(amqp, database_url, messages, batch)
+        ours = through_the_campus_service(amqp, database_url, messages, batch, replicas)
         raw = raw_kombu(amqp, messages, prefetch=2 * batch)
     return {"events": n, "batch": batch, "ours": ours, "raw": raw}
 
@@ -197,11 +217,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=None, help="CIM_INGEST_BATCH (default: the setting's)")
+    parser.add_argument("--replicas", type=int, default=1, help="campus processes competing on the queue")
     args = parser.parse_args(argv)
-    result = measure(args.events, args.batch)
+    result = measure(args.events, args.batch, args.replicas)
     ours, raw = result["ours"], result["raw"]
     print(
-        f"{result['events']} events, batch {result['batch']}: campus service {ours['per_s']:.0f} events/s "
+        f"{result['events']} events, batch {result['batch']}, {ours['replicas']} replica(s): campus service "
+        f"{ours['per_s']:.0f} events/s stored, {ours['published_per_s'] or 0:.0f}/s published "
         f"({ours['seconds']:.2f} s, {ours['cpu_us']:.0f} us CPU per event, {ours['outbox']} outbox rows, "
         f"~{ours['commits']} transactions); raw kombu {raw['per_s']:.0f} msg/s ({raw['seconds']:.2f} s, "
         f"{raw['cpu_us']:.0f} us CPU per message); ratio {ours['per_s'] / raw['per_s']:.2f}"

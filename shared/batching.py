@@ -63,3 +63,35 @@ def first_of_each(items: list[Any], key) -> tuple[list[Any], list[Any]]:
             seen.add(k)
             firsts.append(item)
     return firsts, repeats
+
+
+class Unsettled:
+    """The delivery tags of one AMQP channel that are neither acked nor rejected yet.
+
+    A channel's tags rise with each delivery, and `basic.ack` with `multiple` settles every
+    unsettled tag up to the one it names. So a batch can be acked with one frame when nothing
+    else unsettled on the channel comes before its highest tag (another queue's batch still in
+    its transaction, say); `covering` says which tag that is, or None (then ack one by one)."""
+
+    def __init__(self):
+        self._tags: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._tags)
+
+    def received(self, tag: int):
+        self._tags.add(tag)
+
+    def settled(self, tag: int):
+        self._tags.discard(tag)
+
+    def covering(self, tags: list[int]) -> int | None:
+        """The tag for one `multiple` ack of exactly `tags` (then they count as settled), or None."""
+        batch = set(tags)
+        if not batch or not batch <= self._tags:
+            return None
+        top = max(batch)
+        if any(tag <= top and tag not in batch for tag in self._tags):
+            return None
+        self._tags -= batch
+        return top

@@ -112,8 +112,8 @@ def outbox_published(service: str, count: int = 1):
     OUTBOX_PUBLISHED.labels(service).inc(count)
 
 
-def outbox_publish_failed(service: str):
-    OUTBOX_FAILURES.labels(service).inc()
+def outbox_publish_failed(service: str, count: int = 1):
+    OUTBOX_FAILURES.labels(service).inc(count)
 
 
 # --- certificate renders (called by services/certificates) ------------------------------------

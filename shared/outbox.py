@@ -1,5 +1,9 @@
 """The outbox relay: publishes committed events with publisher confirms, then marks them sent.
 
+A pass takes up to `batch_size` rows in order, publishes their JSON as stored, awaits the
+broker's confirms for the whole pass (shared.confirms) and marks what was confirmed in one
+statement.
+
 A row is marked sent only after the broker confirmed it, so a broker outage between a state
 change and its publication delays events and loses none. Several replicas may relay at once:
 on PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED. Publications and failures are
@@ -8,16 +12,15 @@ counted, and the backlog read for `/metrics` (shared.metrics).
 
 from __future__ import annotations
 
-import json
 import logging
 
 import eventlet
 import sqlalchemy as sa
 from eventlet.queue import Empty, LightQueue
 from kombu import Exchange
-from nameko.amqp.publish import Publisher
 
 from shared import metrics
+from shared.confirms import ConfirmedPublisher, Outgoing
 from shared.db import MESSAGING_TABLES, utcnow
 from shared.events import exchange_name
 
@@ -29,9 +32,13 @@ def event_exchange(producer: str) -> Exchange:
     return Exchange(exchange_name(producer), type="topic", durable=True, auto_delete=False)
 
 
+class RelayFailed(Exception):
+    """Nothing of a pass reached the broker (the rows keep the reason): the relay backs off."""
+
+
 class OutboxRelay:
     def __init__(
-        self, engine: sa.Engine, amqp_uri: str, poll_interval: float = 0.5, batch_size: int = 100, service: str = "-"
+        self, engine: sa.Engine, amqp_uri: str, poll_interval: float = 0.5, batch_size: int = 500, service: str = "-"
     ):
         self.engine = engine
         self.service = service  # the metrics' label
@@ -41,9 +48,7 @@ class OutboxRelay:
         self._wakeups = LightQueue()
         self._thread = None
         self._running = False
-        self._publisher = Publisher(
-            amqp_uri, use_confirms=True, serializer="json", retry=True, retry_policy={"max_retries": 1}
-        )
+        self._publisher = ConfirmedPublisher(amqp_uri)
 
     def start(self):
         self._running = True
@@ -55,6 +60,7 @@ class OutboxRelay:
         if self._thread is not None:
             self._thread.wait()
             self._thread = None
+        self._publisher.close()
 
     def wake(self):
         self._wakeups.put(None)
@@ -79,7 +85,11 @@ class OutboxRelay:
                 pass
 
     def publish_pending(self) -> int:
-        """Publish up to one batch of unsent events in order; returns how many were sent."""
+        """Publish up to one batch of unsent events in order; returns how many were sent.
+
+        The batch goes out back to back and its confirms are awaited together (shared.confirms);
+        what the broker confirmed is marked sent, the rest keeps its row with the reason and is
+        tried again on the next pass (a consumer that got it anyway dedupes by its event id)."""
         outbox = MESSAGING_TABLES["outbox"]
         query = (
             sa.select(outbox.c.id, outbox.c.exchange, outbox.c.event_type, outbox.c.payload, outbox.c.correlation_id)
@@ -89,39 +99,45 @@ class OutboxRelay:
         )
         if self.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        sent = []
         with self.engine.begin() as conn:
-            for row in conn.execute(query).all():
-                try:
-                    self._publisher.publish(
-                        json.loads(row.payload),
-                        exchange=event_exchange(row.exchange.rsplit(".", 1)[0]),
+            rows = conn.execute(query).all()
+            if not rows:
+                return 0
+            outcomes = self._publisher.publish(
+                [
+                    Outgoing(
+                        exchange=row.exchange,
                         routing_key=row.event_type,
-                        declare=[event_exchange(row.exchange.rsplit(".", 1)[0])],
+                        body=row.payload,
                         headers={"nameko.correlation_id": row.correlation_id},
-                        delivery_mode=2,
                     )
-                except Exception as exc:
-                    metrics.outbox_publish_failed(self.service)
-                    conn.execute(
-                        outbox.update()
-                        .where(outbox.c.id == row.id)
-                        .values(attempts=outbox.c.attempts + 1, last_error=str(exc)[:2000])
-                    )
-                    if not sent:
-                        raise
-                    break
-                sent.append(row.id)
+                    for row in rows
+                ]
+            )
+            sent = [row.id for row, error in zip(rows, outcomes) if error is None]
+            failed = {}
+            for row, error in zip(rows, outcomes):
+                if error is not None:
+                    failed.setdefault(error, []).append(row.id)
             if sent:  # what the broker confirmed is marked sent: one statement for the pass
                 conn.execute(
                     outbox.update()
                     .where(outbox.c.id.in_(sent))
                     .values(published_at=utcnow(), attempts=outbox.c.attempts + 1)
                 )
-        sent = len(sent)
+            for error, ids in failed.items():
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id.in_(ids))
+                    .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
+                )
         if sent:
-            metrics.outbox_published(self.service, sent)
-        return sent
+            metrics.outbox_published(self.service, len(sent))
+        if failed:
+            metrics.outbox_publish_failed(self.service, sum(len(ids) for ids in failed.values()))
+            if not sent:
+                raise RelayFailed(next(iter(failed)))
+        return len(sent)
 
     def pending_count(self) -> int:
         return self.backlog()[0]

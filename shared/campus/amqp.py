@@ -10,7 +10,8 @@ passes only a correlation id on, and retries a failing handler a bounded number 
 
 Batches: each checked delivery joins the queue's batch; a batch goes to one worker when it holds
 `CIM_INGEST_BATCH` deliveries or `CIM_INGEST_LINGER_MS` after its first arrived. The worker's
-unit of work commits the whole batch; only then is each of its messages acked. When the batch
+unit of work commits the whole batch; only then are its messages acked (with one frame when
+no other delivery on the channel is still unsettled before the batch's last). When the batch
 fails, each of its events runs again alone (a worker each), so one poison event is retried or
 dead-lettered alone and the others commit. The queue consumer lets two batches per queue be
 unacked at once (prefetch), so the next one gathers while one commits.
@@ -30,7 +31,8 @@ import kombu.serialization
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 
-from shared.batching import Batcher
+from shared import metrics
+from shared.batching import Batcher, Unsettled
 from shared.campus.envelope import STRUCTURED, CampusEvent, Unusable, from_amqp
 from shared.messaging import FailureRouter, SafeQueueConsumer, SettlesDeliveries
 from shared.settings import load_settings
@@ -55,11 +57,43 @@ def register_serializers():
 
 
 class CampusQueueConsumer(SafeQueueConsumer):
-    """A queue consumer of its own, accepting the CloudEvents media types besides JSON."""
+    """A queue consumer of its own (its own connection and channel), accepting the CloudEvents
+    media types besides JSON, and acking a committed batch with one frame when it can."""
 
     def setup(self):
         register_serializers()
         super().setup()
+        self._channel, self._unsettled = None, Unsettled()
+
+    def _tracked(self, message) -> bool:
+        """Whether the message came on the channel whose deliveries are tracked (a reconnection
+        brings a new channel, its tags counting from 1; the old one's went back to the queue)."""
+        return message.channel is self._channel
+
+    def ack_message(self, message):
+        if self._tracked(message):
+            self._unsettled.settled(message.delivery_tag)
+        super().ack_message(message)
+
+    def requeue_message(self, message):
+        if self._tracked(message):
+            self._unsettled.settled(message.delivery_tag)
+        super().requeue_message(message)
+
+    def ack_batch(self, messages: list):
+        """Ack a committed batch: one `basic.ack` with `multiple` at its highest tag when nothing
+        else unsettled on the channel comes before that tag; otherwise each message alone."""
+        if messages and all(self._tracked(m) for m in messages) and messages[0].channel.connection:
+            top = self._unsettled.covering([m.delivery_tag for m in messages])
+            if top is not None:
+                last = next(m for m in messages if m.delivery_tag == top)
+                try:
+                    last.ack(multiple=True)
+                except Exception as exc:  # as ack_message: unacked, the broker delivers them again
+                    log.warning("batch not acknowledged (%s): the broker delivers it again", exc)
+                return
+        for message in messages:
+            self.ack_message(message)
 
     @property
     def accept(self):
@@ -69,6 +103,9 @@ class CampusQueueConsumer(SafeQueueConsumer):
         """The campus consumers' deliveries are checked and gathered right here, in the consumer's
         thread (plain computation, no I/O); anything that waits on I/O gets a thread of its own."""
         if isinstance(provider, CampusEventConsumer):
+            if message.channel is not self._channel:
+                self._channel, self._unsettled = message.channel, Unsettled()
+            self._unsettled.received(message.delivery_tag)
             provider.gather(message)
         else:
             super().handle_message(provider, body, message)
@@ -164,7 +201,12 @@ class CampusEventConsumer(SettlesDeliveries, Consumer):
 
     def handle_result(self, batch: list[Delivery], worker_ctx, result=None, exc_info=None):
         """After the worker: its unit of work has committed (or not); now settle each message."""
-        if exc_info is None or len(batch) == 1:
+        if exc_info is None:
+            self.queue_consumer.ack_batch([delivery.message for delivery in batch])
+            done, service = time.monotonic(), self.container.service_name
+            for delivery in batch:
+                metrics.message_handled(service, self.method_name, done - delivery.received)
+        elif len(batch) == 1:
             for delivery in batch:
                 self._settle(delivery.message, delivery.received, exc_info, extra=delivery.extra)
         else:

@@ -8,6 +8,7 @@ here): the number of transactions then follows from the number of events and the
 import json
 import math
 
+import amqp.channel
 import eventlet
 import pytest
 import sqlalchemy as sa
@@ -133,6 +134,30 @@ def test_the_transactions_follow_the_batches_not_the_events(start_service, servi
     wait_until(lambda: len(outbox(database_url)) == n, timeout=60, message="all stored")
     eventlet.sleep(0.5)
     assert len(commits) == math.ceil(n / BATCH)  # 1 for 40 events, 3 for 250
+
+
+@pytest.fixture
+def ack_frames(monkeypatch):
+    """Every basic.ack this process sends: (delivery tag, multiple)."""
+    sent, real = [], amqp.channel.Channel.basic_ack
+
+    def basic_ack(channel, delivery_tag, multiple=False, **kwargs):
+        sent.append((delivery_tag, multiple))
+        return real(channel, delivery_tag, multiple=multiple, **kwargs)
+
+    monkeypatch.setattr(amqp.channel.Channel, "basic_ack", basic_ack)
+    return sent
+
+
+@pytest.mark.parametrize("n", [40, 250])
+def test_a_committed_batch_is_acked_with_one_frame(start_service, service_config, database_url, ack_frames, n):
+    fill(service_config, [structured(e) for e in enrolments(n)])
+    # one worker: the batches commit in the order they came, so none waits behind another
+    start_service(CampusService, **SETTINGS, max_workers=1)
+    wait_until(lambda: len(outbox(database_url)) == n, timeout=60, message="all stored")
+    wait_until(lambda: left_on_the_queue(service_config) == 0, message="all acked")
+    # one frame per batch, at its last delivery: 40 -> [40]; 250 -> [100, 200, 250]
+    assert ack_frames == [(min(top, n), True) for top in range(BATCH, n + BATCH, BATCH)]
 
 
 def test_a_poison_the_checks_cannot_see_fails_its_batch_and_only_itself(
