@@ -29,7 +29,7 @@ from nameko.rpc import RpcProxy as NamekoRpcProxy
 from nameko.standalone.rpc import ClusterRpcProxy as NamekoClusterRpcProxy
 from nameko.standalone.rpc import SingleThreadedReplyListener
 
-from shared import metrics
+from shared import amqp_reads, metrics
 from shared.errors import CimError
 from shared.events import PRODUCERS, MalformedEvent, parse_event
 from shared.settings import load_settings
@@ -47,6 +47,8 @@ from shared.topology import (  # noqa: F401
 )
 
 log = logging.getLogger(__name__)
+
+amqp_reads.install()  # every process that consumes or calls over AMQP imports this module
 
 ATTEMPTS_HEADER = "x-cim-attempts"
 DEAD_LETTER_ID_HEADER = "x-cim-dead-letter-id"
