@@ -66,32 +66,50 @@ def first_of_each(items: list[Any], key) -> tuple[list[Any], list[Any]]:
 
 
 class Unsettled:
-    """The delivery tags of one AMQP channel that are neither acked nor rejected yet.
+    """The delivery tags of one AMQP channel not acked or rejected yet, and which of them are
+    committed (their effects stored) and so may be acked.
 
-    A channel's tags rise with each delivery, and `basic.ack` with `multiple` settles every
-    unsettled tag up to the one it names. So a batch can be acked with one frame when nothing
-    else unsettled on the channel comes before its highest tag (another queue's batch still in
-    its transaction, say); `covering` says which tag that is, or None (then ack one by one)."""
+    A channel's tags rise with each delivery, and `basic.ack` with `multiple` settles every tag up
+    to the one it names. So committed tags are acked with one frame at the highest of those that
+    nothing still pending comes before. A batch committed while an earlier delivery is still in
+    its transaction (another batch, another queue's, one being retried alone) waits, committed,
+    until that one settles; `releasable` then names the tag that acks them all. Waiting costs
+    nothing but prefetch: should the connection fail first, the broker delivers them again and
+    the dedupe by (source, id) knows them."""
 
     def __init__(self):
-        self._tags: set[int] = set()
+        self._pending: set[int] = set()
+        self._committed: set[int] = set()
 
     def __len__(self) -> int:
-        return len(self._tags)
+        return len(self._pending) + len(self._committed)
 
     def received(self, tag: int):
-        self._tags.add(tag)
+        self._pending.add(tag)
 
     def settled(self, tag: int):
-        self._tags.discard(tag)
+        """Acked or rejected alone (dead-lettered, retried, requeued)."""
+        self._pending.discard(tag)
+        self._committed.discard(tag)
 
-    def covering(self, tags: list[int]) -> int | None:
-        """The tag for one `multiple` ack of exactly `tags` (then they count as settled), or None."""
-        batch = set(tags)
-        if not batch or not batch <= self._tags:
+    def knows(self, tags: list[int]) -> bool:
+        """Whether every tag is pending (a tag settled or never seen must not be acked again)."""
+        return bool(tags) and self._pending.issuperset(tags)
+
+    def committed(self, tags: list[int]) -> int | None:
+        """The tags' effects are stored (each pending): the tag for one `multiple` ack now, or None."""
+        if not self.knows(tags):
+            raise ValueError("only pending deliveries can be committed")
+        self._pending.difference_update(tags)
+        self._committed.update(tags)
+        return self.releasable()
+
+    def releasable(self) -> int | None:
+        """The highest committed tag below every pending one (acking it with `multiple` settles
+        those committed tags, which then count as settled), or None when none is."""
+        low = min(self._pending, default=None)
+        ready = [tag for tag in self._committed if low is None or tag < low]
+        if not ready:
             return None
-        top = max(batch)
-        if any(tag <= top and tag not in batch for tag in self._tags):
-            return None
-        self._tags -= batch
-        return top
+        self._committed.difference_update(ready)
+        return max(ready)

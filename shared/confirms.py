@@ -11,6 +11,7 @@ failed or the time ran out: the connection is dropped and made again on the next
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import time
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from kombu import Connection, Exchange
 
 log = logging.getLogger(__name__)
+
+WRITE_AT_ONCE = 256 * 1024  # bytes of frames held before they go to the socket together
 
 
 @dataclass(frozen=True)
@@ -51,18 +54,8 @@ class ConfirmedPublisher:
             for name in {m.exchange for m in messages} - self._declared:
                 Exchange(name, type="topic", durable=True, auto_delete=False)(channel).declare()
                 self._declared.add(name)
-            for message in messages:
-                body = channel.prepare_message(
-                    message.body.encode("utf-8"),
-                    content_type="application/json",
-                    content_encoding="utf-8",
-                    headers=message.headers,
-                    properties={"delivery_mode": 2},
-                )
-                channel.basic_publish(body, exchange=message.exchange, routing_key=message.routing_key)
-                self._sequence += 1
-                sequences.append(self._sequence)
-                self._waiting.add(self._sequence)
+            with _written_together(channel.connection.transport):
+                self._send(channel, messages, sequences)
             self._await_confirms()
         except Exception as exc:  # broker away, connection reset, confirms late: start afresh next time
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -79,6 +72,20 @@ class ConfirmedPublisher:
         self._waiting.clear()
         self._refused.clear()
         return outcomes
+
+    def _send(self, channel, messages: list[Outgoing], sequences: list[int]):
+        for message in messages:
+            body = channel.prepare_message(
+                message.body.encode("utf-8"),
+                content_type="application/json",
+                content_encoding="utf-8",
+                headers=message.headers,
+                properties={"delivery_mode": 2},
+            )
+            channel.basic_publish(body, exchange=message.exchange, routing_key=message.routing_key)
+            self._sequence += 1
+            sequences.append(self._sequence)
+            self._waiting.add(self._sequence)
 
     def close(self):
         connection, self._connection, self._channel = self._connection, None, None
@@ -125,3 +132,34 @@ class ConfirmedPublisher:
 
     def _on_nack(self, delivery_tag, multiple):
         self._refused |= self._settled(delivery_tag, multiple)
+
+
+@contextlib.contextmanager
+def _written_together(transport, limit: int = WRITE_AT_ONCE):
+    """py-amqp writes each message's frames to the socket alone (a system call and a trip through
+    the eventlet hub per message); inside this block they are held and written together, every
+    `limit` bytes and at the end. Only for frames that wait for no reply (basic.publish)."""
+    send, held = transport._write, []
+    size = 0
+
+    def flush():
+        nonlocal size
+        if held:
+            data = b"".join(held)
+            held.clear()
+            size = 0
+            send(data)
+
+    def hold(data):
+        nonlocal size
+        held.append(bytes(data))  # a copy: py-amqp hands over a view of a buffer it reuses
+        size += len(data)
+        if size >= limit:
+            flush()
+
+    transport._write = hold
+    try:
+        yield
+    finally:
+        transport._write = send
+        flush()

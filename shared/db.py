@@ -177,15 +177,16 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict], conflict=()
         for name in columns
     )
     names = ", ".join(columns)
-    sql = (
+    sql = (  # WITH ORDINALITY numbers the rows as they come: inserted (and returned) in that order
         f"INSERT INTO {table.name} ({names}) SELECT {names} "
-        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({shape}, cim_row integer) ORDER BY cim_row"
+        f"FROM ROWS FROM (json_to_recordset(CAST(:rows AS json)) AS ({shape})) WITH ORDINALITY AS r({names}, cim_row) "
+        "ORDER BY cim_row"
     )
     if conflict:
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
     if returning:
         sql += f" RETURNING {', '.join(returning)}"
-    payload = json.dumps([{**{k: _json_value(v) for k, v in row.items()}, "cim_row": n} for n, row in enumerate(rows)])
+    payload = json.dumps(rows, default=_json_value)  # the encoder asks only for what JSON lacks
     result = session.execute(sa.text(sql), {"rows": payload})
     return result.all() if returning else []
 
@@ -195,7 +196,7 @@ def _json_value(value):
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use timezone-aware UTC")
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not a column value insert_rows can send")
 
 
 class AlreadyHandled(Exception):

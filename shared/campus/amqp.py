@@ -10,10 +10,10 @@ passes only a correlation id on, and retries a failing handler a bounded number 
 
 Batches: each checked delivery joins the queue's batch; a batch goes to one worker when it holds
 `CIM_INGEST_BATCH` deliveries or `CIM_INGEST_LINGER_MS` after its first arrived. The worker's
-unit of work commits the whole batch; only then are its messages acked (with one frame when
-no other delivery on the channel is still unsettled before the batch's last). When the batch
-fails, each of its events runs again alone (a worker each), so one poison event is retried or
-dead-lettered alone and the others commit. The queue consumer lets two batches per queue be
+unit of work commits the whole batch; only then are its messages acked, with one frame (when an
+earlier delivery on the channel is still in its transaction, the batch's ack waits for it). When
+the batch fails, each of its events runs again alone (a worker each), so one poison event is
+retried or dead-lettered alone and the others commit. The queue consumer lets two batches per queue be
 unacked at once (prefetch), so the next one gathers while one commits.
 """
 
@@ -58,7 +58,7 @@ def register_serializers():
 
 class CampusQueueConsumer(SafeQueueConsumer):
     """A queue consumer of its own (its own connection and channel), accepting the CloudEvents
-    media types besides JSON, and acking a committed batch with one frame when it can."""
+    media types besides JSON, and acking committed batches with one frame."""
 
     def setup(self):
         register_serializers()
@@ -70,28 +70,44 @@ class CampusQueueConsumer(SafeQueueConsumer):
         brings a new channel, its tags counting from 1; the old one's went back to the queue)."""
         return message.channel is self._channel
 
+    def _note(self, message):
+        if message.channel is not self._channel:
+            self._channel, self._unsettled = message.channel, Unsettled()
+        self._unsettled.received(message.delivery_tag)
+
+    def _undecodable(self, provider, message, exc):
+        self._note(message)  # unsettled until its dead letter is confirmed: no batch's ack may cover it
+        super()._undecodable(provider, message, exc)
+
     def ack_message(self, message):
-        if self._tracked(message):
-            self._unsettled.settled(message.delivery_tag)
-        super().ack_message(message)
+        super().ack_message(message)  # first the frame: a `multiple` ack must not cover it before
+        self._settled(message)
 
     def requeue_message(self, message):
+        super().requeue_message(message)
+        self._settled(message)
+
+    def _settled(self, message):
         if self._tracked(message):
             self._unsettled.settled(message.delivery_tag)
-        super().requeue_message(message)
+            self._release(self._unsettled.releasable())  # committed batches that waited for it
+
+    def _release(self, top: int | None):
+        if top is None:
+            return
+        try:
+            self._channel.basic_ack(top, multiple=True)
+        except Exception as exc:  # as ack_message: unacked, the broker delivers them again
+            log.warning("committed deliveries not acknowledged (%s): the broker delivers them again", exc)
 
     def ack_batch(self, messages: list):
-        """Ack a committed batch: one `basic.ack` with `multiple` at its highest tag when nothing
-        else unsettled on the channel comes before that tag; otherwise each message alone."""
-        if messages and all(self._tracked(m) for m in messages) and messages[0].channel.connection:
-            top = self._unsettled.covering([m.delivery_tag for m in messages])
-            if top is not None:
-                last = next(m for m in messages if m.delivery_tag == top)
-                try:
-                    last.ack(multiple=True)
-                except Exception as exc:  # as ack_message: unacked, the broker delivers them again
-                    log.warning("batch not acknowledged (%s): the broker delivers it again", exc)
-                return
+        """Ack a committed batch: one `basic.ack` with `multiple` at the highest committed tag that
+        nothing pending comes before (the batch waits, committed, for an earlier delivery still in
+        its transaction); a batch from a channel no longer tracked is acked message by message."""
+        tags = [m.delivery_tag for m in messages]
+        if messages and all(self._tracked(m) for m in messages) and self._unsettled.knows(tags):
+            self._release(self._unsettled.committed(tags))
+            return
         for message in messages:
             self.ack_message(message)
 
@@ -103,9 +119,7 @@ class CampusQueueConsumer(SafeQueueConsumer):
         """The campus consumers' deliveries are checked and gathered right here, in the consumer's
         thread (plain computation, no I/O); anything that waits on I/O gets a thread of its own."""
         if isinstance(provider, CampusEventConsumer):
-            if message.channel is not self._channel:
-                self._channel, self._unsettled = message.channel, Unsettled()
-            self._unsettled.received(message.delivery_tag)
+            self._note(message)
             provider.gather(message)
         else:
             super().handle_message(provider, body, message)

@@ -160,6 +160,35 @@ def test_a_committed_batch_is_acked_with_one_frame(start_service, service_config
     assert ack_frames == [(min(top, n), True) for top in range(BATCH, n + BATCH, BATCH)]
 
 
+class FirstBatchLast(CampusService):
+    """The edge whose first batch (s-0 ...) holds its transaction open until the second committed."""
+
+    second_committed: Event
+
+    def _receive_batch(self, events):
+        first = events[0].values["student_ref"] == "s-0"
+        with self.db.unit_of_work() as uow:
+            handlers.receive_many(uow, events=events, channel="amqp", issuer=self.policy.issuer)
+            if first:
+                with eventlet.Timeout(20):
+                    FirstBatchLast.second_committed.wait()
+        if not first:
+            FirstBatchLast.second_committed.send(True)
+
+
+def test_a_batch_committed_before_an_earlier_one_is_acked_with_it(
+    start_service, service_config, database_url, ack_frames, commits
+):
+    FirstBatchLast.second_committed = Event()
+    fill(service_config, [structured(e) for e in enrolments(2 * BATCH)])
+    start_service(FirstBatchLast, **SETTINGS)
+    wait_until(lambda: len(outbox(database_url)) == 2 * BATCH, timeout=60, message="all stored")
+    wait_until(lambda: left_on_the_queue(service_config) == 0, message="all acked")
+    assert len(commits) == 2  # both batches committed, the second one first
+    # the second batch's ack waited for the first: one frame settles both, no ack per message
+    assert ack_frames == [(2 * BATCH, True)]
+
+
 def test_a_poison_the_checks_cannot_see_fails_its_batch_and_only_itself(
     start_service, service_config, database_url, commits
 ):

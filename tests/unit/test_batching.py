@@ -52,34 +52,48 @@ def unsettled(*tags):
     return tracked
 
 
-def test_a_batch_with_nothing_unsettled_before_it_is_acked_at_its_highest_tag():
+def test_a_batch_with_nothing_pending_before_it_is_acked_at_its_highest_tag():
     tracked = unsettled(*range(1, 11))
-    assert tracked.covering([1, 2, 3, 4, 5]) == 5
-    assert len(tracked) == 5  # 6..10 still unsettled
-    assert tracked.covering([8, 9, 10]) is None  # 6 and 7 come first: one by one instead
-    assert len(tracked) == 5  # and nothing counted as settled
+    assert tracked.committed([1, 2, 3, 4, 5]) == 5
+    assert len(tracked) == 5  # 6..10 still pending
+    assert tracked.committed([8, 9, 10]) is None  # 6 and 7 come first: it waits, committed
+    assert len(tracked) == 5  # 6, 7 pending; 8, 9, 10 committed, not acked
 
 
-def test_a_batch_behind_another_batch_waits_for_nothing_once_that_one_settled():
+def test_a_batch_that_waited_is_acked_with_the_one_it_waited_for():
+    tracked = unsettled(*range(1, 7))
+    assert tracked.committed([4, 5, 6]) is None  # committed first, behind 1..3
+    assert tracked.committed([3, 1, 2]) == 6  # one frame settles both batches
+    assert len(tracked) == 0 and tracked.releasable() is None
+
+
+def test_deliveries_settled_alone_release_what_waited_behind_them():
     # two queues share the channel: their deliveries interleave
     tracked = unsettled(*range(1, 9))
-    odd, even = [1, 3, 5, 7], [2, 4, 6, 8]
-    assert tracked.covering(even) is None  # 1, 3, 5, 7 (the other batch) are unsettled below 8
-    for tag in odd:  # settled one by one (rejected, dead-lettered, or acked alone)
-        tracked.settled(tag)
-    assert tracked.covering(even) == 8
+    even = [2, 4, 6, 8]
+    assert tracked.committed(even) is None  # 1, 3, 5, 7 (the other batch) are pending below
+    tracked.settled(1)  # rejected, dead-lettered or acked alone
+    assert tracked.releasable() == 2  # 2 is committed and nothing pending is below it now
+    tracked.settled(3)
+    tracked.settled(5)
+    assert tracked.releasable() == 6
+    assert tracked.releasable() is None  # 6 counts as settled: it is never named twice
+    tracked.settled(7)
+    assert tracked.releasable() == 8
     assert len(tracked) == 0
 
 
 def test_later_deliveries_do_not_stop_a_batch_from_being_acked_at_once():
     tracked = unsettled(4, 5, 6, 7, 8)
-    assert tracked.covering([6, 4, 5]) == 6  # any order; 7 and 8 come after it
-    assert tracked.covering([7, 8]) == 8
+    assert tracked.committed([6, 4, 5]) == 6  # any order; 7 and 8 come after it
+    assert tracked.committed([7, 8]) == 8
 
 
-def test_tags_not_unsettled_are_never_acked_together():
+def test_tags_not_pending_are_never_acked_together():
     tracked = unsettled(1, 2)
     tracked.settled(2)
-    assert tracked.covering([1, 2]) is None  # 2 was settled already: acking it again would close the channel
-    assert tracked.covering([]) is None
-    assert tracked.covering([1]) == 1
+    assert not tracked.knows([1, 2])  # 2 was settled already: acking it again would close the channel
+    assert not tracked.knows([]) and not tracked.knows([9])
+    with pytest.raises(ValueError):
+        tracked.committed([1, 2])
+    assert tracked.committed([1]) == 1
