@@ -199,6 +199,15 @@ def _json_value(value):
     raise TypeError(f"{type(value).__name__} is not a column value insert_rows can send")
 
 
+def among(column, ids: list[int], dialect_name: str):
+    """`column IN ids`; on PostgreSQL as one parameter (the ids joined in one text), so neither
+    SQLAlchemy nor pg8000 handles a placeholder per id."""
+    if dialect_name == "postgresql":
+        joined = ",".join(str(int(i)) for i in ids)
+        return column == sa.func.any(sa.cast(sa.func.string_to_array(joined, ","), sa.ARRAY(sa.BigInteger)))
+    return column.in_(ids)
+
+
 class AlreadyHandled(Exception):
     """This consumer has already handled this event: the effect exists, do nothing."""
 

@@ -21,7 +21,7 @@ from kombu import Exchange
 
 from shared import metrics
 from shared.confirms import ConfirmedPublisher, Outgoing
-from shared.db import MESSAGING_TABLES, utcnow
+from shared.db import MESSAGING_TABLES, among, utcnow
 from shared.events import exchange_name
 
 log = logging.getLogger(__name__)
@@ -115,20 +115,20 @@ class OutboxRelay:
                 ]
             )
             sent = [row.id for row, error in zip(rows, outcomes) if error is None]
-            failed = {}
+            failed, dialect = {}, self.engine.dialect.name
             for row, error in zip(rows, outcomes):
                 if error is not None:
                     failed.setdefault(error, []).append(row.id)
             if sent:  # what the broker confirmed is marked sent: one statement for the pass
                 conn.execute(
                     outbox.update()
-                    .where(outbox.c.id.in_(sent))
+                    .where(among(outbox.c.id, sent, dialect))
                     .values(published_at=utcnow(), attempts=outbox.c.attempts + 1)
                 )
             for error, ids in failed.items():
                 conn.execute(
                     outbox.update()
-                    .where(outbox.c.id.in_(ids))
+                    .where(among(outbox.c.id, ids, dialect))
                     .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
                 )
         if sent:

@@ -217,9 +217,10 @@ class CampusEventConsumer(SettlesDeliveries, Consumer):
         """After the worker: its unit of work has committed (or not); now settle each message."""
         if exc_info is None:
             self.queue_consumer.ack_batch([delivery.message for delivery in batch])
-            done, service = time.monotonic(), self.container.service_name
-            for delivery in batch:
-                metrics.message_handled(service, self.method_name, done - delivery.received)
+            done = time.monotonic()
+            metrics.messages_handled(
+                self.container.service_name, self.method_name, [done - delivery.received for delivery in batch]
+            )
         elif len(batch) == 1:
             for delivery in batch:
                 self._settle(delivery.message, delivery.received, exc_info, extra=delivery.extra)

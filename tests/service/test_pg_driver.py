@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from shared import pg_driver
-from shared.db import create_engine
+from shared.db import among, create_engine
 
 
 @pytest.fixture
@@ -121,3 +121,13 @@ def test_every_connection_sends_its_statements_at_once(engine):
             assert cursor.fetchone()[0] == 20_000
     finally:
         raw.close()
+
+
+def test_among_matches_what_in_matches_with_one_parameter_for_all_the_ids(engine):
+    source = sa.select(sa.func.generate_series(1, 2000).label("id")).subquery()
+    ids = list(range(3, 1500, 7))
+    with engine.connect() as conn:
+        statement = sa.select(source.c.id).where(among(source.c.id, ids, "postgresql")).order_by(source.c.id)
+        assert [r.id for r in conn.execute(statement)] == ids
+        clause = among(source.c.id, ids, "postgresql").compile(dialect=engine.dialect)
+        assert sorted(clause.params.values(), key=str) == [",", ",".join(map(str, ids))]  # not one per id

@@ -33,6 +33,14 @@ def test_a_handled_message_is_counted_and_timed_per_handler(service):
     assert sample("cim_message_handling_seconds_bucket", service=service, handler="on_a", le="0.25") == 1
 
 
+def test_a_batch_handled_together_counts_and_times_each_delivery(service):
+    metrics.messages_handled(service, "on_a", [0.1, 0.2, 0.5])
+    assert sample("cim_messages_handled_total", service=service, handler="on_a") == 3
+    assert sample("cim_message_handling_seconds_count", service=service, handler="on_a") == 3
+    assert sample("cim_message_handling_seconds_sum", service=service, handler="on_a") == pytest.approx(0.8)
+    assert sample("cim_message_handling_seconds_bucket", service=service, handler="on_a", le="0.25") == 2
+
+
 def test_failures_retries_and_dead_letters_are_counted_apart(service):
     metrics.message_failed(service, "on_a", 0.1)
     metrics.message_failed(service, "on_a")  # undecodable: no worker ran, nothing to time
