@@ -102,6 +102,10 @@ class ConfirmedPublisher:
             channel.confirm_select()
             channel.events["basic_ack"].add(self._on_ack)
             channel.events["basic_nack"].add(self._on_nack)
+            # py-amqp polls the socket before every publish for a connection.blocked notice when
+            # that capability was negotiated (a system call per message). The broker still sends
+            # the notice; it is read with the confirms, and a blocked broker's confirms run late.
+            channel.connection.client_properties.get("capabilities", {})["connection.blocked"] = False
             self._connection, self._channel = connection, channel
             self._declared, self._sequence = set(), 0
             self._waiting, self._refused = set(), set()

@@ -9,6 +9,7 @@ nacks what would overflow it.
 import json
 import uuid
 
+import amqp.connection
 import pytest
 from kombu import Connection, Exchange, Queue
 
@@ -47,6 +48,30 @@ def messages(n: int, exchange: str = "confirms.test") -> list[Outgoing]:
         Outgoing(exchange, "thing.happened.v1", json.dumps({"n": i}), {"nameko.correlation_id": f"c-{i}"})
         for i in range(n)
     ]
+
+
+def test_a_pass_is_written_to_the_socket_together_and_not_read_per_message(rabbit_config, monkeypatch):
+    amqp_uri = rabbit_config["AMQP_URI"]
+    a_queue(amqp_uri, "confirms.test")
+    publisher = ConfirmedPublisher(amqp_uri)
+    publisher.publish(messages(1))  # connected, the exchange declared
+    reads, writes = [], []
+    real_drain = amqp.connection.Connection.drain_events
+    monkeypatch.setattr(
+        amqp.connection.Connection,
+        "drain_events",
+        lambda self, *args, **kwargs: reads.append(1) or real_drain(self, *args, **kwargs),
+    )
+    transport = publisher._connection.connection.transport
+    real_write = transport._write
+    monkeypatch.setattr(transport, "_write", lambda data: writes.append(len(data)) or real_write(data))
+    try:
+        assert publisher.publish(messages(200)) == [None] * 200
+        # the confirms are read as they come, in a few reads; nothing polls the socket per message
+        assert 1 <= len(reads) < 50
+        assert len(writes) == 1  # 200 messages' frames, one write
+    finally:
+        publisher.close()
 
 
 def test_a_pass_is_confirmed_and_arrives_whole_and_in_order(rabbit_config):
