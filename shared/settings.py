@@ -6,6 +6,7 @@ Settings are read when a dependency starts (or a command runs), never at import 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
@@ -75,7 +76,7 @@ class Settings:
     smtp_username: str
     smtp_password: str = field(repr=False)
     mail_from: str
-    dev_issuer_secret: str
+    dev_issuer_secret: str = field(repr=False)
     retry_limit: int
     retry_delay_ms: int
     outbox_poll_ms: int
@@ -92,6 +93,17 @@ class Settings:
     @property
     def is_development(self) -> bool:
         return self.environment == "development"
+
+    def __repr__(self) -> str:
+        """Every setting but the secrets; a password inside a URL (broker, database) shows as ***."""
+        shown = (f for f in fields(self) if f.repr)
+        return f"Settings({', '.join(f'{f.name}={_without_password(getattr(self, f.name))!r}' for f in shown)})"
+
+
+def _without_password(value):
+    if isinstance(value, str) and "://" in value:
+        return re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", value)
+    return value
 
 
 def _config_file(env: Mapping[str, str]) -> dict:

@@ -64,3 +64,18 @@ def test_the_mail_servers_security_and_login_are_settings_and_the_password_is_ne
 def test_a_bad_yes_or_no_is_a_clear_error():
     with pytest.raises(ValueError, match="SMTP_TLS_VERIFY"):
         load_settings("notifications", {}, env={"SMTP_TLS_VERIFY": "perhaps"})
+
+
+def test_the_secrets_are_never_shown_and_urls_show_no_password():
+    env = {
+        "CIM_DEV_ISSUER_SECRET": "s3cret-signing-key",
+        "AMQP_URI": "amqp://cim:broker-pw@rabbit:5672/cim",
+        "DATABASE_URL": "postgresql://cim:db-pw@db:5432/approvals",
+    }
+    settings = load_settings("approvals", {}, env=env)
+    assert settings.dev_issuer_secret == "s3cret-signing-key" and "broker-pw" in settings.amqp_uri
+    shown = repr(settings) + str(settings)
+    for secret in ("s3cret-signing-key", "broker-pw", "db-pw"):
+        assert secret not in shown
+    assert "amqp://cim:***@rabbit:5672/cim" in shown and "postgresql+pg8000://cim:***@db:5432/approvals" in shown
+    assert "service='approvals'" in shown and "retry_limit=" in shown  # the rest is still there
