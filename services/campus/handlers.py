@@ -10,7 +10,7 @@ import json
 import logging
 
 from services.campus.domain import translations
-from services.campus.domain.inbound import ACCEPTED, DUPLICATE, WAITING, InboundEvent, waiting_deadline
+from services.campus.domain.inbound import ACCEPTED, DUPLICATE, WAITING, Arrival, InboundEvent, waiting_deadline
 from services.campus.domain.people import REGISTERED, WITHDRAWN, Person
 from shared.campus.contract import INBOUND_SPECS
 from shared.campus.envelope import CampusEvent, Unusable, from_structured
@@ -87,8 +87,8 @@ def receive_many(
     return statuses
 
 
-def _entry(event: CampusEvent, channel: str) -> InboundEvent:
-    return InboundEvent(
+def _entry(event: CampusEvent, channel: str) -> Arrival:
+    return Arrival(
         source=event.source,
         event_id=event.id,
         event_type=event.type,
@@ -121,7 +121,7 @@ def posted_events(actor: Actor, events) -> list[CampusEvent]:
     return checked
 
 
-def _forwarded(entry: InboundEvent, values: dict, person: Person | None, issuer: str) -> tuple[str, dict]:
+def _forwarded(entry: Arrival, values: dict, person: Person | None, issuer: str) -> tuple[str, dict]:
     """Mark the entry forwarded; returns the event that carries its command (type, data)."""
     command = translations.translate(
         entry.event_type,

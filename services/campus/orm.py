@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from services.campus.domain.inbound import WAITING, InboundEvent
+from services.campus.domain.inbound import WAITING, Arrival, InboundEvent
 from services.campus.domain.people import Person
 from shared.batching import first_of_each
 from shared.db import UTCDateTime, insert_rows, service_metadata
@@ -72,9 +72,10 @@ class Repository:
     def add(self, obj):
         self.session.add(obj)
 
-    def add_new(self, entries: list[InboundEvent]) -> list[InboundEvent]:
+    def add_new(self, entries: list[Arrival]) -> list[Arrival]:
         """Insert those not there yet under the (source, event_id) key, in one statement; returns
-        the ones inserted (with their ids). A repeat within the list is not inserted either.
+        the ones inserted (with their ids; plain objects, not in the session: the log's rows are
+        read back as InboundEvent). A repeat within the list is not inserted either.
 
         `ON CONFLICT DO NOTHING`: a concurrent transaction inserting the same key makes this one
         wait for it and then skip the row. Rows go in the order given (the ids follow it). Two

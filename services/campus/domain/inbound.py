@@ -17,8 +17,11 @@ DEFAULT_WAITING_DAYS = 730  # policy: events about people not registered are kep
 
 
 @dataclass(eq=False)
-class InboundEvent:
-    """One campus event, unique by (source, event_id)."""
+class Arrival:
+    """A campus event as the edge reads it, unique by (source, event_id), and its state.
+
+    Plain: a batch of hundreds is built and decided on before one statement stores the new ones
+    (an instance of the mapped InboundEvent below costs the ORM's instrumentation, about 15 µs)."""
 
     source: str
     event_id: str
@@ -45,6 +48,11 @@ class InboundEvent:
         self.status, self.applied_at = EXPIRED, now
         self.reason = f"the person did not register within {days} days; discarded by policy"
         self.payload = "{}"  # what it said about the person goes with it (retention, RULES.md)
+
+
+@dataclass(eq=False)
+class InboundEvent(Arrival):
+    """One campus event as the inbound log keeps it (mapped onto the log by the edge's orm)."""
 
 
 def waiting_deadline(now: datetime, days: int = DEFAULT_WAITING_DAYS) -> datetime:
