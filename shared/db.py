@@ -208,6 +208,16 @@ def among(column, ids: list[int], dialect_name: str):
     return column.in_(ids)
 
 
+def among_texts(column, values, dialect_name: str):
+    """`column IN values` for texts; on PostgreSQL as one JSON parameter (any text, commas and
+    quotes included), so a batch's 200 values are not 200 placeholders to compile and send."""
+    values = list(values)
+    if dialect_name == "postgresql":
+        listed = sa.cast(sa.bindparam(None, json.dumps(values), type_=sa.Text), sa.JSON)
+        return column.in_(sa.select(sa.func.json_array_elements_text(listed)))
+    return column.in_(values)
+
+
 class AlreadyHandled(Exception):
     """This consumer has already handled this event: the effect exists, do nothing."""
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import registry
 from services.campus.domain.inbound import WAITING, Arrival, InboundEvent
 from services.campus.domain.people import Person
 from shared.batching import first_of_each
-from shared.db import UTCDateTime, insert_rows, service_metadata
+from shared.db import UTCDateTime, among_texts, insert_rows, service_metadata
 from shared.personal_data import classified
 
 metadata = service_metadata()
@@ -105,7 +105,10 @@ class Repository:
         subjects = sorted(set(subjects))
         if not subjects:
             return {}
-        found = self.session.scalars(sa.select(Person).where(Person.issuer == issuer, Person.subject.in_(subjects)))
+        dialect = self.session.bind.dialect.name
+        found = self.session.scalars(
+            sa.select(Person).where(Person.issuer == issuer, among_texts(Person.subject, subjects, dialect))
+        )
         return {p.subject: p for p in found}
 
     def person(self, student_id: str) -> Person | None:

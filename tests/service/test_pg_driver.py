@@ -2,6 +2,7 @@
 rewritten once per text (not once per execution), and timestamps and dates read back exactly as
 pg8000's own readers give them, including the values only pg8000 can read."""
 
+import json
 from datetime import date, datetime, timedelta, timezone
 
 import pg8000.legacy
@@ -9,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from shared import pg_driver
-from shared.db import among, create_engine
+from shared.db import among, among_texts, create_engine
 
 
 @pytest.fixture
@@ -131,3 +132,15 @@ def test_among_matches_what_in_matches_with_one_parameter_for_all_the_ids(engine
         assert [r.id for r in conn.execute(statement)] == ids
         clause = among(source.c.id, ids, "postgresql").compile(dialect=engine.dialect)
         assert sorted(clause.params.values(), key=str) == [",", ",".join(map(str, ids))]  # not one per id
+
+
+def test_among_texts_matches_any_text_with_one_parameter_for_all_of_them(engine):
+    texts = ["plain", "with, a comma", 'a "quote"', "back\\slash", "ünïcödé", "{braces}", "", "NULL"]
+    source = sa.select(sa.func.unnest(sa.cast(texts + ["not asked", "other"], sa.ARRAY(sa.Text))).label("t"))
+    source = source.subquery()
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(source.c.t).where(among_texts(source.c.t, texts, "postgresql"))).scalars()
+        assert sorted(found) == sorted(texts)
+        assert conn.execute(sa.select(source.c.t).where(among_texts(source.c.t, [], "postgresql"))).all() == []
+    clause = among_texts(source.c.t, texts, "postgresql").compile(dialect=engine.dialect)
+    assert list(clause.params.values()) == [json.dumps(texts)]  # one parameter, not one per text
