@@ -67,16 +67,18 @@ def graduation_rows(result: dict, bare_s: float, n: int) -> list[dict]:
 
 def gateway_rows(results: list[dict], rate: int) -> list[dict]:
     rows = []
-    health = {r["size"]: r for r in results if r["route"] == "health"}
+    from bench.gateway import ARRIVALS
+
+    health = {(r["size"], r["arrivals"]): r for r in results if r["route"] == "health"}
     for r in results:
         if r["route"] == "health":
             continue
-        h = health[r["size"]]
+        h = health[(r["size"], r["arrivals"])]
         latency = lambda x: f"p50 {_fmt(x['p50'])} / p95 {_fmt(x['p95'])} / p99 {_fmt(x['p99'])} ms"  # noqa
         cpu = lambda x: f"; {x['cpu_ms']:.1f} ms CPU" if x.get("cpu_ms") is not None else ""  # noqa
         rows.append(
             {
-                "figure": f"{r['route']} at {rate} req/s offered, {r['size']:,} students "
+                "figure": f"{r['route']} at {rate} req/s offered {ARRIVALS[r['arrivals']]}, {r['size']:,} students "
                 f"({r['size'] * 3:,} activities): latency; served req/s; CPU of all the services per request",
                 "value": f"{latency(r)}; {r['rps']:.0f}/s{cpu(r)}",
                 "baseline": "GET /health, same rate",
@@ -175,6 +177,9 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--arrivals", default="spread,bursts", help="how the requests arrive: spread (one every 1/rate s), bursts"
+    )
     parser.add_argument("--events", type=int, default=10_000, help="campus events for the ingest figure")
     parser.add_argument("--only", default=",".join(KINDS), help=f"comma-separated, of: {', '.join(KINDS)}")
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -197,7 +202,9 @@ def main(argv=None) -> int:
                 rows += graduation_rows(result, graduation.bare(args.graduates), args.graduates)
             sizes = [int(s) for s in args.sizes.split(",") if s]
             if "gateway" in only and sizes:
-                rows += gateway_rows(gateway.at_sizes(running, sizes, args.rate, args.seconds), args.rate)
+                shapes = tuple(shape for shape in args.arrivals.split(",") if shape)
+                results = gateway.at_sizes(running, sizes, args.rate, args.seconds, arrivals=shapes)
+                rows += gateway_rows(results, args.rate)
     if "ingest" in only:
         from bench import ingest
 

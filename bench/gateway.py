@@ -19,15 +19,37 @@ from services.gateway.auth import issue_dev_token
 from shared.db import create_engine
 
 
-def hey(url: str, token: str | None, rate: int, seconds: int, concurrency: int = 10) -> dict:
-    """p50/p95/p99 (ms) and the throughput served at `rate` requests/s offered."""
+SPREAD, BURSTS = "spread", "bursts"
+ARRIVALS = {
+    SPREAD: "evenly spaced (10 clients, their starts staggered)",
+    BURSTS: "in bursts (10 clients at once every 100 ms)",
+}
+
+
+def hey(url: str, token: str | None, rate: int, seconds: int, concurrency: int = 10, arrivals: str = SPREAD) -> dict:
+    """p50/p95/p99 (ms) and the throughput served at `rate` requests/s offered.
+
+    hey's `-q` paces each of its clients alone, and its clients start together: `-c 10 -q 10`
+    offers 10 requests at once every 100 ms (BURSTS), so the last of each burst waits for the nine
+    before it in every single-threaded process on the way. SPREAD runs the 10 clients as 10 hey
+    processes started 1/rate s apart: the same rate, one request every 10 ms."""
     if shutil.which("hey") is None:
         raise SystemExit("the gateway benchmark needs hey: apt-get install -y hey")
-    command = ["hey", "-z", f"{seconds}s", "-c", str(concurrency), "-q", str(max(1, rate // concurrency)), "-o", "csv"]
+    clients = 1 if arrivals == SPREAD else concurrency
+    command = ["hey", "-z", f"{seconds}s", "-c", str(clients), "-q", str(max(1, rate // concurrency)), "-o", "csv"]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
-    out = subprocess.run(command + [url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
-    rows = list(csv.DictReader(io.StringIO(out)))
+    processes = []
+    for _ in range(concurrency if arrivals == SPREAD else 1):
+        started = subprocess.Popen(command + [url], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        processes.append(started)
+        time.sleep(1 / rate)
+    rows = []
+    for process in processes:
+        out, _ = process.communicate(timeout=seconds + 60)
+        if process.returncode != 0:
+            raise RuntimeError(f"hey exited with {process.returncode}")
+        rows += list(csv.DictReader(io.StringIO(out)))
     times = sorted(float(r["response-time"]) * 1000 for r in rows)
     ok = sum(1 for r in rows if r["status-code"] == "200")
     if not times:
@@ -62,10 +84,12 @@ def _cpu_seconds(running) -> float:
     return total
 
 
-def at_sizes(running, sizes: list[int], rate: int, seconds: int, per_student: int = 3) -> list[dict]:
-    """For each size (students; `per_student` pending activities each): /health, progress, inbox;
-    each with the CPU the platform's processes spent per answered request (`cpu_ms`: a figure a
-    busy machine changes far less than the latencies)."""
+def at_sizes(
+    running, sizes: list[int], rate: int, seconds: int, per_student: int = 3, arrivals=(SPREAD, BURSTS)
+) -> list[dict]:
+    """For each size (students; `per_student` pending activities each) and each way the requests
+    arrive: /health, progress, inbox; each with the CPU the platform's processes spent per
+    answered request (`cpu_ms`: a figure a busy machine changes far less than the latencies)."""
     student = one_student(running)
     admin = issue_dev_token(running.secret, "a-bench", "admin")
     engine = create_engine(running.database_urls["approvals"])
@@ -76,14 +100,17 @@ def at_sizes(running, sizes: list[int], rate: int, seconds: int, per_student: in
         seeded_s = time.monotonic() - started
         loaded = size
         base = running.gateway_url
-        for name, path, token in (
-            ("health", "/health", None),
-            ("progress", "/v1/me/progress", student),
-            ("inbox", "/v1/coordinator/inbox?limit=50", admin),
-        ):
-            cpu = _cpu_seconds(running)
-            measured = hey(base + path, token, rate, seconds)
-            cpu_ms = (_cpu_seconds(running) - cpu) * 1000 / measured["n"] if measured["n"] else None
-            results.append({"size": size, "route": name, "seeded_s": seeded_s, "cpu_ms": cpu_ms, **measured})
+        for shape in arrivals:
+            for name, path, token in (
+                ("health", "/health", None),
+                ("progress", "/v1/me/progress", student),
+                ("inbox", "/v1/coordinator/inbox?limit=50", admin),
+            ):
+                cpu = _cpu_seconds(running)
+                measured = hey(base + path, token, rate, seconds, arrivals=shape)
+                cpu_ms = (_cpu_seconds(running) - cpu) * 1000 / measured["n"] if measured["n"] else None
+                results.append(
+                    {"size": size, "route": name, "arrivals": shape, "seeded_s": seeded_s, "cpu_ms": cpu_ms, **measured}
+                )
     engine.dispose()
     return results

@@ -15,6 +15,7 @@ def test_gateway_rows_compare_each_route_with_health_at_the_same_size():
     run = lambda route, rps, p99: {
         "size": 1000,
         "route": route,
+        "arrivals": "spread",
         "p50": 2.0,
         "p95": 3.0,  # noqa
         "p99": p99,
@@ -27,13 +28,38 @@ def test_gateway_rows_compare_each_route_with_health_at_the_same_size():
 
 
 def test_gateway_rows_show_the_services_cpu_per_request_when_measured():
-    run = lambda route, cpu_ms: {"size": 1000, "route": route, "p50": 2.0, "p95": 3.0, "p99": 4.0, "rps": 10.0}
+    run = lambda route, cpu_ms: {
+        "size": 1000,
+        "route": route,
+        "arrivals": "bursts",
+        "p50": 2.0,
+        "p95": 3.0,
+        "p99": 4.0,
+        "rps": 10.0,
+    }
     health, progress = run("health", None), run("progress", None)
     health["cpu_ms"], progress["cpu_ms"] = 1.25, 12.5
     [row] = gateway_rows([health, progress], rate=100)
     assert row["value"].endswith("10/s; 12.5 ms CPU") and row["baseline_value"].endswith("10/s; 1.2 ms CPU")
     [row] = gateway_rows([run("health", None), run("progress", None)], rate=100)
     assert row["value"].endswith("; 10/s")
+
+
+def test_gateway_rows_compare_each_way_of_arriving_with_health_arriving_the_same_way():
+    run = lambda route, arrivals, rps: {
+        "size": 1000,
+        "route": route,
+        "arrivals": arrivals,
+        "p50": 2.0,
+        "p95": 3.0,
+        "p99": 4.0,
+        "rps": rps,
+    }
+    results = [run("health", "spread", 100.0), run("health", "bursts", 50.0)]
+    results += [run("inbox", "spread", 80.0), run("inbox", "bursts", 40.0)]
+    spread, bursts = gateway_rows(results, rate=100)
+    assert "evenly spaced" in spread["figure"] and spread["ratio"] == 0.8
+    assert "in bursts" in bursts["figure"] and bursts["ratio"] == 0.8
 
 
 def _ingest_result():
