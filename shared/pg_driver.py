@@ -11,6 +11,13 @@ in the service process, and whose socket is opened with the kernel's defaults:
   Only the `format` style (the one SQLAlchemy's pg8000 dialect uses) is remembered: its output
   depends on the text alone, and the parameters pass through unchanged. Other styles, and a
   text that fails to convert, go to pg8000 as before (an error is never remembered).
+- **One round trip per statement**: pg8000 runs a statement in three exchanges, each ended by
+  a Sync and waited for (parse; describe; bind and execute), and a COMMIT the same way. Nothing
+  it sends in the later ones depends on the answers to the earlier (parameters and results
+  travel as text, their types from the Python values), so here the four messages go in one
+  write with one Sync, and the answers are read once (`execute_in_one_trip`). An error at any
+  step is the same ErrorResponse, raised the same way, after the server skipped to the Sync.
+  COPY (a statement with a stream) keeps pg8000's own steps.
 - **Timestamps**: pg8000 reads `timestamptz`/`timestamp`/`date` values with `strptime`; the
   C `datetime.fromisoformat` reads PostgreSQL's text form (`2026-12-03 09:00:00.12+05:30`)
   directly. What it cannot read (`infinity`, years before 1) goes to pg8000's own reader.
@@ -26,6 +33,8 @@ import socket
 from datetime import date, datetime
 
 import pg8000.converters
+import pg8000.core
+import pg8000.exceptions
 import pg8000.legacy
 
 PLACEHOLDER_MEMORY = 2048  # distinct statement texts remembered (SQLAlchemy's own cache is 500 per engine)
@@ -46,8 +55,32 @@ def convert_paramstyle(style, query, args):
     return _convert(style, query, args)
 
 
+_stepwise_execute = pg8000.core.CoreConnection.execute_unnamed
+
+
+def execute_in_one_trip(self, statement, vals=(), oids=(), stream=None):
+    """pg8000's `CoreConnection.execute_unnamed` with its exchanges pipelined: parse, describe,
+    bind and execute written together, one Sync, the answers read until the server is ready."""
+    if stream is not None:
+        return _stepwise_execute(self, statement, vals, oids, stream)
+    params = pg8000.core.make_params(self.py_types, vals)  # before anything is sent: a bad value sends nothing
+    context = pg8000.core.Context(statement, stream=stream)
+    sock = self._sock
+    if sock is None:
+        raise pg8000.exceptions.InterfaceError("connection is closed")
+    self.send_PARSE(pg8000.core.NULL_BYTE, statement, oids)
+    self.send_DESCRIBE_STATEMENT(pg8000.core.NULL_BYTE)
+    self.send_BIND(pg8000.core.NULL_BYTE, params)
+    self.send_EXECUTE()
+    pg8000.core._write(sock, pg8000.core.SYNC_MSG)
+    pg8000.core._flush(sock)
+    self.handle_messages(context)
+    return context
+
+
 def install() -> None:
     pg8000.legacy.convert_paramstyle = convert_paramstyle
+    pg8000.core.CoreConnection.execute_unnamed = execute_in_one_trip
 
 
 def _reader(fast, slow):

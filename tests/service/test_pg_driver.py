@@ -5,6 +5,7 @@ pg8000's own readers give them, including the values only pg8000 can read."""
 import json
 from datetime import date, datetime, timedelta, timezone
 
+import pg8000.core
 import pg8000.legacy
 import pytest
 import sqlalchemy as sa
@@ -144,3 +145,53 @@ def test_among_texts_matches_any_text_with_one_parameter_for_all_of_them(engine)
         assert conn.execute(sa.select(source.c.t).where(among_texts(source.c.t, [], "postgresql"))).all() == []
     clause = among_texts(source.c.t, texts, "postgresql").compile(dialect=engine.dialect)
     assert list(clause.params.values()) == [json.dumps(texts)]  # one parameter, not one per text
+
+
+@pytest.fixture
+def trips(monkeypatch):
+    """How many times pg8000 sends what it wrote and waits: its socket flushes."""
+    flushes = []
+    original = pg8000.core._flush
+
+    def counting(sock):
+        flushes.append(sock)
+        return original(sock)
+
+    monkeypatch.setattr(pg8000.core, "_flush", counting)
+    return flushes
+
+
+def test_a_statement_and_a_commit_are_one_round_trip_each(engine, trips):
+    assert pg8000.core.CoreConnection.execute_unnamed is pg_driver.execute_in_one_trip
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1")).all()  # the transaction begun (a round trip of its own)
+        trips.clear()
+        rows = conn.execute(
+            sa.text("SELECT n, CASE WHEN mod(n, 2) = 0 THEN NULL ELSE :word END AS w FROM generate_series(1, :n) AS n"),
+            {"word": "odd", "n": 5},
+        ).all()
+        assert len(trips) == 1  # pg8000's own steps: 3
+        assert rows == [(1, "odd"), (2, None), (3, "odd"), (4, None), (5, "odd")]
+        trips.clear()
+        conn.commit()
+        assert len(trips) == 1
+
+
+def test_an_error_at_any_step_is_raised_and_the_connection_goes_on(engine):
+    with engine.connect() as conn:
+        conn.execute(sa.text("CREATE TEMPORARY TABLE t (id integer PRIMARY KEY)"))
+        conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+        conn.commit()
+        failing = [
+            (sa.text("SELEC 1"), {}, sa.exc.ProgrammingError),  # refused at parse
+            (sa.text("SELECT CAST(:a AS integer)"), {"a": "not a number"}, sa.exc.DBAPIError),  # at bind
+            (sa.text("INSERT INTO t VALUES (:id)"), {"id": 1}, sa.exc.IntegrityError),  # at execute
+        ]
+        for statement, values, error in failing:
+            with pytest.raises(error):
+                conn.execute(statement, values)
+            conn.rollback()
+            assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar() == 1
+        assert conn.execute(sa.text("UPDATE t SET id = id + 1")).rowcount == 1
+        conn.commit()
+        assert conn.execute(sa.text("SELECT id FROM t")).scalar() == 2
