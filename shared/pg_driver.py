@@ -22,6 +22,8 @@ in the service process, and whose socket is opened with the kernel's defaults:
   C `datetime.fromisoformat` reads PostgreSQL's text form (`2026-12-03 09:00:00.12+05:30`)
   directly. What it cannot read (`infinity`, years before 1) goes to pg8000's own reader.
 
+- **The pool's pre-ping** leaves no transaction open (`ping`), so AUTOCOMMIT means it.
+
 `install()` is idempotent; `shared.db.create_engine` calls it, and `adapt_connection` runs on
 every new connection of a PostgreSQL engine.
 """
@@ -76,6 +78,16 @@ def execute_in_one_trip(self, statement, vals=(), oids=(), stream=None):
     pg8000.core._flush(sock)
     self.handle_messages(context)
     return context
+
+
+def ping(dbapi_connection) -> bool:
+    """The pool's pre-ping (SQLAlchemy's `do_ping`) as an empty query in the simple protocol.
+    SQLAlchemy's own pings with `SELECT 1` through a pg8000 cursor, which first sends BEGIN and
+    leaves that transaction open: a connection then set to AUTOCOMMIT ran its statements inside
+    it, and they were rolled back when it went back to the pool (an ANALYZE, a CREATE INDEX
+    CONCURRENTLY refused). This leaves no transaction open; the unit of work begins its own."""
+    dbapi_connection.execute_simple("")
+    return True
 
 
 def install() -> None:

@@ -195,3 +195,32 @@ def test_an_error_at_any_step_is_raised_and_the_connection_goes_on(engine):
         assert conn.execute(sa.text("UPDATE t SET id = id + 1")).rowcount == 1
         conn.commit()
         assert conn.execute(sa.text("SELECT id FROM t")).scalar() == 2
+
+
+def test_the_pools_ping_leaves_no_transaction_so_autocommit_commits(engine):
+    with engine.connect() as conn:
+        conn.execute(sa.text("CREATE TABLE IF NOT EXISTS pinged (x integer)"))
+        conn.execute(sa.text("TRUNCATE pinged"))
+        conn.execute(sa.text("INSERT INTO pinged SELECT generate_series(1, 500)"))
+        conn.commit()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # pinged at checkout
+        assert conn.exec_driver_sql("SELECT txid_current_if_assigned() IS NULL").scalar()
+        conn.execute(sa.text("ANALYZE pinged"))  # kept only if it ran outside a transaction
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM pg_stats WHERE tablename = 'pinged'")).scalar() == 1
+        conn.execute(sa.text("DROP TABLE pinged"))
+        conn.commit()
+
+
+def test_a_connection_the_server_terminated_is_found_by_the_ping_and_replaced(engine, database_url):
+    with engine.connect() as conn:
+        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        conn.commit()
+    admin = create_engine(database_url)
+    try:
+        with admin.connect() as conn:
+            assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    finally:
+        admin.dispose()
+    with engine.connect() as conn:  # the pooled connection is dead: the ping finds it, a new one answers
+        assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar() != pid
