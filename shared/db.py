@@ -139,9 +139,7 @@ def _create_engine(url: str, pool_size: int, max_overflow: int) -> sa.Engine:
         return engine
     engine = sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
     if engine.dialect.driver == "pg8000":
-        pg_driver.install()
-        engine.dialect.do_ping = pg_driver.ping  # this engine's pool pings without opening a transaction
-        sa_event.listen(engine, "connect", lambda connection, _record: pg_driver.adapt_connection(connection))
+        pg_driver.adapt_engine(engine)
     return engine
 
 

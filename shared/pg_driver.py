@@ -21,11 +21,11 @@ in the service process, and whose socket is opened with the kernel's defaults:
 - **Timestamps**: pg8000 reads `timestamptz`/`timestamp`/`date` values with `strptime`; the
   C `datetime.fromisoformat` reads PostgreSQL's text form (`2026-12-03 09:00:00.12+05:30`)
   directly. What it cannot read (`infinity`, years before 1) goes to pg8000's own reader.
-
 - **The pool's pre-ping** leaves no transaction open (`ping`), so AUTOCOMMIT means it.
 
-`install()` is idempotent; `shared.db.create_engine` calls it, and `adapt_connection` runs on
-every new connection of a PostgreSQL engine.
+`shared.db.create_engine` calls `adapt_engine` for every PostgreSQL engine: it installs the
+module-wide changes (idempotent), gives the engine's pool this ping, and runs `adapt_connection`
+on each of its new connections.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import pg8000.converters
 import pg8000.core
 import pg8000.exceptions
 import pg8000.legacy
+import sqlalchemy.event
 
 PLACEHOLDER_MEMORY = 2048  # distinct statement texts remembered (SQLAlchemy's own cache is 500 per engine)
 
@@ -66,7 +67,7 @@ def execute_in_one_trip(self, statement, vals=(), oids=(), stream=None):
     if stream is not None:
         return _stepwise_execute(self, statement, vals, oids, stream)
     params = pg8000.core.make_params(self.py_types, vals)  # before anything is sent: a bad value sends nothing
-    context = pg8000.core.Context(statement, stream=stream)
+    context = pg8000.core.Context(statement)
     sock = self._sock
     if sock is None:
         raise pg8000.exceptions.InterfaceError("connection is closed")
@@ -93,6 +94,13 @@ def ping(dbapi_connection) -> bool:
 def install() -> None:
     pg8000.legacy.convert_paramstyle = convert_paramstyle
     pg8000.core.CoreConnection.execute_unnamed = execute_in_one_trip
+
+
+def adapt_engine(engine) -> None:
+    """Everything this module changes, for one SQLAlchemy engine on pg8000."""
+    install()
+    engine.dialect.do_ping = ping  # this engine's pool pings without opening a transaction
+    sqlalchemy.event.listen(engine, "connect", lambda connection, _record: adapt_connection(connection))
 
 
 def _reader(fast, slow):
