@@ -67,7 +67,7 @@ def graduation_rows(result: dict, bare_s: float, n: int) -> list[dict]:
 
 def gateway_rows(results: list[dict], rate: int) -> list[dict]:
     rows = []
-    from bench.gateway import ARRIVALS
+    from bench.gateway import arrivals_label
 
     health = {(r["size"], r["arrivals"]): r for r in results if r["route"] == "health"}
     for r in results:
@@ -76,9 +76,10 @@ def gateway_rows(results: list[dict], rate: int) -> list[dict]:
         h = health[(r["size"], r["arrivals"])]
         latency = lambda x: f"p50 {_fmt(x['p50'])} / p95 {_fmt(x['p95'])} / p99 {_fmt(x['p99'])} ms"  # noqa
         cpu = lambda x: f"; {x['cpu_ms']:.1f} ms CPU" if x.get("cpu_ms") is not None else ""  # noqa
+        arriving = arrivals_label(r["arrivals"], rate)
         rows.append(
             {
-                "figure": f"{r['route']} at {rate} req/s offered {ARRIVALS[r['arrivals']]}, {r['size']:,} students "
+                "figure": f"{r['route']} at {rate} req/s offered {arriving}, {r['size']:,} students "
                 f"({r['size'] * 3:,} activities): latency; served req/s; CPU of all the services per request",
                 "value": f"{latency(r)}; {r['rps']:.0f}/s{cpu(r)}",
                 "baseline": "GET /health, same rate",

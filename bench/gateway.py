@@ -20,13 +20,19 @@ from shared.db import create_engine
 
 
 SPREAD, BURSTS = "spread", "bursts"
-ARRIVALS = {
-    SPREAD: "evenly spaced (10 clients, their starts staggered)",
-    BURSTS: "in bursts (10 clients at once every 100 ms)",
-}
+CLIENTS = 10  # hey clients offering the rate between them
 
 
-def hey(url: str, token: str | None, rate: int, seconds: int, concurrency: int = 10, arrivals: str = SPREAD) -> dict:
+def arrivals_label(arrivals: str, rate: int, clients: int = CLIENTS) -> str:
+    """How the requests of `hey(..., arrivals=...)` reach the gateway, for the table."""
+    if arrivals == SPREAD:
+        return f"evenly spaced ({clients} clients, their starts staggered)"
+    return f"in bursts ({clients} clients at once every {1000 * clients / rate:.0f} ms)"
+
+
+def hey(
+    url: str, token: str | None, rate: int, seconds: int, concurrency: int = CLIENTS, arrivals: str = SPREAD
+) -> dict:
     """p50/p95/p99 (ms) and the throughput served at `rate` requests/s offered.
 
     hey's `-q` paces each of its clients alone, and its clients start together: `-c 10 -q 10`
